@@ -1,0 +1,33 @@
+/*
+ * audit.h — the lifecycle records ferry owns: export_audit_logs rows and
+ * the export_usage_stats counters (DESIGN.md, "Database conventions").
+ */
+#ifndef FERRY_CORE_AUDIT_H
+#define FERRY_CORE_AUDIT_H
+
+#include <stdint.h>
+
+#include "db.h"
+
+/*
+ * Writes one export_audit_logs row. `ip` is the client's for HTTP events,
+ * "" for ferry's own; `user_agent` the client's or ferry's
+ * (ferry_app_user_agent); `additional_json` a JSON object text or NULL
+ * ("{}"). Runs inside the caller's transaction if one is open.
+ */
+int ferry_audit_write(ferry_db *db, const char *request_id, int64_t user_id, const char *action,
+                      const char *ip, const char *user_agent, const char *additional_json,
+                      ferry_err *err);
+
+/*
+ * Adds one finished export to the user's export_usage_stats row for the UTC
+ * day of `finished_at` (a "YYYY-MM-DD …" UTC datetime), atomically
+ * (INSERT … ON DUPLICATE KEY UPDATE): total and per-format counters,
+ * records, bytes, running average processing time; or, when `failed`, the
+ * failure counter only. `format` is the request's seed format.
+ */
+int ferry_usage_add(ferry_db *db, int64_t user_id, const char *finished_at, const char *format,
+                    int failed, uint64_t records, uint64_t bytes, int64_t processing_us,
+                    ferry_err *err);
+
+#endif
