@@ -1,0 +1,51 @@
+/*
+ * claim.h — claiming export requests and holding their lease (DESIGN.md,
+ * "Running at scale"). The lease is timed by the database clock (NOW(6));
+ * every change made under a claim is conditioned on (id, lease owner,
+ * attempt), so a worker that lost its lease changes nothing.
+ */
+#ifndef FERRY_CORE_CLAIM_H
+#define FERRY_CORE_CLAIM_H
+
+#include <stdint.h>
+
+#include "db.h"
+
+typedef struct ferry_claim {
+    char id[33];     /* export_requests.id */
+    int64_t user_id; /* export_requests.user_id */
+    int attempt;     /* ferry_attempt after the claim: 1 for the first */
+    char owner[129]; /* lease owner, "<host>:<pid>:<slot>" */
+} ferry_claim;
+
+/* Makes a lease owner name for this process and slot. */
+void ferry_claim_owner(char out[129], int slot);
+
+/*
+ * Claims the oldest pending request, or one whose lease ran out, with
+ * SELECT … FOR UPDATE SKIP LOCKED (READ COMMITTED): sets status
+ * processing, started_at (first attempt), ferry_attempt + 1, lease owner
+ * and expiry NOW(6) + lease_seconds, and writes the 'started' audit row,
+ * in one transaction. A request whose lease ran out with
+ * ferry_attempt >= max_attempts is failed instead ("gave up after N
+ * attempts"). *got = 0 when nothing is claimable.
+ */
+int ferry_claim_next(ferry_db *db, const char *owner, unsigned lease_seconds, int max_attempts,
+                     const char *user_agent, ferry_claim *out, int *got, ferry_err *err);
+
+/* Claims request `id` (ferry request run): it must be pending (or its lease
+ * ran out); FERRY_ERR_NOTFOUND if there is no such request, FERRY_ERR with
+ * a message naming its status otherwise. */
+int ferry_claim_by_id(ferry_db *db, const char *id, const char *owner, unsigned lease_seconds,
+                      const char *user_agent, ferry_claim *out, ferry_err *err);
+
+/* Extends the lease to NOW(6) + lease_seconds; *held = 0 when the row no
+ * longer matches (id, owner, attempt): the lease is lost. */
+int ferry_claim_renew(ferry_db *db, const ferry_claim *c, unsigned lease_seconds, int *held,
+                      ferry_err *err);
+
+/* Gives a claimed request back (shutdown): status pending, lease cleared,
+ * conditioned on the claim. */
+int ferry_claim_release(ferry_db *db, const ferry_claim *c, ferry_err *err);
+
+#endif
