@@ -3,7 +3,7 @@
  * services and the callbacks of each kind.
  *
  * A plugin is one shared object exporting one function,
- * ferry_plugin_descriptor(), written by FERRY_PLUGIN_DEFINE. The core checks
+ * ferry_plugin_get_descriptor(), written by FERRY_PLUGIN_DEFINE. The core checks
  * the descriptor's magic, ABI version and size before it reads anything
  * else (docs/plugin-guide.md, "Versioning").
  *
@@ -50,8 +50,8 @@ extern "C" {
  * changed) bumps MAJOR and resets MINOR; an addition at the end of a struct
  * or table bumps MINOR. The core loads a plugin with the same MAJOR and a
  * MINOR no newer than its own. */
-#define FERRY_ABI_MAJOR 1
-#define FERRY_ABI_MINOR 0
+#define FERRY_ABI_MAJOR    1
+#define FERRY_ABI_MINOR    0
 #define FERRY_PLUGIN_MAGIC 0x59525246u /* "FRRY" little-endian */
 
 #if defined(_WIN32)
@@ -108,7 +108,7 @@ typedef enum ferry_opt_type {
 } ferry_opt_type;
 
 #define FERRY_OPT_REQUIRED 0x1u /* must be set; `default_value` must be NULL */
-#define FERRY_OPT_SECRET 0x2u   /* never printed or logged */
+#define FERRY_OPT_SECRET   0x2u /* never printed or logged */
 
 typedef struct ferry_strlist {
     size_t n;
@@ -130,7 +130,7 @@ typedef struct ferry_option {
     const char *default_value;
     const char *allowed;
     size_t offset;
-    const char *help; /* one line */
+    const char *help;    /* one line */
     const char *example; /* a value `ferry plugins check` may use; NULL: default */
 } ferry_option;
 
@@ -172,8 +172,8 @@ typedef struct ferry_host {
      * its values start null. batch_set_bytes copies `len` bytes into the
      * batch's arena and points the value at them. */
     int64_t (*batch_add_row)(ferry_batch *b);
-    int (*batch_set_bytes)(ferry_batch *b, uint32_t row, uint32_t col, int type,
-                           const char *bytes, size_t len);
+    int (*batch_set_bytes)(ferry_batch *b, uint32_t row, uint32_t col, int type, const char *bytes,
+                           size_t len);
 
     /* Output stream (formatters write to it; encoders write to the next). */
     int (*output_write)(ferry_output *out, const void *data, size_t len);
@@ -302,7 +302,8 @@ typedef struct ferry_encode_ops {
     void (*close)(void *state);
 } ferry_encode_ops;
 
-#define FERRY_SINK_AFTER_COMMIT 0x1u /* runs after the request's completion is committed (email) */
+#define FERRY_SINK_AFTER_COMMIT 0x1u /* runs after the request's completion is committed (email)   \
+                                      */
 
 typedef struct ferry_sink_ops {
     /* Delivers the published artifact. May set the download URL for later
@@ -321,9 +322,9 @@ typedef struct ferry_plugin_descriptor {
     uint32_t size;      /* sizeof(ferry_plugin_descriptor) it was built with */
     int32_t kind;       /* ferry_kind */
 
-    const char *name;        /* "<kind>-<name>", e.g. "format-csv" */
-    const char *version;     /* the plugin's own version, "1.2.0" */
-    const char *description; /* one line */
+    const char *name;            /* "<kind>-<name>", e.g. "format-csv" */
+    const char *version;         /* the plugin's own version, "1.2.0" */
+    const char *description;     /* one line */
     const ferry_option *options; /* table ending in {0}; may be NULL */
     size_t config_size;          /* bytes of the config struct the table fills */
     uint32_t flags;              /* FERRY_FORMAT_WANTS_FILE, FERRY_SINK_AFTER_COMMIT */
@@ -345,32 +346,34 @@ typedef struct ferry_plugin_descriptor {
 
 typedef const ferry_plugin_descriptor *(*ferry_plugin_descriptor_fn)(void);
 
-#define FERRY_PLUGIN_SYMBOL "ferry_plugin_descriptor"
+/* The exported function's name. (It cannot be `ferry_plugin_descriptor`:
+ * C gives typedefs and functions one namespace.) */
+#define FERRY_PLUGIN_SYMBOL "ferry_plugin_get_descriptor"
 
 /*
- * FERRY_PLUGIN_DEFINE(variable) — exports the descriptor function for a
+ * FERRY_PLUGIN_DEFINE(variable) — exports ferry_plugin_get_descriptor() for a
  * `static const ferry_plugin_descriptor variable` defined above it:
  *
  *   static const ferry_plugin_descriptor my_plugin = {
  *       FERRY_PLUGIN_HEADER, FERRY_KIND_FILTER, "filter-upper", "1.0.0", ...};
  *   FERRY_PLUGIN_DEFINE(my_plugin)
  */
-#define FERRY_PLUGIN_HEADER                                                                       \
+#define FERRY_PLUGIN_HEADER                                                                        \
     FERRY_PLUGIN_MAGIC, FERRY_ABI_MAJOR, FERRY_ABI_MINOR, (uint32_t)sizeof(ferry_plugin_descriptor)
 
 #ifdef __cplusplus
-#define FERRY_PLUGIN_DEFINE(var)                                                                  \
-    extern "C" FERRY_EXPORT const ferry_plugin_descriptor *ferry_plugin_descriptor(void);         \
-    extern "C" FERRY_EXPORT const ferry_plugin_descriptor *ferry_plugin_descriptor(void)          \
-    {                                                                                             \
-        return &(var);                                                                            \
+#define FERRY_PLUGIN_DEFINE(var)                                                                   \
+    extern "C" FERRY_EXPORT const ferry_plugin_descriptor *ferry_plugin_get_descriptor(void);      \
+    extern "C" FERRY_EXPORT const ferry_plugin_descriptor *ferry_plugin_get_descriptor(void)       \
+    {                                                                                              \
+        return &(var);                                                                             \
     }
 #else
-#define FERRY_PLUGIN_DEFINE(var)                                                                  \
-    FERRY_EXPORT const ferry_plugin_descriptor *ferry_plugin_descriptor(void);                    \
-    FERRY_EXPORT const ferry_plugin_descriptor *ferry_plugin_descriptor(void)                     \
-    {                                                                                             \
-        return &(var);                                                                            \
+#define FERRY_PLUGIN_DEFINE(var)                                                                   \
+    FERRY_EXPORT const ferry_plugin_descriptor *ferry_plugin_get_descriptor(void);                 \
+    FERRY_EXPORT const ferry_plugin_descriptor *ferry_plugin_get_descriptor(void)                  \
+    {                                                                                              \
+        return &(var);                                                                             \
     }
 #endif
 
