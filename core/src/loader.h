@@ -16,9 +16,12 @@
 #include "log.h"
 
 typedef struct ferry_plugin {
-    char *path;                         /* owned */
-    void *handle;                       /* dlopen handle; owned */
-    const ferry_plugin_descriptor *desc; /* inside the .so; valid until close */
+    char *path;                          /* owned */
+    void *handle;                        /* dlopen handle; owned */
+    const ferry_plugin_descriptor *desc; /* points at copy_; valid until close */
+    /* The descriptor as this core sees it: the plugin's `size` bytes copied,
+     * fields the plugin's (older, compatible) ABI lacks left zero. */
+    ferry_plugin_descriptor copy_;
 } ferry_plugin;
 
 /* Loads the .so at `path`. *out owned by the caller: ferry_plugin_close. */
@@ -51,7 +54,10 @@ typedef struct ferry_instance ferry_instance;
 int ferry_instance_new(ferry_instance **out, ferry_plugin *plugin, const config_setting_t *settings,
                        const config_setting_t *defaults, const char *const *skip,
                        const ferry_log *log, ferry_err *err);
-/* Calls destroy and frees the config. Accepts NULL. */
+/* Calls the plugin's destroy (once); the instance's counters stay readable
+ * (ferry_instance_live_bytes: what the plugin never gave back). */
+void ferry_instance_destroy(ferry_instance *inst);
+/* Calls destroy if not yet called and frees the config. Accepts NULL. */
 void ferry_instance_free(ferry_instance *inst);
 
 const ferry_plugin_descriptor *ferry_instance_desc(const ferry_instance *inst);
@@ -60,6 +66,13 @@ void *ferry_instance_state(const ferry_instance *inst);
 const char *ferry_instance_error(const ferry_instance *inst);
 /* Sets the flag host->cancelled reads (shared by a run's instances). */
 void ferry_instance_set_cancel(ferry_instance *inst, volatile int *flag);
+/* The ferry_ctx handed to the plugin. */
+ferry_ctx *ferry_instance_ctx(ferry_instance *inst);
+/* Where a libconfig setting came from: "file:line", or the label attached
+ * with ferry_setting_label (for --set and request overrides). */
+void ferry_setting_where(const config_setting_t *s, char *buf, size_t len);
+/* Attaches a static or long-lived label to a setting (its hook). */
+void ferry_setting_label(config_setting_t *s, const char *label);
 /* Bytes and blocks allocated through host->alloc and not yet freed. */
 size_t ferry_instance_live_bytes(const ferry_instance *inst);
 size_t ferry_instance_live_blocks(const ferry_instance *inst);

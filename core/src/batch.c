@@ -1,0 +1,155 @@
+/*
+ * batch.c — record batches: a value array and an arena of large blocks for
+ * string bytes. Blocks never move once allocated (values point into them);
+ * reset keeps the first block and frees the rest, so a batch reused by the
+ * pipeline settles at one allocation for values and one for bytes.
+ */
+#include "batch.h"
+
+#include "ferry/plugin.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_BLOCK (256u * 1024u)
+
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t cap;
+    size_t used;
+    char data[];
+} arena_block;
+
+typedef struct arena {
+    arena_block *head; /* current block (most recent) */
+    arena_block *first;
+    size_t total;
+} arena;
+
+static arena_block *block_new(size_t cap)
+{
+    arena_block *b = malloc(sizeof *b + cap);
+    if (b) {
+        b->next = NULL;
+        b->cap = cap;
+        b->used = 0;
+    }
+    return b;
+}
+
+ferry_batch *ferry_batch_new(const ferry_schema *schema, uint32_t capacity)
+{
+    ferry_batch *b = calloc(1, sizeof *b);
+    arena *a = calloc(1, sizeof *a);
+    size_t ncols = schema->ncolumns ? schema->ncolumns : 1;
+    ferry_value *values = calloc((size_t)capacity * ncols, sizeof *values);
+    if (!b || !a || !values) {
+        free(b);
+        free(a);
+        free(values);
+        return NULL;
+    }
+    b->schema = schema;
+    b->capacity = capacity;
+    b->values = values;
+    b->core_ = a;
+    return b;
+}
+
+void ferry_batch_reset(ferry_batch *b)
+{
+    arena *a = b->core_;
+    if (a->first && a->first->next) {
+        /* The batch outgrew its first block: settle on one block as large
+         * as all of them, so the next fill allocates nothing. */
+        size_t cap = a->total;
+        arena_block *x = a->first;
+        while (x) {
+            arena_block *n = x->next;
+            free(x);
+            x = n;
+        }
+        a->first = a->head = block_new(cap);
+        a->total = a->first ? cap : 0;
+    } else if (a->first) {
+        arena_block *x = a->first->next;
+        while (x) {
+            arena_block *n = x->next;
+            free(x);
+            x = n;
+        }
+        a->first->next = NULL;
+        a->first->used = 0;
+        a->head = a->first;
+        a->total = a->first->cap;
+    }
+    b->nrows = 0;
+}
+
+void ferry_batch_free(ferry_batch *b)
+{
+    if (!b)
+        return;
+    arena *a = b->core_;
+    if (a) {
+        arena_block *x = a->first;
+        while (x) {
+            arena_block *n = x->next;
+            free(x);
+            x = n;
+        }
+        free(a);
+    }
+    free(b->values);
+    free(b);
+}
+
+int64_t ferry_batch_add_row(ferry_batch *b)
+{
+    if (b->nrows >= b->capacity)
+        return -1;
+    uint32_t row = b->nrows++;
+    memset(&b->values[(size_t)row * b->schema->ncolumns], 0,
+           b->schema->ncolumns * sizeof(ferry_value));
+    return row;
+}
+
+static char *arena_alloc(arena *a, size_t n)
+{
+    if (!a->head || a->head->cap - a->head->used < n) {
+        size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        arena_block *blk = block_new(cap);
+        if (!blk)
+            return NULL;
+        if (!a->first)
+            a->first = blk;
+        else
+            a->head->next = blk;
+        a->head = blk;
+        a->total += cap;
+    }
+    char *p = a->head->data + a->head->used;
+    a->head->used += n;
+    return p;
+}
+
+int ferry_batch_set_bytes(ferry_batch *b, uint32_t row, uint32_t col, int type, const char *bytes,
+                          size_t len)
+{
+    if (row >= b->nrows || col >= b->schema->ncolumns || len > UINT32_MAX - 1)
+        return FERRY_ERR;
+    char *p = arena_alloc(b->core_, len + 1);
+    if (!p)
+        return FERRY_ERR_NOMEM;
+    if (len)
+        memcpy(p, bytes, len);
+    p[len] = '\0';
+    ferry_value_set_ref(ferry_batch_at(b, row, col), (ferry_type)type, p, (uint32_t)len);
+    return 0;
+}
+
+size_t ferry_batch_arena_bytes(const ferry_batch *b)
+{
+    const arena *a = b->core_;
+    return a->total;
+}

@@ -1,0 +1,197 @@
+/* format_value.c — rendering a value as text by its field style. */
+#include "format_value.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tzfile.h"
+
+static const ferry_field_style default_style = {
+    "%Y-%m-%d", NULL, "UTC", "", -1, FERRY_DURATION_HMM, 0, 0};
+
+const ferry_field_style *ferry_default_style(void)
+{
+    return &default_style;
+}
+
+/* Howard Hinnant's days_from_civil / civil_from_days. */
+int64_t ferry_days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+void ferry_civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t yy = (int64_t)yoe + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yy + (*m <= 2));
+}
+
+int ferry_tz_offset(const char *tz, int64_t utc, int *offset, char *abbr, size_t abbr_len)
+{
+    if (!tz || !*tz || strcmp(tz, "UTC") == 0 || strcmp(tz, "Etc/UTC") == 0) {
+        *offset = 0;
+        if (abbr)
+            snprintf(abbr, abbr_len, "UTC");
+        return 0;
+    }
+    return ferry_tzfile_offset(tz, utc, offset, abbr, abbr_len);
+}
+
+static int put(ferry_buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d)
+            return FERRY_ERR_NOMEM;
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+static int putf(ferry_buf *b, const char *fmt, ...) FERRY_PRINTF(2, 3);
+static int putf(ferry_buf *b, const char *fmt, ...)
+{
+    char tmp[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return FERRY_ERR;
+    return put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+static int put_double(ferry_buf *b, double x, int decimals)
+{
+    if (!isfinite(x))
+        return put(b, isnan(x) ? "NaN" : (x > 0 ? "Infinity" : "-Infinity"),
+                   isnan(x) ? 3 : (x > 0 ? 8 : 9));
+    if (decimals >= 0)
+        return putf(b, "%.*f", decimals, x);
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.15g", x);
+    if (strtod(tmp, NULL) != x)
+        snprintf(tmp, sizeof tmp, "%.17g", x);
+    return put(b, tmp, strlen(tmp));
+}
+
+static int put_tm(ferry_buf *b, const char *fmt, struct tm *tm)
+{
+    char tmp[256];
+    size_t n = strftime(tmp, sizeof tmp, fmt, tm);
+    if (n == 0 && *fmt)
+        return FERRY_ERR_DATA;
+    return put(b, tmp, n);
+}
+
+static int put_timestamp(ferry_buf *b, const ferry_field_style *st, int64_t us)
+{
+    int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+    int64_t frac = us - secs * 1000000;
+    int off = 0;
+    char abbr[16] = "UTC";
+    if (ferry_tz_offset(st->timezone, secs, &off, abbr, sizeof abbr))
+        return FERRY_ERR_CONFIG;
+    time_t local = (time_t)(secs + off);
+    struct tm tm;
+    gmtime_r(&local, &tm);
+    tm.tm_gmtoff = off;
+    tm.tm_zone = abbr;
+    if (st->timestamp_format)
+        return put_tm(b, st->timestamp_format, &tm);
+    /* ISO 8601 with the offset as +HH:MM, microseconds when present. */
+    int rc = putf(b, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (!rc && frac)
+        rc = putf(b, ".%06" PRId64, frac);
+    if (!rc) {
+        int a = off < 0 ? -off : off;
+        rc = putf(b, "%c%02d:%02d", off < 0 ? '-' : '+', a / 3600, (a / 60) % 60);
+    }
+    return rc;
+}
+
+static int put_duration(ferry_buf *b, const ferry_field_style *st, int64_t us)
+{
+    const char *sign = us < 0 ? "-" : "";
+    uint64_t a = us < 0 ? (uint64_t)(-(us + 1)) + 1 : (uint64_t)us;
+    uint64_t secs = a / 1000000;
+    switch (st->duration_style) {
+    case FERRY_DURATION_HOURS:
+        return put_double(b, (double)us / 3600e6, st->decimals >= 0 ? st->decimals : 2);
+    case FERRY_DURATION_SECONDS:
+        if (a % 1000000 == 0)
+            return putf(b, "%s%" PRIu64, sign, secs);
+        return put_double(b, (double)us / 1e6, st->decimals);
+    case FERRY_DURATION_HMMSS:
+        return putf(b, "%s%" PRIu64 ":%02u:%02u", sign, secs / 3600,
+                    (unsigned)((secs / 60) % 60), (unsigned)(secs % 60));
+    default:
+        /* h:mm, minutes rounded half up */
+        secs = (a + 30000000) / 60000000 * 60;
+        return putf(b, "%s%" PRIu64 ":%02u", sign, secs / 3600, (unsigned)((secs / 60) % 60));
+    }
+}
+
+int ferry_format_value(const ferry_column *col, const ferry_value *v, ferry_buf *buf)
+{
+    const ferry_field_style *st = col && col->style ? col->style : &default_style;
+    switch (v->type) {
+    case FERRY_TYPE_NULL:
+        return put(buf, st->null_text ? st->null_text : "",
+                   st->null_text ? strlen(st->null_text) : 0);
+    case FERRY_TYPE_BOOL:
+        return v->u.i64 ? put(buf, "true", 4) : put(buf, "false", 5);
+    case FERRY_TYPE_INT64:
+        return putf(buf, "%" PRId64, v->u.i64);
+    case FERRY_TYPE_DOUBLE:
+        return put_double(buf, v->u.f64, st->decimals);
+    case FERRY_TYPE_DECIMAL:
+    case FERRY_TYPE_STRING:
+        return put(buf, v->u.str, v->len);
+    case FERRY_TYPE_DATE: {
+        int y, m, d;
+        ferry_civil_from_days(v->u.i64, &y, &m, &d);
+        if (!st->date_format || strcmp(st->date_format, "%Y-%m-%d") == 0)
+            return putf(buf, "%04d-%02d-%02d", y, m, d);
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        tm.tm_year = y - 1900;
+        tm.tm_mon = m - 1;
+        tm.tm_mday = d;
+        tm.tm_wday = (int)(((v->u.i64 % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
+        return put_tm(buf, st->date_format, &tm);
+    }
+    case FERRY_TYPE_TIMESTAMP:
+        return put_timestamp(buf, st, v->u.i64);
+    case FERRY_TYPE_DURATION:
+        return put_duration(buf, st, v->u.i64);
+    default:
+        return FERRY_ERR_DATA;
+    }
+}

@@ -1,0 +1,211 @@
+/*
+ * loader.c — loading plugin .so files and checking their descriptor before
+ * anything else of it is read (the PostgreSQL/GStreamer way, not Fluent
+ * Bit's unchecked memcpy).
+ */
+#include "loader.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The fixed head is packed by construction: 4 + 2 + 2 + 4 + 4 bytes. */
+_Static_assert(offsetof(ferry_plugin_descriptor, name) == 16,
+               "descriptor head must be 16 bytes with no padding");
+_Static_assert(sizeof(ferry_value) == 16, "ferry_value is 16 bytes");
+
+const char *ferry_kind_name(int kind)
+{
+    switch (kind) {
+    case FERRY_KIND_SOURCE:
+        return "source";
+    case FERRY_KIND_FILTER:
+        return "filter";
+    case FERRY_KIND_FORMAT:
+        return "format";
+    case FERRY_KIND_ENCODE:
+        return "encode";
+    case FERRY_KIND_SINK:
+        return "sink";
+    default:
+        return NULL;
+    }
+}
+
+/* Refuses a path that group or others can write (the file and its dir). */
+static int check_perms(const char *path, ferry_err *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return ferry_err_set(err, FERRY_ERR_PLUGIN, "plugin %s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return ferry_err_set(err, FERRY_ERR_PLUGIN, "plugin %s: not a regular file", path);
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return ferry_err_set(err, FERRY_ERR_PLUGIN,
+                             "plugin %s is writable by group or others (mode %03o): refused",
+                             path, (unsigned)(st.st_mode & 0777));
+    char *copy = strdup(path);
+    if (!copy)
+        return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+    const char *dir = dirname(copy);
+    int rc = 0;
+    if (stat(dir, &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)))
+        rc = ferry_err_set(err, FERRY_ERR_PLUGIN,
+                           "plugin directory %s is writable by group or others (mode %03o): "
+                           "refused",
+                           dir, (unsigned)(st.st_mode & 0777));
+    free(copy);
+    return rc;
+}
+
+static int check_descriptor(const char *path, const ferry_plugin_descriptor *d, ferry_err *err)
+{
+    if (d->magic != FERRY_PLUGIN_MAGIC)
+        return ferry_err_set(err, FERRY_ERR_PLUGIN,
+                             "plugin %s: bad magic 0x%08x (expected 0x%08x): not a ferry plugin",
+                             path, d->magic, FERRY_PLUGIN_MAGIC);
+    if (d->abi_major != FERRY_ABI_MAJOR || d->abi_minor > FERRY_ABI_MINOR)
+        return ferry_err_set(err, FERRY_ERR_PLUGIN,
+                             "plugin %s was built for plugin ABI %u.%u; this ferry has ABI %d.%d "
+                             "(it loads %d.0 to %d.%d): rebuild the plugin",
+                             path, d->abi_major, d->abi_minor, FERRY_ABI_MAJOR, FERRY_ABI_MINOR,
+                             FERRY_ABI_MAJOR, FERRY_ABI_MAJOR, FERRY_ABI_MINOR);
+    if (d->size < offsetof(ferry_plugin_descriptor, sink) + sizeof(void *))
+        return ferry_err_set(err, FERRY_ERR_PLUGIN,
+                             "plugin %s: descriptor size %u is smaller than ABI %u.%u's",
+                             path, d->size, d->abi_major, d->abi_minor);
+    return 0;
+}
+
+static int check_fields(const char *path, const ferry_plugin_descriptor *d, ferry_err *err)
+{
+    const char *kind = ferry_kind_name(d->kind);
+    if (!kind)
+        return ferry_err_set(err, FERRY_ERR_PLUGIN, "plugin %s: unknown kind %d", path, d->kind);
+    if (!d->name || !d->version || !d->description || !d->init || !d->destroy)
+        return ferry_err_set(err, FERRY_ERR_PLUGIN,
+                             "plugin %s: descriptor lacks name, version, description, init or "
+                             "destroy",
+                             path);
+    size_t kl = strlen(kind);
+    if (strncmp(d->name, kind, kl) != 0 || d->name[kl] != '-' || !d->name[kl + 1])
+        return ferry_err_set(err, FERRY_ERR_PLUGIN,
+                             "plugin %s: name \"%s\" must be \"%s-<name>\" for its kind", path,
+                             d->name, kind);
+    int ok = 0;
+    switch (d->kind) {
+    case FERRY_KIND_SOURCE:
+        ok = d->source && d->source->open && d->source->read && d->source->close;
+        break;
+    case FERRY_KIND_FILTER:
+        ok = d->filter && d->filter->open && d->filter->process && d->filter->close;
+        break;
+    case FERRY_KIND_FORMAT:
+        ok = d->format && d->format->open && d->format->write && d->format->finish &&
+             d->format->close && d->extension && d->content_type;
+        break;
+    case FERRY_KIND_ENCODE:
+        ok = d->encode && d->encode->open && d->encode->write && d->encode->finish &&
+             d->encode->close && d->extension && d->content_type;
+        break;
+    case FERRY_KIND_SINK:
+        ok = d->sink && d->sink->deliver;
+        break;
+    }
+    if (!ok)
+        return ferry_err_set(err, FERRY_ERR_PLUGIN,
+                             "plugin %s (%s): missing callbacks for a %s plugin", path, d->name,
+                             kind);
+    if (d->options && d->config_size == 0)
+        return ferry_err_set(err, FERRY_ERR_PLUGIN,
+                             "plugin %s: has an option table but config_size 0", path);
+    return ferry_options_check_table(d->options, err) ? ferry_err_prefix(err, "plugin %s", path)
+                                                      : 0;
+}
+
+int ferry_plugin_open(ferry_plugin **out, const char *path, ferry_err *err)
+{
+    *out = NULL;
+    int rc = check_perms(path, err);
+    if (rc)
+        return rc;
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        return ferry_err_set(err, FERRY_ERR_PLUGIN, "cannot load plugin %s: %s", path, dlerror());
+    ferry_plugin_descriptor_fn fn;
+    *(void **)&fn = dlsym(h, FERRY_PLUGIN_SYMBOL);
+    if (!fn) {
+        dlclose(h);
+        return ferry_err_set(err, FERRY_ERR_PLUGIN,
+                             "plugin %s exports no %s(): not a ferry plugin (use "
+                             "FERRY_PLUGIN_DEFINE)",
+                             path, FERRY_PLUGIN_SYMBOL);
+    }
+    const ferry_plugin_descriptor *d = fn();
+    if (!d) {
+        dlclose(h);
+        return ferry_err_set(err, FERRY_ERR_PLUGIN, "plugin %s: descriptor function returned NULL",
+                             path);
+    }
+    /* Only the 16-byte head is read before the checks. */
+    rc = check_descriptor(path, d, err);
+    if (rc) {
+        dlclose(h);
+        return rc;
+    }
+    ferry_plugin *p = calloc(1, sizeof *p);
+    if (!p) {
+        dlclose(h);
+        return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+    }
+    size_t n = d->size < sizeof p->copy_ ? d->size : sizeof p->copy_;
+    memcpy(&p->copy_, d, n);
+    p->desc = &p->copy_;
+    p->handle = h;
+    p->path = strdup(path);
+    rc = check_fields(path, p->desc, err);
+    if (rc) {
+        ferry_plugin_close(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+int ferry_plugin_find(ferry_plugin **out, char *const *dirs, size_t ndirs, const char *name,
+                      ferry_err *err)
+{
+    *out = NULL;
+    for (const char *c = name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
+            return ferry_err_set(err, FERRY_ERR_PLUGIN, "bad plugin name \"%s\"", name);
+    char path[4096];
+    for (size_t i = 0; i < ndirs; i++) {
+        snprintf(path, sizeof path, "%s/%s.so", dirs[i], name);
+        if (access(path, F_OK) == 0)
+            return ferry_plugin_open(out, path, err);
+    }
+    char searched[1024] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < ndirs && used < sizeof searched; i++)
+        used += (size_t)snprintf(searched + used, sizeof searched - used, "%s%s", i ? ":" : "",
+                                 dirs[i]);
+    return ferry_err_set(err, FERRY_ERR_PLUGIN, "unknown plugin \"%s\" (searched %s)", name,
+                         searched);
+}
+
+void ferry_plugin_close(ferry_plugin *p)
+{
+    if (!p)
+        return;
+    if (p->handle)
+        dlclose(p->handle);
+    free(p->path);
+    free(p);
+}

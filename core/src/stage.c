@@ -1,0 +1,161 @@
+/* stage.c — staging, atomic publish, and sweeping stale staging files. */
+#include "stage.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STAGE_PREFIX ".ferry-stage-"
+
+static int mkdirs(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    }
+    return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+static void rm_tree_flat(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+int ferry_stage_open(ferry_stage *st, const char *dir, const char *name, ferry_err *err)
+{
+    memset(st, 0, sizeof *st);
+    st->fd = -1;
+    if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..") || !*name)
+        return ferry_err_set(err, FERRY_ERR_CONFIG, "bad artifact name \"%s\"", name);
+    if (mkdirs(dir))
+        return ferry_err_set(err, FERRY_ERR_IO, "cannot create directory %s: %s", dir,
+                             strerror(errno));
+    ferry_stage_sweep(dir, 0);
+    size_t n = strlen(dir) + strlen(name) + 64;
+    st->dir = strdup(dir);
+    st->final = malloc(n);
+    st->path = malloc(n);
+    st->tmpdir = malloc(n);
+    if (!st->dir || !st->final || !st->path || !st->tmpdir) {
+        ferry_stage_free(st);
+        return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+    }
+    snprintf(st->final, n, "%s/%s", dir, name);
+    snprintf(st->path, n, "%s/" STAGE_PREFIX "%.80s-XXXXXX", dir, name);
+    st->fd = mkostemp(st->path, O_CLOEXEC);
+    if (st->fd < 0) {
+        int e = errno;
+        ferry_stage_free(st);
+        return ferry_err_set(err, FERRY_ERR_IO, "cannot create a staging file in %s: %s", dir,
+                             strerror(e));
+    }
+    flock(st->fd, LOCK_EX);
+    fchmod(st->fd, 0644);
+    snprintf(st->tmpdir, n, "%s.d", st->path);
+    if (mkdir(st->tmpdir, 0700)) {
+        int e = errno;
+        ferry_stage_abort(st);
+        ferry_stage_free(st);
+        return ferry_err_set(err, FERRY_ERR_IO, "cannot create %s: %s", st->tmpdir, strerror(e));
+    }
+    return 0;
+}
+
+int ferry_stage_publish(ferry_stage *st, ferry_err *err)
+{
+    if (fsync(st->fd))
+        return ferry_err_set(err, FERRY_ERR_IO, "fsync %s: %s", st->path, strerror(errno));
+    if (rename(st->path, st->final))
+        return ferry_err_set(err, FERRY_ERR_IO, "cannot publish %s: %s", st->final,
+                             strerror(errno));
+    int dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    rm_tree_flat(st->tmpdir);
+    close(st->fd);
+    st->fd = -1;
+    st->path[0] = '\0';
+    return 0;
+}
+
+void ferry_stage_abort(ferry_stage *st)
+{
+    if (st->path && st->path[0])
+        unlink(st->path);
+    if (st->tmpdir && st->tmpdir[0])
+        rm_tree_flat(st->tmpdir);
+    if (st->fd >= 0)
+        close(st->fd);
+    st->fd = -1;
+    if (st->path)
+        st->path[0] = '\0';
+}
+
+void ferry_stage_free(ferry_stage *st)
+{
+    if (st->fd >= 0)
+        close(st->fd);
+    free(st->dir);
+    free(st->final);
+    free(st->path);
+    free(st->tmpdir);
+    memset(st, 0, sizeof *st);
+    st->fd = -1;
+}
+
+int ferry_stage_sweep(const char *dir, long min_age)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    time_t now = time(NULL);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, STAGE_PREFIX, sizeof STAGE_PREFIX - 1) != 0)
+            continue;
+        size_t len = strlen(e->d_name);
+        if (len > 2 && strcmp(e->d_name + len - 2, ".d") == 0)
+            continue; /* temp dirs go with their file */
+        int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        struct stat sb;
+        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && now - sb.st_mtime >= min_age &&
+            flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            char sub[512];
+            snprintf(sub, sizeof sub, "%s/%s.d", dir, e->d_name);
+            rm_tree_flat(sub);
+            if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+                removed++;
+        }
+        close(fd);
+    }
+    closedir(d);
+    return removed;
+}
