@@ -58,18 +58,15 @@ int ferry_cmd_expire(ferry_app *app, int argc, char **argv)
     }
     char ua[512];
     ferry_app_user_agent(app, ua, sizeof ua);
-    ferry_expire_opts o = {site->store_path,
-                           ferry_site_int(site, "store.orphan_grace_seconds", 3600),
-                           dry_run,
-                           ua,
-                           &app->log,
-                           app->stop};
+    ferry_expire_opts o = {
+        site->store_path, ferry_site_int(site, "store.orphan_grace_seconds", 3600),
+        dry_run,          ua,
+        &app->log,        app->stop};
     ferry_expire_stats st;
     int rc = ferry_expire_run(db, &o, &st, &err);
     fdb_close(db);
     printf("%sexpired %" PRIu64 " request%s (%" PRIu64 " file%s deleted), removed %" PRIu64
-           " orphan%s and %" PRIu64 " staging file%s (%" PRIu64 " bytes), %" PRIu64
-           " error%s\n",
+           " orphan%s and %" PRIu64 " staging file%s (%" PRIu64 " bytes), %" PRIu64 " error%s\n",
            dry_run ? "dry run: would have " : "", st.expired, st.expired == 1 ? "" : "s",
            st.files_deleted, st.files_deleted == 1 ? "" : "s", st.orphans,
            st.orphans == 1 ? "" : "s", st.staging, st.staging == 1 ? "" : "s", st.orphan_bytes,
