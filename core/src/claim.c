@@ -1,0 +1,254 @@
+/*
+ * claim.c — claiming export requests and holding their lease (claim.h).
+ *
+ * Decisions (docs/operations.md repeats them):
+ * - A claim runs in one READ COMMITTED transaction (set for that
+ *   transaction only) with SELECT … FOR UPDATE SKIP LOCKED, so concurrent
+ *   workers never wait on each other's rows and take no gap locks.
+ * - Expired leases are looked at first (they are the oldest work), then
+ *   pending requests by created_at. A pending request whose
+ *   ferry_lease_expires_at lies in the future is waiting for a retry
+ *   (the worker's retry delay) and is not claimable yet.
+ * - ferry_attempt counts claims and never goes down (except an operator's
+ *   `ferry request retry`): every claim gets an attempt number of its own,
+ *   which names its artifact and fences its updates. A release at shutdown
+ *   therefore also uses up an attempt number; the give-up rule below only
+ *   applies to leases that ran out, so a released request is never given up.
+ * - The 'started' audit row is written on the first attempt only: it is a
+ *   lifecycle record, one per request (a re-claim after a lease ran out is
+ *   logged, not audited). An operator's retry starts a new lifecycle.
+ * - A lease that ran out on attempt N >= max_attempts is given up: status
+ *   failed, error_message "gave up after N attempts: lease expired" (plus
+ *   "(last error: …)" when an earlier attempt recorded one), the 'failed'
+ *   audit row and the usage failure counter, in the claiming transaction.
+ */
+#include "claim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+
+void ferry_claim_owner(char out[129], int slot)
+{
+    char host[256] = "unknown";
+    if (gethostname(host, sizeof host - 1) != 0)
+        strcpy(host, "unknown");
+    host[sizeof host - 1] = '\0';
+    /* Keep the pid and slot even for a very long host name. */
+    snprintf(out, 129, "%.100s:%ld:%d", host, (long)getpid(), slot);
+}
+
+/* The columns every claim query reads, in this order. */
+#define CLAIM_COLS                                                                                 \
+    "id, user_id, ferry_attempt, status, format, error_message, "                                  \
+    "DATE_FORMAT(NOW(6), '%Y-%m-%d %H:%i:%s.%f') AS now6, "                                        \
+    "(ferry_lease_expires_at IS NOT NULL AND ferry_lease_expires_at <= NOW(6)) AS lapsed, "        \
+    "ferry_lease_owner, ferry_lease_expires_at"
+
+enum { C_ID, C_USER, C_ATTEMPT, C_STATUS, C_FORMAT, C_ERRMSG, C_NOW, C_LAPSED, C_OWNER, C_EXPIRES };
+
+static int begin_rc(ferry_db *db, ferry_err *err)
+{
+    /* Without SESSION: applies to the next transaction only. */
+    int rc = fdb_run(db, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", err);
+    if (!rc)
+        rc = fdb_begin(db, err);
+    return rc;
+}
+
+/* Marks the locked row `r` failed after too many attempts, with its audit
+ * row and usage counter, inside the open transaction. */
+static int give_up(ferry_db *db, const fdb_rows *r, const char *user_agent, ferry_err *err)
+{
+    const char *id = fdb_get(r, 0, C_ID);
+    int64_t user_id = strtoll(fdb_get(r, 0, C_USER), NULL, 10);
+    int attempts = atoi(fdb_get(r, 0, C_ATTEMPT));
+    const char *last = fdb_get(r, 0, C_ERRMSG);
+    char msg[1024];
+    if (last && *last)
+        snprintf(msg, sizeof msg, "gave up after %d attempts: lease expired (last error: %.800s)",
+                 attempts, last);
+    else
+        snprintf(msg, sizeof msg, "gave up after %d attempts: lease expired", attempts);
+    fdb_param up[] = {fdb_str(msg), fdb_str(id)};
+    int rc = fdb_exec(db,
+                      "UPDATE export_requests SET status = 'failed', error_message = ?, "
+                      "completed_at = NOW(6), updated_at = NOW(6), ferry_lease_owner = '', "
+                      "ferry_lease_expires_at = NULL WHERE id = ?",
+                      up, 2, NULL, err);
+    if (rc)
+        return rc;
+    char extra[256];
+    snprintf(extra, sizeof extra, "{\"attempts\": %d, \"reason\": \"lease expired\"}", attempts);
+    rc = ferry_audit_write(db, id, user_id, "failed", "", user_agent, extra, err);
+    if (rc)
+        return rc;
+    return ferry_usage_add(db, user_id, fdb_get(r, 0, C_NOW), fdb_get(r, 0, C_FORMAT), 1, 0, 0, 0,
+                           err);
+}
+
+/* Takes the locked row `r` for `owner`, inside the open transaction, and
+ * fills *out. */
+static int take(ferry_db *db, const fdb_rows *r, const char *owner, unsigned lease_seconds,
+                const char *user_agent, ferry_claim *out, ferry_err *err)
+{
+    const char *id = fdb_get(r, 0, C_ID);
+    fdb_param up[] = {fdb_str(owner), fdb_i64((int64_t)lease_seconds), fdb_str(id)};
+    uint64_t n = 0;
+    int rc = fdb_exec(db,
+                      "UPDATE export_requests SET status = 'processing', "
+                      "started_at = COALESCE(started_at, NOW(6)), "
+                      "ferry_attempt = ferry_attempt + 1, ferry_lease_owner = ?, "
+                      "ferry_lease_expires_at = NOW(6) + INTERVAL ? SECOND, "
+                      "progress_percentage = 0, updated_at = NOW(6) WHERE id = ?",
+                      up, 3, &n, err);
+    if (rc)
+        return rc;
+    if (n != 1)
+        return ferry_err_set(err, FERRY_ERR_DB, "claiming request %s changed %llu rows", id,
+                             (unsigned long long)n);
+    memset(out, 0, sizeof *out);
+    snprintf(out->id, sizeof out->id, "%s", id);
+    out->user_id = strtoll(fdb_get(r, 0, C_USER), NULL, 10);
+    out->attempt = atoi(fdb_get(r, 0, C_ATTEMPT)) + 1;
+    snprintf(out->owner, sizeof out->owner, "%s", owner);
+    if (out->attempt == 1) {
+        char extra[200];
+        snprintf(extra, sizeof extra, "{\"attempt\": 1, \"worker\": \"%.128s\"}", owner);
+        /* The owner is host:pid:slot; a host name has no quotes or backslashes. */
+        rc = ferry_audit_write(db, id, out->user_id, "started", "", user_agent, extra, err);
+    }
+    return rc;
+}
+
+int ferry_claim_next(ferry_db *db, const char *owner, unsigned lease_seconds, int max_attempts,
+                     const char *user_agent, ferry_claim *out, int *got, ferry_err *err)
+{
+    *got = 0;
+    /* Each round claims one row or gives one up; giving up commits and looks
+     * again, a bounded number of times so one call never runs long. */
+    for (int round = 0; round < 16; round++) {
+        int rc = begin_rc(db, err);
+        if (rc)
+            return rc;
+        fdb_rows *r = NULL;
+        rc = fdb_query(db,
+                       "SELECT " CLAIM_COLS " FROM export_requests "
+                       "WHERE status = 'processing' AND ferry_lease_expires_at < NOW(6) "
+                       "ORDER BY ferry_lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+                       NULL, 0, &r, err);
+        if (!rc && r->nrows == 0) {
+            fdb_rows_free(r);
+            r = NULL;
+            rc = fdb_query(db,
+                           "SELECT " CLAIM_COLS " FROM export_requests "
+                           "WHERE status = 'pending' AND (ferry_lease_expires_at IS NULL OR "
+                           "ferry_lease_expires_at <= NOW(6)) "
+                           "ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+                           NULL, 0, &r, err);
+        }
+        if (rc) {
+            fdb_rollback(db);
+            return rc;
+        }
+        if (r->nrows == 0) {
+            fdb_rows_free(r);
+            fdb_rollback(db);
+            return 0;
+        }
+        int expired = strcmp(fdb_get(r, 0, C_STATUS), "processing") == 0;
+        int attempts = atoi(fdb_get(r, 0, C_ATTEMPT));
+        int gave_up = expired && max_attempts > 0 && attempts >= max_attempts;
+        if (gave_up)
+            rc = give_up(db, r, user_agent, err);
+        else
+            rc = take(db, r, owner, lease_seconds, user_agent, out, err);
+        fdb_rows_free(r);
+        if (!rc)
+            rc = fdb_commit(db, err);
+        if (rc) {
+            fdb_rollback(db);
+            return rc;
+        }
+        if (!gave_up) {
+            *got = 1;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+int ferry_claim_by_id(ferry_db *db, const char *id, const char *owner, unsigned lease_seconds,
+                      const char *user_agent, ferry_claim *out, ferry_err *err)
+{
+    int rc = begin_rc(db, err);
+    if (rc)
+        return rc;
+    fdb_rows *r = NULL;
+    fdb_param p[] = {fdb_str(id)};
+    rc = fdb_query(db, "SELECT " CLAIM_COLS " FROM export_requests WHERE id = ? FOR UPDATE", p, 1,
+                   &r, err);
+    if (rc) {
+        fdb_rollback(db);
+        return rc;
+    }
+    if (r->nrows == 0) {
+        fdb_rows_free(r);
+        fdb_rollback(db);
+        return ferry_err_set(err, FERRY_ERR_NOTFOUND, "no export request with id %s", id);
+    }
+    const char *status = fdb_get(r, 0, C_STATUS);
+    int lapsed = atoi(fdb_get(r, 0, C_LAPSED));
+    if (strcmp(status, "pending") == 0 || (strcmp(status, "processing") == 0 && lapsed)) {
+        rc = take(db, r, owner, lease_seconds, user_agent, out, err);
+    } else if (strcmp(status, "processing") == 0) {
+        const char *who = fdb_get(r, 0, C_OWNER);
+        const char *until = fdb_get(r, 0, C_EXPIRES);
+        rc = ferry_err_set(err, FERRY_ERR,
+                           "request %s is processing (worker %s, lease until %s UTC)", id,
+                           who && *who ? who : "unknown", until ? until : "unset");
+    } else {
+        rc = ferry_err_set(err, FERRY_ERR,
+                           "request %s is %s, not pending (use `ferry request retry` to run it "
+                           "again)",
+                           id, status);
+    }
+    fdb_rows_free(r);
+    if (!rc)
+        rc = fdb_commit(db, err);
+    if (rc)
+        fdb_rollback(db);
+    return rc;
+}
+
+int ferry_claim_renew(ferry_db *db, const ferry_claim *c, unsigned lease_seconds, int *held,
+                      ferry_err *err)
+{
+    *held = 0;
+    fdb_param p[] = {fdb_i64((int64_t)lease_seconds), fdb_str(c->id), fdb_str(c->owner),
+                     fdb_i64(c->attempt)};
+    uint64_t n = 0;
+    int rc = fdb_exec(db,
+                      "UPDATE export_requests SET ferry_lease_expires_at = NOW(6) + INTERVAL ? "
+                      "SECOND WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ? "
+                      "AND status = 'processing'",
+                      p, 4, &n, err);
+    if (rc)
+        return rc;
+    *held = n == 1;
+    return 0;
+}
+
+int ferry_claim_release(ferry_db *db, const ferry_claim *c, ferry_err *err)
+{
+    fdb_param p[] = {fdb_str(c->id), fdb_str(c->owner), fdb_i64(c->attempt)};
+    return fdb_exec(db,
+                    "UPDATE export_requests SET status = 'pending', ferry_lease_owner = '', "
+                    "ferry_lease_expires_at = NULL, progress_percentage = 0, updated_at = NOW(6) "
+                    "WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ? "
+                    "AND status = 'processing'",
+                    p, 3, NULL, err);
+}
