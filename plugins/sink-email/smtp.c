@@ -83,6 +83,9 @@ static CURLcode attempt(const em_smtp *s, const char *from, const em_rcpts *to, 
         curl_easy_setopt(c, CURLOPT_PASSWORD, s->password);
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, addr);
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    /* One refused recipient does not stop the others; all refused is an error. */
+    /* libcurl before 8.2 has only this spelling; later ones keep it as an alias. */
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
