@@ -9,15 +9,21 @@
  *   pending requests by created_at. A pending request whose
  *   ferry_lease_expires_at lies in the future is waiting for a retry
  *   (the worker's retry delay) and is not claimable yet.
- * - ferry_attempt counts claims and never goes down (except an operator's
- *   `ferry request retry`): every claim gets an attempt number of its own,
- *   which names its artifact and fences its updates. A release at shutdown
- *   therefore also uses up an attempt number; the give-up rule below only
- *   applies to leases that ran out, so a released request is never given up.
- * - The 'started' audit row is written on the first attempt only: it is a
- *   lifecycle record, one per request (a re-claim after a lease ran out is
- *   logged, not audited). An operator's retry starts a new lifecycle.
- * - A lease that ran out on attempt N >= max_attempts is given up: status
+ * - ferry_attempt counts claims and never goes down, not even on an
+ *   operator's `ferry request retry`: every claim gets an attempt number of
+ *   its own, which names its artifact (<id>-<attempt>) and fences its
+ *   updates, so a stalled worker from before a retry can never publish over
+ *   a newer attempt's file. Attempts are counted in rounds of max_attempts:
+ *   a retry moves ferry_attempt up to the next multiple of max_attempts, and
+ *   attempt A is the last of its round when A % max_attempts == 0.
+ *   A release at shutdown uses up an attempt number too; the give-up rule
+ *   below only applies to leases that ran out, so a released request is
+ *   never given up.
+ * - The 'started' audit row is written when the claim first sets
+ *   started_at (the first attempt; `ferry request retry` clears started_at,
+ *   starting a new lifecycle): one per request, not one per attempt (a
+ *   re-claim after a lease ran out is logged, not audited).
+ * - A lease that ran out on the last attempt of its round is given up: status
  *   failed, error_message "gave up after N attempts: lease expired" (plus
  *   "(last error: …)" when an earlier attempt recorded one), the 'failed'
  *   audit row and the usage failure counter, in the claiming transaction.
@@ -46,9 +52,21 @@ void ferry_claim_owner(char out[129], int slot)
     "id, user_id, ferry_attempt, status, format, error_message, "                                  \
     "DATE_FORMAT(NOW(6), '%Y-%m-%d %H:%i:%s.%f') AS now6, "                                        \
     "(ferry_lease_expires_at IS NOT NULL AND ferry_lease_expires_at <= NOW(6)) AS lapsed, "        \
-    "ferry_lease_owner, ferry_lease_expires_at"
+    "ferry_lease_owner, ferry_lease_expires_at, started_at IS NULL AS first"
 
-enum { C_ID, C_USER, C_ATTEMPT, C_STATUS, C_FORMAT, C_ERRMSG, C_NOW, C_LAPSED, C_OWNER, C_EXPIRES };
+enum {
+    C_ID,
+    C_USER,
+    C_ATTEMPT,
+    C_STATUS,
+    C_FORMAT,
+    C_ERRMSG,
+    C_NOW,
+    C_LAPSED,
+    C_OWNER,
+    C_EXPIRES,
+    C_FIRST
+};
 
 static int begin_rc(ferry_db *db, ferry_err *err)
 {
@@ -59,13 +77,13 @@ static int begin_rc(ferry_db *db, ferry_err *err)
     return rc;
 }
 
-/* Marks the locked row `r` failed after too many attempts, with its audit
+/* Marks the locked row `r` failed after `attempts` attempts, with its audit
  * row and usage counter, inside the open transaction. */
-static int give_up(ferry_db *db, const fdb_rows *r, const char *user_agent, ferry_err *err)
+static int give_up(ferry_db *db, const fdb_rows *r, int attempts, const char *user_agent,
+                   ferry_err *err)
 {
     const char *id = fdb_get(r, 0, C_ID);
     int64_t user_id = strtoll(fdb_get(r, 0, C_USER), NULL, 10);
-    int attempts = atoi(fdb_get(r, 0, C_ATTEMPT));
     const char *last = fdb_get(r, 0, C_ERRMSG);
     char msg[1024];
     if (last && *last)
@@ -115,9 +133,10 @@ static int take(ferry_db *db, const fdb_rows *r, const char *owner, unsigned lea
     out->user_id = strtoll(fdb_get(r, 0, C_USER), NULL, 10);
     out->attempt = atoi(fdb_get(r, 0, C_ATTEMPT)) + 1;
     snprintf(out->owner, sizeof out->owner, "%s", owner);
-    if (out->attempt == 1) {
+    if (atoi(fdb_get(r, 0, C_FIRST)) == 1) {
         char extra[200];
-        snprintf(extra, sizeof extra, "{\"attempt\": 1, \"worker\": \"%.128s\"}", owner);
+        snprintf(extra, sizeof extra, "{\"attempt\": %d, \"worker\": \"%.128s\"}", out->attempt,
+                 owner);
         /* The owner is host:pid:slot; a host name has no quotes or backslashes. */
         rc = ferry_audit_write(db, id, out->user_id, "started", "", user_agent, extra, err);
     }
@@ -161,9 +180,9 @@ int ferry_claim_next(ferry_db *db, const char *owner, unsigned lease_seconds, in
         }
         int expired = strcmp(fdb_get(r, 0, C_STATUS), "processing") == 0;
         int attempts = atoi(fdb_get(r, 0, C_ATTEMPT));
-        int gave_up = expired && max_attempts > 0 && attempts >= max_attempts;
+        int gave_up = expired && max_attempts > 0 && attempts > 0 && attempts % max_attempts == 0;
         if (gave_up)
-            rc = give_up(db, r, user_agent, err);
+            rc = give_up(db, r, max_attempts, user_agent, err);
         else
             rc = take(db, r, owner, lease_seconds, user_agent, out, err);
         fdb_rows_free(r);

@@ -228,6 +228,29 @@ static void test_expiry_and_give_up(ferry_db *a, ferry_db *b)
     CHECK(count(a, "SELECT SUM(failed_exports) FROM export_usage_stats ", NULL) == 1,
           "usage failure counted once");
 
+    /* An operator's retry keeps attempt numbers unique: attempts 3 and 4
+     * are the second round of 2; a new lifecycle gets its 'started' row. */
+    sql(a, "UPDATE export_requests SET status = 'pending', started_at = NULL, "
+           "completed_at = NULL, error_message = ''");
+    rc = ferry_claim_next(b, owner_b, 30, 2, ua, &c2, &got, &err);
+    CHECK(rc == 0 && got == 1 && c2.attempt == 3, "retried: got %d attempt %d", got, c2.attempt);
+    CHECK(count(a,
+                "SELECT COUNT(*) FROM export_audit_logs WHERE export_request_id = ? AND "
+                "action = 'started'",
+                c2.id) == 2,
+          "the retried lifecycle has its own started row");
+    sql(a, "UPDATE export_requests SET ferry_lease_expires_at = NOW(6) - INTERVAL 1 SECOND");
+    rc = ferry_claim_next(b, owner_b, 30, 2, ua, &c2, &got, &err);
+    CHECK(rc == 0 && got == 1 && c2.attempt == 4, "attempt 4: got %d attempt %d", got, c2.attempt);
+    sql(a, "UPDATE export_requests SET ferry_lease_expires_at = NOW(6) - INTERVAL 1 SECOND");
+    rc = ferry_claim_next(b, owner_b, 30, 2, ua, &c2, &got, &err);
+    CHECK(rc == 0 && got == 0, "second round given up (got %d)", got);
+    CHECK(count(a,
+                "SELECT COUNT(*) FROM export_requests WHERE id = ? AND status = 'failed' AND "
+                "error_message = 'gave up after 2 attempts: lease expired'",
+                c1.id) == 1,
+          "failed after the second round");
+
     /* A retry delay: a pending row whose lease column lies ahead waits. */
     sql(a, "UPDATE export_requests SET status = 'pending', ferry_attempt = 0, "
            "ferry_lease_expires_at = NOW(6) + INTERVAL 1 HOUR");
