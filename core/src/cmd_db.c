@@ -52,7 +52,9 @@ static int print_status(ferry_db *db, const char *dir, ferry_err *err)
         else
             pending++;
     }
-    printf("%d applied, %d pending (%s)\n", applied, pending, dir);
+    char *real = realpath(dir, NULL);
+    printf("%d applied, %d pending (%s)\n", applied, pending, real ? real : dir);
+    free(real);
     ferry_migration_list_free(&l);
     return 0;
 }
