@@ -1,12 +1,92 @@
-/* cmd_serve.c — `ferry serve`. Not yet written. */
+/* cmd_serve.c — `ferry serve [--listen ADDR:PORT]`: the download server
+ * (server.h) until SIGTERM/SIGINT, then a graceful stop and exit 0. */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "commands.h"
+#include "db.h"
+#include "migrate.h"
+#include "server.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ferry serve [--listen ADDR:PORT]\n\n"
+               "Serves export artifacts over HTTP at /download/<request id>?token=…, with\n"
+               "/healthz and /metrics. Settings: download.listen (default 127.0.0.1:8080),\n"
+               "download.secret (or FERRY_SECRET), download.max_connections,\n"
+               "download.per_ip_connections, download.timeout_seconds,\n"
+               "download.drain_seconds, store.path.\n");
+}
+
+static unsigned setting(const ferry_site *site, const char *path, int64_t dflt)
+{
+    int64_t v = ferry_site_int(site, path, dflt);
+    return v < 0 ? 0 : v > 1000000 ? 1000000 : (unsigned)v;
+}
 
 int ferry_cmd_serve(ferry_app *app, int argc, char **argv)
 {
-    (void)app;
-    (void)argc;
-    fprintf(stderr, "ferry: %s is not implemented yet\n", argv[0]);
-    return FERRY_EXIT_FAILED;
+    static const struct option opts[] = {
+        {"listen", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *listen = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            listen = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return FERRY_EXIT_OK;
+        default:
+            usage(stderr);
+            return FERRY_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        usage(stderr);
+        return FERRY_EXIT_USAGE;
+    }
+    ferry_err err = FERRY_ERR_INIT;
+    ferry_site *site;
+    if (ferry_app_site(app, &site, &err))
+        return ferry_app_fail(app, &err);
+    if (!site->database_url) {
+        ferry_err_set(&err, FERRY_ERR_CONFIG, "no database (database.url or FERRY_DATABASE_URL)");
+        return ferry_app_fail(app, &err);
+    }
+    /* Refuse to start on a database with pending migrations. */
+    ferry_db *db = NULL;
+    int rc = fdb_connect_url(&db, site->database_url, 30, &err);
+    if (!rc)
+        rc = ferry_migrate_require(site, db, &err);
+    fdb_close(db);
+    if (rc)
+        return ferry_app_fail(app, &err);
+
+    ferry_server_opts o = {listen ? listen
+                                  : ferry_site_string(site, "download.listen", "127.0.0.1:8080"),
+                           site->database_url,
+                           site->store_path,
+                           site->secret,
+                           setting(site, "download.max_connections", 256),
+                           setting(site, "download.per_ip_connections", 32),
+                           setting(site, "download.timeout_seconds", 30),
+                           &app->log};
+    ferry_server *srv = NULL;
+    if (ferry_server_start(&srv, &o, &err))
+        return ferry_app_fail(app, &err);
+    char fields[256];
+    snprintf(fields, sizeof fields, "listen=%s port=%u", o.listen, ferry_server_port(srv));
+    ferry_logf(&app->log, FERRY_LOG_INFO, fields, "serving downloads");
+    while (!*app->stop) {
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    ferry_logf(&app->log, FERRY_LOG_INFO, NULL, "stopping: finishing open connections");
+    ferry_server_stop(srv, setting(site, "download.drain_seconds", 10));
+    ferry_logf(&app->log, FERRY_LOG_INFO, NULL, "stopped");
+    return FERRY_EXIT_OK;
 }
