@@ -23,7 +23,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
     const char *dbdir = getenv("FERRY_TEST_DB_DIR");
-    if (!dbdir)
+    if (!dbdir || !*dbdir)
         return 0;
     fixture *f = calloc(1, sizeof *f);
     char url[512];
