@@ -223,6 +223,11 @@ for line in open(sys.argv[1]):
     assert re.fullmatch(r'[a-z_]+(\{([a-z_]+="[^"\\]*",?)+\})? [0-9.e+-]+', line), line
 PY
 
+# The refusals came from the store checks, not from a missing file.
+grep -q "file_path is not beneath the store: refused\" request_id=$RX" "$tmp/server.log" || fail "RX refusal not logged"
+grep -q "file_path is not beneath the store: refused\" request_id=$RA" "$tmp/server.log" || fail "RA refusal not logged"
+grep -q "cannot open the artifact beneath the store: .*request_id=$RL" "$tmp/server.log" || fail "RL refusal not logged"
+
 # The access log is logfmt, and never carries the token.
 grep -q 'msg="http" method=GET path="/download/'"$R1"'" status=200' "$tmp/server.log" || fail "access log line"
 ! grep -q "$T1" "$tmp/server.log" || fail "token in the log"
