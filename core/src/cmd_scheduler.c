@@ -1,17 +1,278 @@
-/* cmd_scheduler.c — `ferry scheduler`. Not yet written. */
+/*
+ * cmd_scheduler.c — `ferry scheduler`: the long-running loop that turns due
+ * export schedules into requests (scheduler.h), reconnecting with backoff;
+ * and `ferry schedule next`: a cron pattern's next fire times, local and
+ * UTC, for operators checking a pattern before saving it.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "commands.h"
+#include "cron.h"
+#include "db.h"
+#include "migrate.h"
+#include "scheduler.h"
+
+static void scheduler_usage(FILE *f)
+{
+    fprintf(f, "usage: ferry scheduler [--once] [--interval SECONDS] [--now TIME]\n\n"
+               "Turns every due export schedule into one export request, then sleeps.\n"
+               "  --once          one pass, then exit\n"
+               "  --interval S    seconds between passes (default: scheduler.interval_seconds, "
+               "30)\n"
+               "  --now TIME      use TIME (UTC, YYYY-MM-DD HH:MM[:SS]) as the clock, for tests\n"
+               "Stops cleanly on SIGTERM/SIGINT (exit 0).\n");
+}
+
+/* Sleeps `seconds` in short slices; returns non-zero when asked to stop. */
+static int nap(ferry_app *app, double seconds)
+{
+    struct timespec slice = {0, 100 * 1000 * 1000};
+    for (double t = 0; t < seconds; t += 0.1) {
+        if (app->stop && *app->stop)
+            return 1;
+        nanosleep(&slice, NULL);
+    }
+    return app->stop && *app->stop;
+}
+
+static int connect_db(ferry_site *site, ferry_db **db, ferry_err *err)
+{
+    int rc = fdb_connect_url(db, site->database_url, 60, err);
+    if (rc)
+        return rc;
+    rc = ferry_migrate_require(site, *db, err);
+    if (rc) {
+        int lost = fdb_is_connection_error(*db);
+        fdb_close(*db);
+        *db = NULL;
+        /* Pending migrations: refuse to run; a lost connection: retry. */
+        return lost ? rc : FERRY_ERR_CONFIG;
+    }
+    return 0;
+}
 
 int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
 {
-    (void)app;
-    (void)argc;
-    fprintf(stderr, "ferry: %s is not implemented yet\n", argv[0]);
-    return FERRY_EXIT_FAILED;
+    static const struct option opts[] = {{"once", no_argument, 0, 'o'},
+                                         {"interval", required_argument, 0, 'i'},
+                                         {"now", required_argument, 0, 'n'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int once = 0, c;
+    double interval = -1;
+    int64_t now = -1;
+    ferry_err err = FERRY_ERR_INIT;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            once = 1;
+            break;
+        case 'i': {
+            char *end;
+            interval = strtod(optarg, &end);
+            if (*end || !(interval > 0) || interval > 86400) {
+                fprintf(stderr, "ferry: --interval wants seconds between 0 and 86400\n");
+                return FERRY_EXIT_USAGE;
+            }
+            break;
+        }
+        case 'n':
+            if (ferry_time_parse(optarg, NULL, &now, &err))
+                return ferry_app_fail(app, &err);
+            break;
+        case 'h':
+            scheduler_usage(stdout);
+            return FERRY_EXIT_OK;
+        default:
+            scheduler_usage(stderr);
+            return FERRY_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        scheduler_usage(stderr);
+        return FERRY_EXIT_USAGE;
+    }
+    ferry_site *site;
+    if (ferry_app_site(app, &site, &err))
+        return ferry_app_fail(app, &err);
+    if (!site->database_url) {
+        ferry_err_set(&err, FERRY_ERR_CONFIG,
+                      "no database: set database.url in %s or "
+                      "FERRY_DATABASE_URL",
+                      site->path);
+        return ferry_app_fail(app, &err);
+    }
+    if (interval < 0)
+        interval = (double)ferry_site_int(site, "scheduler.interval_seconds", 30);
+    if (interval <= 0)
+        interval = 30;
+
+    char ua[256];
+    ferry_app_user_agent(app, ua, sizeof ua);
+    ferry_db *db = NULL;
+    double backoff = 1;
+    int exit_code = FERRY_EXIT_OK;
+    ferry_logf(&app->log, FERRY_LOG_INFO, NULL, "scheduler started (every %g s)", interval);
+    while (!(app->stop && *app->stop)) {
+        if (!db) {
+            int rc = connect_db(site, &db, &err);
+            if (rc == FERRY_ERR_CONFIG) {
+                exit_code = ferry_app_fail(app, &err);
+                break;
+            }
+            if (rc) {
+                if (once) {
+                    exit_code = ferry_app_fail(app, &err);
+                    break;
+                }
+                ferry_logf(&app->log, FERRY_LOG_WARN, NULL,
+                           "database unreachable, retrying in %g s: %s", backoff, err.msg);
+                if (nap(app, backoff))
+                    break;
+                backoff = backoff * 2 > 60 ? 60 : backoff * 2;
+                continue;
+            }
+            backoff = 1;
+        }
+        ferry_scheduler s = {db, &app->log, ua, 0};
+        ferry_sched_stats st;
+        memset(&st, 0, sizeof st);
+        int rc = ferry_scheduler_tick(&s, now, &st, &err);
+        if (rc) {
+            ferry_logf(&app->log, FERRY_LOG_WARN, NULL, "scheduler pass failed: %s", err.msg);
+            fdb_close(db); /* reconnect: never reuse a connection in doubt */
+            db = NULL;
+            if (once) {
+                exit_code = ferry_err_exit_code(rc);
+                break;
+            }
+            if (nap(app, backoff))
+                break;
+            backoff = backoff * 2 > 60 ? 60 : backoff * 2;
+            continue;
+        }
+        if (st.due || app->log.level >= FERRY_LOG_DEBUG) {
+            char fields[160];
+            snprintf(fields, sizeof fields, "due=%u created=%u duplicate=%u failed=%u skipped=%u",
+                     st.due, st.created, st.duplicate, st.failed, st.skipped);
+            ferry_logf(&app->log, FERRY_LOG_INFO, fields, "scheduler pass done");
+        }
+        if (once || nap(app, interval))
+            break;
+    }
+    fdb_close(db);
+    if (app->stop && *app->stop)
+        ferry_logf(&app->log, FERRY_LOG_INFO, NULL, "scheduler stopped");
+    return exit_code;
+}
+
+/* ---- ferry schedule next ---------------------------------------------- */
+
+static void schedule_usage(FILE *f)
+{
+    fprintf(f, "usage: ferry schedule next PATTERN [--timezone TZ] [--from TIME] [--count N]\n\n"
+               "Prints the next N (default 5) times the five-field cron PATTERN fires in the\n"
+               "IANA time zone TZ (default UTC), in local time and in UTC. TIME is\n"
+               "YYYY-MM-DD[ HH:MM[:SS]], local to TZ unless it ends in Z or +HH:MM\n"
+               "(default: now).\n");
+}
+
+static void print_time(const char *label, int64_t t, int32_t off, const char *abbr)
+{
+    static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    char buf[32];
+    ferry_time_format(t, off, buf, sizeof buf);
+    printf("%15s: %s %s %s\n", label, wd[ferry_weekday_from_days(ferry_floor_div(t + off, 86400))],
+           buf, abbr);
+}
+
+static int schedule_next(ferry_app *app, int argc, char **argv)
+{
+    static const struct option opts[] = {{"timezone", required_argument, 0, 't'},
+                                         {"from", required_argument, 0, 'f'},
+                                         {"count", required_argument, 0, 'c'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *tzname = "UTC", *from = NULL;
+    long count = 5;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            tzname = optarg;
+            break;
+        case 'f':
+            from = optarg;
+            break;
+        case 'c': {
+            char *end;
+            count = strtol(optarg, &end, 10);
+            if (*end || count < 1 || count > 10000) {
+                fprintf(stderr, "ferry: --count wants a number from 1 to 10000\n");
+                return FERRY_EXIT_USAGE;
+            }
+            break;
+        }
+        case 'h':
+            schedule_usage(stdout);
+            return FERRY_EXIT_OK;
+        default:
+            schedule_usage(stderr);
+            return FERRY_EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        schedule_usage(stderr);
+        return FERRY_EXIT_USAGE;
+    }
+    const char *pattern = argv[optind];
+    ferry_err err = FERRY_ERR_INIT;
+    ferry_cron cron;
+    ferry_tz *tz = NULL;
+    if (ferry_cron_parse(&cron, pattern, &err) || ferry_tz_load(&tz, tzname, &err))
+        return ferry_app_fail(app, &err);
+    int64_t t = (int64_t)time(NULL);
+    if (from && ferry_time_parse(from, tz, &t, &err)) {
+        ferry_tz_free(tz);
+        return ferry_app_fail(app, &err);
+    }
+    printf("%15s: %s\n", "Original form", pattern);
+    printf("%15s: %s\n", "Time zone", tzname);
+    time_t at = (time_t)t - 1; /* `from` itself counts */
+    for (long i = 0; i < count; i++) {
+        time_t next;
+        if (ferry_cron_next_tz(&cron, tz, at, &next, &err)) {
+            ferry_tz_free(tz);
+            return ferry_app_fail(app, &err);
+        }
+        const char *abbr;
+        int32_t off = ferry_tz_offset(tz, next, &abbr);
+        char label[32];
+        if (i == 0)
+            snprintf(label, sizeof label, "Next elapse");
+        else
+            snprintf(label, sizeof label, "Iter. #%ld", i + 1);
+        print_time(label, next, off, abbr);
+        print_time("(in UTC)", next, 0, "UTC");
+        at = next;
+    }
+    ferry_tz_free(tz);
+    return FERRY_EXIT_OK;
 }
 
 int ferry_cmd_schedule(ferry_app *app, int argc, char **argv)
 {
-    return ferry_cmd_scheduler(app, argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "next") == 0)
+        return schedule_next(app, argc - 1, argv + 1);
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        schedule_usage(stdout);
+        return FERRY_EXIT_OK;
+    }
+    schedule_usage(stderr);
+    return FERRY_EXIT_USAGE;
 }
