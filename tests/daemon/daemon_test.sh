@@ -13,11 +13,13 @@ fail() {
     exit 1
 }
 
-serve_help=$("$FERRY" serve --help 2>&1 || true)
-if grep -q "not implemented" <<<"$serve_help"; then
-    echo "skipped: \`ferry serve\` is not implemented yet, so /healthz cannot show the children run"
-    exit 77
-fi
+for cmd in serve worker scheduler; do
+    help=$("$FERRY" "$cmd" --help 2>&1 || true)
+    if grep -q "not implemented" <<<"$help"; then
+        echo "skipped: \`ferry $cmd\` is not implemented yet, so the daemon's $cmd child cannot run"
+        exit 77
+    fi
+done
 
 testdb_create daemon
 tmp=$(mktemp -d)
@@ -35,8 +37,7 @@ export FERRY_CONFIG=$conf # for testdb_migrate
 cat >"$conf" <<CONF
 database: { url = "$FERRY_DATABASE_URL"; };
 store: { path = "$tmp/store"; base_url = "http://127.0.0.1:$port"; };
-download: { secret = "daemon-test-secret-0123456789abcdef"; };
-serve: { listen = "127.0.0.1:$port"; };
+download: { secret = "daemon-test-secret-0123456789abcdef"; listen = "127.0.0.1:$port"; };
 daemon: { expire_interval_seconds = 1; restart_delay_seconds = 1; stop_timeout_seconds = 20; };
 CONF
 log=$tmp/daemon.log
