@@ -52,3 +52,42 @@ expect_eq() {
     fi
     echo "ok: $1 = $3"
 }
+
+# worker_mode MODE [DRIVER]: how the tests start a worker. "stub" runs
+# worker_driver (the real worker engine, a stand-in request execution whose
+# speed STUB_WORK_MS sets); "real" runs `ferry worker` with the request
+# pipeline (slow exports come from a large demo data set).
+worker_mode() {
+    WORKER_MODE=$1
+    if [ "$WORKER_MODE" = stub ]; then
+        WORKER=("$2")
+    else
+        WORKER=("$FERRY" worker)
+    fi
+}
+
+# wait_for SQL WANT [SECONDS]: polls the test database until SQL gives WANT.
+# (A generous limit against a hang; no test asserts how fast anything is.)
+wait_for() {
+    local sql=$1 want=$2 limit=${3:-120} got=
+    for _ in $(seq 1 $((limit * 10))); do
+        got=$(testdb_sql "$sql")
+        [ "$got" = "$want" ] && return 0
+        sleep 0.1
+    done
+    fail "gave up waiting for [$sql] = '$want' (last '$got')"
+}
+
+# visible_files DIR: names of the files a user could find there (staging
+# files are hidden dot-files).
+visible_files() {
+    find "$1" -maxdepth 1 -type f ! -name '.*' -printf '%f\n' | sort
+}
+
+# expect_exit WHAT PID WANT: waits for a background process (of this shell)
+# and checks its exit status.
+expect_exit() {
+    local rc=0
+    wait "$2" || rc=$?
+    expect_eq "$1" "$rc" "$3"
+}
