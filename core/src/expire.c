@@ -77,7 +77,7 @@ int ferry_store_relpath(const char *store_path, const char *store_real, const ch
 
 /* openat2's equivalent where the kernel lacks it: one component at a time,
  * directories with O_NOFOLLOW, no "." or "..", the last with O_NOFOLLOW. */
-static int walk_open(int store_fd, const char *rel, int flags)
+int ferry_store_openat_walk(int store_fd, const char *rel, int flags)
 {
     char buf[4096];
     size_t n = strlen(rel);
@@ -122,7 +122,7 @@ int ferry_store_openat(int store_fd, const char *rel, int flags)
         return (int)fd;
     if (errno != ENOSYS)
         return -errno;
-    return walk_open(store_fd, rel, flags);
+    return ferry_store_openat_walk(store_fd, rel, flags);
 }
 
 int ferry_store_unlink(int store_fd, const char *rel)

@@ -30,6 +30,10 @@ int ferry_store_relpath(const char *store_path, const char *store_real, const ch
  * descriptor (the caller's to close) or -errno (-EXDEV, -ELOOP, -ENOENT, …). */
 int ferry_store_openat(int store_fd, const char *rel, int flags);
 
+/* The fallback ferry_store_openat uses where openat2 is missing (ENOSYS),
+ * exposed so that tests run both: component by component, O_NOFOLLOW. */
+int ferry_store_openat_walk(int store_fd, const char *rel, int flags);
+
 /* Removes the regular file (or symlink itself) `rel` beneath `store_fd`,
  * never following a symlink. Returns 0 or -errno (-ENOENT when it is
  * already gone, -EISDIR for a directory). */
