@@ -30,7 +30,7 @@ typedef struct gz_state {
     int level;
     ferry_output *next;
     z_stream zs;
-    int zs_live; /* deflateInit done, deflateEnd pending */
+    int zs_live;          /* deflateInit done, deflateEnd pending */
     unsigned char *chunk; /* GZ_CHUNK bytes */
 } gz_state;
 

@@ -59,7 +59,7 @@ typedef struct json_state {
     const ferry_schema *schema;
     json_column *cols; /* schema->ncolumns */
     uint64_t rows;
-    fj_buf buf; /* the rendered rows not yet written */
+    fj_buf buf;     /* the rendered rows not yet written */
     ferry_buf text; /* core's buffer for host->format_value */
 } json_state;
 

@@ -112,8 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_check((rc_rej == FJ_OK) == valid, "reject mode disagrees with the UTF-8 oracle", &doc);
     if (rc_rej == FJ_INVALID) {
         fz_check(doc.len == k, "reject mode left bytes behind", &doc);
-        fz_check(bad < size && !ferry_utf8_valid(s + bad, size - bad) &&
-                     ferry_utf8_valid(s, bad),
+        fz_check(bad < size && !ferry_utf8_valid(s + bad, size - bad) && ferry_utf8_valid(s, bad),
                  "reject offset is not the first bad byte", &doc);
         fz_check(fj_puts(&doc, "\"\"") == FJ_OK, "nomem", NULL);
     }
@@ -167,8 +166,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_t *d = json_array_get(root, 3);
         fz_check(json_is_number(d) && json_number_value(d) == dbl, "double did not round-trip",
                  &doc);
-        fz_check(json_is_number(json_array_get(root, 4)),
-                 "fixed-point double is not a number", &doc);
+        fz_check(json_is_number(json_array_get(root, 4)), "fixed-point double is not a number",
+                 &doc);
     } else {
         fz_check(json_is_null(json_array_get(root, 3)), "non-finite double is not null", &doc);
     }
@@ -199,17 +198,52 @@ static uint32_t fz_next(void)
 
 /* Pieces random inputs are made of. */
 static const char *const fz_pieces[] = {
-    "\"", "\\", "\\u0000", "\x01", "\x1f", "\x7f", "\n", "\r", "\t", "\b", "\f", "/",
-    "Zo\xc3\xab", "\xe6\x9d\xb1\xe4\xba\xac", "\xd0\x9e\xd0\xbb\xd1\x8c\xd0\xb3\xd0\xb0",
-    "\xf0\x9f\x98\x80", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xef\xbf\xbd", "\xef\xbb\xbf",
-    "\xc0\xaf",             /* overlong '/' */
-    "\xe0\x80\xaf",         /* overlong */
-    "\xed\xa0\x80",         /* surrogate */
-    "\xf4\x90\x80\x80",     /* above U+10FFFF */
-    "\xf5", "\xff", "\xfe", /* never valid */
-    "\xc3", "\xe6\x9d", "\xf0\x9f\x98", /* truncated */
-    "\x80", "\xbf",                     /* lone continuation */
-    "-", "0", "1", ".", "e", "E", "+", "12.50", "-0.5", "1e5", "00", "abc", " ", "=HYPERLINK(",
+    "\"",
+    "\\",
+    "\\u0000",
+    "\x01",
+    "\x1f",
+    "\x7f",
+    "\n",
+    "\r",
+    "\t",
+    "\b",
+    "\f",
+    "/",
+    "Zo\xc3\xab",
+    "\xe6\x9d\xb1\xe4\xba\xac",
+    "\xd0\x9e\xd0\xbb\xd1\x8c\xd0\xb3\xd0\xb0",
+    "\xf0\x9f\x98\x80",
+    "\xe2\x80\xa8",
+    "\xe2\x80\xa9",
+    "\xef\xbf\xbd",
+    "\xef\xbb\xbf",
+    "\xc0\xaf",         /* overlong '/' */
+    "\xe0\x80\xaf",     /* overlong */
+    "\xed\xa0\x80",     /* surrogate */
+    "\xf4\x90\x80\x80", /* above U+10FFFF */
+    "\xf5",
+    "\xff",
+    "\xfe", /* never valid */
+    "\xc3",
+    "\xe6\x9d",
+    "\xf0\x9f\x98", /* truncated */
+    "\x80",
+    "\xbf", /* lone continuation */
+    "-",
+    "0",
+    "1",
+    ".",
+    "e",
+    "E",
+    "+",
+    "12.50",
+    "-0.5",
+    "1e5",
+    "00",
+    "abc",
+    " ",
+    "=HYPERLINK(",
 };
 
 static size_t fz_make(uint8_t *buf, size_t cap)
@@ -264,9 +298,26 @@ static int fz_corpus_dir(const char *dir)
 int main(int argc, char **argv)
 {
     static const char *const corpus[] = {
-        "", "\"", "\\", "a\"b\\c", "Zo\xc3\xab \xe6\x9d\xb1\xe4\xba\xac \xd0\x9e\xd0\xbb\xd1\x8c\xd0\xb3\xd0\xb0",
-        "=HYPERLINK(\"http://x\",\"y\")", "\xed\xa0\x80", "\xc3", "\xf0\x9f\x98\x80", "0", "-0",
-        "12.50", "1e999", "99999999999999999999999", "01", "1.", ".5", "-", "1e", "1e+",
+        "",
+        "\"",
+        "\\",
+        "a\"b\\c",
+        "Zo\xc3\xab \xe6\x9d\xb1\xe4\xba\xac \xd0\x9e\xd0\xbb\xd1\x8c\xd0\xb3\xd0\xb0",
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "\xed\xa0\x80",
+        "\xc3",
+        "\xf0\x9f\x98\x80",
+        "0",
+        "-0",
+        "12.50",
+        "1e999",
+        "99999999999999999999999",
+        "01",
+        "1.",
+        ".5",
+        "-",
+        "1e",
+        "1e+",
     };
     long iterations = argc > 1 ? strtol(argv[1], NULL, 10) : 30000;
     uint8_t buf[512];
