@@ -11,7 +11,8 @@
  * as a hidden file in the store, renames it to <id>-<attempt>.txt, then
  * commits the completion conditioned on the claim (with the 'completed'
  * audit row and usage stats); if that changes no row it deletes its file and
- * returns FERRY_ERR_CANCEL. STUB_FAIL=transient|permanent makes it fail.
+ * returns FERRY_ERR_CANCEL. STUB_FAIL=transient|permanent makes it fail;
+ * STUB_IGNORE_CANCEL=1 makes it run to its (fenced) completion regardless.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,7 +75,7 @@ int ferry_request_execute(ferry_app *app, ferry_db *db, const ferry_claim *claim
     if (permanent)
         *permanent = 0;
     for (long t = 0; t < ms; t += 10) {
-        if (*cancel)
+        if (*cancel && !getenv("STUB_IGNORE_CANCEL"))
             return ferry_err_set(err, FERRY_ERR_CANCEL, "cancelled");
         struct timespec ts = {0, 10 * 1000000L};
         nanosleep(&ts, NULL);
