@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cron_tz.h"
 #include "tzfile.h"
 
 static const ferry_field_style default_style = {
@@ -19,32 +20,7 @@ const ferry_field_style *ferry_default_style(void)
     return &default_style;
 }
 
-/* Howard Hinnant's days_from_civil / civil_from_days. */
-int64_t ferry_days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-void ferry_civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = (unsigned)(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t yy = (int64_t)yoe + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yy + (*m <= 2));
-}
-
-int ferry_tz_offset(const char *tz, int64_t utc, int *offset, char *abbr, size_t abbr_len)
+int ferry_zone_offset(const char *tz, int64_t utc, int *offset, char *abbr, size_t abbr_len)
 {
     if (!tz || !*tz || strcmp(tz, "UTC") == 0 || strcmp(tz, "Etc/UTC") == 0) {
         *offset = 0;
@@ -115,7 +91,7 @@ static int put_timestamp(ferry_buf *b, const ferry_field_style *st, int64_t us)
     int64_t frac = us - secs * 1000000;
     int off = 0;
     char abbr[16] = "UTC";
-    if (ferry_tz_offset(st->timezone, secs, &off, abbr, sizeof abbr))
+    if (ferry_zone_offset(st->timezone, secs, &off, abbr, sizeof abbr))
         return FERRY_ERR_CONFIG;
     time_t local = (time_t)(secs + off);
     struct tm tm;
@@ -175,8 +151,10 @@ int ferry_format_value(const ferry_column *col, const ferry_value *v, ferry_buf 
     case FERRY_TYPE_STRING:
         return put(buf, v->u.str, v->len);
     case FERRY_TYPE_DATE: {
-        int y, m, d;
-        ferry_civil_from_days(v->u.i64, &y, &m, &d);
+        int64_t yy;
+        unsigned um, ud;
+        ferry_civil_from_days(v->u.i64, &yy, &um, &ud);
+        int y = (int)yy, m = (int)um, d = (int)ud;
         if (!st->date_format || strcmp(st->date_format, "%Y-%m-%d") == 0)
             return putf(buf, "%04d-%02d-%02d", y, m, d);
         struct tm tm;

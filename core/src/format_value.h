@@ -10,13 +10,9 @@
 /* Appends the text of `v` to `buf` (grown with realloc). 0 or an error. */
 int ferry_format_value(const ferry_column *col, const ferry_value *v, ferry_buf *buf);
 
-/* Civil date from days since 1970-01-01 and back (proleptic Gregorian). */
-void ferry_civil_from_days(int64_t days, int *y, int *m, int *d);
-int64_t ferry_days_from_civil(int y, int m, int d);
-
 /* The UTC offset in seconds of IANA zone `tz` at `utc` (seconds since the
  * epoch). "UTC", "" and NULL are 0. Thread-safe (no TZ environment). */
-int ferry_tz_offset(const char *tz, int64_t utc, int *offset, char *abbr, size_t abbr_len);
+int ferry_zone_offset(const char *tz, int64_t utc, int *offset, char *abbr, size_t abbr_len);
 
 /* The style every column gets when its field configuration says nothing. */
 const ferry_field_style *ferry_default_style(void);

@@ -1,7 +1,6 @@
 /*
- * tzfile.h — UTC offsets from the system's tzdata (TZif files under
- * /usr/share/zoneinfo), read directly so that converting a time never
- * touches the process-wide TZ environment (workers are threaded).
+ * tzfile.h — UTC offsets by zone name for formatting values, cached per
+ * thread over cron_tz.h's TZif reader (never the process-wide TZ).
  */
 #ifndef FERRY_CORE_TZFILE_H
 #define FERRY_CORE_TZFILE_H
@@ -15,5 +14,8 @@ int ferry_tzfile_offset(const char *tz, int64_t utc, int *offset, char *abbr, si
 
 /* Is `tz` a safe, existing IANA zone name? */
 int ferry_tzfile_valid(const char *tz);
+
+/* Frees this thread's cached zones (call before a thread ends). */
+void ferry_tzfile_thread_done(void);
 
 #endif

@@ -1,0 +1,212 @@
+/*
+ * format-csv — RFC 4180 CSV, streamed: a header row of the field labels,
+ * then one line per record, each value rendered by its field style
+ * (host->format_value, the same text PDF and previews show). Fields that
+ * hold the delimiter, a quote, CR or LF are quoted and quotes doubled.
+ * Strings that a spreadsheet would run as a formula (=, +, -, @, tab, CR
+ * first) get a leading ' unless formula_guard is off (OWASP's advice).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ferry/ferry.h"
+
+typedef struct config {
+    const char *delimiter;
+    const char *line_ending;
+    int bom;
+    int header;
+    const char *quote;
+    int formula_guard;
+} config;
+
+static const ferry_option options[] = {
+    {"delimiter", FERRY_OPT_STRING, 0, "comma", "comma|semicolon|tab|pipe",
+     offsetof(config, delimiter), "field separator", NULL},
+    {"line_ending", FERRY_OPT_STRING, 0, "crlf", "crlf|lf", offsetof(config, line_ending),
+     "record terminator: CRLF (RFC 4180) or LF", NULL},
+    {"bom", FERRY_OPT_BOOL, 0, "false", NULL, offsetof(config, bom),
+     "start with a UTF-8 byte order mark, so Excel reads the file as UTF-8", NULL},
+    {"header", FERRY_OPT_BOOL, 0, "true", NULL, offsetof(config, header),
+     "write a header row of the field labels", NULL},
+    {"quote", FERRY_OPT_STRING, 0, "minimal", "minimal|all", offsetof(config, quote),
+     "quote only fields that need it, or every field", NULL},
+    {"formula_guard", FERRY_OPT_BOOL, 0, "true", NULL, offsetof(config, formula_guard),
+     "prefix ' to strings starting with = + - @ tab or CR (formula injection)", NULL},
+    {0},
+};
+
+typedef struct state {
+    ferry_ctx *fx;
+    const ferry_host *host;
+    const config *cfg;
+    ferry_output *out;
+    const ferry_schema *schema;
+    ferry_buf line; /* pending output, flushed in large writes */
+    ferry_buf cell;
+    char delim;
+    const char *eol;
+    size_t eol_len;
+    int all;
+} state;
+
+static int init(ferry_ctx *fx, const ferry_host *host, const void *cfg, void **out)
+{
+    state *s = calloc(1, sizeof *s);
+    if (!s)
+        return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
+    s->fx = fx;
+    s->host = host;
+    s->cfg = cfg;
+    *out = s;
+    const char *d = s->cfg->delimiter;
+    s->delim = !strcmp(d, "semicolon") ? ';' : !strcmp(d, "tab") ? '\t' : !strcmp(d, "pipe") ? '|' : ',';
+    int crlf = strcmp(s->cfg->line_ending, "crlf") == 0;
+    s->eol = crlf ? "\r\n" : "\n";
+    s->eol_len = crlf ? 2 : 1;
+    s->all = strcmp(s->cfg->quote, "all") == 0;
+    return 0;
+}
+
+static void destroy(void *st)
+{
+    state *s = st;
+    if (!s)
+        return;
+    s->host->buf_free(&s->line);
+    s->host->buf_free(&s->cell);
+    free(s);
+}
+
+static int add_field(state *s, const char *p, size_t n, int guard)
+{
+    int quote = s->all;
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = p[i] == s->delim || p[i] == '"' || p[i] == '\r' || p[i] == '\n';
+    int neutralise = guard && n > 0 &&
+                     (p[0] == '=' || p[0] == '+' || p[0] == '-' || p[0] == '@' || p[0] == '\t' ||
+                      p[0] == '\r');
+    int rc = 0;
+    if (quote)
+        rc |= s->host->buf_append(&s->line, "\"", 1);
+    if (neutralise)
+        rc |= s->host->buf_append(&s->line, "'", 1);
+    if (!quote) {
+        rc |= s->host->buf_append(&s->line, p, n);
+    } else {
+        size_t start = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (p[i] == '"') {
+                rc |= s->host->buf_append(&s->line, p + start, i - start + 1);
+                rc |= s->host->buf_append(&s->line, "\"", 1);
+                start = i + 1;
+            }
+        }
+        rc |= s->host->buf_append(&s->line, p + start, n - start);
+        rc |= s->host->buf_append(&s->line, "\"", 1);
+    }
+    return rc ? s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory") : 0;
+}
+
+static int flush(state *s, int force)
+{
+    if (s->line.len && (force || s->line.len >= 64 * 1024)) {
+        int rc = s->host->output_write(s->out, s->line.data, s->line.len);
+        s->line.len = 0;
+        if (rc)
+            return s->host->error(s->fx, rc, "write failed");
+    }
+    return 0;
+}
+
+static int fmt_open(void *st, const ferry_schema *schema, ferry_output *out, const char *path,
+                    const char *tmpdir, int64_t row_count)
+{
+    state *s = st;
+    s->out = out;
+    s->schema = schema;
+    s->line.len = 0;
+    if (s->cfg->bom && s->host->buf_append(&s->line, "\xEF\xBB\xBF", 3))
+        return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+    if (s->cfg->header) {
+        for (uint32_t c = 0; c < schema->ncolumns; c++) {
+            if (c && s->host->buf_append(&s->line, &s->delim, 1))
+                return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+            const char *l = schema->columns[c].label;
+            int rc = add_field(s, l, strlen(l), s->cfg->formula_guard);
+            if (rc)
+                return rc;
+        }
+        if (s->host->buf_append(&s->line, s->eol, s->eol_len))
+            return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+    }
+    return flush(s, 0);
+}
+
+static int fmt_write(void *st, const ferry_batch *b)
+{
+    state *s = st;
+    for (uint32_t r = 0; r < b->nrows; r++) {
+        for (uint32_t c = 0; c < b->schema->ncolumns; c++) {
+            const ferry_value *v = ferry_batch_at(b, r, c);
+            if (c && s->host->buf_append(&s->line, &s->delim, 1))
+                return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+            int rc;
+            if (v->type == FERRY_TYPE_STRING) {
+                rc = add_field(s, v->u.str, v->len, s->cfg->formula_guard);
+            } else {
+                s->cell.len = 0;
+                rc = s->host->format_value(s->fx, &b->schema->columns[c], v, &s->cell);
+                if (rc)
+                    return s->host->error(s->fx, rc, "cannot format column %s",
+                                          b->schema->columns[c].name);
+                rc = add_field(s, s->cell.data ? s->cell.data : "", s->cell.len,
+                               v->type == FERRY_TYPE_NULL && s->cfg->formula_guard);
+            }
+            if (rc)
+                return rc;
+        }
+        if (s->host->buf_append(&s->line, s->eol, s->eol_len))
+            return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+        int rc = flush(s, 0);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int fmt_finish(void *st)
+{
+    return flush(st, 1);
+}
+
+static void fmt_close(void *st)
+{
+    state *s = st;
+    s->line.len = 0;
+}
+
+static const ferry_format_ops ops = {fmt_open, fmt_write, fmt_finish, fmt_close};
+
+static const ferry_plugin_descriptor format_csv = {
+    FERRY_PLUGIN_HEADER,
+    FERRY_KIND_FORMAT,
+    "format-csv",
+    "1.0.0",
+    "RFC 4180 CSV with a header row, streamed",
+    options,
+    sizeof(config),
+    0,
+    0,
+    "csv",
+    "text/csv; charset=utf-8",
+    init,
+    destroy,
+    NULL,
+    NULL,
+    &ops,
+    NULL,
+    NULL,
+};
+
+FERRY_PLUGIN_DEFINE(format_csv)

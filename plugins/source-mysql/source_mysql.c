@@ -1,0 +1,757 @@
+/*
+ * source-mysql — rows of a SELECT, streamed from MySQL/MariaDB.
+ *
+ * The pipeline's `query` is wrapped as a derived table:
+ *   SELECT `f1`, `f2`, … FROM (<query>) AS ferry_src WHERE <predicates> [ORDER BY …]
+ * so the exportable fields are the query's result columns, and every
+ * request filter, owner scope and date range becomes a bound parameter on
+ * one of those columns — never SQL text. The count (optional) and the rows
+ * are read in one consistent, read-only snapshot; rows stream with an
+ * unbuffered prepared statement (mysql_stmt_fetch without store_result),
+ * so memory does not grow with the result. net_write_timeout is raised so a
+ * slow formatter never gets the connection dropped by the server.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mysql.h>
+
+#include "ferry/ferry.h"
+
+typedef struct config {
+    const char *url;
+    const char *query;
+    int count;
+    int64_t net_write_timeout;
+    ferry_strlist column_types;
+    ferry_strlist order_by;
+} config;
+
+static const ferry_option options[] = {
+    {"url", FERRY_OPT_STRING, FERRY_OPT_REQUIRED | FERRY_OPT_SECRET, NULL, NULL,
+     offsetof(config, url),
+     "mysql://user:password@host:port/db or …@localhost/db?socket=PATH; usually filled from "
+     "the pipeline's `connection` (ferry.conf connections.NAME.url)",
+     NULL},
+    {"query", FERRY_OPT_STRING, FERRY_OPT_REQUIRED, NULL, NULL, offsetof(config, query),
+     "a SELECT whose result columns are the exportable fields (and the owner/date columns)",
+     "SELECT 1 AS one"},
+    {"count", FERRY_OPT_BOOL, 0, "true", NULL, offsetof(config, count),
+     "count the rows first, in the same snapshot (progress ETA, row caps)", NULL},
+    {"net_write_timeout", FERRY_OPT_INT, 0, "3600", NULL, offsetof(config, net_write_timeout),
+     "seconds the server waits on a slow reader before dropping the connection", NULL},
+    {"column_types", FERRY_OPT_LIST, 0, NULL, NULL, offsetof(config, column_types),
+     "type overrides \"column:type\", e.g. \"duration:duration\" for Django's DurationField "
+     "(bigint microseconds) or \"active:bool\"",
+     NULL},
+    {"order_by", FERRY_OPT_LIST, 0, NULL, NULL, offsetof(config, order_by),
+     "result columns to order by, each optionally followed by \" desc\"", NULL},
+    {0},
+};
+
+typedef struct colbuf {
+    int64_t i;
+    double d;
+    MYSQL_TIME t;
+    char *s;
+    unsigned long cap;
+    unsigned long len;
+    my_bool is_null;
+    my_bool error;
+} colbuf;
+
+typedef struct state {
+    ferry_ctx *fx;
+    const ferry_host *host;
+    const config *cfg;
+    MYSQL *mysql;
+    MYSQL_STMT *stmt;
+    ferry_schema schema;
+    ferry_column *cols;
+    char **names;
+    colbuf *bufs;
+    MYSQL_BIND *binds;
+} state;
+
+static int fail(state *s, int code, const char *what)
+{
+    return s->host->error(s->fx, code, "%s: %s", what, mysql_error(s->mysql));
+}
+
+static int stmt_fail(state *s, MYSQL_STMT *st, const char *what)
+{
+    return s->host->error(s->fx, FERRY_ERR_DB, "%s: %s", what, mysql_stmt_error(st));
+}
+
+/* ---- connection URL --------------------------------------------------- */
+
+static int hexv(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                                : -1;
+}
+
+static char *dec(const char *p, size_t n)
+{
+    char *o = malloc(n + 1);
+    size_t k = 0;
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '%' && i + 2 < n && hexv(p[i + 1]) >= 0 && hexv(p[i + 2]) >= 0) {
+            o[k++] = (char)(hexv(p[i + 1]) * 16 + hexv(p[i + 2]));
+            i += 2;
+        } else
+            o[k++] = p[i];
+    }
+    o[k] = '\0';
+    return o;
+}
+
+static int connect_url(state *s, const char *url)
+{
+    const char *p = strncmp(url, "mysql://", 8) == 0 ? url + 8 : NULL;
+    const char *at = p ? strrchr(p, '@') : NULL;
+    const char *slash = at ? strchr(at, '/') : NULL;
+    if (!slash)
+        return s->host->error(s->fx, FERRY_ERR_CONFIG,
+                              "option url: expected mysql://user:password@host[:port]/db");
+    const char *colon = memchr(p, ':', (size_t)(at - p));
+    char *user = dec(p, (size_t)((colon ? colon : at) - p));
+    char *pass = colon ? dec(colon + 1, (size_t)(at - colon - 1)) : NULL;
+    const char *hp = memchr(at + 1, ':', (size_t)(slash - at - 1));
+    char *host = dec(at + 1, (size_t)((hp ? hp : slash) - at - 1));
+    unsigned port = hp ? (unsigned)atoi(hp + 1) : 0;
+    const char *q = strchr(slash, '?');
+    char *db = dec(slash + 1, q ? (size_t)(q - slash - 1) : strlen(slash + 1));
+    char *sock = NULL;
+    if (q && strncmp(q + 1, "socket=", 7) == 0)
+        sock = dec(q + 8, strlen(q + 8));
+    unsigned timeout = 10;
+    my_bool off = 0;
+    s->mysql = mysql_init(NULL);
+    int rc = 0;
+    if (!s->mysql || !user || !host || !db) {
+        rc = s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    mysql_optionsv(s->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    mysql_optionsv(s->mysql, MYSQL_OPT_RECONNECT, &off);
+    mysql_optionsv(s->mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    mysql_optionsv(s->mysql, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+    if (!mysql_real_connect(s->mysql, host, user, pass, db, port, sock, 0))
+        rc = s->host->error(s->fx, FERRY_ERR_DB, "cannot connect to %s on %s: %s", db,
+                            sock ? sock : host, mysql_error(s->mysql));
+done:
+    free(user);
+    free(pass);
+    free(host);
+    free(db);
+    free(sock);
+    return rc;
+}
+
+/* ---- SQL building -------------------------------------------------------- */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+} sbuf;
+
+static int sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 1024;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *x = realloc(b->p, cap);
+        if (!x)
+            return -1;
+        b->p = x;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+static int sb_str(sbuf *b, const char *s)
+{
+    return sb_add(b, s, strlen(s));
+}
+
+/* `name` quoted as an identifier; names with a backtick or NUL are refused. */
+static int sb_ident(state *s, sbuf *b, const char *name)
+{
+    if (!*name || strchr(name, '`') || strlen(name) > 64)
+        return s->host->error(s->fx, FERRY_ERR_CONFIG, "bad column name \"%s\"", name);
+    return sb_str(b, "`") || sb_str(b, name) || sb_str(b, "`") ? FERRY_ERR_NOMEM : 0;
+}
+
+typedef struct params {
+    MYSQL_BIND *b;
+    unsigned long *lens;
+    char **owned; /* escaped LIKE patterns */
+    size_t n, cap, nowned;
+} params;
+
+static int param_add(params *ps, const ferry_value *v, char *owned_str)
+{
+    if (ps->n == ps->cap) {
+        size_t cap = ps->cap ? ps->cap * 2 : 16;
+        MYSQL_BIND *b = realloc(ps->b, cap * sizeof *b);
+        if (b)
+            ps->b = b;
+        unsigned long *l = realloc(ps->lens, cap * sizeof *l);
+        if (l)
+            ps->lens = l;
+        char **o = realloc(ps->owned, cap * sizeof *o);
+        if (o)
+            ps->owned = o;
+        if (!b || !l || !o)
+            return -1;
+        ps->cap = cap;
+    }
+    MYSQL_BIND *b = &ps->b[ps->n];
+    memset(b, 0, sizeof *b);
+    if (owned_str) {
+        ps->owned[ps->nowned++] = owned_str;
+        b->buffer_type = MYSQL_TYPE_STRING;
+        b->buffer = owned_str;
+        ps->lens[ps->n] = (unsigned long)strlen(owned_str);
+        b->buffer_length = ps->lens[ps->n];
+        b->length = &ps->lens[ps->n];
+    } else {
+        switch (v->type) {
+        case FERRY_TYPE_BOOL:
+        case FERRY_TYPE_INT64:
+            b->buffer_type = MYSQL_TYPE_LONGLONG;
+            b->buffer = (void *)&v->u.i64;
+            break;
+        case FERRY_TYPE_DOUBLE:
+            b->buffer_type = MYSQL_TYPE_DOUBLE;
+            b->buffer = (void *)&v->u.f64;
+            break;
+        case FERRY_TYPE_NULL:
+            b->buffer_type = MYSQL_TYPE_NULL;
+            break;
+        default:
+            b->buffer_type = MYSQL_TYPE_STRING;
+            b->buffer = (void *)v->u.str;
+            ps->lens[ps->n] = v->len;
+            b->buffer_length = v->len;
+            b->length = &ps->lens[ps->n];
+            break;
+        }
+    }
+    ps->n++;
+    return 0;
+}
+
+static void params_free(params *ps)
+{
+    for (size_t i = 0; i < ps->nowned; i++)
+        free(ps->owned[i]);
+    free(ps->owned);
+    free(ps->b);
+    free(ps->lens);
+}
+
+/* %value% with LIKE's metacharacters escaped (escape character '\'). */
+static char *like_pattern(const ferry_value *v)
+{
+    char *o = malloc((size_t)v->len * 2 + 3);
+    if (!o)
+        return NULL;
+    size_t k = 0;
+    o[k++] = '%';
+    for (uint32_t i = 0; i < v->len; i++) {
+        char c = v->u.str[i];
+        if (c == '%' || c == '_' || c == '\\')
+            o[k++] = '\\';
+        o[k++] = c;
+    }
+    o[k++] = '%';
+    o[k] = '\0';
+    return o;
+}
+
+static int build_where(state *s, sbuf *b, params *ps, const ferry_query *q)
+{
+    for (uint32_t i = 0; i < q->npredicates; i++) {
+        const ferry_predicate *p = &q->predicates[i];
+        if (sb_str(b, i ? " AND " : " WHERE "))
+            return FERRY_ERR_NOMEM;
+        int rc = sb_ident(s, b, p->column);
+        if (rc)
+            return rc;
+        const char *op = NULL;
+        switch (p->op) {
+        case FERRY_OP_EQ:
+            op = " = ?";
+            break;
+        case FERRY_OP_NE:
+            op = " <> ?";
+            break;
+        case FERRY_OP_LT:
+            op = " < ?";
+            break;
+        case FERRY_OP_LTE:
+            op = " <= ?";
+            break;
+        case FERRY_OP_GT:
+            op = " > ?";
+            break;
+        case FERRY_OP_GTE:
+            op = " >= ?";
+            break;
+        case FERRY_OP_IS_NULL:
+            if (sb_str(b, " IS NULL"))
+                return FERRY_ERR_NOMEM;
+            continue;
+        case FERRY_OP_NOT_NULL:
+            if (sb_str(b, " IS NOT NULL"))
+                return FERRY_ERR_NOMEM;
+            continue;
+        case FERRY_OP_IN:
+            if (p->nvalues == 0) {
+                if (sb_str(b, " IS NULL AND 1 = 0"))
+                    return FERRY_ERR_NOMEM;
+                continue;
+            }
+            if (sb_str(b, " IN ("))
+                return FERRY_ERR_NOMEM;
+            for (uint32_t k = 0; k < p->nvalues; k++)
+                if (sb_str(b, k ? ", ?" : "?") || param_add(ps, &p->values[k], NULL))
+                    return FERRY_ERR_NOMEM;
+            if (sb_str(b, ")"))
+                return FERRY_ERR_NOMEM;
+            continue;
+        case FERRY_OP_CONTAINS: {
+            if (p->nvalues != 1 || p->values[0].type != FERRY_TYPE_STRING)
+                return s->host->error(s->fx, FERRY_ERR_DATA,
+                                      "contains on %s needs one text value", p->column);
+            char *pat = like_pattern(&p->values[0]);
+            if (!pat || sb_str(b, " LIKE ? ESCAPE '\\\\'") || param_add(ps, NULL, pat))
+                return FERRY_ERR_NOMEM;
+            continue;
+        }
+        default:
+            return s->host->error(s->fx, FERRY_ERR_DATA, "unsupported operator %d on %s", p->op,
+                                  p->column);
+        }
+        if (p->nvalues != 1)
+            return s->host->error(s->fx, FERRY_ERR_DATA, "operator on %s needs one value",
+                                  p->column);
+        if (sb_str(b, op) || param_add(ps, &p->values[0], NULL))
+            return FERRY_ERR_NOMEM;
+    }
+    return 0;
+}
+
+/* ---- types --------------------------------------------------------------- */
+
+static int type_override(const config *c, const char *name)
+{
+    for (size_t i = 0; i < c->column_types.n; i++) {
+        const char *it = c->column_types.items[i];
+        const char *colon = strchr(it, ':');
+        if (!colon || (size_t)(colon - it) != strlen(name) || strncmp(it, name, strlen(name)))
+            continue;
+        for (int t = 1; t < FERRY_TYPE_COUNT_; t++)
+            if (!strcmp(colon + 1, ferry_type_name(t)))
+                return t;
+    }
+    return 0;
+}
+
+static int mysql_to_ferry(const MYSQL_FIELD *f)
+{
+    switch (f->type) {
+    case MYSQL_TYPE_TINY:
+        return f->length == 1 ? FERRY_TYPE_BOOL : FERRY_TYPE_INT64;
+    case MYSQL_TYPE_SHORT:
+    case MYSQL_TYPE_LONG:
+    case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_LONGLONG:
+    case MYSQL_TYPE_YEAR:
+        return FERRY_TYPE_INT64;
+    case MYSQL_TYPE_FLOAT:
+    case MYSQL_TYPE_DOUBLE:
+        return FERRY_TYPE_DOUBLE;
+    case MYSQL_TYPE_DECIMAL:
+    case MYSQL_TYPE_NEWDECIMAL:
+        return FERRY_TYPE_DECIMAL;
+    case MYSQL_TYPE_DATE:
+    case MYSQL_TYPE_NEWDATE:
+        return FERRY_TYPE_DATE;
+    case MYSQL_TYPE_DATETIME:
+    case MYSQL_TYPE_TIMESTAMP:
+        return FERRY_TYPE_TIMESTAMP;
+    case MYSQL_TYPE_TIME:
+        return FERRY_TYPE_DURATION;
+    default:
+        return FERRY_TYPE_STRING;
+    }
+}
+
+static int64_t days_from_civil(int y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* ---- callbacks ----------------------------------------------------------- */
+
+static int init(ferry_ctx *fx, const ferry_host *host, const void *cfg, void **out)
+{
+    state *s = calloc(1, sizeof *s);
+    if (!s)
+        return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
+    s->fx = fx;
+    s->host = host;
+    s->cfg = cfg;
+    *out = s;
+    if (strncmp(s->cfg->url, "mysql://", 8) != 0)
+        return host->error(fx, FERRY_ERR_CONFIG, "option url must start with mysql://");
+    return 0;
+}
+
+static void close_all(state *s)
+{
+    if (s->stmt)
+        mysql_stmt_close(s->stmt);
+    s->stmt = NULL;
+    if (s->mysql)
+        mysql_close(s->mysql);
+    s->mysql = NULL;
+    for (uint32_t i = 0; s->bufs && i < s->schema.ncolumns; i++)
+        free(s->bufs[i].s);
+    for (uint32_t i = 0; s->names && i < s->schema.ncolumns; i++)
+        free(s->names[i]);
+    free(s->bufs);
+    free(s->binds);
+    free(s->cols);
+    free(s->names);
+    s->bufs = NULL;
+    s->binds = NULL;
+    s->cols = NULL;
+    s->names = NULL;
+    s->schema.ncolumns = 0;
+}
+
+static void destroy(void *st)
+{
+    state *s = st;
+    if (!s)
+        return;
+    close_all(s);
+    free(s);
+}
+
+static int run_plain(state *s, const char *sql)
+{
+    if (mysql_real_query(s->mysql, sql, strlen(sql)))
+        return fail(s, FERRY_ERR_DB, sql);
+    return 0;
+}
+
+static int build_select(state *s, sbuf *b, params *ps, const ferry_query *q, int count)
+{
+    int rc = 0;
+    if (count) {
+        rc = sb_str(b, "SELECT COUNT(*) FROM (");
+    } else {
+        rc = sb_str(b, "SELECT ");
+        for (uint32_t i = 0; !rc && i < q->nfields; i++) {
+            if (i && sb_str(b, ", "))
+                return FERRY_ERR_NOMEM;
+            rc = sb_ident(s, b, q->fields[i]);
+        }
+        if (!rc && q->nfields == 0)
+            rc = sb_str(b, "*");
+        if (!rc)
+            rc = sb_str(b, " FROM (");
+    }
+    if (rc || sb_str(b, s->cfg->query) || sb_str(b, ") AS ferry_src"))
+        return rc ? rc : FERRY_ERR_NOMEM;
+    if ((rc = build_where(s, b, ps, q)))
+        return rc;
+    for (size_t i = 0; !count && i < s->cfg->order_by.n; i++) {
+        const char *o = s->cfg->order_by.items[i];
+        char name[80];
+        const char *sp = strchr(o, ' ');
+        snprintf(name, sizeof name, "%.*s", sp ? (int)(sp - o) : (int)strlen(o), o);
+        int desc = sp && !strcmp(sp + 1, "desc");
+        if (sp && !desc && strcmp(sp + 1, "asc"))
+            return s->host->error(s->fx, FERRY_ERR_CONFIG,
+                                  "option order_by: \"%s\" must be \"column [asc|desc]\"", o);
+        if (sb_str(b, i ? ", " : " ORDER BY ") || (rc = sb_ident(s, b, name)) ||
+            sb_str(b, desc ? " DESC" : ""))
+            return rc ? rc : FERRY_ERR_NOMEM;
+    }
+    return 0;
+}
+
+static MYSQL_STMT *prepare(state *s, const char *sql, params *ps)
+{
+    MYSQL_STMT *st = mysql_stmt_init(s->mysql);
+    if (!st) {
+        fail(s, FERRY_ERR_DB, "statement");
+        return NULL;
+    }
+    if (mysql_stmt_prepare(st, sql, strlen(sql)) ||
+        (ps->n && mysql_stmt_bind_param(st, ps->b)) || mysql_stmt_execute(st)) {
+        stmt_fail(s, st, "query failed");
+        mysql_stmt_close(st);
+        return NULL;
+    }
+    return st;
+}
+
+static int src_open(void *st, const ferry_query *q, const ferry_schema **schema, int64_t *count)
+{
+    state *s = st;
+    int rc = connect_url(s, s->cfg->url);
+    if (rc)
+        return rc;
+    char set[128];
+    snprintf(set, sizeof set, "SET SESSION net_write_timeout = %lld",
+             (long long)s->cfg->net_write_timeout);
+    if ((rc = run_plain(s, set)) ||
+        (rc = run_plain(s, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")) ||
+        (rc = run_plain(s, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")))
+        return rc;
+
+    sbuf b = {0};
+    params ps = {0};
+    *count = -1;
+    if (s->cfg->count) {
+        if ((rc = build_select(s, &b, &ps, q, 1)))
+            goto out;
+        MYSQL_STMT *c = prepare(s, b.p, &ps);
+        if (!c) {
+            rc = FERRY_ERR_DB;
+            goto out;
+        }
+        MYSQL_BIND rb;
+        long long n = 0;
+        memset(&rb, 0, sizeof rb);
+        rb.buffer_type = MYSQL_TYPE_LONGLONG;
+        rb.buffer = &n;
+        if (mysql_stmt_bind_result(c, &rb) || mysql_stmt_fetch(c) != 0)
+            rc = stmt_fail(s, c, "count failed");
+        mysql_stmt_close(c);
+        if (rc)
+            goto out;
+        *count = n;
+        b.len = 0;
+        params_free(&ps);
+        memset(&ps, 0, sizeof ps);
+    }
+    if ((rc = build_select(s, &b, &ps, q, 0)))
+        goto out;
+    s->stmt = prepare(s, b.p, &ps);
+    if (!s->stmt) {
+        rc = FERRY_ERR_DB;
+        goto out;
+    }
+    MYSQL_RES *meta = mysql_stmt_result_metadata(s->stmt);
+    if (!meta) {
+        rc = stmt_fail(s, s->stmt, "no result columns");
+        goto out;
+    }
+    unsigned n = mysql_num_fields(meta);
+    MYSQL_FIELD *fields = mysql_fetch_fields(meta);
+    s->cols = calloc(n, sizeof *s->cols);
+    s->names = calloc(n, sizeof *s->names);
+    s->bufs = calloc(n, sizeof *s->bufs);
+    s->binds = calloc(n, sizeof *s->binds);
+    if (!s->cols || !s->names || !s->bufs || !s->binds) {
+        mysql_free_result(meta);
+        rc = s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    s->schema.ncolumns = n;
+    s->schema.columns = s->cols;
+    for (unsigned i = 0; i < n; i++) {
+        s->names[i] = strdup(fields[i].name);
+        int t = type_override(s->cfg, fields[i].name);
+        s->cols[i].name = s->names[i];
+        s->cols[i].label = s->names[i];
+        s->cols[i].type = t ? t : mysql_to_ferry(&fields[i]);
+        MYSQL_BIND *bd = &s->binds[i];
+        colbuf *cb = &s->bufs[i];
+        bd->is_null = &cb->is_null;
+        bd->error = &cb->error;
+        bd->length = &cb->len;
+        switch (mysql_to_ferry(&fields[i])) {
+        case FERRY_TYPE_BOOL:
+        case FERRY_TYPE_INT64:
+            bd->buffer_type = MYSQL_TYPE_LONGLONG;
+            bd->buffer = &cb->i;
+            bd->is_unsigned = (fields[i].flags & UNSIGNED_FLAG) != 0;
+            break;
+        case FERRY_TYPE_DOUBLE:
+            bd->buffer_type = MYSQL_TYPE_DOUBLE;
+            bd->buffer = &cb->d;
+            break;
+        case FERRY_TYPE_DATE:
+        case FERRY_TYPE_TIMESTAMP:
+        case FERRY_TYPE_DURATION:
+            bd->buffer_type = fields[i].type == MYSQL_TYPE_TIME ? MYSQL_TYPE_TIME
+                              : mysql_to_ferry(&fields[i]) == FERRY_TYPE_DATE
+                                  ? MYSQL_TYPE_DATE
+                                  : MYSQL_TYPE_DATETIME;
+            bd->buffer = &cb->t;
+            break;
+        default:
+            cb->cap = 256;
+            cb->s = malloc(cb->cap);
+            bd->buffer_type = MYSQL_TYPE_STRING;
+            bd->buffer = cb->s;
+            bd->buffer_length = cb->cap;
+            break;
+        }
+    }
+    mysql_free_result(meta);
+    if (mysql_stmt_bind_result(s->stmt, s->binds)) {
+        rc = stmt_fail(s, s->stmt, "bind");
+        goto out;
+    }
+    *schema = &s->schema;
+out:
+    free(b.p);
+    params_free(&ps);
+    return rc;
+}
+
+static int convert(state *s, ferry_batch *b, uint32_t row, uint32_t c)
+{
+    colbuf *cb = &s->bufs[c];
+    MYSQL_BIND *bd = &s->binds[c];
+    ferry_value *v = ferry_batch_at(b, row, c);
+    int type = s->cols[c].type;
+    if (cb->is_null) {
+        ferry_value_set_null(v);
+        return 0;
+    }
+    switch (bd->buffer_type) {
+    case MYSQL_TYPE_LONGLONG:
+        if (type == FERRY_TYPE_BOOL)
+            ferry_value_set_i64(v, FERRY_TYPE_BOOL, cb->i != 0);
+        else if (type == FERRY_TYPE_DOUBLE)
+            ferry_value_set_f64(v, (double)cb->i);
+        else
+            ferry_value_set_i64(v, type == FERRY_TYPE_STRING ? FERRY_TYPE_INT64 : (ferry_type)type,
+                                cb->i);
+        return 0;
+    case MYSQL_TYPE_DOUBLE:
+        ferry_value_set_f64(v, cb->d);
+        return 0;
+    case MYSQL_TYPE_DATE:
+        ferry_value_set_i64(v, FERRY_TYPE_DATE,
+                            days_from_civil((int)cb->t.year, cb->t.month, cb->t.day));
+        return 0;
+    case MYSQL_TYPE_DATETIME:
+        ferry_value_set_i64(
+            v, FERRY_TYPE_TIMESTAMP,
+            days_from_civil((int)cb->t.year, cb->t.month, cb->t.day) * 86400000000LL +
+                ((int64_t)cb->t.hour * 3600 + cb->t.minute * 60 + cb->t.second) * 1000000LL +
+                (int64_t)cb->t.second_part);
+        return 0;
+    case MYSQL_TYPE_TIME: {
+        int64_t us = ((int64_t)cb->t.day * 86400 + (int64_t)cb->t.hour * 3600 +
+                      cb->t.minute * 60 + cb->t.second) *
+                         1000000LL +
+                     (int64_t)cb->t.second_part;
+        ferry_value_set_i64(v, FERRY_TYPE_DURATION, cb->t.neg ? -us : us);
+        return 0;
+    }
+    default: {
+        if (cb->len > cb->cap) {
+            /* Truncated: grow the buffer and fetch the column again. */
+            unsigned long cap = cb->cap;
+            while (cap < cb->len)
+                cap *= 2;
+            char *n = realloc(cb->s, cap);
+            if (!n)
+                return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+            cb->s = n;
+            cb->cap = cap;
+            bd->buffer = n;
+            bd->buffer_length = cap;
+            if (mysql_stmt_fetch_column(s->stmt, bd, c, 0))
+                return stmt_fail(s, s->stmt, "fetch column");
+            /* Rebind so later rows use the larger buffer. */
+            if (mysql_stmt_bind_result(s->stmt, s->binds))
+                return stmt_fail(s, s->stmt, "rebind");
+        }
+        int t = type == FERRY_TYPE_DECIMAL ? FERRY_TYPE_DECIMAL : FERRY_TYPE_STRING;
+        return s->host->batch_set_bytes(b, row, c, t, cb->s, cb->len);
+    }
+    }
+}
+
+static int src_read(void *st, ferry_batch *b, int *eof)
+{
+    state *s = st;
+    while (b->nrows < b->capacity) {
+        int f = mysql_stmt_fetch(s->stmt);
+        if (f == MYSQL_NO_DATA) {
+            *eof = 1;
+            return 0;
+        }
+        if (f == 1)
+            return stmt_fail(s, s->stmt, "reading rows failed");
+        int64_t row = s->host->batch_add_row(b);
+        if (row < 0)
+            return s->host->error(s->fx, FERRY_ERR, "batch full");
+        for (uint32_t c = 0; c < s->schema.ncolumns; c++) {
+            int rc = convert(s, b, (uint32_t)row, c);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static void src_close(void *st)
+{
+    state *s = st;
+    if (s->mysql)
+        mysql_real_query(s->mysql, "COMMIT", 6);
+    close_all(s);
+}
+
+static const ferry_source_ops ops = {src_open, src_read, src_close};
+
+static const ferry_plugin_descriptor source_mysql = {
+    FERRY_PLUGIN_HEADER,
+    FERRY_KIND_SOURCE,
+    "source-mysql",
+    "1.0.0",
+    "rows of a SELECT from MySQL/MariaDB, filtered by bound parameters, in one snapshot",
+    options,
+    sizeof(config),
+    0,
+    0,
+    NULL,
+    NULL,
+    init,
+    destroy,
+    &ops,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+
+FERRY_PLUGIN_DEFINE(source_mysql)
