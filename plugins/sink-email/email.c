@@ -244,10 +244,10 @@ static int email_init(ferry_ctx *fx, const ferry_host *host, const void *config,
     if ((cfg->username || cfg->password) && st->use_ssl != CURLUSESSL_ALL &&
         strncasecmp(cfg->smtp_url, "smtps://", 8) != 0)
         host->log(fx, FERRY_LOG_WARN,
-                  "sink-email: credentials configured without smtps:// or starttls = "
+                  "credentials configured without smtps:// or starttls = "
                   "\"required\"; they may cross the network in clear text");
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return host->error(fx, FERRY_ERR, "sink-email: libcurl failed to initialise");
+        return host->error(fx, FERRY_ERR, "libcurl failed to initialise");
     st->curl_ready = 1;
     return 0;
 }
@@ -323,8 +323,7 @@ static int is_cancelled(void *arg)
 static void on_retry(void *arg, int attempt, const char *reason)
 {
     email_state *st = arg;
-    st->host->log(st->fx, FERRY_LOG_WARN, "sink-email: attempt %d failed, retrying: %s", attempt,
-                  reason);
+    st->host->log(st->fx, FERRY_LOG_WARN, "attempt %d failed, retrying: %s", attempt, reason);
 }
 
 static int email_deliver(void *state, const ferry_artifact *a, char **url_out)
@@ -341,11 +340,11 @@ static int email_deliver(void *state, const ferry_artifact *a, char **url_out)
     int fd = -1, rc = 0;
 
     if (build_recipients(st, a, &to, why, sizeof why)) {
-        rc = host->error(fx, FERRY_ERR_DELIVER, "sink-email: %s; nothing sent", why);
+        rc = host->error(fx, FERRY_ERR_DELIVER, "%s; nothing sent", why);
         goto out;
     }
     if (to.n == 0) {
-        host->log(fx, FERRY_LOG_INFO, "sink-email: no recipients for %s; no mail sent", a->name);
+        host->log(fx, FERRY_LOG_INFO, "no recipients for %s; no mail sent", a->name);
         goto out;
     }
     int link = meta_bool(a, "include_download_link", cfg->include_download_link);
@@ -364,14 +363,14 @@ static int email_deliver(void *state, const ferry_artifact *a, char **url_out)
     human_size(size, sizeof size, a->size);
     tvars vars = {name, title, rows, size, rid ? rid : ""};
     if (expand(&subject, cfg->subject, &vars, why, sizeof why)) {
-        rc = host->error(fx, FERRY_ERR_CONFIG, "sink-email: %s", why);
+        rc = host->error(fx, FERRY_ERR_CONFIG, "%s", why);
         goto out;
     }
     if (!em_text_clean(subject.data, subject.len)) {
         why[0] = '\0';
         em_quote_value(why, sizeof why, subject.data, 200);
         rc = host->error(fx, FERRY_ERR_DELIVER,
-                         "sink-email: subject \"%s\" contains a control character or invalid "
+                         "subject \"%s\" contains a control character or invalid "
                          "UTF-8; nothing sent",
                          why);
         goto out;
@@ -383,7 +382,7 @@ static int email_deliver(void *state, const ferry_artifact *a, char **url_out)
         fd = open(a->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         struct stat sb;
         if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-            rc = host->error(fx, FERRY_ERR_IO, "sink-email: cannot open %s to attach: %s", a->path,
+            rc = host->error(fx, FERRY_ERR_IO, "cannot open %s to attach: %s", a->path,
                              fd < 0 ? strerror(errno) : "not a regular file");
             goto out;
         }
@@ -402,7 +401,7 @@ static int email_deliver(void *state, const ferry_artifact *a, char **url_out)
     em_message m = {&st->from, &to,         subject.data, body.data,
                     fd,        attach_size, a->name,      a->content_type};
     if (em_mime_build(&msg, &m, why, sizeof why)) {
-        rc = host->error(fx, FERRY_ERR_DELIVER, "sink-email: %s", why);
+        rc = host->error(fx, FERRY_ERR_DELIVER, "%s", why);
         goto out;
     }
     em_smtp s = {cfg->smtp_url,     cfg->username,
@@ -412,10 +411,10 @@ static int email_deliver(void *state, const ferry_artifact *a, char **url_out)
                  is_cancelled,      st,
                  on_retry};
     if (em_smtp_send(&s, st->from.addr, &to, msg.data, msg.len, why, sizeof why)) {
-        rc = host->error(fx, FERRY_ERR_DELIVER, "sink-email: %s", why);
+        rc = host->error(fx, FERRY_ERR_DELIVER, "%s", why);
         goto out;
     }
-    host->log(fx, FERRY_LOG_INFO, "sink-email: mailed %s to %zu recipient%s (%s)", a->name, to.n,
+    host->log(fx, FERRY_LOG_INFO, "mailed %s to %zu recipient%s (%s)", a->name, to.n,
               to.n == 1 ? "" : "s",
               fd >= 0     ? "attached"
               : too_large ? "too large to attach, link sent"

@@ -16,6 +16,7 @@ import email.utils
 import hashlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -122,6 +123,56 @@ def parts(msg):
         elif part.get_content_type() == "text/plain":
             body = part
     return body, atts
+
+
+def run_ferry_pipeline(tmp, port, handler):
+    ferry = os.environ.get("FERRY")
+    if not ferry:
+        check(False, "FERRY is set for the ferry run case")
+        return
+    d = os.path.join(tmp, "run")
+    os.makedirs(d)
+    with open(os.path.join(d, "in.csv"), "w", encoding="utf-8") as f:
+        f.write("name,hours\nZoë,1.5\n東京,2\nОльга,0.25\n")
+    with open(os.path.join(d, "ferry.conf"), "w", encoding="utf-8") as f:
+        f.write("""store: { path = "store"; };
+plugins: {
+  sink-email: { smtp_url = "smtp://127.0.0.1:%d"; from = "reports@example.com"; starttls = "none"; };
+  sink-file: { base_url = "https://files.example.com"; };
+};
+""" % port)
+    with open(os.path.join(d, "p.cfg"), "w", encoding="utf-8") as f:
+        f.write("""name = "mailtest";
+source = { plugin = "source-csv"; path = "in.csv"; columns = ["name:string", "hours:double"]; };
+format = { plugin = "format-csv"; };
+output = { directory = "out"; name = "Zoë 東京"; };
+sinks = ( { plugin = "sink-file"; },
+          { plugin = "sink-email"; recipients = ["ops@example.com"]; attach_file = true;
+            subject = "{title}: {rows} rows"; } );
+""")
+    env = dict(os.environ, FERRY_PLUGIN_PATH=os.environ["FERRY_PLUGIN_DIR"])
+    env.pop("FERRY_CONFIG", None)
+    p = subprocess.run([ferry, "--config", os.path.join(d, "ferry.conf"), "run", "p.cfg"],
+                       cwd=d, env=env, capture_output=True, timeout=120)
+    check(p.returncode == 0, "ferry run with sink-email (rc %d, %s)" % (p.returncode, p.stderr.decode()[-400:]))
+    msgs = handler.take()
+    check(len(msgs) == 1, "ferry run mailed once (%d)" % len(msgs))
+    published = os.path.join(d, "out", "Zoë 東京.csv")
+    if not msgs or not os.path.exists(published):
+        check(False, "published file %s exists" % published)
+        return
+    with open(published, "rb") as f:
+        data = f.read()
+    msg = parse(msgs[0][2])
+    check(msgs[0][1] == ["ops@example.com"], "ferry run: recipients from the pipeline")
+    check(str(msg["subject"]) == "Zoë 東京.csv: 3 rows", "ferry run: subject %r" % str(msg["subject"]))
+    body, atts = parts(msg)
+    text = body.get_content() if body else ""
+    check("https://files.example.com/" in text, "ferry run: sink-file's URL in the body: %r" % text[:300])
+    check(len(atts) == 1 and atts[0].get_filename() == "Zoë 東京.csv", "ferry run: attachment name")
+    if atts:
+        check(hashlib.sha256(atts[0].get_payload(decode=True)).hexdigest() == hashlib.sha256(data).hexdigest(),
+              "ferry run: attachment identical to the published file (sha256)")
 
 
 def main():
@@ -287,7 +338,11 @@ def main():
         check(rc == 0 and len(msgs) == 1 and msgs[0][1] == ["dave@example.com"],
               "one refused recipient does not stop the others")
 
-        # 9. No recipients at all: nothing to do, success.
+        # 9. Through `ferry run`: source-csv -> format-csv -> sink-file (URL) -> sink-email,
+        #    with sink-email's site defaults from ferry.conf's plugins.sink-email.
+        run_ferry_pipeline(tmp, port, handler)
+
+        # 10. No recipients at all: nothing to do, success.
         cfg = os.path.join(tmp, "g.cfg")
         write_config(cfg, dict(site))
         rc, err = run(cfg, small, name)
@@ -295,7 +350,7 @@ def main():
     finally:
         ctl.stop()
 
-    # 10. Server down: retried, then a clear error.
+    # 11. Server down: retried, then a clear error.
     down = free_port()
     cfg = os.path.join(tmp, "h.cfg")
     write_config(cfg, dict(site, smtp_url="smtp://127.0.0.1:%d" % down, recipients=["ops@example.com"],
@@ -307,6 +362,7 @@ def main():
     check(err.count("retrying") == 2, "server down: two retries logged")
     check(os.path.exists(small), "the artifact stays")
 
+    shutil.rmtree(tmp, ignore_errors=True)
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))
         return 1
