@@ -200,6 +200,11 @@ int em_rcpts_add_json(em_rcpts *r, const char *json, char *why, size_t whylen)
                 rc = -1;
                 break;
             }
+            if (json_string_length(v) != strlen(json_string_value(v))) {
+                snprintf(why, whylen, "request email_recipients item %zu contains a NUL byte", i);
+                rc = -1;
+                break;
+            }
             if ((rc = em_rcpts_add(r, json_string_value(v), why, whylen)) != 0)
                 break;
         }

@@ -291,6 +291,8 @@ def main():
         # A malformed address, and recipients that are not a JSON array.
         rc, err = run(cfg, small, name, meta=[("email_recipients", '["no-at-sign.example.com"]')])
         check(rc == 1 and "no-at-sign.example.com" in err, "malformed address refused: %s" % err.strip())
+        rc, err = run(cfg, small, name, meta=[("email_recipients", '["ok@example.com\\u0000@evil.example"]')])
+        check(rc == 1 and "NUL" in err, "NUL in a recipient refused: %s" % err.strip())
         rc, err = run(cfg, small, name, meta=[("email_recipients", '{"a": 1}')])
         check(rc == 1 and "JSON array" in err, "non-array recipients refused: %s" % err.strip())
         check(handler.take() == [], "nothing sent for bad recipient lists")
