@@ -207,59 +207,94 @@ static int pdf_is_number(int type)
            type == FERRY_TYPE_DURATION;
 }
 
-/* Column widths: from the style's width, else from the type and label,
- * scaled to the page; spare width goes to text columns. */
+/* The width in points of `text`, or of the value `v` of column `c` as
+ * format_value renders it when text is NULL. */
+static float pdf_measure(pdf_state *st, const ferry_column *c, const ferry_value *v,
+                         const char *text)
+{
+    if (!text) {
+        if (pdf_render(st, c, v) < 0)
+            return 0;
+        text = st->text.data ? st->text.data : "";
+    }
+    if (pdf_text_shape(&st->fonts, &st->scratch, text, strlen(text), 0) < 0)
+        return 0;
+    return pdf_text_width(&st->scratch, 0, st->scratch.n, st->size);
+}
+
+/* Column widths: the style's width (in characters), else the widest of
+ * the label (up to 30 characters) and a sample value of the type rendered
+ * by the style; scaled to the page, spare width going to text columns. */
 static void pdf_layout_columns(pdf_state *st)
 {
     uint32_t i, n = st->schema->ncolumns, ntext = 0;
-    float avail = st->pw - 2 * PDF_MARGIN, total = 0, em = st->size * 0.55f;
+    float avail = st->pw - 2 * PDF_MARGIN, total = 0, em = st->size * 0.6f;
 
     for (i = 0; i < n; i++) {
         const ferry_column *c = &st->schema->columns[i];
-        float chars;
-        size_t label = strlen(c->label);
+        ferry_value v;
+        float w = 0, lw;
+        memset(&v, 0, sizeof v);
         switch (c->type) {
         case FERRY_TYPE_DATE:
-            chars = 10;
+            ferry_value_set_i64(&v, FERRY_TYPE_DATE, 11319); /* 2000-12-28 */
+            w = pdf_measure(st, c, &v, NULL);
             break;
         case FERRY_TYPE_TIMESTAMP:
-            chars = 20;
+            ferry_value_set_i64(&v, FERRY_TYPE_TIMESTAMP, INT64_C(978047999000000));
+            w = pdf_measure(st, c, &v, NULL);
             break;
         case FERRY_TYPE_DURATION:
-            chars = 7;
+            ferry_value_set_i64(&v, FERRY_TYPE_DURATION, INT64_C(359940000000)); /* 99:59 */
+            w = pdf_measure(st, c, &v, NULL);
             break;
         case FERRY_TYPE_BOOL:
-            chars = 5;
+            w = pdf_measure(st, c, NULL, "false");
             break;
         case FERRY_TYPE_INT64:
+            w = pdf_measure(st, c, NULL, "12345678");
+            break;
         case FERRY_TYPE_DOUBLE:
         case FERRY_TYPE_DECIMAL:
-            chars = 9;
+            w = pdf_measure(st, c, NULL, "-123456.78");
             break;
         default:
-            chars = 24;
+            w = 24 * em;
             ntext++;
         }
+        lw = strlen(c->label) <= 30 ? pdf_measure(st, c, NULL, c->label) : 30 * em;
+        if (lw > w)
+            w = lw;
         if (c->style->width > 0)
-            chars = (float)c->style->width;
-        else if ((float)label > chars && label < 30)
-            chars = (float)label;
-        st->cols[i].w = chars * em + 2 * PDF_PAD;
+            w = (float)c->style->width * em;
+        st->cols[i].w = w + 2 * PDF_PAD;
         st->cols[i].right = pdf_is_number(c->type);
         total += st->cols[i].w;
     }
     if (total < avail && ntext) {
         float extra = (avail - total) / (float)ntext;
         for (i = 0; i < n; i++)
-            if (!pdf_is_number(st->schema->columns[i].type) &&
-                st->schema->columns[i].type != FERRY_TYPE_DATE &&
-                st->schema->columns[i].type != FERRY_TYPE_TIMESTAMP &&
-                st->schema->columns[i].type != FERRY_TYPE_BOOL &&
-                st->schema->columns[i].style->width <= 0)
+            if (st->schema->columns[i].type == FERRY_TYPE_STRING ||
+                st->schema->columns[i].type == FERRY_TYPE_NULL)
                 st->cols[i].w += extra;
-    } else if (total > 0) {
+    } else if (total > avail) {
+        /* Too wide: text columns give up width first, down to 8
+         * characters, then every column shrinks alike. */
+        float excess = total - avail, spare = 0, min = 8 * em + 2 * PDF_PAD;
         for (i = 0; i < n; i++)
-            st->cols[i].w *= avail / total;
+            if (st->schema->columns[i].type == FERRY_TYPE_STRING && st->cols[i].w > min)
+                spare += st->cols[i].w - min;
+        if (spare > 0) {
+            float k = excess < spare ? excess / spare : 1;
+            for (i = 0; i < n; i++)
+                if (st->schema->columns[i].type == FERRY_TYPE_STRING && st->cols[i].w > min) {
+                    total -= (st->cols[i].w - min) * k;
+                    st->cols[i].w -= (st->cols[i].w - min) * k;
+                }
+        }
+        if (total > avail)
+            for (i = 0; i < n; i++)
+                st->cols[i].w *= avail / total;
     }
     for (i = 0, total = PDF_MARGIN; i < n; i++) {
         st->cols[i].x = total;
@@ -401,7 +436,6 @@ static int pdf_new_page(pdf_state *st)
     HPDF_PageDirection dir =
         strcmp(st->cfg->orientation, "landscape") == 0 ? HPDF_PAGE_LANDSCAPE : HPDF_PAGE_PORTRAIT;
     uint32_t i;
-    size_t maxl = pdf_max_lines(st);
     float h;
     int rc;
 
@@ -429,7 +463,7 @@ static int pdf_new_page(pdf_state *st)
         const char *label = st->schema->columns[i].label;
         if (pdf_text_shape(&st->fonts, &st->cols[i].text, label, strlen(label), 0) < 0)
             return pdf_nomem(st);
-        if ((rc = pdf_lines(st, &st->cols[i], maxl < 3 ? maxl : 3, 1)) < 0)
+        if ((rc = pdf_lines(st, &st->cols[i], 3, 1)) < 0)
             return rc;
     }
     h = pdf_row_height(st);
