@@ -113,6 +113,14 @@ int ferry_token_check(const char *secret, const char *request_id, const char *to
     return 0;
 }
 
+int64_t ferry_token_expiry(int64_t now, int64_t ttl_seconds, int64_t expires_at)
+{
+    int64_t e = now + (ttl_seconds > 0 ? ttl_seconds : 0);
+    if (expires_at > 0 && expires_at < e)
+        e = expires_at;
+    return e;
+}
+
 int ferry_download_url(const char *base_url, const char *secret, const char *request_id,
                        int64_t expires_unix, char **out, ferry_err *err)
 {

@@ -41,6 +41,11 @@ int ferry_token_make(const char *secret, const char *request_id, int64_t expires
 int ferry_token_check(const char *secret, const char *request_id, const char *token, int64_t now,
                       int64_t *expires_out, ferry_err *err);
 
+/* The expiry for a new download URL: now + ttl_seconds (the site's
+ * download.token_ttl_seconds), but never later than the request's
+ * expires_at (Unix seconds; 0 or less when the request has none). */
+int64_t ferry_token_expiry(int64_t now, int64_t ttl_seconds, int64_t expires_at);
+
 /* Builds "<base_url>/download/<request_id>?token=<token>" (request_id
  * percent-encoded, base_url's trailing '/' dropped). *out is malloc'd and
  * owned by the caller (free). */

@@ -111,6 +111,15 @@ static void test_token__download_url(void **state)
     assert_null(url);
 }
 
+static void test_token__expiry_never_outlives_the_request(void **state)
+{
+    (void)state;
+    assert_int_equal(ferry_token_expiry(1000, 600, 0), 1600);
+    assert_int_equal(ferry_token_expiry(1000, 600, 1200), 1200);
+    assert_int_equal(ferry_token_expiry(1000, 600, 5000), 1600);
+    assert_int_equal(ferry_token_expiry(1000, -5, 0), 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -119,6 +128,7 @@ int main(void)
         cmocka_unit_test(test_token__tampering_is_denied),
         cmocka_unit_test(test_token__no_secret),
         cmocka_unit_test(test_token__download_url),
+        cmocka_unit_test(test_token__expiry_never_outlives_the_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
