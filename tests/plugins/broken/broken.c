@@ -1,0 +1,126 @@
+/*
+ * broken.c — a deliberately broken filter plugin for testing
+ * `ferry plugins check`. Compiled once per defect with -DBROKEN_<DEFECT>:
+ * CRASH (segfault in process), STDOUT (printf), EXIT (exit(3)), HANG
+ * (never returns), ABI (built for the next major ABI), OPTIONS (a
+ * malformed option table), LEAK (host->alloc never freed), NOMSG (an error
+ * without host->error). Never installed.
+ */
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ferry/ferry.h"
+
+typedef struct broken_config {
+    const char *mode;
+} broken_config;
+
+typedef struct broken_state {
+    ferry_ctx *fx;
+    const ferry_host *host;
+    void *leak;
+} broken_state;
+
+static int b_init(ferry_ctx *fx, const ferry_host *host, const void *config, void **state)
+{
+    (void)config;
+    broken_state *s = host->alloc(fx, sizeof *s);
+    if (!s)
+        return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
+    memset(s, 0, sizeof *s);
+    s->fx = fx;
+    s->host = host;
+    *state = s;
+#ifdef BROKEN_LEAK
+    s->leak = host->alloc(fx, 4096); /* never freed */
+#endif
+    return 0;
+}
+
+static void b_destroy(void *state)
+{
+    broken_state *s = state;
+    if (s)
+        s->host->free(s->fx, s);
+}
+
+static int b_open(void *state, const ferry_schema *in, const ferry_schema **out)
+{
+    (void)state;
+    *out = in;
+    return 0;
+}
+
+static int b_process(void *state, const ferry_batch *in, ferry_batch *out)
+{
+    broken_state *s = state;
+    (void)s;
+    if (in->nrows > 0) {
+#if defined(BROKEN_CRASH)
+        volatile int *p = NULL;
+        *p = 1;
+#elif defined(BROKEN_STDOUT)
+        printf("debug: processing %u rows\n", in->nrows);
+#elif defined(BROKEN_EXIT)
+        exit(3);
+#elif defined(BROKEN_HANG)
+        for (;;)
+            pause();
+#elif defined(BROKEN_NOMSG)
+        return FERRY_ERR;
+#endif
+    }
+    for (uint32_t r = 0; r < in->nrows; r++) {
+        int64_t row = s->host->batch_add_row(out);
+        if (row < 0)
+            return s->host->error(s->fx, FERRY_ERR, "output batch full");
+        memcpy(ferry_batch_at(out, (uint32_t)row, 0), ferry_batch_at(in, r, 0),
+               in->schema->ncolumns * sizeof(ferry_value));
+    }
+    return 0;
+}
+
+static void b_close(void *state)
+{
+    (void)state;
+}
+
+static const ferry_option b_options[] = {
+    {"mode", FERRY_OPT_STRING, 0, "on", "on|off", offsetof(broken_config, mode), "a mode", NULL},
+#ifdef BROKEN_OPTIONS
+    {"mode", FERRY_OPT_INT, 0, "x", NULL, offsetof(broken_config, mode), "", NULL},
+#endif
+    {0}};
+
+static const ferry_filter_ops b_ops = {b_open, b_process, b_close};
+
+static const ferry_plugin_descriptor b_plugin = {FERRY_PLUGIN_MAGIC,
+#ifdef BROKEN_ABI
+                                                 FERRY_ABI_MAJOR + 1,
+#else
+                                                  FERRY_ABI_MAJOR,
+#endif
+                                                 FERRY_ABI_MINOR,
+                                                 (uint32_t)sizeof(ferry_plugin_descriptor),
+                                                 FERRY_KIND_FILTER,
+                                                 "filter-" BROKEN_NAME,
+                                                 "0.0.1",
+                                                 "a deliberately broken plugin: " BROKEN_NAME,
+                                                 b_options,
+                                                 sizeof(broken_config),
+                                                 0,
+                                                 0,
+                                                 NULL,
+                                                 NULL,
+                                                 b_init,
+                                                 b_destroy,
+                                                 NULL,
+                                                 &b_ops,
+                                                 NULL,
+                                                 NULL,
+                                                 NULL};
+FERRY_PLUGIN_DEFINE(b_plugin)
