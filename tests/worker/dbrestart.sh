@@ -24,9 +24,8 @@ mkdir -p "$store"
 export FERRY_CONFIG=$tmp/ferry.conf
 worker_conf "$FERRY_CONFIG" "$store" 'worker: { lease_seconds = 30; poll_interval_ms = 100; retry_delay_seconds = 0; max_attempts = 5; };'
 worker_migrate
-uid=$(worker_user alice)
 n=30
-worker_requests "$uid" $n
+worker_fixture $n 2000
 export STUB_WORK_MS=200
 
 "${WORKER[@]}" --concurrency 3 2>"$tmp/w.log" &

@@ -15,8 +15,7 @@ mkdir -p "$store"
 export FERRY_CONFIG=$tmp/ferry.conf
 worker_conf "$FERRY_CONFIG" "$store" 'worker: { lease_seconds = 60; poll_interval_ms = 100; };'
 worker_migrate
-uid=$(worker_user alice)
-worker_requests "$uid" 500
+worker_fixture 500
 export STUB_WORK_MS=5
 
 pids=()
@@ -35,8 +34,9 @@ expect_eq "no failed rows" "$(testdb_sql "SELECT COUNT(*) FROM export_audit_logs
 expect_eq "usage total" "$(testdb_sql "SELECT SUM(total_exports), SUM(failed_exports) FROM export_usage_stats")" "500	0"
 expect_eq "artifacts" "$(visible_files "$store" | wc -l)" 500
 # every row names its own file, and every file is named by one row
-testdb_sql "SELECT file_path FROM export_requests" | sort >"$tmp/named"
-find "$store" -maxdepth 1 -type f ! -name '.*' | sort >"$tmp/found"
+named_files "$store" >"$tmp/named"
+visible_files "$store" >"$tmp/found"
+expect_eq "distinct file paths" "$(sort -u "$tmp/named" | wc -l)" 500
 cmp -s "$tmp/named" "$tmp/found" || fail "file_path values and files in the store differ"
 expect_eq "work spread over processes" "$(grep -l 'claimed request' "$tmp"/w*.log | wc -l)" 4
 echo "exactly-once test passed"

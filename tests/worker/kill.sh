@@ -14,8 +14,7 @@ mkdir -p "$store"
 export FERRY_CONFIG=$tmp/ferry.conf
 worker_conf "$FERRY_CONFIG" "$store" 'worker: { lease_seconds = 2; poll_interval_ms = 100; };'
 worker_migrate
-uid=$(worker_user alice)
-worker_requests "$uid" 1
+worker_fixture 1 "${SLOW_ROWS:-300000}" "${SLOW_FORMAT:-excel}"
 id=$(testdb_sql "SELECT id FROM export_requests")
 
 # A slow export, watched: nothing may appear in the store while it runs.
@@ -38,8 +37,8 @@ wait_for "SELECT status FROM export_requests" completed
 kill -TERM "$b"
 expect_exit "second worker" "$b" 0
 expect_eq "completed by attempt 2" "$(testdb_sql "SELECT ferry_attempt, file_path LIKE '%$id-2.%' FROM export_requests")" "2	1"
-file=$(testdb_sql "SELECT file_path FROM export_requests")
-[ -s "$file" ] || fail "artifact $file missing"
-expect_eq "only the winner's file" "$(visible_files "$store")" "$(basename "$file")"
+file=$(named_files "$store")
+[ -s "$store/$file" ] || fail "artifact $file missing"
+expect_eq "only the winner's file" "$(visible_files "$store")" "$file"
 expect_eq "audit" "$(testdb_sql "SELECT action, COUNT(*) FROM export_audit_logs GROUP BY action ORDER BY action" | tr '\n' ' ')" "completed	1 started	1 "
 echo "kill test passed"

@@ -6,7 +6,9 @@
 worker_conf() {
     cat >"$1" <<CONF
 database: { url = "$FERRY_DATABASE_URL"; };
-store: { path = "$2"; base_url = "http://127.0.0.1:1"; };
+store: { path = "$2"; base_url = "http://127.0.0.1:1"; retention_days = 7; };
+requests: { pipeline = "$FERRY_SOURCE_DIR/conf/pipelines/timesheet.cfg"; };
+plugins: { sink-file = { base_url = "http://127.0.0.1:1"; }; };
 ${3:-}
 CONF
 }
@@ -78,10 +80,36 @@ wait_for() {
     fail "gave up waiting for [$sql] = '$want' (last '$got')"
 }
 
-# visible_files DIR: names of the files a user could find there (staging
-# files are hidden dot-files).
+# visible_files STORE: paths (relative to STORE) of the files a user could
+# find there: staging files are hidden dot-files.
 visible_files() {
-    find "$1" -maxdepth 1 -type f ! -name '.*' -printf '%f\n' | sort
+    find "$1" -type f ! -name '.*' -printf '%P\n' | sort
+}
+
+# named_files STORE: the file_path of every request that has one, relative
+# to STORE, sorted.
+named_files() {
+    testdb_sql "SELECT file_path FROM export_requests WHERE file_path <> ''" |
+        sed "s|^$1/||" | sort
+}
+
+# worker_fixture N [ROWS] [FORMAT]: N pending requests. Stub mode: one
+# plain user. Real mode: the demo data set with ROWS time entries (default
+# 200) and requests spread over its users.
+worker_fixture() {
+    local n=$1 rows=${2:-200} fmt=${3:-csv}
+    if [ "$WORKER_MODE" = stub ]; then
+        worker_requests "$(worker_user alice)" "$n" "$fmt"
+        return
+    fi
+    testdb_demo "$rows"
+    local users=($(testdb_sql "SELECT id FROM auth_user WHERE username IN ('zoe', 'olga', 'taro', 'sam') ORDER BY id"))
+    local k=${#users[@]} i=0
+    for u in "${users[@]}"; do
+        local m=$(((n - i + k - 1) / k))
+        [ "$m" -gt 0 ] && worker_requests "$u" "$m" "$fmt"
+        i=$((i + 1))
+    done
 }
 
 # expect_exit WHAT PID WANT: waits for a background process (of this shell)

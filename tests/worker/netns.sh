@@ -57,9 +57,8 @@ export FERRY_CONFIG=$tmp/ferry.conf
 export FERRY_DATABASE_URL="mysql://ferry:ferry@$addr_a:$port/$TESTDB_NAME"
 worker_conf "$FERRY_CONFIG" "$store" 'worker: { lease_seconds = 60; poll_interval_ms = 100; };'
 ip netns exec "$nsa" "$FERRY" db migrate >/dev/null 2>&1 || fail "ferry db migrate over TCP failed"
-uid=$(worker_user alice)
 n=300
-worker_requests "$uid" $n
+worker_fixture $n
 export STUB_WORK_MS=5
 
 pids=()

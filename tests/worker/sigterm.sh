@@ -12,11 +12,9 @@ trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"; testdb_drop' EXIT
 store=$tmp/store
 mkdir -p "$store"
 export FERRY_CONFIG=$tmp/ferry.conf
-uid=
 worker_conf "$FERRY_CONFIG" "$store" 'worker: { lease_seconds = 30; poll_interval_ms = 100; stop_grace_seconds = 1; };'
 worker_migrate
-uid=$(worker_user alice)
-worker_requests "$uid" 2
+worker_fixture 2 "${SLOW_ROWS:-300000}" "${SLOW_FORMAT:-excel}"
 
 # Held past the grace: cancelled and released.
 STUB_WORK_MS=600000 "${WORKER[@]}" --concurrency 1 2>"$tmp/a.log" &
