@@ -413,6 +413,8 @@ static int sweep_dir(expire_ctx *c, int dirfd, const char *prefix, int depth, co
         snprintf(fields, sizeof fields, "file=\"%s\" bytes=%" PRIu64 "%s", rel,
                  (uint64_t)st.st_size, c->o->dry_run ? " dry_run=1" : "");
         if (!c->o->dry_run && unlinkat(dirfd, name, 0) != 0) {
+            if (errno == ENOENT) /* another expire got there first */
+                continue;
             logf_(c, FERRY_LOG_ERROR, fields, "cannot remove %s",
                   staging ? "staging file" : "orphan");
             c->st->errors++;

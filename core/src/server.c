@@ -223,6 +223,14 @@ static void pool_put(ferry_server *s, ferry_db *db)
     fdb_close(db);
 }
 
+/* Whether a connection that just failed a statement is gone. A failed
+ * prepared statement leaves its error on the statement, not always on the
+ * connection, so a ping (no auto-reconnect) settles it. */
+static int conn_dead(ferry_db *db)
+{
+    return fdb_is_connection_error(db) || mysql_ping(fdb_mysql(db)) != 0;
+}
+
 /* Runs a read query, retrying once on a fresh connection when the pooled
  * one turns out dead (the database restarted). *dbp is the connection to
  * go on with (or NULL when none could be had). */
@@ -236,7 +244,7 @@ static int query_retry(ferry_server *s, ferry_db **dbp, const char *sql, const f
         int rc = fdb_query(*dbp, sql, p, n, rows, err);
         if (rc == 0)
             return 0;
-        int dead = fdb_is_connection_error(*dbp);
+        int dead = conn_dead(*dbp);
         fdb_close(*dbp);
         *dbp = NULL;
         if (!dead)
@@ -543,7 +551,7 @@ static enum MHD_Result download(ferry_server *s, struct MHD_Connection *conn, re
         int gone = 0;
         if (count_download(db, id, user_id, rc, rtext, len, &gone, &err)) {
             ferry_logf(s->log, FERRY_LOG_ERROR, fields, "counting the download: %s", err.msg);
-            if (fdb_is_connection_error(db)) {
+            if (conn_dead(db)) {
                 fdb_close(db);
                 db = NULL;
             }

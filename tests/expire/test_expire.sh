@@ -120,4 +120,26 @@ sed -i 's/orphan_grace_seconds = 3600/orphan_grace_seconds = 0/' "$FERRY_CONFIG"
 [ ! -e "$store/orphan-new.csv" ] || fail "grace 0: young orphan kept"
 [ -f "$store/c.csv" ] || fail "grace 0: named file removed"
 [ "$(cat "$outside/victim.csv")" = victim ] || fail "grace 0: outside file deleted"
+# Two expiry passes at once: every due request expired exactly once, no
+# errors, every file gone.
+ids=()
+for i in $(seq 1 40); do
+    r=$(fx_newid)
+    ids+=("$r")
+    echo "$i" >"$store/c$i.csv"
+    fx_request "$r" "$uid" completed "c$i.csv" "$past"
+done
+"$FERRY" expire >"$tmp/p1.out" 2>/dev/null &
+p1=$!
+"$FERRY" expire >"$tmp/p2.out" 2>/dev/null &
+p2=$!
+wait "$p1" || fail "first concurrent pass failed: $(cat "$tmp/p1.out")"
+wait "$p2" || fail "second concurrent pass failed: $(cat "$tmp/p2.out")"
+n1=$(sed -E 's/^expired ([0-9]+) .*/\1/' "$tmp/p1.out")
+n2=$(sed -E 's/^expired ([0-9]+) .*/\1/' "$tmp/p2.out")
+[ $((n1 + n2)) = 40 ] || fail "concurrent passes expired $n1 + $n2"
+[ "$(testdb_sql "SELECT COUNT(*) FROM export_audit_logs WHERE action = 'expired'")" = 46 ] || fail "concurrent audit rows"
+[ "$(testdb_sql "SELECT COUNT(DISTINCT export_request_id) FROM export_audit_logs WHERE action = 'expired'")" = 46 ] ||
+    fail "a request expired twice"
+for i in $(seq 1 40); do [ ! -e "$store/c$i.csv" ] || fail "c$i.csv left"; done
 echo "PASS"

@@ -19,6 +19,11 @@ cleanup() {
     testdb_drop
 }
 trap cleanup EXIT
+fail() { # with the server's last log lines
+    echo "FAIL: $*" >&2
+    [ -f "$tmp/server.log" ] && tail -n 15 "$tmp/server.log" >&2
+    exit 1
+}
 store=$tmp/store
 outside=$tmp/outside
 mkdir -p "$store/u1" "$outside"
@@ -110,6 +115,13 @@ m = email.message_from_string("Content-Disposition: " + "; ".join(params) + "\n\
                               policy=email.policy.default)
 assert m.get_filename() == 'Zeiterfassung M\u00e4rz "Q1".csv', m.get_filename()
 PY
+
+# --- 24 downloads at once: each counted once, each with its audit row.
+seq 1 24 | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' "$url1" >"$tmp/par"
+[ "$(grep -c '^200$' "$tmp/par")" = 24 ] || fail "parallel downloads: $(sort "$tmp/par" | uniq -c)"
+[ "$(count "$R1")" = 25 ] && [ "$(audits "$R1")" = 25 ] || fail "parallel count: $(count "$R1") $(audits "$R1")"
+testdb_sql "UPDATE export_requests SET download_count = 1 WHERE id = '$R1'"
+testdb_sql "DELETE FROM export_audit_logs WHERE export_request_id = '$R1' AND user_agent NOT LIKE 'ferry-test-agent%'"
 
 # --- HEAD: headers, no body, no count.
 st=$(curl -s -I -D "$tmp/h" -o /dev/null -w '%{http_code}' "$url1")
@@ -229,7 +241,7 @@ PY
 # --- /healthz and /metrics.
 [ "$(curl -s "$base/healthz")" = ok ] || fail "healthz"
 curl -s "$base/metrics" >"$tmp/metrics"
-grep -qx 'ferry_downloads_total 5' "$tmp/metrics" || fail "ferry_downloads_total: $(grep downloads_total "$tmp/metrics")"
+grep -qx 'ferry_downloads_total 29' "$tmp/metrics" || fail "ferry_downloads_total: $(grep downloads_total "$tmp/metrics")"
 grep -qx 'ferry_http_requests_total{code="403"} 6' "$tmp/metrics" || fail "403 counter: $(grep 'code=' "$tmp/metrics")"
 grep -qx 'ferry_http_requests_total{code="416"} 2' "$tmp/metrics" || fail "416 counter"
 grep -qx 'ferry_exports{format="csv",status="completed"} 6' "$tmp/metrics" || fail "exports gauge: $(grep '^ferry_exports' "$tmp/metrics")"
