@@ -196,6 +196,11 @@ int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
     }
 
     site->store_path = ferry_site_resolve(site, ferry_site_string(site, "store.path", "store"));
+    char *real = site->store_path ? realpath(site->store_path, NULL) : NULL;
+    if (real) {
+        free(site->store_path);
+        site->store_path = real;
+    }
     const char *base = ferry_site_string(site, "store.base_url", "http://127.0.0.1:8080");
     site->base_url = strdup(base);
     if (site->base_url) {
