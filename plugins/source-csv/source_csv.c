@@ -290,7 +290,8 @@ static int parse_record(csv_state *s)
         const csv_field *f = &r->fields[s->pos[c]];
         const char *text = csv_field_text(r, s->pos[c]);
         ferry_value *v = &s->row[c];
-        if (f->len == 0 && !f->quoted && s->cfg->empty_is_null) {
+        if (f->len == 0 && (s->decl[c].type != FERRY_TYPE_STRING ||
+                            (!f->quoted && s->cfg->empty_is_null))) {
             ferry_value_set_null(v);
             continue;
         }
@@ -357,7 +358,8 @@ static const ferry_option csv_options[] = {
     {"delimiter", FERRY_OPT_STRING, 0, ",", NULL, offsetof(csv_config, delimiter),
      "the field separator: one character, or \"tab\"", ":"},
     {"empty_is_null", FERRY_OPT_BOOL, 0, "true", NULL, offsetof(csv_config, empty_is_null),
-     "an empty unquoted field is null (a quoted \"\" stays an empty string)", NULL},
+     "an empty unquoted field of a string column is null (a quoted \"\" stays an "
+     "empty string); an empty field of any other type is always null", NULL},
     {0}};
 
 static const ferry_source_ops csv_ops = {csv_open, csv_read, csv_close};
