@@ -7,8 +7,11 @@ worker_conf() {
     cat >"$1" <<CONF
 database: { url = "$FERRY_DATABASE_URL"; };
 store: { path = "$2"; base_url = "http://127.0.0.1:1"; retention_days = 7; };
-requests: { pipeline = "$FERRY_SOURCE_DIR/conf/pipelines/timesheet.cfg"; };
-plugins: { sink-file = { base_url = "http://127.0.0.1:1"; }; };
+requests: { pipeline = "${WORKER_PIPELINE:-$FERRY_SOURCE_DIR/conf/pipelines/timesheet.cfg}"; };
+plugins: {
+    path = ["$FERRY_PLUGIN_DIR"${WORKER_TEST_PLUGIN_DIR:+, \"$WORKER_TEST_PLUGIN_DIR\"}];
+    sink-file = { base_url = "http://127.0.0.1:1"; };
+};
 ${3:-}
 CONF
 }
@@ -66,6 +69,12 @@ worker_mode() {
     else
         WORKER=("$FERRY" worker)
     fi
+}
+
+# worker_slow: makes real exports slow (the test plugin filter-slow in
+# tests/worker/slow.cfg); the stub is slowed by STUB_WORK_MS instead.
+worker_slow() {
+    export WORKER_PIPELINE=$FERRY_SOURCE_DIR/tests/worker/slow.cfg
 }
 
 # wait_for SQL WANT [SECONDS]: polls the test database until SQL gives WANT.

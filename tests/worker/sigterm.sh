@@ -6,6 +6,7 @@ set -euo pipefail
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/worker/lib.sh"
 worker_mode "$@"
+worker_slow
 testdb_create term
 tmp=$(mktemp -d)
 trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"; testdb_drop' EXIT
@@ -14,7 +15,7 @@ mkdir -p "$store"
 export FERRY_CONFIG=$tmp/ferry.conf
 worker_conf "$FERRY_CONFIG" "$store" 'worker: { lease_seconds = 30; poll_interval_ms = 100; stop_grace_seconds = 1; };'
 worker_migrate
-worker_fixture 2 "${SLOW_ROWS:-300000}" "${SLOW_FORMAT:-excel}"
+worker_fixture 2 4000
 
 # Held past the grace: cancelled and released.
 STUB_WORK_MS=600000 "${WORKER[@]}" --concurrency 1 2>"$tmp/a.log" &

@@ -7,6 +7,7 @@ set -euo pipefail
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/worker/lib.sh"
 worker_mode "$@"
+worker_slow
 testdb_create stop
 tmp=$(mktemp -d)
 trap 'kill -CONT $(jobs -p) 2>/dev/null || true; kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"; testdb_drop' EXIT
@@ -15,7 +16,7 @@ mkdir -p "$store"
 export FERRY_CONFIG=$tmp/ferry.conf
 worker_conf "$FERRY_CONFIG" "$store" 'worker: { lease_seconds = 2; poll_interval_ms = 100; };'
 worker_migrate
-worker_fixture 1 "${SLOW_ROWS:-300000}" "${SLOW_FORMAT:-excel}"
+worker_fixture 1 4000
 id=$(testdb_sql "SELECT id FROM export_requests")
 
 # (The stand-in ignores the cancel flag here, so that its fenced completion
