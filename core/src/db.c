@@ -12,6 +12,8 @@
 
 struct ferry_db {
     MYSQL *mysql;
+    unsigned last_errno; /* of the last failed statement: errors stay on the
+                          * statement handle, not on the connection */
 };
 
 static int hexval(int c)
@@ -164,18 +166,19 @@ MYSQL *fdb_mysql(ferry_db *db)
 
 unsigned fdb_errno(ferry_db *db)
 {
-    return mysql_errno(db->mysql);
+    return mysql_errno(db->mysql) ? mysql_errno(db->mysql) : db->last_errno;
 }
 
 int fdb_is_connection_error(ferry_db *db)
 {
-    unsigned e = mysql_errno(db->mysql);
+    unsigned e = fdb_errno(db);
     return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
            e == CR_CONN_HOST_ERROR || e == 2055 || e == 1927 || e == 4031 || e == ER_SERVER_SHUTDOWN;
 }
 
-static int stmt_fail(MYSQL_STMT *st, ferry_err *err, const char *sql)
+static int stmt_fail(ferry_db *db, MYSQL_STMT *st, ferry_err *err, const char *sql)
 {
+    db->last_errno = mysql_stmt_errno(st);
     ferry_err_set(err, FERRY_ERR_DB, "database error %u: %s (in: %.60s)", mysql_stmt_errno(st),
                   mysql_stmt_error(st), sql);
     return FERRY_ERR_DB;
@@ -184,11 +187,12 @@ static int stmt_fail(MYSQL_STMT *st, ferry_err *err, const char *sql)
 static int prepare_bind(ferry_db *db, MYSQL_STMT **out, const char *sql, const fdb_param *params,
                         size_t n, ferry_err *err)
 {
+    db->last_errno = 0;
     MYSQL_STMT *st = mysql_stmt_init(db->mysql);
     if (!st)
         return ferry_err_set(err, FERRY_ERR_DB, "database error: %s", mysql_error(db->mysql));
     if (mysql_stmt_prepare(st, sql, strlen(sql))) {
-        int rc = stmt_fail(st, err, sql);
+        int rc = stmt_fail(db, st, err, sql);
         mysql_stmt_close(st);
         return rc;
     }
@@ -234,19 +238,19 @@ static int prepare_bind(ferry_db *db, MYSQL_STMT **out, const char *sql, const f
          * so keep `lens` alive until then: stash it on the statement. */
         if (bad) {
             free(lens);
-            int rc = stmt_fail(st, err, sql);
+            int rc = stmt_fail(db, st, err, sql);
             mysql_stmt_close(st);
             return rc;
         }
         if (mysql_stmt_execute(st)) {
             free(lens);
-            int rc = stmt_fail(st, err, sql);
+            int rc = stmt_fail(db, st, err, sql);
             mysql_stmt_close(st);
             return rc;
         }
         free(lens);
     } else if (mysql_stmt_execute(st)) {
-        int rc = stmt_fail(st, err, sql);
+        int rc = stmt_fail(db, st, err, sql);
         mysql_stmt_close(st);
         return rc;
     }
@@ -332,7 +336,7 @@ int fdb_query(ferry_db *db, const char *sql, const fdb_param *params, size_t n, 
         b[c].is_null = &nulls[c];
     }
     if (mysql_stmt_bind_result(st, b)) {
-        rc = stmt_fail(st, err, sql);
+        rc = stmt_fail(db, st, err, sql);
         goto done;
     }
     for (;;) {
@@ -340,7 +344,7 @@ int fdb_query(ferry_db *db, const char *sql, const fdb_param *params, size_t n, 
         if (f == MYSQL_NO_DATA)
             break;
         if (f == 1) {
-            rc = stmt_fail(st, err, sql);
+            rc = stmt_fail(db, st, err, sql);
             goto done;
         }
         if (r->nrows == cap) {
@@ -374,7 +378,7 @@ int fdb_query(ferry_db *db, const char *sql, const fdb_param *params, size_t n, 
                 one.buffer_length = lens[c];
                 if (mysql_stmt_fetch_column(st, &one, (unsigned)c, 0)) {
                     free(v);
-                    rc = stmt_fail(st, err, sql);
+                    rc = stmt_fail(db, st, err, sql);
                     goto done;
                 }
             }
@@ -398,6 +402,7 @@ done:
 
 int fdb_run(ferry_db *db, const char *sql, ferry_err *err)
 {
+    db->last_errno = 0;
     if (mysql_real_query(db->mysql, sql, strlen(sql)))
         return ferry_err_set(err, FERRY_ERR_DB, "database error %u: %s (in: %.60s)",
                              mysql_errno(db->mysql), mysql_error(db->mysql), sql);
