@@ -40,12 +40,11 @@ static int gz_init(ferry_ctx *fx, const ferry_host *host, const void *config, vo
     gz_state *st;
 
     if (cfg->level < 0 || cfg->level > 9)
-        return host->error(fx, FERRY_ERR_CONFIG,
-                           "encode-gzip: option level = %lld is out of range (0 to 9)",
+        return host->error(fx, FERRY_ERR_CONFIG, "option level = %lld is out of range (0 to 9)",
                            (long long)cfg->level);
     st = calloc(1, sizeof *st);
     if (!st)
-        return host->error(fx, FERRY_ERR_NOMEM, "encode-gzip: out of memory");
+        return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
     st->fx = fx;
     st->host = host;
     st->level = (int)cfg->level;
@@ -81,13 +80,12 @@ static int gz_open(void *state, ferry_output *next)
     st->next = next;
     st->chunk = malloc(GZ_CHUNK);
     if (!st->chunk)
-        return st->host->error(st->fx, FERRY_ERR_NOMEM, "encode-gzip: out of memory");
+        return st->host->error(st->fx, FERRY_ERR_NOMEM, "out of memory");
     memset(&st->zs, 0, sizeof st->zs);
     zrc = deflateInit2(&st->zs, st->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
     if (zrc != Z_OK)
         return st->host->error(st->fx, zrc == Z_MEM_ERROR ? FERRY_ERR_NOMEM : FERRY_ERR,
-                               "encode-gzip: deflateInit2 failed (level %d): %s", st->level,
-                               zError(zrc));
+                               "deflateInit2 failed (level %d): %s", st->level, zError(zrc));
     st->zs_live = 1;
     return 0;
 }
@@ -104,13 +102,13 @@ static int gz_pump(gz_state *st, int flush)
         st->zs.avail_out = GZ_CHUNK;
         zrc = deflate(&st->zs, flush);
         if (zrc == Z_STREAM_ERROR)
-            return st->host->error(st->fx, FERRY_ERR, "encode-gzip: deflate failed: %s",
+            return st->host->error(st->fx, FERRY_ERR, "deflate failed: %s",
                                    st->zs.msg ? st->zs.msg : "stream error");
         have = GZ_CHUNK - st->zs.avail_out;
         if (have) {
             int rc = st->host->output_write(st->next, st->chunk, have);
             if (rc < 0)
-                return st->host->error(st->fx, rc, "encode-gzip: writing the output failed");
+                return st->host->error(st->fx, rc, "writing the output failed");
         }
     } while (st->zs.avail_out == 0 || (flush == Z_FINISH && zrc != Z_STREAM_END));
     return 0;
@@ -122,7 +120,7 @@ static int gz_write(void *state, const void *data, size_t len)
     const unsigned char *p = data;
 
     if (!st->zs_live)
-        return st->host->error(st->fx, FERRY_ERR, "encode-gzip: write before open");
+        return st->host->error(st->fx, FERRY_ERR, "write before open");
     while (len) {
         uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
         int rc;
@@ -143,7 +141,7 @@ static int gz_finish(void *state)
     int rc;
 
     if (!st->zs_live)
-        return st->host->error(st->fx, FERRY_ERR, "encode-gzip: finish before open");
+        return st->host->error(st->fx, FERRY_ERR, "finish before open");
     st->zs.next_in = NULL;
     st->zs.avail_in = 0;
     rc = gz_pump(st, Z_FINISH);

@@ -57,7 +57,8 @@ typedef struct json_state {
     int ndjson, decimals_as_number, reject;
     ferry_output *out;
     const ferry_schema *schema;
-    json_column *cols; /* schema->ncolumns */
+    json_column *cols; /* ncols; freed without the schema, which may be gone */
+    uint32_t ncols;
     uint64_t rows;
     fj_buf buf;     /* the rendered rows not yet written */
     ferry_buf text; /* core's buffer for host->format_value */
@@ -68,7 +69,7 @@ static int json_init(ferry_ctx *fx, const ferry_host *host, const void *config, 
     json_state *st = calloc(1, sizeof *st);
 
     if (!st)
-        return host->error(fx, FERRY_ERR_NOMEM, "format-json: out of memory");
+        return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
     st->fx = fx;
     st->host = host;
     st->cfg = config;
@@ -83,11 +84,12 @@ static void json_free_columns(json_state *st)
 {
     uint32_t i;
 
-    if (st->cols && st->schema)
-        for (i = 0; i < st->schema->ncolumns; i++)
+    if (st->cols)
+        for (i = 0; i < st->ncols; i++)
             free(st->cols[i].key);
     free(st->cols);
     st->cols = NULL;
+    st->ncols = 0;
 }
 
 static void json_destroy(void *state)
@@ -104,7 +106,7 @@ static void json_destroy(void *state)
 
 static int json_nomem(json_state *st)
 {
-    return st->host->error(st->fx, FERRY_ERR_NOMEM, "format-json: out of memory");
+    return st->host->error(st->fx, FERRY_ERR_NOMEM, "out of memory");
 }
 
 static int json_flush(json_state *st)
@@ -115,7 +117,7 @@ static int json_flush(json_state *st)
         return 0;
     rc = st->host->output_write(st->out, st->buf.data, st->buf.len);
     if (rc < 0)
-        return st->host->error(st->fx, rc, "format-json: writing the output failed");
+        return st->host->error(st->fx, rc, "writing the output failed");
     st->buf.len = 0;
     return 0;
 }
@@ -133,6 +135,7 @@ static int json_open(void *state, const ferry_schema *schema, ferry_output *out,
     st->cols = calloc(schema->ncolumns ? schema->ncolumns : 1, sizeof *st->cols);
     if (!st->cols)
         return json_nomem(st);
+    st->ncols = schema->ncolumns;
     for (i = 0; i < schema->ncolumns; i++) {
         const ferry_column *c = &schema->columns[i];
         json_column *jc = &st->cols[i];
@@ -143,7 +146,7 @@ static int json_open(void *state, const ferry_schema *schema, ferry_output *out,
         if (fj_put_string(&kb, k, strlen(k), st->reject, &bad) == FJ_INVALID) {
             fj_buf_free(&kb);
             return st->host->error(st->fx, FERRY_ERR_DATA,
-                                   "format-json: invalid UTF-8 in the key of column %u at byte "
+                                   "invalid UTF-8 in the key of column %u at byte "
                                    "%zu (option invalid_utf8 = \"reject\")",
                                    i + 1, bad);
         }
@@ -191,7 +194,7 @@ static int json_text(json_state *st, const ferry_column *col, const ferry_value 
         st->text.data[0] = '\0';
     rc = st->host->format_value(st->fx, col, v, &st->text);
     if (rc < 0)
-        return st->host->error(st->fx, rc, "format-json: cannot render column %s", col->name);
+        return st->host->error(st->fx, rc, "cannot render column %s", col->name);
     return 0;
 }
 
@@ -262,7 +265,7 @@ static int json_value(json_state *st, json_column *jc, const ferry_value *v, uin
         rc = fj_put_string(&st->buf, v->u.str, v->len, st->reject, &bad);
         if (rc == FJ_INVALID)
             return st->host->error(st->fx, FERRY_ERR_DATA,
-                                   "format-json: invalid UTF-8 in column %s, row %" PRIu64
+                                   "invalid UTF-8 in column %s, row %" PRIu64
                                    ", byte %zu (option invalid_utf8 = \"reject\")",
                                    jc->iso.name, row, bad + 1);
         break;
@@ -292,8 +295,7 @@ static int json_value(json_state *st, json_column *jc, const ferry_value *v, uin
         break;
     }
     default:
-        return st->host->error(st->fx, FERRY_ERR_DATA,
-                               "format-json: column %s has a value of unknown type %d",
+        return st->host->error(st->fx, FERRY_ERR_DATA, "column %s has a value of unknown type %d",
                                jc->iso.name, v->type);
     }
     return rc == FJ_OK ? 0 : json_nomem(st);

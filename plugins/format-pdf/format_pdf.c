@@ -92,7 +92,8 @@ typedef struct pdf_state {
     HPDF_STATUS hpdf_err, hpdf_detail; /* first libharu error */
     pdf_fonts fonts;
     int fonts_live;
-    pdf_col *cols;
+    pdf_col *cols; /* ncols; freed without the schema, which may be gone */
+    uint32_t ncols;
     pdf_text scratch;
     ferry_buf text;
     HPDF_Page page;
@@ -119,18 +120,16 @@ static int pdf_init(ferry_ctx *fx, const ferry_host *host, const void *config, v
     pdf_state *st;
 
     if (cfg->row_cap < 1)
-        return host->error(fx, FERRY_ERR_CONFIG,
-                           "format-pdf: option row_cap = %lld must be at least 1",
+        return host->error(fx, FERRY_ERR_CONFIG, "option row_cap = %lld must be at least 1",
                            (long long)cfg->row_cap);
     if (!(cfg->font_size >= 4 && cfg->font_size <= 24))
-        return host->error(fx, FERRY_ERR_CONFIG,
-                           "format-pdf: option font_size = %g is out of range (4 to 24)",
+        return host->error(fx, FERRY_ERR_CONFIG, "option font_size = %g is out of range (4 to 24)",
                            cfg->font_size);
     if (!cfg->font || !cfg->font[0])
-        return host->error(fx, FERRY_ERR_CONFIG, "format-pdf: option font is empty");
+        return host->error(fx, FERRY_ERR_CONFIG, "option font is empty");
     st = calloc(1, sizeof *st);
     if (!st)
-        return host->error(fx, FERRY_ERR_NOMEM, "format-pdf: out of memory");
+        return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
     st->fx = fx;
     st->host = host;
     st->cfg = cfg;
@@ -145,13 +144,14 @@ static void pdf_drop(pdf_state *st)
 {
     uint32_t i;
 
-    if (st->cols && st->schema)
-        for (i = 0; i < st->schema->ncolumns; i++) {
+    if (st->cols)
+        for (i = 0; i < st->ncols; i++) {
             pdf_text_free(&st->cols[i].text);
             free(st->cols[i].lines);
         }
     free(st->cols);
     st->cols = NULL;
+    st->ncols = 0;
     if (st->fonts_live)
         pdf_fonts_free(&st->fonts);
     st->fonts_live = 0;
@@ -175,7 +175,7 @@ static void pdf_destroy(void *state)
 
 static int pdf_nomem(pdf_state *st)
 {
-    return st->host->error(st->fx, FERRY_ERR_NOMEM, "format-pdf: out of memory");
+    return st->host->error(st->fx, FERRY_ERR_NOMEM, "out of memory");
 }
 
 /* Turns a recorded libharu error into the instance's error. */
@@ -185,8 +185,8 @@ static int pdf_check(pdf_state *st, const char *what)
         return 0;
     return st->host->error(st->fx,
                            st->hpdf_err == HPDF_FAILD_TO_ALLOC_MEM ? FERRY_ERR_NOMEM : FERRY_ERR,
-                           "format-pdf: libharu error 0x%04X (detail %u) while %s",
-                           (unsigned)st->hpdf_err, (unsigned)st->hpdf_detail, what);
+                           "libharu error 0x%04X (detail %u) while %s", (unsigned)st->hpdf_err,
+                           (unsigned)st->hpdf_detail, what);
 }
 
 /* Renders a value as CSV shows it, into st->text. */
@@ -197,7 +197,7 @@ static int pdf_render(pdf_state *st, const ferry_column *col, const ferry_value 
     st->text.len = 0;
     rc = st->host->format_value(st->fx, col, v, &st->text);
     if (rc < 0)
-        return st->host->error(st->fx, rc, "format-pdf: cannot render column %s", col->name);
+        return st->host->error(st->fx, rc, "cannot render column %s", col->name);
     return 0;
 }
 
@@ -487,14 +487,14 @@ static int pdf_open(void *state, const ferry_schema *schema, ferry_output *out, 
 
     if (row_count > st->cfg->row_cap)
         return st->host->error(st->fx, FERRY_ERR_LIMIT,
-                               "format-pdf: the export has %" PRId64 " rows, more than the PDF "
+                               "the export has %" PRId64 " rows, more than the PDF "
                                "row cap of %" PRId64 " (option row_cap); use CSV, JSON or "
                                "Excel, or narrow the filters",
                                row_count, st->cfg->row_cap);
     if (!path)
-        return st->host->error(st->fx, FERRY_ERR, "format-pdf: no file path to write");
+        return st->host->error(st->fx, FERRY_ERR, "no file path to write");
     if (schema->ncolumns == 0)
-        return st->host->error(st->fx, FERRY_ERR_CONFIG, "format-pdf: no columns to show");
+        return st->host->error(st->fx, FERRY_ERR_CONFIG, "no columns to show");
     st->schema = schema;
     st->path = path;
     st->rows = 0;
@@ -503,6 +503,7 @@ static int pdf_open(void *state, const ferry_schema *schema, ferry_output *out, 
     st->cols = calloc(schema->ncolumns, sizeof *st->cols);
     if (!st->cols)
         return pdf_nomem(st);
+    st->ncols = schema->ncolumns;
     for (t = 0; t < st->cfg->totals.n; t++) {
         const char *name = st->cfg->totals.items[t];
         for (i = 0; i < schema->ncolumns; i++)
@@ -510,12 +511,12 @@ static int pdf_open(void *state, const ferry_schema *schema, ferry_output *out, 
                 break;
         if (i == schema->ncolumns)
             return st->host->error(st->fx, FERRY_ERR_CONFIG,
-                                   "format-pdf: option totals names \"%s\", which is not an "
+                                   "option totals names \"%s\", which is not an "
                                    "exported field",
                                    name);
         if (!pdf_is_number(schema->columns[i].type))
             return st->host->error(st->fx, FERRY_ERR_CONFIG,
-                                   "format-pdf: option totals names \"%s\", a %s field; only "
+                                   "option totals names \"%s\", a %s field; only "
                                    "numbers and durations can be summed",
                                    name, ferry_type_name(schema->columns[i].type));
         st->cols[i].total = 1;
@@ -537,7 +538,7 @@ static int pdf_open(void *state, const ferry_schema *schema, ferry_output *out, 
     if (pdf_fonts_init(&st->fonts, st->pdf, st->cfg->font, st->cfg->fallback_font, err,
                        sizeof err) < 0) {
         st->fonts_live = 1;
-        return st->host->error(st->fx, FERRY_ERR_CONFIG, "format-pdf: option font: %s", err);
+        return st->host->error(st->fx, FERRY_ERR_CONFIG, "option font: %s", err);
     }
     st->fonts_live = 1;
     st->hpdf_err = 0;
@@ -626,7 +627,7 @@ static int pdf_write(void *state, const ferry_batch *batch)
     for (r = 0; r < batch->nrows; r++) {
         if (st->rows >= (uint64_t)st->cfg->row_cap)
             return st->host->error(st->fx, FERRY_ERR_LIMIT,
-                                   "format-pdf: the export has more than %" PRId64
+                                   "the export has more than %" PRId64
                                    " rows, the PDF row cap (option row_cap); use CSV, JSON or "
                                    "Excel, or narrow the filters",
                                    st->cfg->row_cap);
@@ -644,7 +645,7 @@ static int pdf_write(void *state, const ferry_batch *batch)
         st->rows++;
     }
     if (st->host->cancelled(st->fx))
-        return st->host->error(st->fx, FERRY_ERR_CANCEL, "format-pdf: cancelled");
+        return st->host->error(st->fx, FERRY_ERR_CANCEL, "cancelled");
     return pdf_check(st, "drawing rows");
 }
 
@@ -741,9 +742,8 @@ static int pdf_finish(void *state)
     if ((rc = pdf_footer(st)) < 0)
         return rc;
     if (HPDF_SaveToFile(st->pdf, st->path) != HPDF_OK || st->hpdf_err)
-        return st->host->error(st->fx, FERRY_ERR_IO,
-                               "format-pdf: cannot write %s (libharu error 0x%04X)", st->path,
-                               (unsigned)st->hpdf_err);
+        return st->host->error(st->fx, FERRY_ERR_IO, "cannot write %s (libharu error 0x%04X)",
+                               st->path, (unsigned)st->hpdf_err);
     return 0;
 }
 

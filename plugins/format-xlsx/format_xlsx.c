@@ -88,11 +88,11 @@ static int xlsx_init(ferry_ctx *fx, const ferry_host *host, const void *config, 
 
     if (cfg->sheet_rows < 3 || cfg->sheet_rows > LXW_ROW_MAX)
         return host->error(fx, FERRY_ERR_CONFIG,
-                           "format-xlsx: option sheet_rows = %lld is out of range (3 to %d)",
+                           "option sheet_rows = %lld is out of range (3 to %d)",
                            (long long)cfg->sheet_rows, LXW_ROW_MAX);
     st = calloc(1, sizeof *st);
     if (!st)
-        return host->error(fx, FERRY_ERR_NOMEM, "format-xlsx: out of memory");
+        return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
     st->fx = fx;
     st->host = host;
     st->cfg = cfg;
@@ -128,14 +128,14 @@ static void xlsx_destroy(void *state)
 
 static int xlsx_nomem(xlsx_state *st)
 {
-    return st->host->error(st->fx, FERRY_ERR_NOMEM, "format-xlsx: out of memory");
+    return st->host->error(st->fx, FERRY_ERR_NOMEM, "out of memory");
 }
 
 static int xlsx_lxw(xlsx_state *st, lxw_error e, const char *what)
 {
     return st->host->error(st->fx,
                            e == LXW_ERROR_MEMORY_MALLOC_FAILED ? FERRY_ERR_NOMEM : FERRY_ERR_IO,
-                           "format-xlsx: %s: %s", what, lxw_strerror(e));
+                           "%s: %s", what, lxw_strerror(e));
 }
 
 /* A valid sheet name from the option: forbidden characters become '_',
@@ -209,8 +209,7 @@ static int xlsx_new_sheet(xlsx_state *st)
     st->ws = workbook_add_worksheet(st->wb, name);
     if (!st->ws)
         return st->host->error(st->fx, FERRY_ERR_CONFIG,
-                               "format-xlsx: cannot add worksheet \"%s\" (option sheet_name)",
-                               name);
+                               "cannot add worksheet \"%s\" (option sheet_name)", name);
     st->sheets++;
     st->row = 0;
     if (st->cfg->title && st->cfg->title[0]) {
@@ -328,7 +327,7 @@ static int xlsx_open(void *state, const ferry_schema *schema, ferry_output *out,
     int rc;
 
     if (!path)
-        return st->host->error(st->fx, FERRY_ERR, "format-xlsx: no file path to write");
+        return st->host->error(st->fx, FERRY_ERR, "no file path to write");
     st->schema = schema;
     st->sheets = 0;
     st->cut_cells = 0;
@@ -348,8 +347,7 @@ static int xlsx_open(void *state, const ferry_schema *schema, ferry_output *out,
     opts.use_zip64 = LXW_FALSE;
     st->wb = workbook_new_opt(path, &opts);
     if (!st->wb)
-        return st->host->error(st->fx, FERRY_ERR_IO, "format-xlsx: cannot create workbook %s",
-                               path);
+        return st->host->error(st->fx, FERRY_ERR_IO, "cannot create workbook %s", path);
     if (st->cfg->title && st->cfg->title[0]) {
         lxw_doc_properties props;
         memset(&props, 0, sizeof props);
@@ -442,7 +440,7 @@ static int xlsx_text(xlsx_state *st, const ferry_column *col, const ferry_value 
     st->text.len = 0;
     rc = st->host->format_value(st->fx, col, v, &st->text);
     if (rc < 0)
-        return st->host->error(st->fx, rc, "format-xlsx: cannot render column %s", col->name);
+        return st->host->error(st->fx, rc, "cannot render column %s", col->name);
     return 0;
 }
 
@@ -549,8 +547,7 @@ static int xlsx_cell(xlsx_state *st, uint32_t c, const ferry_value *v)
             return xlsx_number(st, c, (double)v->u.i64 / 8.64e10, xc->fmt);
         }
     default:
-        return st->host->error(st->fx, FERRY_ERR_DATA,
-                               "format-xlsx: column %s has a value of unknown type %d",
+        return st->host->error(st->fx, FERRY_ERR_DATA, "column %s has a value of unknown type %d",
                                xc->zcol.name, v->type);
     }
     /* Out of Excel's date range: the text CSV would show. */
@@ -593,8 +590,7 @@ static int xlsx_finish(void *state)
         return xlsx_lxw(st, e, "writing the workbook");
     if (st->cut_cells)
         st->host->log(st->fx, FERRY_LOG_WARN,
-                      "format-xlsx: %" PRIu64 " cells cut to Excel's 32767-character limit",
-                      st->cut_cells);
+                      "%" PRIu64 " cells cut to Excel's 32767-character limit", st->cut_cells);
     return 0;
 }
 
