@@ -38,7 +38,7 @@ def hmm(us):
 
 
 def xstring(v):
-    """A cell string as Excel shows it: OOXML escapes control characters as
+    """A cell string as Excel shows it (null and "" are both a blank cell): OOXML escapes control characters as
     _xHHHH_ (ECMA-376 ST_Xstring), which openpyxl leaves encoded."""
     if not isinstance(v, str):
         return v
@@ -108,11 +108,11 @@ def check_xlsx(path, rows):
         d, proj, task, dur, desc, bill = cells
         ok = (d.value == datetime.datetime.combine(r[0], datetime.time()) and d.is_date
               and xstring(proj.value) == r[1] and proj.data_type == "s"
-              and xstring(task.value) == r[2]
+              and (xstring(task.value) or "") == (r[2] or "")
               and isinstance(dur.value, datetime.timedelta)
               and abs(dur.value.total_seconds() - r[3] / 1e6) < 0.001
               and dur.number_format == "[h]:mm"
-              and xstring(desc.value) == r[4] and (desc.value is None or desc.data_type == "s")
+              and (xstring(desc.value) or "") == (r[4] or "") and (desc.value is None or desc.data_type == "s")
               and bill.value is r[5])
         if desc.value == '=HYPERLINK("http://x","y")':
             hyperlink_seen = desc.data_type == "s"
