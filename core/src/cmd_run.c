@@ -39,7 +39,7 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
     int c;
     if (!sets)
         return FERRY_EXIT_FAILED;
-    while ((c = getopt_long(argc, argv, "+cp:s:o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "cp:s:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             check = 1;
@@ -76,6 +76,9 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
         return FERRY_EXIT_USAGE;
     }
     const char *file = argv[optind];
+    /* A batch run prints its result; plugins' info lines only with -v. */
+    if (app->log.level == FERRY_LOG_INFO)
+        app->log.level = FERRY_LOG_WARN;
     ferry_err err = FERRY_ERR_INIT;
     ferry_site *site = NULL;
     ferry_pipeline *p = NULL;

@@ -204,13 +204,50 @@ static int preview_add(preview *pv, const ferry_batch *b, long limit)
     return 0;
 }
 
-/* Display width of UTF-8 text, counting code points (good enough for a preview). */
-static size_t u8len(const char *s)
+/* Columns a code point takes on a terminal: 2 for East Asian wide and
+ * fullwidth ranges, 0 for combining marks, else 1. */
+static int cp_width(uint32_t c)
 {
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
+    if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F))
+        return 0;
+    if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF && c != 0x303F) ||
+        (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+        (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+        (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1FAFF) ||
+        (c >= 0x20000 && c <= 0x3FFFD))
+        return 2;
+    return 1;
+}
+
+/* Decodes one UTF-8 sequence at s (never past its NUL); returns its length. */
+static int u8next(const char *s, uint32_t *cp)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    int n = u[0] < 0x80 ? 1 : (u[0] & 0xE0) == 0xC0 ? 2 : (u[0] & 0xF0) == 0xE0 ? 3
+                          : (u[0] & 0xF8) == 0xF0   ? 4
+                                                    : 1;
+    uint32_t c = n == 1 ? u[0] : u[0] & (0x7F >> n);
+    for (int i = 1; i < n; i++) {
+        if ((u[i] & 0xC0) != 0x80) {
+            *cp = 0xFFFD;
+            return i;
+        }
+        c = c << 6 | (u[i] & 0x3F);
+    }
+    *cp = c;
     return n;
+}
+
+/* Display width of UTF-8 text on a terminal. */
+static size_t u8width(const char *s)
+{
+    size_t w = 0;
+    while (*s) {
+        uint32_t c;
+        s += u8next(s, &c);
+        w += (size_t)cp_width(c);
+    }
+    return w;
 }
 
 static void preview_print(preview *pv, const ferry_schema *s, FILE *out)
@@ -220,9 +257,9 @@ static void preview_print(preview *pv, const ferry_schema *s, FILE *out)
     if (!w)
         return;
     for (uint32_t c = 0; c < s->ncolumns; c++) {
-        w[c] = u8len(s->columns[c].label);
+        w[c] = u8width(s->columns[c].label);
         for (size_t r = 0; r < pv->rows; r++) {
-            size_t l = u8len(pv->cells[r * pv->ncols + c]);
+            size_t l = u8width(pv->cells[r * pv->ncols + c]);
             if (l > w[c])
                 w[c] = l;
         }
@@ -240,20 +277,23 @@ static void preview_print(preview *pv, const ferry_schema *s, FILE *out)
                     fputc('-', out);
                 continue;
             }
-            size_t shown = 0;
+            size_t shown = 0, total = u8width(text);
             const char *p = text;
-            while (*p && shown < w[c]) {
-                if (shown == w[c] - 1 && u8len(p) > 1) {
+            while (*p) {
+                uint32_t cp;
+                int n = u8next(p, &cp);
+                size_t cw = (size_t)cp_width(cp);
+                /* Leave room for the ellipsis when the text does not fit. */
+                if (total > w[c] && shown + cw > w[c] - 1) {
                     fputs("…", out);
                     shown++;
                     break;
                 }
-                const char *q = p + 1;
-                while (((unsigned char)*q & 0xC0) == 0x80)
-                    q++;
-                fwrite(p, 1, (size_t)(q - p), out);
-                p = q;
-                shown++;
+                if (shown + cw > w[c])
+                    break;
+                fwrite(p, 1, (size_t)n, out);
+                p += n;
+                shown += cw;
             }
             for (; shown < w[c]; shown++)
                 fputc(' ', out);
