@@ -224,32 +224,36 @@ static void *renew_main(void *arg)
 /* Gives the claimed request back as pending after `delay` seconds, with
  * its last error, conditioned on the claim. */
 static int retry_later(ferry_db *db, const ferry_claim *c, unsigned delay, const char *message,
-                       ferry_err *err)
+                       int *changed, ferry_err *err)
 {
     fdb_param p[] = {fdb_i64((int64_t)delay), fdb_str(message), fdb_str(c->id), fdb_str(c->owner),
                      fdb_i64(c->attempt)};
-    return fdb_exec(db,
-                    "UPDATE export_requests SET status = 'pending', ferry_lease_owner = '', "
-                    "ferry_lease_expires_at = NOW(6) + INTERVAL ? SECOND, error_message = ?, "
-                    "progress_percentage = 0, updated_at = NOW(6) "
-                    "WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ? "
-                    "AND status = 'processing'",
-                    p, 5, NULL, err);
+    uint64_t n = 0;
+    int rc = fdb_exec(db,
+                      "UPDATE export_requests SET status = 'pending', ferry_lease_owner = '', "
+                      "ferry_lease_expires_at = NOW(6) + INTERVAL ? SECOND, error_message = ?, "
+                      "progress_percentage = 0, updated_at = NOW(6) "
+                      "WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ? "
+                      "AND status = 'processing'",
+                      p, 5, &n, err);
+    *changed = n == 1;
+    return rc;
 }
 
 /* What to do with a claim whose execution returned an error. */
 enum { ON_RELEASE, ON_FAIL, ON_RETRY };
 
+/* *changed = 0 when the claim no longer held (release cannot tell: 1). */
 static int resolve_once(slot *s, ferry_db *db, const ferry_claim *c, int what, const char *msg,
-                        ferry_err *err)
+                        int *changed, ferry_err *err)
 {
     worker *w = s->w;
+    *changed = 1;
     if (what == ON_RELEASE)
         return ferry_claim_release(db, c, err);
     if (what == ON_RETRY)
-        return retry_later(db, c, w->o->retry_delay_seconds, msg, err);
-    int changed = 0;
-    return ferry_request_fail(w->app, db, c, msg, &changed, err);
+        return retry_later(db, c, w->o->retry_delay_seconds, msg, changed, err);
+    return ferry_request_fail(w->app, db, c, msg, changed, err);
 }
 
 /* Runs resolve_once, reconnecting once across a lost connection. */
@@ -263,10 +267,17 @@ static void resolve(slot *s, ferry_db **db, const ferry_claim *c, int what, cons
         /* Reconnect even while stopping: a few tries, then the lease will do. */
         if (!*db && connect_backoff(s, db, "worker", 1, 8) != 0)
             break;
-        if (resolve_once(s, *db, c, what, msg, &err) == 0) {
+        int changed = 0;
+        if (resolve_once(s, *db, c, what, msg, &changed, &err) == 0) {
             static const char *const done[] = {"released", "failed", "will be retried"};
-            ferry_logf(&w->app->log, what == ON_FAIL ? FERRY_LOG_ERROR : FERRY_LOG_INFO, f,
-                       "request %s: %s", done[what], msg);
+            if (changed)
+                ferry_logf(&w->app->log, what == ON_FAIL ? FERRY_LOG_ERROR : FERRY_LOG_INFO, f,
+                           "request %s: %s", done[what], msg);
+            else
+                ferry_logf(&w->app->log, FERRY_LOG_WARN, f,
+                           "lease lost meanwhile; the request belongs to another worker now "
+                           "(%s)",
+                           msg);
             return;
         }
         drop_if_gone(db);
@@ -318,9 +329,15 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
     }
     drop_if_gone(db);
     check_alive(db);
+    if (rc == FERRY_ERR_CANCEL && !w->cancel_all) {
+        /* Not cancelled by us: the completion found the lease gone. */
+        ferry_logf(&w->app->log, FERRY_LOG_WARN, f,
+                   "lease lost; the request belongs to another worker now (%s)", err.msg);
+        return;
+    }
     if (rc == FERRY_ERR_CANCEL) {
-        /* Cancelled at shutdown, or the completion found the lease gone:
-         * the release is fenced, so it changes nothing in the second case. */
+        /* Cancelled at shutdown: give it back (fenced, so a no-op if the
+         * lease was lost meanwhile). */
         resolve(s, db, c, ON_RELEASE, err.msg[0] ? err.msg : "cancelled");
         return;
     }

@@ -44,9 +44,16 @@ worker_requests() {
       FROM seq_1_to_$2"
 }
 
-# fail MESSAGE: prints it and exits 1.
+# fail MESSAGE: prints it, and the end of every worker log in $tmp, and
+# exits 1.
 fail() {
     echo "FAIL: $*" >&2
+    local f
+    for f in "${tmp:-/nonexistent}"/*.log; do
+        [ -f "$f" ] || continue
+        echo "--- $(basename "$f") (last lines)" >&2
+        tail -n 8 "$f" | cut -c1-400 >&2
+    done
     exit 1
 }
 
