@@ -64,7 +64,9 @@ children() { # "pid command" of the daemon's children
     done
 }
 child_pid() { # child_pid worker -> pid of the running `ferry … worker` child
-    children | awk -v cmd="$1" '{ for (i = 2; i <= NF; i++) if ($i == cmd) { print $1; exit } }'
+    local list
+    list=$(children)
+    awk -v cmd="$1" '!found { for (i = 2; i <= NF; i++) if ($i == cmd) { print $1; found = 1 } }' <<<"$list"
 }
 
 healthy=
