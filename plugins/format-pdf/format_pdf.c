@@ -245,7 +245,10 @@ static void pdf_layout_columns(pdf_state *st)
             w = pdf_measure(st, c, &v, NULL);
             break;
         case FERRY_TYPE_DURATION:
-            ferry_value_set_i64(&v, FERRY_TYPE_DURATION, INT64_C(359940000000)); /* 99:59 */
+            /* 99:59, or 9999:59 for a total */
+            ferry_value_set_i64(&v, FERRY_TYPE_DURATION,
+                                st->cols[i].total ? INT64_C(35999940000000)
+                                                  : INT64_C(359940000000));
             w = pdf_measure(st, c, &v, NULL);
             break;
         case FERRY_TYPE_BOOL:
@@ -303,7 +306,8 @@ static void pdf_layout_columns(pdf_state *st)
 }
 
 /* Lays out the text of column i (st->cols[i].text) into lines, at most
- * max_lines; returns the count. */
+ * max_lines: wrap 1 wraps, 0 cuts one line with an ellipsis, -1 keeps one
+ * line whole (the totals row, whose sums may overflow their column). */
 static int pdf_lines(pdf_state *st, pdf_col *pc, size_t max_lines, int wrap)
 {
     float w = pc->w - 2 * PDF_PAD;
@@ -322,7 +326,7 @@ static int pdf_lines(pdf_state *st, pdf_col *pc, size_t max_lines, int wrap)
             pc->lines = p;
             pc->lines_cap = cap;
         }
-        if (wrap) {
+        if (wrap > 0) {
             pdf_text_line(&pc->text, a, w, st->size, &end, &next);
         } else {
             end = pc->text.n;
@@ -335,7 +339,7 @@ static int pdf_lines(pdf_state *st, pdf_col *pc, size_t max_lines, int wrap)
     }
     /* Text left over (a cell taller than a page, or one line in ellipsis
      * mode) ends its last line with an ellipsis. */
-    if (pc->nlines && (a < pc->text.n || !wrap)) {
+    if (wrap >= 0 && pc->nlines && (a < pc->text.n || !wrap)) {
         size_t s = pc->lines[2 * pc->nlines - 2], e = pc->lines[2 * pc->nlines - 1];
         if (a < pc->text.n || pdf_text_width(&pc->text, s, e, st->size) > w) {
             pc->lines[2 * pc->nlines - 1] =
@@ -546,7 +550,7 @@ static int pdf_open(void *state, const ferry_schema *schema, ferry_output *out, 
 }
 
 /* Lays out and draws one row of cells already shaped into st->cols. */
-static int pdf_put_row(pdf_state *st, float gray, int force)
+static int pdf_put_row(pdf_state *st, float gray, int force, int wrap)
 {
     size_t maxl = pdf_max_lines(st);
     uint32_t i;
@@ -554,7 +558,7 @@ static int pdf_put_row(pdf_state *st, float gray, int force)
     int rc;
 
     for (i = 0; i < st->schema->ncolumns; i++)
-        if ((rc = pdf_lines(st, &st->cols[i], maxl, st->wrap)) < 0)
+        if ((rc = pdf_lines(st, &st->cols[i], maxl, wrap)) < 0)
             return rc;
     h = pdf_row_height(st);
     if (!force && st->y - h < PDF_MARGIN + st->line_h * 1.5f) {
@@ -633,11 +637,11 @@ static int pdf_write(void *state, const ferry_batch *batch)
                                    st->cfg->row_cap);
         if ((rc = pdf_shape_row(st, batch, r)) < 0)
             return rc;
-        rc = pdf_put_row(st, 1, 0);
+        rc = pdf_put_row(st, 1, 0, st->wrap);
         if (rc == 1) {
             if ((rc = pdf_new_page(st)) < 0 || (rc = pdf_shape_row(st, batch, r)) < 0)
                 return rc;
-            rc = pdf_put_row(st, 1, 1);
+            rc = pdf_put_row(st, 1, 1, st->wrap);
         }
         if (rc < 0)
             return rc;
@@ -730,11 +734,11 @@ static int pdf_finish(void *state)
     } else if (any_total) {
         if ((rc = pdf_shape_totals(st)) < 0)
             return rc;
-        rc = pdf_put_row(st, 0.92f, 0);
+        rc = pdf_put_row(st, 0.92f, 0, -1);
         if (rc == 1) {
             if ((rc = pdf_new_page(st)) < 0 || (rc = pdf_shape_totals(st)) < 0)
                 return rc;
-            rc = pdf_put_row(st, 0.92f, 1);
+            rc = pdf_put_row(st, 0.92f, 1, -1);
         }
         if (rc < 0)
             return rc;
