@@ -110,15 +110,18 @@ static void ended(slot *s, int status, int64_t now, const ferry_daemon_opts *o, 
                    clean ? "periodic job finished" : "periodic job failed");
         return;
     }
+    if (stopping) {
+        snprintf(f, sizeof f, "child=%s pid=%d %s duration_ms=%lld", s->spec->name, (int)pid, how,
+                 (long long)ran);
+        ferry_logf(log, clean ? FERRY_LOG_INFO : FERRY_LOG_WARN, f, "child stopped");
+        return;
+    }
     if (ran >= (int64_t)o->stable_seconds * 1000 || s->delay_ms == 0)
         s->delay_ms = o->restart_delay_ms;
     s->next_ms = now + s->delay_ms;
     snprintf(f, sizeof f, "child=%s pid=%d %s duration_ms=%lld restart_in_ms=%u", s->spec->name,
              (int)pid, how, (long long)ran, s->delay_ms);
-    if (stopping)
-        ferry_logf(log, clean ? FERRY_LOG_INFO : FERRY_LOG_WARN, f, "child stopped");
-    else
-        ferry_logf(log, FERRY_LOG_WARN, f, "child exited; restarting after a delay");
+    ferry_logf(log, FERRY_LOG_WARN, f, "child exited; restarting after a delay");
     /* The next quick exit waits twice as long. */
     unsigned next =
         s->delay_ms > o->restart_max_delay_ms / 2 ? o->restart_max_delay_ms : s->delay_ms * 2;

@@ -26,7 +26,7 @@ tmp=$(mktemp -d)
 dpid=
 cleanup() {
     [ -n "$dpid" ] && kill -KILL "$dpid" 2>/dev/null || true
-    rm -rf "$tmp"
+    [ -n "${KEEP_LOG:-}" ] && cp "$log" "$KEEP_LOG"; rm -rf "$tmp"
     testdb_drop
 }
 trap cleanup EXIT
@@ -122,6 +122,11 @@ for c in $all; do
     if kill -0 "$c" 2>/dev/null; then fail "child $c still runs after the daemon stopped"; fi
 done
 grep -q 'msg="stopped"' "$log" || fail "no 'stopped' log line"
+# Each service got SIGTERM (not SIGKILL) and stopped cleanly.
+for cmd in worker scheduler serve; do
+    grep -q "msg=\"child stopped\" child=$cmd pid=[0-9]* exit_code=0 " "$log" ||
+        fail "$cmd did not stop cleanly on SIGTERM"
+done
 
 # The daemon's own lines are logfmt: time=… level=… cmd=daemon msg="…".
 grep 'cmd=daemon' "$log" | grep -v -E '^time=[0-9T:.-]+Z level=(debug|info|warn|error) cmd=daemon msg="[^"]*"( [a-z_]+=("[^"]*"|[^ "]*))*$' &&
