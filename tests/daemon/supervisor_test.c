@@ -155,8 +155,8 @@ static void test_supervise_restart_periodic_stop(void **state)
     pthread_join(t, NULL);
     assert_int_equal(a.rc, 0);
 
-    assert_true(count("crash", NULL, 0) >= 4); /* a dying service is restarted */
-    assert_true(count("job", NULL, 0) >= 2);   /* a periodic job runs again */
+    assert_true(count("crash", NULL, 0) >= 4);  /* a dying service is restarted */
+    assert_true(count("job", NULL, 0) >= 2);    /* a periodic job runs again */
     assert_int_equal(count("svc", NULL, 0), 1); /* a healthy service is started once */
     assert_int_equal(count("stubborn", NULL, 0), 1);
     int svc_pid[1], term_pid[1], stub_pid[1];
