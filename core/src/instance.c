@@ -231,6 +231,19 @@ static int set_from_setting(ferry_instance *in, const ferry_option *o, const con
             return ferry_err_set(err, FERRY_ERR_CONFIG,
                                  "%s: plugin %s: option \"%s\" = \"%s\" is not one of %s", where,
                                  pname, o->name, v, o->allowed);
+        const char *file = config_setting_source_file(s);
+        if ((o->flags & FERRY_OPT_PATH) && v[0] != '/' && file && !config_setting_get_hook(s)) {
+            /* Relative to the file that set it, not to the working directory. */
+            const char *slash = strrchr(file, '/');
+            size_t dl = slash ? (size_t)(slash - file) : 1;
+            size_t n = dl + strlen(v) + 2;
+            char *abs = pool_keep(in, malloc(n));
+            if (!abs)
+                return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+            snprintf(abs, n, "%.*s/%s", (int)dl, slash ? file : ".", v);
+            *(const char **)field = abs;
+            return 0;
+        }
         return set_from_text(in, o, v);
     }
     case FERRY_OPT_INT:

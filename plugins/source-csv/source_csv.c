@@ -346,7 +346,7 @@ static int csv_read(void *state, ferry_batch *batch, int *eof)
 }
 
 static const ferry_option csv_options[] = {
-    {"path", FERRY_OPT_STRING, FERRY_OPT_REQUIRED, NULL, NULL, offsetof(csv_config, path),
+    {"path", FERRY_OPT_STRING, FERRY_OPT_REQUIRED | FERRY_OPT_PATH, NULL, NULL, offsetof(csv_config, path),
      "the CSV file to read", "/etc/passwd"},
     {"columns", FERRY_OPT_LIST, 0, NULL, NULL, offsetof(csv_config, columns),
      "columns as \"name:type\" (type: bool, int64, double, decimal, string, date, timestamp, "

@@ -109,6 +109,9 @@ typedef enum ferry_opt_type {
 
 #define FERRY_OPT_REQUIRED 0x1u /* must be set; `default_value` must be NULL */
 #define FERRY_OPT_SECRET   0x2u /* never printed or logged */
+#define FERRY_OPT_PATH                                                                             \
+    0x4u /* a file path: relative values are resolved against the                                  \
+          * directory of the config file that set them */
 
 typedef struct ferry_strlist {
     size_t n;
@@ -302,8 +305,9 @@ typedef struct ferry_encode_ops {
     void (*close)(void *state);
 } ferry_encode_ops;
 
-#define FERRY_SINK_AFTER_COMMIT 0x1u /* runs after the request's completion is committed (email)   \
-                                      */
+#define FERRY_SINK_AFTER_COMMIT                                                                    \
+    0x1u /* runs after the request's completion is committed (email)                               \
+          */
 
 typedef struct ferry_sink_ops {
     /* Delivers the published artifact. May set the download URL for later
