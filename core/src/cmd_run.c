@@ -122,12 +122,21 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
     o.payload = &prog;
     o.preview = preview;
     o.preview_out = stdout;
+    /* Notifications (email) go out once the artifact is published; their
+     * failure is an error, but the artifact stays. */
+    o.skip_after_commit = 1;
     ferry_run_result r;
     double t0 = ferry_monotonic();
     rc = ferry_pipeline_run(p, &o, &r, &err);
     ferry_progress_done(&prog);
     if (rc)
         goto fail;
+    if (!preview && (rc = ferry_pipeline_after_commit(p, &o, &r, &err))) {
+        printf("%s\n", r.path);
+        ferry_run_result_free(&r);
+        ferry_err_prefix(&err, "published %s, but delivery failed", p->out_name);
+        goto fail;
+    }
     if (!preview) {
         double el = ferry_monotonic() - t0;
         if (app->stdout_tty)
