@@ -54,8 +54,11 @@ int ferry_stage_open(ferry_stage *st, const char *dir, const char *name, ferry_e
         return ferry_err_set(err, FERRY_ERR_IO, "cannot create directory %s: %s", dir,
                              strerror(errno));
     ferry_stage_sweep(dir, 0);
+    st->dir = realpath(dir, NULL); /* "a/../b" printed as the real place */
+    if (!st->dir)
+        st->dir = strdup(dir);
+    dir = st->dir ? st->dir : dir;
     size_t n = strlen(dir) + strlen(name) + 64;
-    st->dir = strdup(dir);
     st->final = malloc(n);
     st->path = malloc(n);
     st->tmpdir = malloc(n);
