@@ -1,0 +1,1 @@
+SELECT `date`, `project`, `task`, `duration`, `description`, `billable` FROM (SELECT e.id, e.user_id, e.date, p.name AS project, t.name AS task, e.duration, e.description, e.billable FROM tracking_timeentry e JOIN tracking_project p ON p.id = e.project_id LEFT JOIN tracking_task t ON t.id = e.task_id) AS ferry_src ORDER BY `date`, `id`

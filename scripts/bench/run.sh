@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# scripts/bench/run.sh [--rows "10000 1000000"] [--build DIR] [--doc FILE]
+# — benchmarks ferry's demo exports (CSV, JSON, Excel, gzip'd CSV) against
+# peers (mariadb client, hand-written Python) on the same rows, side by side
+# in one run, and writes the table to docs/benchmarks.md.
+#
+# It builds ferry (scripts/build.sh, release with debug info) into DIR
+# (default: the checkout's build/), starts its own private MariaDB in a
+# temporary directory (scripts/db.sh), creates a database, applies
+# `ferry db migrate`, loads scripts/demo_data.py --rows N for each N and
+# measures (scripts/bench/bench.py). The database is stopped and the
+# temporary directory removed at the end, also on failure or Ctrl-C.
+# Timings belong here, never in a test.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+rows="10000 1000000"
+build=$here/build
+doc=$here/docs/benchmarks.md
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --rows) rows=$2; shift 2 ;;
+    --rows=*) rows=${1#--rows=}; shift ;;
+    --build) build=$2; shift 2 ;;
+    --build=*) build=${1#--build=}; shift ;;
+    --doc) doc=$2; shift 2 ;;
+    --doc=*) doc=${1#--doc=}; shift ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "usage: scripts/bench/run.sh [--rows \"N …\"] [--build DIR] [--doc FILE]" >&2; exit 2 ;;
+    esac
+done
+case "$doc" in /*) ;; *) doc=$PWD/$doc ;; esac
+
+echo "bench: building ferry in $build …" >&2
+"$here/scripts/build.sh" "$build"
+ferry=$build/core/ferry
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ferry-bench.XXXXXX")
+cleanup() {
+    "$here/scripts/db.sh" stop "$work/db" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$work/peakrss" "$here/scripts/bench/peakrss.c"
+# The server's temporary tables (the ORDER BY sort) go under $work too, not
+# a shared /tmp that something else may sweep.
+mkdir -p "$work/tmp"
+TMPDIR=$work/tmp "$here/scripts/db.sh" start "$work/db"
+sock=$work/db/mysqld.sock
+db=ferry_bench
+mariadb --socket="$sock" -uroot -e \
+    "CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+FERRY_DATABASE_URL="mysql://ferry:ferry@localhost/$db?socket=$sock" "$ferry" -q db migrate >&2
+
+/usr/bin/python3 "$here/scripts/bench/bench.py" --ferry "$ferry" --peakrss "$work/peakrss" --socket "$sock" \
+    --database "$db" --work "$work" --rows "$rows" --doc "$doc"
