@@ -45,6 +45,7 @@ download: { secret = "core-test-secret"; token_ttl_seconds = 86400; };
 plugins: {
     path = ["$FERRY_PLUGIN_DIR"];
     sink-file = { base_url = "http://127.0.0.1:8080"; };
+    sink-email = { smtp_url = "smtp://127.0.0.1:1"; from = "ferry <noreply@ferry.example>"; };
 };
 CONF
     export FERRY_CONFIG=$CONF
