@@ -24,6 +24,8 @@ typedef struct queue {
     ferry_batch **free_, **full;
     size_t k, nfree, nfull, full_head;
     int opened, eof, closed;
+    int src_done; /* the source read its last batch */
+    int release;  /* the pipeline is done with the source's schema: close it */
     int src_rc;
     ferry_err src_err;
     const ferry_schema *schema;
@@ -88,6 +90,10 @@ static void *source_main(void *arg)
     if (rc) {
         if (open_ok)
             ops->close(state);
+        pthread_mutex_lock(&q->mu);
+        q->src_done = 1;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
         return NULL;
     }
     for (;;) {
@@ -129,6 +135,14 @@ static void *source_main(void *arg)
         if (rc || eof)
             break;
     }
+    /* The schema belongs to the source until its close, and the pipeline
+     * uses it until the formatter is closed: wait to be released. */
+    pthread_mutex_lock(&q->mu);
+    q->src_done = 1;
+    pthread_cond_broadcast(&q->cv);
+    while (!q->release)
+        pthread_cond_wait(&q->cv, &q->mu);
+    pthread_mutex_unlock(&q->mu);
     ops->close(state);
     return NULL;
 }
@@ -533,13 +547,14 @@ int ferry_pipeline_run(ferry_pipeline *p, const ferry_run_opts *o, ferry_run_res
             break;
         }
     }
-    /* Stop the source (it may be waiting for a free batch) and collect its result. */
+    /* Stop the source (it may be waiting for a free batch) and collect its
+     * result; it stays open, schema and all, until released below. */
     pthread_mutex_lock(&q.mu);
     q.closed = 1;
     pthread_cond_broadcast(&q.cv);
+    while (!q.src_done)
+        pthread_cond_wait(&q.cv, &q.mu);
     pthread_mutex_unlock(&q.mu);
-    pthread_join(th, NULL);
-    started = 0;
     if (!rc && q.src_rc) {
         *err = q.src_err;
         rc = q.src_rc;
@@ -597,6 +612,7 @@ out_join:
     if (started) {
         pthread_mutex_lock(&q.mu);
         q.closed = 1;
+        q.release = 1;
         pthread_cond_broadcast(&q.cv);
         pthread_mutex_unlock(&q.mu);
         pthread_join(th, NULL);
