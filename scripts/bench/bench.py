@@ -96,7 +96,7 @@ def output_size(d):
 
 
 def run_case(args, env, n, fmt, tool, kind, build):
-    runs = args.repeat if n <= args.repeat_below else 1
+    runs = args.repeat
     secs, rss, size, error = [], 0, None, None
     for i in range(runs):
         d = os.path.join(args.work, "out-%d-%d" % (n, i))
@@ -216,15 +216,13 @@ def write_doc(args, m, results, loads):
              "joined with projects and tasks, six columns, `ORDER BY date, id`, over a "
              "socket, writing one file. The peers are in `scripts/bench/peers/`.")
     L.append("- **seconds**: wall time of the whole process (connect, query, sort in the "
-             "server, write, close), the median of %d runs below %s rows and of one run "
-             "above. **peak RSS**: `ru_maxrss` of the process from `wait4` (the largest "
+             "server, write, close), the median of %d runs. **peak RSS**: `ru_maxrss` of the process from `wait4` (the largest "
              "over those runs), taken by `scripts/bench/peakrss.c`, a tiny launcher: "
              "Linux keeps `ru_maxrss` across `execve`, so a child forked from the Python "
              "driver would start at the driver's own peak. For a shell pipeline it is the "
              "largest single process, not the sum; the peer scripts' own `bash` counts as "
              "one of them. The MariaDB server's memory is not counted. **rows/s**: rows / "
-             "seconds."
-             % (args.repeat, fmt_int(args.repeat_below + 1)))
+             "seconds." % args.repeat)
     L.append("- Before each row count's measurements, one untimed `mariadb --quick` run "
              "warms the buffer pool, so no tool pays alone for a cold cache.")
     L.append("- The peers do less than ferry: they write the driver's values as they come "
@@ -312,9 +310,7 @@ def main():
     ap.add_argument("--work", required=True, help="scratch directory for outputs")
     ap.add_argument("--rows", default="10000 1000000")
     ap.add_argument("--doc", default=os.path.join(SOURCE, "docs", "benchmarks.md"))
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--repeat-below", type=int, default=100000,
-                    help="repeat runs of at most this many rows (median)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each case (median)")
     args = ap.parse_args()
     counts = sorted(int(x) for x in args.rows.replace(",", " ").split())
     env = dict(os.environ)

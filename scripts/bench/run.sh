@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/bench/run.sh [--rows "10000 1000000"] [--build DIR] [--doc FILE]
+# scripts/bench/run.sh [--rows "10000 1000000"] [--repeat 3] [--build DIR] [--doc FILE]
 # — benchmarks ferry's demo exports (CSV, JSON, Excel, gzip'd CSV) against
 # peers (mariadb client, hand-written Python) on the same rows, side by side
 # in one run, and writes the table to docs/benchmarks.md.
@@ -8,24 +8,28 @@
 # (default: the checkout's build/), starts its own private MariaDB in a
 # temporary directory (scripts/db.sh), creates a database, applies
 # `ferry db migrate`, loads scripts/demo_data.py --rows N for each N and
-# measures (scripts/bench/bench.py). The database is stopped and the
+# measures each case --repeat times (scripts/bench/bench.py: median seconds,
+# largest peak RSS). The database is stopped and the
 # temporary directory removed at the end, also on failure or Ctrl-C.
 # Timings belong here, never in a test.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 rows="10000 1000000"
+repeat=3
 build=$here/build
 doc=$here/docs/benchmarks.md
 while [ $# -gt 0 ]; do
     case "$1" in
     --rows) rows=$2; shift 2 ;;
     --rows=*) rows=${1#--rows=}; shift ;;
+    --repeat) repeat=$2; shift 2 ;;
+    --repeat=*) repeat=${1#--repeat=}; shift ;;
     --build) build=$2; shift 2 ;;
     --build=*) build=${1#--build=}; shift ;;
     --doc) doc=$2; shift 2 ;;
     --doc=*) doc=${1#--doc=}; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: scripts/bench/run.sh [--rows \"N …\"] [--build DIR] [--doc FILE]" >&2; exit 2 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "usage: scripts/bench/run.sh [--rows \"N …\"] [--repeat N] [--build DIR] [--doc FILE]" >&2; exit 2 ;;
     esac
 done
 case "$doc" in /*) ;; *) doc=$PWD/$doc ;; esac
@@ -54,4 +58,4 @@ mariadb --socket="$sock" -uroot -e \
 FERRY_DATABASE_URL="mysql://ferry:ferry@localhost/$db?socket=$sock" "$ferry" -q db migrate >&2
 
 /usr/bin/python3 "$here/scripts/bench/bench.py" --ferry "$ferry" --peakrss "$work/peakrss" --socket "$sock" \
-    --database "$db" --work "$work" --rows "$rows" --doc "$doc"
+    --database "$db" --work "$work" --rows "$rows" --repeat "$repeat" --doc "$doc"
