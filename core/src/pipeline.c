@@ -156,10 +156,10 @@ int ferry_pipeline_set(ferry_pipeline *p, const char *path, const char *value, c
     int64_t i;
     double d;
     int b;
-    int type = !ferry_opt_parse_int(value, &i)      ? CONFIG_TYPE_INT64
-               : !ferry_opt_parse_double(value, &d) ? CONFIG_TYPE_FLOAT
+    int type = !ferry_opt_parse_int(value, &i)                       ? CONFIG_TYPE_INT64
+               : !ferry_opt_parse_double(value, &d)                  ? CONFIG_TYPE_FLOAT
                : (!strcmp(value, "true") || !strcmp(value, "false")) ? CONFIG_TYPE_BOOL
-                                                                    : CONFIG_TYPE_STRING;
+                                                                     : CONFIG_TYPE_STRING;
     (void)b;
     s = config_setting_add(parent, name, type);
     if (!s || set_scalar(s, value))
@@ -182,6 +182,56 @@ int ferry_pipeline_use_format(ferry_pipeline *p, const char *plugin, ferry_err *
     config_setting_t *pl = fmt ? config_setting_add(fmt, "plugin", CONFIG_TYPE_STRING) : NULL;
     if (!pl || config_setting_set_string(pl, plugin) != CONFIG_TRUE)
         return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+/* Deep copy of a libconfig setting into `parent` (name kept for groups). */
+static int copy_setting(config_setting_t *parent, const config_setting_t *src)
+{
+    int t = config_setting_type(src);
+    const char *name = config_setting_is_group(parent) ? config_setting_name(src) : NULL;
+    config_setting_t *d = config_setting_add(parent, name, t);
+    if (!d)
+        return -1;
+    ferry_setting_label(d, "ferry.conf requests.sinks");
+    switch (t) {
+    case CONFIG_TYPE_GROUP:
+    case CONFIG_TYPE_LIST:
+    case CONFIG_TYPE_ARRAY:
+        for (int i = 0; i < config_setting_length(src); i++)
+            if (copy_setting(d, config_setting_get_elem(src, (unsigned)i)))
+                return -1;
+        return 0;
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+        return config_setting_set_int64(d, config_setting_get_int64(src)) == CONFIG_TRUE ? 0 : -1;
+    case CONFIG_TYPE_FLOAT:
+        return config_setting_set_float(d, config_setting_get_float(src)) == CONFIG_TRUE ? 0 : -1;
+    case CONFIG_TYPE_BOOL:
+        return config_setting_set_bool(d, config_setting_get_bool(src)) == CONFIG_TRUE ? 0 : -1;
+    case CONFIG_TYPE_STRING:
+        return config_setting_set_string(d, config_setting_get_string(src)) == CONFIG_TRUE ? 0 : -1;
+    default:
+        return -1;
+    }
+}
+
+int ferry_pipeline_add_sinks(ferry_pipeline *p, const config_setting_t *list, ferry_err *err)
+{
+    if (!list)
+        return 0;
+    if (!config_setting_is_list(list))
+        return ferry_err_set(err, FERRY_ERR_CONFIG,
+                             "ferry.conf requests.sinks must be a list ( { plugin = …; }, … )");
+    config_setting_t *sinks = config_lookup(&p->cfg, "sinks");
+    if (!sinks)
+        sinks = config_setting_add(config_root_setting(&p->cfg), "sinks", CONFIG_TYPE_LIST);
+    if (!sinks || !config_setting_is_list(sinks))
+        return ferry_err_set(err, FERRY_ERR_CONFIG, "%s: sinks must be a list", p->path);
+    for (int i = 0; i < config_setting_length(list); i++)
+        if (copy_setting(sinks, config_setting_get_elem(list, (unsigned)i)))
+            return ferry_err_set(err, FERRY_ERR_CONFIG,
+                                 "ferry.conf requests.sinks: item %d cannot be used", i + 1);
     return 0;
 }
 
@@ -209,8 +259,9 @@ static int build_step(ferry_step *st, config_setting_t *g, int kind, const ferry
                                site ? site->nplugin_path : 0, name, err);
     if (rc) {
         char where[512];
-        ferry_setting_where(config_setting_get_member(g, "plugin") ? config_setting_get_member(g, "plugin") : g,
-                            where, sizeof where);
+        ferry_setting_where(
+            config_setting_get_member(g, "plugin") ? config_setting_get_member(g, "plugin") : g,
+            where, sizeof where);
         return ferry_err_prefix(err, "%s", where);
     }
     if (st->plugin->desc->kind != kind)
@@ -227,8 +278,7 @@ static int build_step(ferry_step *st, config_setting_t *g, int kind, const ferry
             config_setting_lookup_string(g, "connection", &conn);
             const char *url = ferry_site_connection(site, conn);
             if (!url)
-                return where_err(err, config_setting_get_member(g, "connection"),
-                                 FERRY_ERR_CONFIG,
+                return where_err(err, config_setting_get_member(g, "connection"), FERRY_ERR_CONFIG,
                                  "unknown connection \"%s\" (define connections.NAME.url in "
                                  "ferry.conf)",
                                  conn ? conn : "default");
@@ -290,15 +340,14 @@ int ferry_pipeline_build(ferry_pipeline *p, const ferry_site *site, const char *
     const char *s;
     p->name = strdup(config_lookup_string(&p->cfg, "name", &s) ? s : "export");
     int v;
-    p->batch_rows = config_lookup_int(&p->cfg, "batch_rows", &v) && v > 0 && v <= 1000000
-                        ? (uint32_t)v
-                        : 4096;
+    p->batch_rows =
+        config_lookup_int(&p->cfg, "batch_rows", &v) && v > 0 && v <= 1000000 ? (uint32_t)v : 4096;
     p->queue_batches =
         config_lookup_int(&p->cfg, "queue_batches", &v) && v >= 2 && v <= 64 ? (uint32_t)v : 4;
 
-    const char *known[] = {"name",    "description", "source",     "fields",        "filters",
-                           "format",  "encoders",    "output",     "sinks",         "batch_rows",
-                           "queue_batches", NULL};
+    const char *known[] = {"name",    "description", "source",        "fields",
+                           "filters", "format",      "encoders",      "output",
+                           "sinks",   "batch_rows",  "queue_batches", NULL};
     for (int i = 0; i < config_setting_length(root); i++) {
         config_setting_t *x = config_setting_get_elem(root, (unsigned)i);
         int ok = 0;

@@ -68,6 +68,9 @@ int ferry_pipeline_set(ferry_pipeline *p, const char *path, const char *value, c
 /* Replaces the format step by `plugin` (a request's format) unless it is
  * already that plugin; the old step's options are dropped. Before build. */
 int ferry_pipeline_use_format(ferry_pipeline *p, const char *plugin, ferry_err *err);
+/* Appends copies of the sink groups in `list` (ferry.conf requests.sinks)
+ * to the pipeline's sinks. Before build. */
+int ferry_pipeline_add_sinks(ferry_pipeline *p, const config_setting_t *list, ferry_err *err);
 /* Loads plugins and makes instances (options checked). The format may be
  * replaced first by `format_plugin` (a request's format), NULL to keep. */
 int ferry_pipeline_build(ferry_pipeline *p, const ferry_site *site, const char *format_plugin,

@@ -380,6 +380,7 @@ int ferry_request_execute(ferry_app *app, ferry_db *db, const ferry_claim *claim
     if ((rc = ferry_pipeline_parse(&p, pipeline_path, err)) ||
         (rc = ferry_pipeline_use_format(p, plugin, err)) ||
         (rc = apply_layout(&j, p, plugin, err)) ||
+        (rc = ferry_pipeline_add_sinks(p, config_lookup(&site->cfg, "requests.sinks"), err)) ||
         (rc = ferry_pipeline_build(p, site, NULL, &app->log, err)))
         goto done;
 
