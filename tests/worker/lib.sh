@@ -11,6 +11,7 @@ requests: { pipeline = "${WORKER_PIPELINE:-$FERRY_SOURCE_DIR/conf/pipelines/time
 plugins: {
     path = ["$FERRY_PLUGIN_DIR"${WORKER_TEST_PLUGIN_DIR:+, \"$WORKER_TEST_PLUGIN_DIR\"}];
     sink-file = { base_url = "http://127.0.0.1:1"; };
+    sink-email = { smtp_url = "smtp://127.0.0.1:1"; from = "ferry@localhost"; };
 };
 ${3:-}
 CONF
