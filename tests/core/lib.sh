@@ -32,7 +32,10 @@ expect_match() {
 core_setup() {
     testdb_create "$1"
     TMP=$(mktemp -d "${TMPDIR:-/tmp}/ferry-core-$1.XXXXXX")
-    trap 'testdb_drop; rm -rf "$TMP"' EXIT
+    # FERRY_KEEP_TEST_DB keeps the temp dir too (for a look after a failure).
+    if [ -z "${FERRY_KEEP_TEST_DB:-}" ]; then
+        trap 'testdb_drop; rm -rf "$TMP"' EXIT
+    fi
     STORE=$TMP/store
     mkdir -p "$STORE" "$TMP/pipelines" "$TMP/out"
     cp "$FERRY_SOURCE_DIR/conf/pipelines/timesheet.cfg" "$TMP/pipelines/timesheet.cfg"
