@@ -13,6 +13,10 @@
 #include <unistd.h>
 
 #define STAGE_PREFIX ".ferry-stage-"
+/* A staging file is created under this prefix, locked, then renamed to
+ * STAGE_PREFIX: a sweeper never sees a staging name whose lock is not yet
+ * held (mkostemp and flock are two steps). */
+#define INIT_PREFIX ".ferry-init-"
 
 static int mkdirs(const char *path)
 {
@@ -67,7 +71,7 @@ int ferry_stage_open(ferry_stage *st, const char *dir, const char *name, ferry_e
         return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
     }
     snprintf(st->final, n, "%s/%s", dir, name);
-    snprintf(st->path, n, "%s/" STAGE_PREFIX "%.80s-XXXXXX", dir, name);
+    snprintf(st->path, n, "%s/" INIT_PREFIX "%.80s-XXXXXX", dir, name);
     st->fd = mkostemp(st->path, O_CLOEXEC);
     if (st->fd < 0) {
         int e = errno;
@@ -76,6 +80,21 @@ int ferry_stage_open(ferry_stage *st, const char *dir, const char *name, ferry_e
                              strerror(e));
     }
     flock(st->fd, LOCK_EX);
+    char *staged = malloc(n);
+    if (staged) {
+        const char *suffix = st->path + strlen(dir) + 1 + sizeof INIT_PREFIX - 1;
+        snprintf(staged, n, "%s/" STAGE_PREFIX "%s", dir, suffix);
+    }
+    if (!staged || rename(st->path, staged)) {
+        int e = errno;
+        unlink(st->path);
+        free(staged);
+        ferry_stage_free(st);
+        return ferry_err_set(err, FERRY_ERR_IO, "cannot create a staging file in %s: %s", dir,
+                             strerror(e));
+    }
+    free(st->path);
+    st->path = staged;
     fchmod(st->fd, 0644);
     snprintf(st->tmpdir, n, "%s.d", st->path);
     if (mkdir(st->tmpdir, 0700)) {
@@ -140,7 +159,8 @@ int ferry_stage_sweep(const char *dir, long min_age)
     time_t now = time(NULL);
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (strncmp(e->d_name, STAGE_PREFIX, sizeof STAGE_PREFIX - 1) != 0)
+        int init = strncmp(e->d_name, INIT_PREFIX, sizeof INIT_PREFIX - 1) == 0;
+        if (!init && strncmp(e->d_name, STAGE_PREFIX, sizeof STAGE_PREFIX - 1) != 0)
             continue;
         size_t len = strlen(e->d_name);
         if (len > 2 && strcmp(e->d_name + len - 2, ".d") == 0)
@@ -149,7 +169,9 @@ int ferry_stage_sweep(const char *dir, long min_age)
         if (fd < 0)
             continue;
         struct stat sb;
-        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && now - sb.st_mtime >= min_age &&
+        /* An init file is only ever unlocked for an instant: leave young ones. */
+        long age = init && min_age < 60 ? 60 : min_age;
+        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && now - sb.st_mtime >= age &&
             flock(fd, LOCK_EX | LOCK_NB) == 0) {
             char sub[512];
             snprintf(sub, sizeof sub, "%s/%s.d", dir, e->d_name);
