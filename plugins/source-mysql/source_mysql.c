@@ -81,7 +81,16 @@ static int fail(state *s, int code, const char *what)
 
 static int stmt_fail(state *s, MYSQL_STMT *st, const char *what)
 {
-    return s->host->error(s->fx, FERRY_ERR_DB, "%s: %s", what, mysql_stmt_error(st));
+    /* Some failures (a lost connection mid-fetch) leave the message on the
+     * connection, not the statement. */
+    const char *m = mysql_stmt_error(st);
+    unsigned e = mysql_stmt_errno(st);
+    if (!m || !*m) {
+        m = mysql_error(s->mysql);
+        e = mysql_errno(s->mysql);
+    }
+    return s->host->error(s->fx, FERRY_ERR_DB, "%s: %s (error %u)", what,
+                          m && *m ? m : "no message from the server", e);
 }
 
 /* ---- connection URL --------------------------------------------------- */
