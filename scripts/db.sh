@@ -26,6 +26,7 @@ start)
         port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     fi
     bind=${FERRY_DB_BIND:-127.0.0.1}
+    mkdir -p "$dir/tmp"   # the server's sort files: private, not the shared /tmp
     if [ ! -d "$dir/data/mysql" ]; then
         mkdir -p "$dir/data"
         mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" \
@@ -37,7 +38,7 @@ start)
         --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
         --skip-log-bin --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 \
         --max-connections=500 --local-infile=1 --log-error="$dir/error.log" \
-        --skip-name-resolve --default-time-zone=+00:00 >/dev/null 2>&1 &
+        --skip-name-resolve --default-time-zone=+00:00 --tmpdir="$dir/tmp" >/dev/null 2>&1 &
     echo "$port" >"$dir/port"
     for _ in $(seq 1 300); do
         if running; then
