@@ -181,6 +181,8 @@ static int cmd_info(ferry_app *app, const char *arg)
         printf("  extension:    %s\n", d->extension);
     if (d->content_type)
         printf("  content type: %s\n", d->content_type);
+    if (d->homepage)
+        printf("  homepage:     %s\n", d->homepage);
     if (d->kind == FERRY_KIND_FORMAT && (d->flags & FERRY_FORMAT_WANTS_FILE))
         printf("  writes:       a file (not the stream; encoders do not apply)\n");
     if (d->kind == FERRY_KIND_SINK && (d->flags & FERRY_SINK_AFTER_COMMIT))

@@ -76,7 +76,7 @@ static int check_descriptor(const char *path, const ferry_plugin_descriptor *d, 
                              "(it loads %d.0 to %d.%d): rebuild the plugin",
                              path, d->abi_major, d->abi_minor, FERRY_ABI_MAJOR, FERRY_ABI_MINOR,
                              FERRY_ABI_MAJOR, FERRY_ABI_MAJOR, FERRY_ABI_MINOR);
-    if (d->size < offsetof(ferry_plugin_descriptor, sink) + sizeof(void *))
+    if (d->size < FERRY_DESCRIPTOR_SIZE_1_0)
         return ferry_err_set(err, FERRY_ERR_PLUGIN,
                              "plugin %s: descriptor size %u is smaller than ABI %u.%u's",
                              path, d->size, d->abi_major, d->abi_minor);

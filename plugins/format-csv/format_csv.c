@@ -60,7 +60,10 @@ static int init(ferry_ctx *fx, const ferry_host *host, const void *cfg, void **o
     s->cfg = cfg;
     *out = s;
     const char *d = s->cfg->delimiter;
-    s->delim = !strcmp(d, "semicolon") ? ';' : !strcmp(d, "tab") ? '\t' : !strcmp(d, "pipe") ? '|' : ',';
+    s->delim = !strcmp(d, "semicolon") ? ';'
+               : !strcmp(d, "tab")     ? '\t'
+               : !strcmp(d, "pipe")    ? '|'
+                                       : ',';
     int crlf = strcmp(s->cfg->line_ending, "crlf") == 0;
     s->eol = crlf ? "\r\n" : "\n";
     s->eol_len = crlf ? 2 : 1;
@@ -83,9 +86,9 @@ static int add_field(state *s, const char *p, size_t n, int guard)
     int quote = s->all;
     for (size_t i = 0; i < n && !quote; i++)
         quote = p[i] == s->delim || p[i] == '"' || p[i] == '\r' || p[i] == '\n';
-    int neutralise = guard && n > 0 &&
-                     (p[0] == '=' || p[0] == '+' || p[0] == '-' || p[0] == '@' || p[0] == '\t' ||
-                      p[0] == '\r');
+    int neutralise =
+        guard && n > 0 &&
+        (p[0] == '=' || p[0] == '+' || p[0] == '-' || p[0] == '@' || p[0] == '\t' || p[0] == '\r');
     int rc = 0;
     if (quote)
         rc |= s->host->buf_append(&s->line, "\"", 1);

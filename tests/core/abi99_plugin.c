@@ -25,5 +25,6 @@ static const ferry_plugin_descriptor abi99 = {FERRY_PLUGIN_MAGIC,
                                               NULL,
                                               NULL,
                                               NULL,
+                                              NULL,
                                               NULL};
 FERRY_PLUGIN_DEFINE(abi99)

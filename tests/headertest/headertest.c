@@ -27,11 +27,13 @@ _Static_assert(sizeof(ferry_filter_ops) == 24, "ferry_filter_ops");
 _Static_assert(sizeof(ferry_format_ops) == 32, "ferry_format_ops");
 _Static_assert(sizeof(ferry_encode_ops) == 32, "ferry_encode_ops");
 _Static_assert(sizeof(ferry_sink_ops) == 8, "ferry_sink_ops");
-#if FERRY_ABI_MINOR == 0
+#if FERRY_ABI_MINOR == 1
 _Static_assert(sizeof(ferry_host) == 104, "ferry_host (grows only at the end, minor bump)");
-_Static_assert(sizeof(ferry_plugin_descriptor) == 136,
+_Static_assert(sizeof(ferry_plugin_descriptor) == 144,
                "ferry_plugin_descriptor (grows only at the end, minor bump)");
 #endif
+/* ABI 1.0's descriptor ended after `sink`: 1.1 only appended. */
+_Static_assert(FERRY_DESCRIPTOR_SIZE_1_0 == 136, "the 1.0 descriptor size never changes");
 /* The head the loader reads first: never moves. */
 _Static_assert(offsetof(ferry_plugin_descriptor, magic) == 0, "magic");
 _Static_assert(offsetof(ferry_plugin_descriptor, abi_major) == 4, "abi_major");

@@ -57,7 +57,8 @@ static const ferry_plugin_descriptor t_plugin = {FERRY_PLUGIN_HEADER,
                                                  &t_ops,
                                                  nullptr,
                                                  nullptr,
-                                                 nullptr};
+                                                 nullptr,
+                                                 nullptr}; /* homepage (1.1) */
 FERRY_PLUGIN_DEFINE(t_plugin)
 
 int main()

@@ -345,8 +345,14 @@ typedef struct ferry_plugin_descriptor {
     const ferry_format_ops *format;
     const ferry_encode_ops *encode;
     const ferry_sink_ops *sink;
+
+    /* ---- since ABI 1.1 ---- */
+    const char *homepage; /* where the plugin's documentation lives, or NULL */
     /* New fields go here, at the end, with a minor version bump. */
 } ferry_plugin_descriptor;
+
+/* The descriptor's size in ABI 1.0: the smallest the loader accepts. */
+#define FERRY_DESCRIPTOR_SIZE_1_0 (offsetof(ferry_plugin_descriptor, sink) + sizeof(void *))
 
 typedef const ferry_plugin_descriptor *(*ferry_plugin_descriptor_fn)(void);
 
@@ -362,8 +368,16 @@ typedef const ferry_plugin_descriptor *(*ferry_plugin_descriptor_fn)(void);
  *       FERRY_PLUGIN_HEADER, FERRY_KIND_FILTER, "filter-upper", "1.0.0", ...};
  *   FERRY_PLUGIN_DEFINE(my_plugin)
  */
-#define FERRY_PLUGIN_HEADER                                                                        \
+#ifdef __cplusplus
+#define FERRY_PLUGIN_HEADER                                                                       \
     FERRY_PLUGIN_MAGIC, FERRY_ABI_MAJOR, FERRY_ABI_MINOR, (uint32_t)sizeof(ferry_plugin_descriptor)
+#else
+/* Designated, so that fields a later minor version appends need no edit
+ * (and draw no -Wmissing-field-initializers) in plugins written before. */
+#define FERRY_PLUGIN_HEADER                                                                       \
+    .magic = FERRY_PLUGIN_MAGIC, .abi_major = FERRY_ABI_MAJOR, .abi_minor = FERRY_ABI_MINOR,      \
+    .size = (uint32_t)sizeof(ferry_plugin_descriptor)
+#endif
 
 #ifdef __cplusplus
 #define FERRY_PLUGIN_DEFINE(var)                                                                   \

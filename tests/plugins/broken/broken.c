@@ -122,5 +122,6 @@ static const ferry_plugin_descriptor b_plugin = {FERRY_PLUGIN_MAGIC,
                                                  &b_ops,
                                                  NULL,
                                                  NULL,
+                                                 NULL,
                                                  NULL};
 FERRY_PLUGIN_DEFINE(b_plugin)
