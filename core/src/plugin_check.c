@@ -133,6 +133,11 @@ int ferry_plugin_check(const char *path, const ferry_check_opts *opts, FILE *out
         close(sout[1]);
         setvbuf(stdout, NULL, _IONBF, 0);
         signal(SIGPIPE, SIG_DFL);
+        /* A crash must end the child by its signal, even when a sanitizer
+         * installed handlers that would turn it into exit(1). */
+        static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+        for (size_t k = 0; k < sizeof fatal / sizeof fatal[0]; k++)
+            signal(fatal[k], SIG_DFL);
         ferry_plugin_check_child(path, opts, tmpdir, rep[1]);
         _exit(0); /* not reached: the child _exits itself */
     }

@@ -114,6 +114,7 @@ int main(int argc, char **argv)
     config_init(&cfg);
     if (config_read_file(&cfg, argv[2]) != CONFIG_TRUE) {
         fprintf(stderr, "%s:%d: %s\n", argv[2], config_error_line(&cfg), config_error_text(&cfg));
+        config_destroy(&cfg);
         return 2;
     }
     static const char *const skip[] = {"plugin", NULL};
@@ -122,12 +123,18 @@ int main(int argc, char **argv)
     if (ferry_plugin_open(&fp, argv[1], &err) ||
         ferry_instance_new(&fi, fp, config_lookup(&cfg, "format"), NULL, skip, &log, &err)) {
         fprintf(stderr, "init: %s\n", err.msg);
+        ferry_plugin_close(fp);
+        config_destroy(&cfg);
         return 2;
     }
     if (enc_path &&
         (ferry_plugin_open(&ep, enc_path, &err) ||
          ferry_instance_new(&ei, ep, config_lookup(&cfg, "encoder"), NULL, skip, &log, &err))) {
         fprintf(stderr, "init: %s\n", err.msg);
+        ferry_instance_free(fi);
+        ferry_plugin_close(fp);
+        ferry_plugin_close(ep);
+        config_destroy(&cfg);
         return 2;
     }
 

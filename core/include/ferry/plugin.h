@@ -51,7 +51,7 @@ extern "C" {
  * or table bumps MINOR. The core loads a plugin with the same MAJOR and a
  * MINOR no newer than its own. */
 #define FERRY_ABI_MAJOR    1
-#define FERRY_ABI_MINOR    0
+#define FERRY_ABI_MINOR    1
 #define FERRY_PLUGIN_MAGIC 0x59525246u /* "FRRY" little-endian */
 
 #if defined(_WIN32)
