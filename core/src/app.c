@@ -1,6 +1,8 @@
 /* app.c — the state every command shares: site config, log, user agent. */
 #include "app.h"
 
+#include "migrate.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,4 +31,35 @@ void ferry_app_user_agent(const ferry_app *app, char *buf, size_t len)
     gethostname(host, sizeof host - 1);
     snprintf(buf, len, "ferry-%s/%s (%s)", app->log.command ? app->log.command : "cli",
              FERRY_VERSION, host);
+}
+
+int ferry_app_database_url(ferry_app *app, const char **url, ferry_err *err)
+{
+    ferry_site *site;
+    int rc = ferry_app_site(app, &site, err);
+    if (rc)
+        return rc;
+    if (!site->database_url || !*site->database_url)
+        return ferry_err_set(err, FERRY_ERR_CONFIG,
+                             "no database configured (database.url in %s, or FERRY_DATABASE_URL)",
+                             site->path);
+    *url = site->database_url;
+    return 0;
+}
+
+int ferry_app_connect(ferry_app *app, ferry_db **db, unsigned rw_timeout, int allow_pending,
+                      ferry_err *err)
+{
+    *db = NULL;
+    const char *url;
+    int rc = ferry_app_database_url(app, &url, err);
+    if (!rc)
+        rc = fdb_connect_url(db, url, rw_timeout, err);
+    if (!rc && !allow_pending)
+        rc = ferry_migrate_require(app->site, *db, err);
+    if (rc) {
+        fdb_close(*db);
+        *db = NULL;
+    }
+    return rc;
 }

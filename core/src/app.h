@@ -11,6 +11,7 @@
 
 #include <signal.h>
 
+#include "db.h"
 #include "error.h"
 #include "log.h"
 #include "site.h"
@@ -26,6 +27,15 @@ typedef struct ferry_app {
 
 /* Loads the site config once; prints nothing. */
 int ferry_app_site(ferry_app *app, ferry_site **out, ferry_err *err);
+
+/* The site's database URL, or FERRY_ERR_CONFIG saying none is set. */
+int ferry_app_database_url(ferry_app *app, const char **url, ferry_err *err);
+
+/* Connects to ferry's own database (rw_timeout seconds, 0: default) and,
+ * unless `allow_pending`, refuses a database with pending migrations
+ * (ferry_migrate_require). *db owned by the caller: fdb_close. */
+int ferry_app_connect(ferry_app *app, ferry_db **db, unsigned rw_timeout, int allow_pending,
+                      ferry_err *err);
 
 /* Prints "ferry: <msg>" on stderr and returns the exit code for err. */
 int ferry_app_fail(ferry_app *app, const ferry_err *err);

@@ -52,21 +52,6 @@ static void make_argv(child_argv *a, const ferry_app *app, const char *config, c
     a->v[i] = NULL;
 }
 
-/* Refuses to start on a database that is unreachable or not migrated. */
-static int check_database(ferry_site *site, ferry_err *err)
-{
-    if (!site->database_url)
-        return ferry_err_set(err, FERRY_ERR_CONFIG,
-                             "no database: set database.url in %s or FERRY_DATABASE_URL",
-                             site->path);
-    ferry_db *db = NULL;
-    int rc = fdb_connect_url(&db, site->database_url, 30, err);
-    if (rc == 0)
-        rc = ferry_migrate_require(site, db, err);
-    fdb_close(db);
-    return rc;
-}
-
 static unsigned seconds_setting(const ferry_site *site, const char *path, int64_t dflt, int64_t min,
                                 int64_t max)
 {
@@ -149,8 +134,11 @@ int ferry_cmd_daemon(ferry_app *app, int argc, char **argv)
         fprintf(stderr, "ferry: daemon: every child is turned off; nothing to run\n");
         return FERRY_EXIT_USAGE;
     }
-    if (check_database(site, &err))
+    /* Refuse to start on a database that is unreachable or not migrated. */
+    ferry_db *db = NULL;
+    if (ferry_app_connect(app, &db, 30, 0, &err))
         return ferry_app_fail(app, &err);
+    fdb_close(db);
 
     char conc[32];
     snprintf(conc, sizeof conc, "%ld", concurrency);

@@ -44,18 +44,9 @@ int ferry_cmd_expire(ferry_app *app, int argc, char **argv)
     }
     ferry_err err = FERRY_ERR_INIT;
     ferry_site *site;
-    if (ferry_app_site(app, &site, &err))
-        return ferry_app_fail(app, &err);
-    if (!site->database_url) {
-        ferry_err_set(&err, FERRY_ERR_CONFIG, "no database (database.url or FERRY_DATABASE_URL)");
-        return ferry_app_fail(app, &err);
-    }
     ferry_db *db = NULL;
-    if (fdb_connect_url(&db, site->database_url, 60, &err) ||
-        ferry_migrate_require(site, db, &err)) {
-        fdb_close(db);
+    if (ferry_app_site(app, &site, &err) || ferry_app_connect(app, &db, 60, 0, &err))
         return ferry_app_fail(app, &err);
-    }
     char ua[512];
     ferry_app_user_agent(app, ua, sizeof ua);
     ferry_expire_opts o = {

@@ -29,17 +29,10 @@ static int run_one(ferry_app *app, const char *id)
     ferry_site *site;
     ferry_db *db = NULL;
     int rc = ferry_app_site(app, &site, &err);
-    if (!rc && !site->database_url)
-        rc = ferry_err_set(&err, FERRY_ERR_CONFIG,
-                           "no database: set database.url in ferry.conf or FERRY_DATABASE_URL");
     if (!rc)
-        rc = fdb_connect_url(&db, site->database_url, 0, &err);
-    if (!rc)
-        rc = ferry_migrate_require(site, db, &err);
-    if (rc) {
-        fdb_close(db);
+        rc = ferry_app_connect(app, &db, 0, 0, &err);
+    if (rc)
         return ferry_app_fail(app, &err);
-    }
     char ua[300];
     ferry_app_user_agent(app, ua, sizeof ua);
     ferry_claim claim;

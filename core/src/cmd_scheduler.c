@@ -97,15 +97,9 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
         return FERRY_EXIT_USAGE;
     }
     ferry_site *site;
-    if (ferry_app_site(app, &site, &err))
+    const char *url;
+    if (ferry_app_site(app, &site, &err) || ferry_app_database_url(app, &url, &err))
         return ferry_app_fail(app, &err);
-    if (!site->database_url) {
-        ferry_err_set(&err, FERRY_ERR_CONFIG,
-                      "no database: set database.url in %s or "
-                      "FERRY_DATABASE_URL",
-                      site->path);
-        return ferry_app_fail(app, &err);
-    }
     if (interval < 0)
         interval = (double)ferry_site_int(site, "scheduler.interval_seconds", 30);
     if (interval <= 0)

@@ -51,20 +51,11 @@ int ferry_cmd_serve(ferry_app *app, int argc, char **argv)
     }
     ferry_err err = FERRY_ERR_INIT;
     ferry_site *site;
-    if (ferry_app_site(app, &site, &err))
-        return ferry_app_fail(app, &err);
-    if (!site->database_url) {
-        ferry_err_set(&err, FERRY_ERR_CONFIG, "no database (database.url or FERRY_DATABASE_URL)");
-        return ferry_app_fail(app, &err);
-    }
-    /* Refuse to start on a database with pending migrations. */
     ferry_db *db = NULL;
-    int rc = fdb_connect_url(&db, site->database_url, 30, &err);
-    if (!rc)
-        rc = ferry_migrate_require(site, db, &err);
-    fdb_close(db);
-    if (rc)
+    /* Refuse to start on a database with pending migrations. */
+    if (ferry_app_site(app, &site, &err) || ferry_app_connect(app, &db, 30, 0, &err))
         return ferry_app_fail(app, &err);
+    fdb_close(db);
 
     ferry_server_opts o = {listen ? listen
                                   : ferry_site_string(site, "download.listen", "127.0.0.1:8080"),

@@ -80,14 +80,8 @@ static int norm_id(const char *in, char out[33])
 static int open_db(admin *a, ferry_err *err)
 {
     int rc = ferry_app_site(a->app, &a->site, err);
-    if (rc)
-        return rc;
-    if (!a->site->database_url || !*a->site->database_url)
-        return ferry_err_set(err, FERRY_ERR_CONFIG,
-                             "no database configured (database.url or FERRY_DATABASE_URL)");
-    rc = fdb_connect_url(&a->db, a->site->database_url, 60, err);
     if (!rc)
-        rc = ferry_migrate_require(a->site, a->db, err);
+        rc = ferry_app_connect(a->app, &a->db, 60, 0, err);
     ferry_app_user_agent(a->app, a->ua, sizeof a->ua);
     return rc;
 }

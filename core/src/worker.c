@@ -416,13 +416,10 @@ void ferry_worker_opts_from_site(ferry_worker_opts *o, const ferry_site *site)
         (unsigned)clamp(ferry_site_int(site, "worker.stop_grace_seconds", 30), 0, 86400, 30);
 }
 
-static int preflight(worker *w, ferry_site *site, ferry_err *err)
+static int preflight(worker *w, ferry_err *err)
 {
     ferry_db *db = NULL;
-    int rc = fdb_connect_url(&db, w->url, 60, err);
-    if (rc)
-        return rc;
-    rc = ferry_migrate_require(site, db, err);
+    int rc = ferry_app_connect(w->app, &db, 60, 0, err);
     fdb_close(db);
     return rc;
 }
@@ -430,19 +427,19 @@ static int preflight(worker *w, ferry_site *site, ferry_err *err)
 int ferry_worker_run(ferry_app *app, const ferry_worker_opts *o, ferry_err *err)
 {
     ferry_site *site;
+    const char *url;
     int rc = ferry_app_site(app, &site, err);
+    if (!rc)
+        rc = ferry_app_database_url(app, &url, err);
     if (rc)
         return rc;
-    if (!site->database_url || !*site->database_url)
-        return ferry_err_set(err, FERRY_ERR_CONFIG,
-                             "no database configured (database.url or FERRY_DATABASE_URL)");
     worker w;
     memset(&w, 0, sizeof w);
     w.app = app;
     w.o = o;
-    w.url = site->database_url;
+    w.url = url;
     ferry_app_user_agent(app, w.ua, sizeof w.ua);
-    rc = preflight(&w, site, err);
+    rc = preflight(&w, err);
     if (rc)
         return rc;
 
