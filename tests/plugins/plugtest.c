@@ -182,3 +182,27 @@ int pt_col(const ferry_schema *s, const char *name)
             return (int)i;
     return -1;
 }
+
+void pt_expect_filter_error(const char *plugin, const char *const *specs, uint32_t n,
+                            const char *settings, int at_open, const char *want)
+{
+    pt t;
+    pt_load(&t, plugin);
+    int rc = pt_instance(&t, settings);
+    const char *msg = t.err.msg;
+    ferry_schema *s = NULL;
+    if (at_open) {
+        assert_int_equal(rc, 0);
+        s = pt_schema(specs, n);
+        const ferry_schema *os;
+        rc = ferry_instance_desc(t.inst)->filter->open(ferry_instance_state(t.inst), s, &os);
+        msg = ferry_instance_error(t.inst);
+    }
+    assert_int_not_equal(rc, 0);
+    if (!strstr(msg, want)) {
+        fprintf(stderr, "got: %s\nwant: %s\n", msg, want);
+        fail();
+    }
+    pt_schema_free(s);
+    pt_done(&t);
+}

@@ -48,4 +48,10 @@ const char *pt_text(const ferry_batch *b, uint32_t row, uint32_t col);
 /* Index of column `name` in `s`, or -1. */
 int pt_col(const ferry_schema *s, const char *name);
 
+/* Asserts that filter `plugin` fails with a message containing `want`:
+ * at instance creation from `settings`, or (at_open) when opened on a
+ * schema of `specs` (n of them). */
+void pt_expect_filter_error(const char *plugin, const char *const *specs, uint32_t n,
+                            const char *settings, int at_open, const char *want);
+
 #endif

@@ -89,25 +89,7 @@ static void test_compute__replace_in_place(void **st)
 
 static void expect_error(const char *settings, int at_open, const char *want)
 {
-    pt t;
-    pt_load(&t, "filter-compute");
-    int rc = pt_instance(&t, settings);
-    const char *msg = t.err.msg;
-    ferry_schema *s = NULL;
-    if (at_open) {
-        assert_int_equal(rc, 0);
-        s = pt_schema(specs, 4);
-        const ferry_schema *os;
-        rc = ferry_instance_desc(t.inst)->filter->open(ferry_instance_state(t.inst), s, &os);
-        msg = ferry_instance_error(t.inst);
-    }
-    assert_int_not_equal(rc, 0);
-    if (!strstr(msg, want)) {
-        fprintf(stderr, "got: %s\nwant: %s\n", msg, want);
-        fail();
-    }
-    pt_schema_free(s);
-    pt_done(&t);
+    pt_expect_filter_error("filter-compute", specs, 4, settings, at_open, want);
 }
 
 static void test_compute__errors(void **st)

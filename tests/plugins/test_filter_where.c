@@ -93,25 +93,7 @@ static void test_where__in_contains_null(void **st)
 /* The error for `settings`, from init (at_open 0) or from open (1). */
 static void expect_error(const char *settings, int at_open, const char *want)
 {
-    pt t;
-    pt_load(&t, "filter-where");
-    int rc = pt_instance(&t, settings);
-    const char *msg = t.err.msg;
-    ferry_schema *s = NULL;
-    if (at_open) {
-        assert_int_equal(rc, 0);
-        s = pt_schema(specs, 6);
-        const ferry_schema *os;
-        rc = ferry_instance_desc(t.inst)->filter->open(ferry_instance_state(t.inst), s, &os);
-        msg = ferry_instance_error(t.inst);
-    }
-    assert_int_not_equal(rc, 0);
-    if (!strstr(msg, want)) {
-        fprintf(stderr, "got: %s\nwant: %s\n", msg, want);
-        fail();
-    }
-    pt_schema_free(s);
-    pt_done(&t);
+    pt_expect_filter_error("filter-where", specs, 6, settings, at_open, want);
 }
 
 static void test_where__bad_conditions(void **st)
