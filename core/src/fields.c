@@ -235,8 +235,18 @@ int ferry_fields_from_config(ferry_fieldset *fs, const config_setting_t *fields,
         fs->owner_column = strdup(s);
     if (config_setting_lookup_string(fields, "date_column", &s))
         fs->date_column = strdup(s);
+    if (config_setting_lookup_string(fields, "date_column_type", &s)) {
+        if (strcmp(s, "date") && strcmp(s, "timestamp"))
+            return ferry_err_set(err, FERRY_ERR_CONFIG,
+                                 "%s:%u: fields.date_column_type \"%s\" is not date or timestamp",
+                                 config_setting_source_file(fields),
+                                 config_setting_source_line(fields), s);
+        fs->date_is_calendar = !strcmp(s, "date");
+    }
     const char *tz = NULL, *null_text = NULL;
     config_setting_lookup_string(fields, "timezone", &tz);
+    if (tz)
+        fs->timezone = strdup(tz);
     config_setting_lookup_string(fields, "null_text", &null_text);
     for (size_t i = 0; i < fs->nall; i++) {
         snprintf(where, sizeof where, "%s:%u", config_setting_source_file(fields),
@@ -435,5 +445,6 @@ void ferry_fields_free(ferry_fieldset *fs)
     free(fs->filterable);
     free(fs->owner_column);
     free(fs->date_column);
+    free(fs->timezone);
     memset(fs, 0, sizeof *fs);
 }

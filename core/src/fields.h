@@ -35,6 +35,11 @@ typedef struct ferry_fieldset {
     size_t nfilterable;
     char *owner_column; /* may be NULL */
     char *date_column;  /* may be NULL */
+    /* fields.date_column_type = "date": the column holds calendar days, so
+     * a request's UTC date range is compared as local wall-clock time in
+     * the export's time zone; "timestamp" (default): as UTC instants. */
+    int date_is_calendar;
+    char *timezone; /* fields.timezone, or NULL */
 } ferry_fieldset;
 
 /* Reads the pipeline's `fields` group (may be absent: then every column the

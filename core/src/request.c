@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "cron_tz.h"
 #include "filters.h"
 #include "loader.h"
 #include "pipeline.h"
@@ -113,7 +114,7 @@ static int load_schedule(job *j, ferry_err *err)
         return 0;
     fdb_param p[] = {fdb_str(sid)};
     int rc = fdb_query(j->db,
-                       "SELECT email_recipients, include_download_link, attach_file "
+                       "SELECT email_recipients, include_download_link, attach_file, timezone "
                        "FROM export_schedules WHERE id = ?",
                        p, 1, &j->sched, err);
     if (!rc && j->sched->nrows == 0) {
@@ -189,6 +190,35 @@ static int apply_layout(job *j, ferry_pipeline *p, const char *format_plugin, fe
     ferry_plugin_close(plug);
     json_decref(root);
     return rc;
+}
+
+/*
+ * The time zone a calendar-date column is read in: the schedule's (a
+ * scheduled request's window was resolved there), else the template's
+ * field_configuration timezone, else the pipeline's fields.timezone, else UTC.
+ */
+static char *range_timezone(const job *j, const ferry_pipeline *p)
+{
+    if (j->sched && col(j->sched, 3) && *col(j->sched, 3))
+        return strdup(col(j->sched, 3));
+    char *t = j->tpl ? json_member_string(col(j->tpl, 3), "timezone") : NULL;
+    if (t)
+        return t;
+    return strdup(p->fields.timezone ? p->fields.timezone : "UTC");
+}
+
+/* A UTC "YYYY-MM-DD HH:MM:SS[.f]" as wall-clock time in `tzname`. */
+static int to_local(const char *utc, const char *tzname, char *out, size_t len, ferry_err *err)
+{
+    ferry_tz *tz = NULL;
+    int64_t t;
+    int rc = ferry_tz_load(&tz, tzname, err);
+    if (!rc)
+        rc = ferry_time_parse(utc, NULL, &t, err);
+    if (!rc)
+        ferry_time_format(t, ferry_tz_offset(tz, t, NULL), out, len);
+    ferry_tz_free(tz);
+    return rc ? ferry_err_prefix(err, "date range") : 0;
 }
 
 static void progress_cb(void *payload, uint64_t rows, int64_t total)
@@ -435,6 +465,20 @@ int ferry_request_execute(ferry_app *app, ferry_db *db, const ferry_claim *claim
                            "request %s has a date range but pipeline %s has no "
                            "fields.date_column",
                            claim->id, p->path);
+    /* A calendar-date column compares with the range as local wall-clock
+     * time, so "previous week" in Los Angeles starts on Monday's date, not
+     * at Monday 08:00 UTC (which a DATE would fall before). */
+    char lstart[40], lend[40];
+    if (!rc && p->fields.date_is_calendar && (start || end)) {
+        char *tzname = range_timezone(&j, p);
+        if (!tzname)
+            rc = ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+        if (!rc && start && !(rc = to_local(start, tzname, lstart, sizeof lstart, err)))
+            start = lstart;
+        if (!rc && end && !(rc = to_local(end, tzname, lend, sizeof lend, err)))
+            end = lend;
+        free(tzname);
+    }
     ferry_value dv;
     if (!rc && start) {
         ferry_value_set_ref(&dv, FERRY_TYPE_STRING, start, (uint32_t)strlen(start));
