@@ -153,15 +153,9 @@ int ferry_pipeline_set(ferry_pipeline *p, const char *path, const char *value, c
     if (!parent || config_setting_type(parent) != CONFIG_TYPE_GROUP)
         return ferry_err_set(err, FERRY_ERR_CONFIG, "%s: no group \"%s\" in the pipeline", label,
                              dot ? parent_path : "(root)");
-    int64_t i;
-    double d;
-    int b;
-    int type = !ferry_opt_parse_int(value, &i)                       ? CONFIG_TYPE_INT64
-               : !ferry_opt_parse_double(value, &d)                  ? CONFIG_TYPE_FLOAT
-               : (!strcmp(value, "true") || !strcmp(value, "false")) ? CONFIG_TYPE_BOOL
-                                                                     : CONFIG_TYPE_STRING;
-    (void)b;
-    s = config_setting_add(parent, name, type);
+    /* A new setting is text: option tables parse text into any type, and
+     * "2024" stays a string for a string option. */
+    s = config_setting_add(parent, name, CONFIG_TYPE_STRING);
     if (!s || set_scalar(s, value))
         return ferry_err_set(err, FERRY_ERR_CONFIG, "%s: cannot set %s", label, path);
     ferry_setting_label(s, lab);
