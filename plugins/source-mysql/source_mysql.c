@@ -531,11 +531,20 @@ static int src_open(void *st, const ferry_query *q, const ferry_schema **schema,
     int rc = connect_url(s, s->cfg->url);
     if (rc)
         return rc;
-    char set[128];
-    snprintf(set, sizeof set, "SET SESSION net_write_timeout = %lld",
-             (long long)s->cfg->net_write_timeout);
-    if ((rc = run_plain(s, set)) ||
-        (rc = run_plain(s, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")) ||
+    /* Even the session settings go through a bound parameter. */
+    ferry_value timeout;
+    ferry_value_set_i64(&timeout, FERRY_TYPE_INT64, s->cfg->net_write_timeout);
+    params tp = {0};
+    if (param_add(&tp, &timeout, NULL)) {
+        params_free(&tp);
+        return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+    }
+    MYSQL_STMT *set = prepare(s, "SET SESSION net_write_timeout = ?", &tp);
+    params_free(&tp);
+    if (!set)
+        return FERRY_ERR_DB;
+    mysql_stmt_close(set);
+    if ((rc = run_plain(s, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")) ||
         (rc = run_plain(s, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")))
         return rc;
 
