@@ -20,6 +20,7 @@
 #include "audit.h"
 
 #define STAGE_PREFIX ".ferry-stage-"
+#define INIT_PREFIX ".ferry-init-" /* a staging file before its rename (stage.c) */
 #define MAX_DEPTH    16
 #define BATCH        200
 
@@ -397,7 +398,8 @@ static int sweep_dir(expire_ctx *c, int dirfd, const char *prefix, int depth, co
             continue;
         if ((int64_t)(now - st.st_mtime) < c->o->grace_seconds)
             continue;
-        int staging = strncmp(name, STAGE_PREFIX, strlen(STAGE_PREFIX)) == 0;
+        int staging = strncmp(name, STAGE_PREFIX, strlen(STAGE_PREFIX)) == 0 ||
+                      strncmp(name, INIT_PREFIX, strlen(INIT_PREFIX)) == 0;
         if (!staging) {
             if (name[0] == '.') /* not ours (.nfsXXXX, editors' files) */
                 continue;
