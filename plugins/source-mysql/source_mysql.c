@@ -288,6 +288,49 @@ static char *like_pattern(const ferry_value *v)
     return o;
 }
 
+static int type_override(const config *c, const char *name);
+
+/*
+ * A filter value on a column declared `duration` (column_types) means the
+ * same as everywhere in ferry: a number is seconds, text is "h:mm" or
+ * "h:mm:ss". The column holds microseconds (Django's DurationField), so
+ * the bound value is converted; anything else is bound as given.
+ */
+static int duration_param(params *ps, const ferry_value *v)
+{
+    int64_t us;
+    if (v->type == FERRY_TYPE_INT64)
+        us = v->u.i64 * 1000000;
+    else if (v->type == FERRY_TYPE_DOUBLE)
+        us = (int64_t)(v->u.f64 * 1e6);
+    else if (v->type == FERRY_TYPE_STRING) {
+        unsigned h = 0, m = 0, sec = 0;
+        char tail;
+        int n = sscanf(v->u.str, "%u:%2u:%2u%c", &h, &m, &sec, &tail);
+        if ((n != 2 && n != 3) || m > 59 || sec > 59)
+            return param_add(ps, v, NULL); /* not a duration: compared as text */
+        us = ((int64_t)h * 3600 + m * 60 + sec) * 1000000;
+    } else
+        return param_add(ps, v, NULL);
+    ferry_value *conv = malloc(sizeof *conv);
+    if (!conv)
+        return -1;
+    ferry_value_set_i64(conv, FERRY_TYPE_INT64, us);
+    if (param_add(ps, conv, NULL)) {
+        free(conv);
+        return -1;
+    }
+    /* Kept alive until execute; the owned list (capacity >= params) frees it. */
+    ps->owned[ps->nowned++] = (char *)conv;
+    return 0;
+}
+
+static int pred_param(state *s, params *ps, const char *column, const ferry_value *v)
+{
+    return type_override(s->cfg, column) == FERRY_TYPE_DURATION ? duration_param(ps, v)
+                                                                : param_add(ps, v, NULL);
+}
+
 static int build_where(state *s, sbuf *b, params *ps, const ferry_query *q)
 {
     for (uint32_t i = 0; i < q->npredicates; i++) {
@@ -334,7 +377,7 @@ static int build_where(state *s, sbuf *b, params *ps, const ferry_query *q)
             if (sb_str(b, " IN ("))
                 return FERRY_ERR_NOMEM;
             for (uint32_t k = 0; k < p->nvalues; k++)
-                if (sb_str(b, k ? ", ?" : "?") || param_add(ps, &p->values[k], NULL))
+                if (sb_str(b, k ? ", ?" : "?") || pred_param(s, ps, p->column, &p->values[k]))
                     return FERRY_ERR_NOMEM;
             if (sb_str(b, ")"))
                 return FERRY_ERR_NOMEM;
@@ -355,7 +398,7 @@ static int build_where(state *s, sbuf *b, params *ps, const ferry_query *q)
         if (p->nvalues != 1)
             return s->host->error(s->fx, FERRY_ERR_DATA, "operator on %s needs one value",
                                   p->column);
-        if (sb_str(b, op) || param_add(ps, &p->values[0], NULL))
+        if (sb_str(b, op) || pred_param(s, ps, p->column, &p->values[0]))
             return FERRY_ERR_NOMEM;
     }
     return 0;
@@ -516,6 +559,11 @@ static MYSQL_STMT *prepare(state *s, const char *sql, params *ps)
         fail(s, FERRY_ERR_DB, "statement");
         return NULL;
     }
+    /* The arrays may have moved as parameters were added: point every
+     * length at its final place. */
+    for (size_t i = 0; i < ps->n; i++)
+        if (ps->b[i].length)
+            ps->b[i].length = &ps->lens[i];
     if (mysql_stmt_prepare(st, sql, strlen(sql)) ||
         (ps->n && mysql_stmt_bind_param(st, ps->b)) || mysql_stmt_execute(st)) {
         stmt_fail(s, st, "query failed");
