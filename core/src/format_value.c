@@ -1,6 +1,8 @@
 /* format_value.c — rendering a value as text by its field style. */
 #include "format_value.h"
 
+#include "buf.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <math.h>
@@ -33,20 +35,7 @@ int ferry_zone_offset(const char *tz, int64_t utc, int *offset, char *abbr, size
 
 static int put(ferry_buf *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d)
-            return FERRY_ERR_NOMEM;
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return 0;
+    return ferry_buf_append(b, s, n);
 }
 
 static int putf(ferry_buf *b, const char *fmt, ...) FERRY_PRINTF(2, 3);

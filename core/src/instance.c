@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "buf.h"
 #include "format_value.h"
 #include "loader.h"
 #include "options.h"
@@ -95,33 +96,6 @@ static void host_free(ferry_ctx *fx, void *ptr)
     free(h);
 }
 
-static int host_buf_append(ferry_buf *buf, const void *data, size_t len)
-{
-    if (buf->len + len + 1 > buf->cap) {
-        size_t cap = buf->cap ? buf->cap : 256;
-        while (cap < buf->len + len + 1)
-            cap *= 2;
-        char *d = realloc(buf->data, cap);
-        if (!d)
-            return FERRY_ERR_NOMEM;
-        buf->data = d;
-        buf->cap = cap;
-    }
-    memcpy(buf->data + buf->len, data, len);
-    buf->len += len;
-    buf->data[buf->len] = '\0';
-    return 0;
-}
-
-static void host_buf_free(ferry_buf *buf)
-{
-    if (!buf)
-        return;
-    free(buf->data);
-    buf->data = NULL;
-    buf->len = buf->cap = 0;
-}
-
 static int host_format_value(ferry_ctx *fx, const ferry_column *col, const ferry_value *v,
                              ferry_buf *buf)
 {
@@ -133,7 +107,7 @@ static const ferry_host host_table = {
     FERRY_ABI_MAJOR,       FERRY_ABI_MINOR,      sizeof(ferry_host), 0,
     host_log,              host_error,           host_cancelled,     host_alloc,
     host_free,             ferry_batch_add_row,  ferry_batch_set_bytes,
-    ferry_output_write,    host_buf_append,      host_buf_free,      host_format_value,
+    ferry_output_write,    ferry_buf_append,     ferry_buf_free,     host_format_value,
 };
 
 const ferry_host *ferry_host_table(void)
