@@ -139,6 +139,9 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
     }
     if (!preview) {
         double el = ferry_monotonic() - t0;
+        if (r.warnings)
+            fprintf(stderr, "ferry: %llu value%s not carried exactly (see the warnings above)\n",
+                    (unsigned long long)r.warnings, r.warnings == 1 ? " was" : "s were");
         if (app->stdout_tty)
             printf("wrote %s\n  %llu rows, %llu bytes, %.2fs, sha256 %s\n%s%s%s", r.path,
                    (unsigned long long)r.rows, (unsigned long long)r.size, el, r.sha256,

@@ -342,6 +342,17 @@ static char *artifact_name(const char *base, const ferry_pipeline *p)
     return s;
 }
 
+/* Values the run's plugins could not carry exactly (host->warn). */
+static uint64_t pipeline_warnings(const ferry_pipeline *p)
+{
+    uint64_t n = ferry_instance_warnings(p->source.inst) + ferry_instance_warnings(p->format.inst);
+    for (size_t i = 0; i < p->nfilters; i++)
+        n += ferry_instance_warnings(p->filters[i].inst);
+    for (size_t i = 0; i < p->nencoders; i++)
+        n += ferry_instance_warnings(p->encoders[i].inst);
+    return n;
+}
+
 int ferry_pipeline_run(ferry_pipeline *p, const ferry_run_opts *o, ferry_run_result *r,
                        ferry_err *err)
 {
@@ -598,6 +609,7 @@ out_chain:
     free(schemas);
     preview_free(&pv);
 
+    r->warnings = pipeline_warnings(p);
     if (!rc && !preview_mode) {
         if (wants_file) {
             rc = ferry_sha256_file(stage.path, r->sha256, &r->size, err);

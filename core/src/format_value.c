@@ -14,8 +14,9 @@
 #include "cron_tz.h"
 #include "tzfile.h"
 
+/* Durations default to h:mm:ss (with microseconds when present): lossless. */
 static const ferry_field_style default_style = {
-    "%Y-%m-%d", NULL, "UTC", "", -1, FERRY_DURATION_HMM, 0, 0};
+    "%Y-%m-%d", NULL, "UTC", "", -1, FERRY_DURATION_HMMSS, 0, 0};
 
 const ferry_field_style *ferry_default_style(void)
 {
@@ -65,11 +66,37 @@ static int put_double(ferry_buf *b, double x, int decimals)
     return put(b, tmp, strlen(tmp));
 }
 
-static int put_tm(ferry_buf *b, const char *fmt, struct tm *tm)
+/*
+ * strftime, with two changes that keep values exact: %Y is always at least
+ * four digits ("0099", where glibc writes "99"), and %S is followed by
+ * ".ffffff" when `frac` (microseconds) is not zero. The expanded format is
+ * built in `fx` first, so strftime never sees either directive.
+ */
+static int put_tm(ferry_buf *b, const char *fmt, struct tm *tm, int64_t frac)
 {
-    char tmp[256];
-    size_t n = strftime(tmp, sizeof tmp, fmt, tm);
-    if (n == 0 && *fmt)
+    char fx[256], tmp[512];
+    size_t k = 0;
+    for (const char *p = fmt; *p; p++) {
+        if (k + 16 >= sizeof fx)
+            return FERRY_ERR_DATA;
+        if (p[0] == '%' && p[1] == 'Y') {
+            k += (size_t)snprintf(fx + k, sizeof fx - k, "%04d", tm->tm_year + 1900);
+            p++;
+        } else if (p[0] == '%' && p[1] == 'S') {
+            k += (size_t)snprintf(fx + k, sizeof fx - k, "%%S");
+            if (frac)
+                k += (size_t)snprintf(fx + k, sizeof fx - k, ".%06d", (int)frac);
+            p++;
+        } else if (p[0] == '%' && p[1]) {
+            fx[k++] = *p++;
+            fx[k++] = *p;
+        } else {
+            fx[k++] = *p;
+        }
+    }
+    fx[k] = '\0';
+    size_t n = strftime(tmp, sizeof tmp, fx, tm);
+    if (n == 0 && *fx)
         return FERRY_ERR_DATA;
     return put(b, tmp, n);
 }
@@ -88,7 +115,7 @@ static int put_timestamp(ferry_buf *b, const ferry_field_style *st, int64_t us)
     tm.tm_gmtoff = off;
     tm.tm_zone = abbr;
     if (st->timestamp_format)
-        return put_tm(b, st->timestamp_format, &tm);
+        return put_tm(b, st->timestamp_format, &tm, frac);
     /* ISO 8601 with the offset as +HH:MM, microseconds when present. */
     int rc = putf(b, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
@@ -114,6 +141,10 @@ static int put_duration(ferry_buf *b, const ferry_field_style *st, int64_t us)
             return putf(b, "%s%" PRIu64, sign, secs);
         return put_double(b, (double)us / 1e6, st->decimals);
     case FERRY_DURATION_HMMSS:
+        if (a % 1000000)
+            return putf(b, "%s%" PRIu64 ":%02u:%02u.%06u", sign, secs / 3600,
+                        (unsigned)((secs / 60) % 60), (unsigned)(secs % 60),
+                        (unsigned)(a % 1000000));
         return putf(b, "%s%" PRIu64 ":%02u:%02u", sign, secs / 3600,
                     (unsigned)((secs / 60) % 60), (unsigned)(secs % 60));
     default:
@@ -152,7 +183,7 @@ int ferry_format_value(const ferry_column *col, const ferry_value *v, ferry_buf 
         tm.tm_mon = m - 1;
         tm.tm_mday = d;
         tm.tm_wday = (int)(((v->u.i64 % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
-        return put_tm(buf, st->date_format, &tm);
+        return put_tm(buf, st->date_format, &tm, 0);
     }
     case FERRY_TYPE_TIMESTAMP:
         return put_timestamp(buf, st, v->u.i64);

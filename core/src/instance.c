@@ -23,6 +23,7 @@ struct ferry_ctx {
     int has_error;
     atomic_size_t live_bytes;
     atomic_size_t live_blocks;
+    atomic_uint_fast64_t warnings; /* host->warn calls */
 };
 
 struct ferry_instance {
@@ -103,11 +104,33 @@ static int host_format_value(ferry_ctx *fx, const ferry_column *col, const ferry
     return ferry_format_value(col, v, buf);
 }
 
+/* The first FERRY_WARN_LOGGED warnings of an instance are logged in full;
+ * the rest are only counted (the run's summary says how many). */
+#define FERRY_WARN_LOGGED 20
+
+static void host_warn(ferry_ctx *fx, uint64_t row, int32_t col, const char *fmt, ...)
+{
+    uint_fast64_t n = atomic_fetch_add(&fx->warnings, 1);
+    if (n >= FERRY_WARN_LOGGED)
+        return;
+    char fields[200];
+    snprintf(fields, sizeof fields, "plugin=%s row=%llu column=%d",
+             fx->inst->plugin->desc->name, (unsigned long long)row, (int)col);
+    va_list ap;
+    va_start(ap, fmt);
+    ferry_vlogf(fx->log, FERRY_LOG_WARN, fields, fmt, ap);
+    va_end(ap);
+    if (n + 1 == FERRY_WARN_LOGGED)
+        ferry_logf(fx->log, FERRY_LOG_WARN, fields,
+                   "further warnings of this plugin are only counted");
+}
+
 static const ferry_host host_table = {
     FERRY_ABI_MAJOR,       FERRY_ABI_MINOR,      sizeof(ferry_host), 0,
     host_log,              host_error,           host_cancelled,     host_alloc,
     host_free,             ferry_batch_add_row,  ferry_batch_set_bytes,
     ferry_output_write,    ferry_buf_append,     ferry_buf_free,     host_format_value,
+    host_warn,
 };
 
 const ferry_host *ferry_host_table(void)
@@ -455,4 +478,9 @@ size_t ferry_instance_live_bytes(const ferry_instance *in)
 size_t ferry_instance_live_blocks(const ferry_instance *in)
 {
     return atomic_load(&((ferry_instance *)in)->fx.live_blocks);
+}
+
+uint64_t ferry_instance_warnings(const ferry_instance *in)
+{
+    return in ? atomic_load(&((ferry_instance *)in)->fx.warnings) : 0;
 }

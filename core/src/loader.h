@@ -76,6 +76,8 @@ void ferry_setting_label(config_setting_t *s, const char *label);
 /* Bytes and blocks allocated through host->alloc and not yet freed. */
 size_t ferry_instance_live_bytes(const ferry_instance *inst);
 size_t ferry_instance_live_blocks(const ferry_instance *inst);
+/* How many values the instance reported through host->warn; 0 for NULL. */
+uint64_t ferry_instance_warnings(const ferry_instance *inst);
 
 /* The host table the core hands to plugins (static, const). */
 const ferry_host *ferry_host_table(void);

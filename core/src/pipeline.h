@@ -105,6 +105,7 @@ typedef struct ferry_run_result {
     uint64_t size;
     uint64_t rows;
     int64_t source_rows; /* the source's count, or -1 */
+    uint64_t warnings;   /* values not carried exactly (host->warn), logged and counted */
 } ferry_run_result;
 
 int ferry_pipeline_run(ferry_pipeline *p, const ferry_run_opts *o, ferry_run_result *r,

@@ -297,6 +297,7 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
                          fdb_str(r->download_url ? r->download_url : ""),
                          fdb_i64(retention_days),
                          fdb_i64((int64_t)r->rows),
+                         fdb_i64((int64_t)r->warnings),
                          fdb_str(r->sha256),
                          fdb_str(r->name),
                          fdb_str(r->content_type),
@@ -307,12 +308,13 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
                       "UPDATE export_requests SET status = 'completed', completed_at = NOW(6), "
                       "progress_percentage = 100, file_path = ?, file_size = ?, "
                       "download_url = ?, expires_at = NOW(6) + INTERVAL ? DAY, "
-                      "ferry_row_count = ?, ferry_checksum = ?, ferry_file_name = ?, "
+                      "ferry_row_count = ?, ferry_warning_count = ?, ferry_checksum = ?, "
+                      "ferry_file_name = ?, "
                       "ferry_content_type = ?, error_message = '', ferry_lease_owner = '', "
                       "ferry_lease_expires_at = NULL, updated_at = NOW(6) "
                       "WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ? "
                       "AND status = 'processing'",
-                      u, 11, &affected, err);
+                      u, 12, &affected, err);
     }
     if (!rc && affected == 0) {
         fdb_rollback(j->db);
@@ -324,10 +326,10 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
     char ua[300], extra[512], now[32];
     ferry_app_user_agent(j->app, ua, sizeof ua);
     snprintf(extra, sizeof extra,
-             "{\"attempt\": %d, \"rows\": %llu, \"bytes\": %llu, \"sha256\": \"%s\", "
-             "\"file\": \"%s\", \"pipeline\": \"%s\"}",
-             c->attempt, (unsigned long long)r->rows, (unsigned long long)r->size, r->sha256, rel,
-             p->name);
+             "{\"attempt\": %d, \"rows\": %llu, \"bytes\": %llu, \"warnings\": %llu, "
+             "\"sha256\": \"%s\", \"file\": \"%s\", \"pipeline\": \"%s\"}",
+             c->attempt, (unsigned long long)r->rows, (unsigned long long)r->size,
+             (unsigned long long)r->warnings, r->sha256, rel, p->name);
     utc_now_text(now, sizeof now);
     if (!rc)
         rc = ferry_audit_write(j->db, c->id, c->user_id, "completed", "", ua, extra, err);

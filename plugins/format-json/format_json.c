@@ -158,7 +158,7 @@ static int json_open(void *state, const ferry_schema *schema, ferry_output *out,
         jc->key_len = kb.len;
         jc->iso = *c;
         jc->style = *c->style;
-        jc->style.timestamp_format = "%Y-%m-%dT%H:%M:%S%z";
+        jc->style.timestamp_format = NULL; /* the core's ISO 8601, see json_timestamp */
         jc->iso.style = &jc->style;
     }
     if (!st->ndjson && fj_put(&st->buf, "[", 1) != FJ_OK)
@@ -198,42 +198,17 @@ static int json_text(json_state *st, const ferry_column *col, const ferry_value 
     return 0;
 }
 
-/* "2024-05-01T09:30:00+0200" from the core, made "2024-05-01T09:30:00.250+02:00":
- * microseconds when there are any, and the offset with its colon. */
+/* The core's ISO 8601 form: "2024-05-01T09:30:00.250000+02:00", microseconds
+ * when there are any, the offset with its colon, the year in four digits. */
 static int json_timestamp(json_state *st, json_column *jc, const ferry_value *v)
 {
-    char out[96];
-    const char *t;
-    size_t n, stem;
-    int64_t us = v->u.i64 % 1000000;
     int rc = json_text(st, &jc->iso, v);
-
     if (rc < 0)
         return rc;
-    t = st->text.data ? st->text.data : "";
-    n = st->text.len;
-    if (us < 0)
-        us += 1000000;
-    stem = n;
-    if (n >= 5 && (t[n - 5] == '+' || t[n - 5] == '-'))
-        stem = n - 5;
-    if (stem >= sizeof out - 16)
-        return fj_put_string(&st->buf, t, n, FJ_UTF8_REPLACE, NULL) == FJ_OK ? 0 : json_nomem(st);
-    memcpy(out, t, stem);
-    n = stem;
-    if (us != 0) {
-        int k = snprintf(out + n, sizeof out - n, ".%06" PRId64, us);
-        n += (size_t)k;
-        while (out[n - 1] == '0')
-            n--;
-    }
-    if (stem < st->text.len) {
-        memcpy(out + n, t + stem, 3);
-        out[n + 3] = ':';
-        memcpy(out + n + 4, t + stem + 3, 2);
-        n += 6;
-    }
-    return fj_put_string(&st->buf, out, n, FJ_UTF8_REPLACE, NULL) == FJ_OK ? 0 : json_nomem(st);
+    return fj_put_string(&st->buf, st->text.data ? st->text.data : "", st->text.len,
+                         FJ_UTF8_REPLACE, NULL) == FJ_OK
+               ? 0
+               : json_nomem(st);
 }
 
 static int json_value(json_state *st, json_column *jc, const ferry_value *v, uint64_t row)

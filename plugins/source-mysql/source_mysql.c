@@ -26,6 +26,7 @@ typedef struct config {
     int64_t net_write_timeout;
     ferry_strlist column_types;
     ferry_strlist order_by;
+    const char *binary;
 } config;
 
 static const ferry_option options[] = {
@@ -47,6 +48,10 @@ static const ferry_option options[] = {
      NULL},
     {"order_by", FERRY_OPT_LIST, 0, NULL, NULL, offsetof(config, order_by),
      "result columns to order by, each optionally followed by \" desc\"", NULL},
+    {"binary", FERRY_OPT_STRING, 0, "base64", "base64|hex", offsetof(config, binary),
+     "how binary columns (BINARY, VARBINARY, BLOB) become text: base64 (RFC 4648) or lowercase "
+     "hex; raw bytes never reach a UTF-8 format",
+     NULL},
     {0},
 };
 
@@ -59,7 +64,11 @@ typedef struct colbuf {
     unsigned long len;
     my_bool is_null;
     my_bool error;
+    uint8_t kind; /* colkind: how the fetched bytes become a value */
 } colbuf;
+
+/* What a column's fetched bytes are, beyond the bind's buffer type. */
+enum colkind { COL_PLAIN = 0, COL_BIT, COL_BINARY, COL_UNSIGNED };
 
 typedef struct state {
     ferry_ctx *fx;
@@ -72,6 +81,10 @@ typedef struct state {
     char **names;
     colbuf *bufs;
     MYSQL_BIND *binds;
+    int rebind;     /* a buffer grew during this row: bind again before the next fetch */
+    uint64_t row;   /* rows read so far (1-based row of warnings) */
+    char *scratch;  /* binary columns encoded as text */
+    size_t scratch_cap;
 } state;
 
 static int fail(state *s, int code, const char *what)
@@ -445,6 +458,8 @@ static int mysql_to_ferry(const MYSQL_FIELD *f)
         return FERRY_TYPE_TIMESTAMP;
     case MYSQL_TYPE_TIME:
         return FERRY_TYPE_DURATION;
+    case MYSQL_TYPE_BIT:
+        return FERRY_TYPE_INT64; /* fetched as bytes, see bind_column */
     default:
         return FERRY_TYPE_STRING;
     }
@@ -458,6 +473,77 @@ static int64_t days_from_civil(int y, unsigned m, unsigned d)
     const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* A JSON column: MariaDB sends it as LONGTEXT with the format name "json"
+ * in the extended metadata; MySQL as MYSQL_TYPE_JSON. */
+static int is_json(const MYSQL_FIELD *f)
+{
+    if (f->type == MYSQL_TYPE_JSON)
+        return 1;
+    MARIADB_CONST_STRING a = {0};
+    return mariadb_field_attr(&a, f, MARIADB_FIELD_ATTR_FORMAT_NAME) == 0 && a.length == 4 &&
+           memcmp(a.str, "json", 4) == 0;
+}
+
+/* Bytes with no character set (BINARY, VARBINARY, BLOB; charset 63). */
+static int is_binary(const MYSQL_FIELD *f)
+{
+    switch (f->type) {
+    case MYSQL_TYPE_STRING:
+    case MYSQL_TYPE_VAR_STRING:
+    case MYSQL_TYPE_VARCHAR:
+    case MYSQL_TYPE_TINY_BLOB:
+    case MYSQL_TYPE_BLOB:
+    case MYSQL_TYPE_MEDIUM_BLOB:
+    case MYSQL_TYPE_LONG_BLOB:
+        return f->charsetnr == 63 && !is_json(f);
+    default:
+        return 0;
+    }
+}
+
+/* Sets up column i's result bind: numbers and times into fixed buffers,
+ * everything else as bytes into a buffer that grows to the longest value. */
+static int bind_column(state *s, unsigned i, const MYSQL_FIELD *f)
+{
+    MYSQL_BIND *bd = &s->binds[i];
+    colbuf *cb = &s->bufs[i];
+    bd->is_null = &cb->is_null;
+    bd->error = &cb->error;
+    bd->length = &cb->len;
+    switch (f->type == MYSQL_TYPE_BIT ? FERRY_TYPE_STRING : mysql_to_ferry(f)) {
+    case FERRY_TYPE_BOOL:
+    case FERRY_TYPE_INT64:
+        bd->buffer_type = MYSQL_TYPE_LONGLONG;
+        bd->buffer = &cb->i;
+        bd->is_unsigned = (f->flags & UNSIGNED_FLAG) != 0;
+        cb->kind = bd->is_unsigned ? COL_UNSIGNED : COL_PLAIN;
+        return 0;
+    case FERRY_TYPE_DOUBLE:
+        bd->buffer_type = MYSQL_TYPE_DOUBLE;
+        bd->buffer = &cb->d;
+        return 0;
+    case FERRY_TYPE_DATE:
+    case FERRY_TYPE_TIMESTAMP:
+    case FERRY_TYPE_DURATION:
+        bd->buffer_type = f->type == MYSQL_TYPE_TIME                ? MYSQL_TYPE_TIME
+                          : mysql_to_ferry(f) == FERRY_TYPE_DATE ? MYSQL_TYPE_DATE
+                                                                 : MYSQL_TYPE_DATETIME;
+        bd->buffer = &cb->t;
+        return 0;
+    default:
+        break;
+    }
+    {
+        cb->kind = f->type == MYSQL_TYPE_BIT ? COL_BIT : is_binary(f) ? COL_BINARY : COL_PLAIN;
+        cb->cap = 256;
+        cb->s = malloc(cb->cap);
+        bd->buffer_type = MYSQL_TYPE_STRING;
+        bd->buffer = cb->s;
+        bd->buffer_length = cb->cap;
+        return cb->s ? 0 : -1;
+    }
 }
 
 /* ---- callbacks ----------------------------------------------------------- */
@@ -492,6 +578,9 @@ static void close_all(state *s)
     free(s->binds);
     free(s->cols);
     free(s->names);
+    free(s->scratch);
+    s->scratch = NULL;
+    s->scratch_cap = 0;
     s->bufs = NULL;
     s->binds = NULL;
     s->cols = NULL;
@@ -653,38 +742,12 @@ static int src_open(void *st, const ferry_query *q, const ferry_schema **schema,
         s->cols[i].name = s->names[i];
         s->cols[i].label = s->names[i];
         s->cols[i].type = t ? t : mysql_to_ferry(&fields[i]);
-        MYSQL_BIND *bd = &s->binds[i];
-        colbuf *cb = &s->bufs[i];
-        bd->is_null = &cb->is_null;
-        bd->error = &cb->error;
-        bd->length = &cb->len;
-        switch (mysql_to_ferry(&fields[i])) {
-        case FERRY_TYPE_BOOL:
-        case FERRY_TYPE_INT64:
-            bd->buffer_type = MYSQL_TYPE_LONGLONG;
-            bd->buffer = &cb->i;
-            bd->is_unsigned = (fields[i].flags & UNSIGNED_FLAG) != 0;
-            break;
-        case FERRY_TYPE_DOUBLE:
-            bd->buffer_type = MYSQL_TYPE_DOUBLE;
-            bd->buffer = &cb->d;
-            break;
-        case FERRY_TYPE_DATE:
-        case FERRY_TYPE_TIMESTAMP:
-        case FERRY_TYPE_DURATION:
-            bd->buffer_type = fields[i].type == MYSQL_TYPE_TIME ? MYSQL_TYPE_TIME
-                              : mysql_to_ferry(&fields[i]) == FERRY_TYPE_DATE
-                                  ? MYSQL_TYPE_DATE
-                                  : MYSQL_TYPE_DATETIME;
-            bd->buffer = &cb->t;
-            break;
-        default:
-            cb->cap = 256;
-            cb->s = malloc(cb->cap);
-            bd->buffer_type = MYSQL_TYPE_STRING;
-            bd->buffer = cb->s;
-            bd->buffer_length = cb->cap;
-            break;
+        if (is_json(&fields[i]))
+            s->cols[i].flags |= FERRY_COLUMN_JSON;
+        if (bind_column(s, i, &fields[i])) {
+            mysql_free_result(meta);
+            rc = s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+            goto out;
         }
     }
     mysql_free_result(meta);
@@ -699,70 +762,166 @@ out:
     return rc;
 }
 
+/* An integer the bind fetched: exact whatever its width. BIGINT UNSIGNED
+ * above INT64_MAX becomes DECIMAL text; a TINYINT(1) holding neither 0 nor
+ * 1 stays an integer rather than collapse to true. */
+static int put_integer(state *s, ferry_batch *b, uint32_t row, uint32_t c, uint64_t u,
+                       int is_unsigned)
+{
+    ferry_value *v = ferry_batch_at(b, row, c);
+    int type = s->cols[c].type;
+    if (is_unsigned && u > (uint64_t)INT64_MAX) {
+        char t[24];
+        int n = snprintf(t, sizeof t, "%llu", (unsigned long long)u);
+        if (type == FERRY_TYPE_DOUBLE) {
+            ferry_value_set_f64(v, (double)u);
+            return 0;
+        }
+        return s->host->batch_set_bytes(b, row, c, FERRY_TYPE_DECIMAL, t, (size_t)n);
+    }
+    int64_t i = (int64_t)u;
+    if (type == FERRY_TYPE_BOOL && (i == 0 || i == 1))
+        ferry_value_set_i64(v, FERRY_TYPE_BOOL, i);
+    else if (type == FERRY_TYPE_DOUBLE)
+        ferry_value_set_f64(v, (double)i);
+    else
+        ferry_value_set_i64(v, FERRY_TYPE_INT64, i);
+    return 0;
+}
+
+/* BINARY/VARBINARY/BLOB bytes as base64 or hex text. */
+static int put_binary(state *s, ferry_batch *b, uint32_t row, uint32_t c, const unsigned char *p,
+                      size_t n)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char hx[] = "0123456789abcdef";
+    int hex = s->cfg->binary && strcmp(s->cfg->binary, "hex") == 0;
+    size_t need = hex ? 2 * n + 1 : 4 * ((n + 2) / 3) + 1;
+    if (need > s->scratch_cap) {
+        char *x = realloc(s->scratch, need);
+        if (!x)
+            return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+        s->scratch = x;
+        s->scratch_cap = need;
+    }
+    char *o = s->scratch;
+    size_t k = 0;
+    if (hex) {
+        for (size_t i = 0; i < n; i++) {
+            o[k++] = hx[p[i] >> 4];
+            o[k++] = hx[p[i] & 15];
+        }
+    } else {
+        for (size_t i = 0; i < n; i += 3) {
+            unsigned x = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
+                         (i + 2 < n ? p[i + 2] : 0);
+            o[k++] = b64[x >> 18];
+            o[k++] = b64[(x >> 12) & 63];
+            o[k++] = i + 1 < n ? b64[(x >> 6) & 63] : '=';
+            o[k++] = i + 2 < n ? b64[x & 63] : '=';
+        }
+    }
+    return s->host->batch_set_bytes(b, row, c, FERRY_TYPE_STRING, o, k);
+}
+
+/* A value longer than its buffer: grow the buffer and fetch the column
+ * again. The new buffer is bound for later rows only after this row's
+ * columns are all read (binding mid-row loses the other columns' data). */
+static int refetch_long(state *s, uint32_t c)
+{
+    colbuf *cb = &s->bufs[c];
+    MYSQL_BIND *bd = &s->binds[c];
+    unsigned long cap = cb->cap;
+    while (cap < cb->len)
+        cap = cap > (1ul << 30) ? cb->len : cap * 2;
+    char *n = realloc(cb->s, cap);
+    if (!n)
+        return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+    cb->s = n;
+    cb->cap = cap;
+    bd->buffer = n;
+    bd->buffer_length = cap;
+    unsigned long want = cb->len;
+    if (mysql_stmt_fetch_column(s->stmt, bd, c, 0))
+        return stmt_fail(s, s->stmt, "fetch column");
+    if (cb->len != want)
+        return s->host->error(s->fx, FERRY_ERR_DB,
+                              "column %s: fetched %lu bytes of %lu", s->cols[c].name, cb->len,
+                              want);
+    s->rebind = 1;
+    return 0;
+}
+
+/* The bytes of a column bound as a string: text, decimal, BIT or binary. */
+static int convert_bytes(state *s, ferry_batch *b, uint32_t row, uint32_t c)
+{
+    colbuf *cb = &s->bufs[c];
+    if (cb->len > cb->cap) {
+        int rc = refetch_long(s, c);
+        if (rc)
+            return rc;
+    }
+    if (cb->kind == COL_BIT) {
+        uint64_t u = 0;
+        for (unsigned long i = 0; i < cb->len && i < 8; i++)
+            u = u << 8 | (unsigned char)cb->s[i];
+        return put_integer(s, b, row, c, u, 1);
+    }
+    if (cb->kind == COL_BINARY)
+        return put_binary(s, b, row, c, (const unsigned char *)cb->s, cb->len);
+    int t = s->cols[c].type == FERRY_TYPE_DECIMAL ? FERRY_TYPE_DECIMAL : FERRY_TYPE_STRING;
+    return s->host->batch_set_bytes(b, row, c, t, cb->s, cb->len);
+}
+
+static int64_t micros_of(const MYSQL_TIME *t)
+{
+    return ((int64_t)t->hour * 3600 + t->minute * 60 + t->second) * 1000000LL +
+           (int64_t)t->second_part;
+}
+
 static int convert(state *s, ferry_batch *b, uint32_t row, uint32_t c)
 {
     colbuf *cb = &s->bufs[c];
     MYSQL_BIND *bd = &s->binds[c];
     ferry_value *v = ferry_batch_at(b, row, c);
-    int type = s->cols[c].type;
     if (cb->is_null) {
         ferry_value_set_null(v);
         return 0;
     }
+    const MYSQL_TIME *t = &cb->t;
+    int zero_date = t->year == 0 && t->month == 0 && t->day == 0;
     switch (bd->buffer_type) {
     case MYSQL_TYPE_LONGLONG:
-        if (type == FERRY_TYPE_BOOL)
-            ferry_value_set_i64(v, FERRY_TYPE_BOOL, cb->i != 0);
-        else if (type == FERRY_TYPE_DOUBLE)
-            ferry_value_set_f64(v, (double)cb->i);
-        else
-            ferry_value_set_i64(v, type == FERRY_TYPE_STRING ? FERRY_TYPE_INT64 : (ferry_type)type,
-                                cb->i);
-        return 0;
+        return put_integer(s, b, row, c, (uint64_t)cb->i, cb->kind == COL_UNSIGNED);
     case MYSQL_TYPE_DOUBLE:
         ferry_value_set_f64(v, cb->d);
         return 0;
     case MYSQL_TYPE_DATE:
-        ferry_value_set_i64(v, FERRY_TYPE_DATE,
-                            days_from_civil((int)cb->t.year, cb->t.month, cb->t.day));
-        return 0;
     case MYSQL_TYPE_DATETIME:
-        ferry_value_set_i64(
-            v, FERRY_TYPE_TIMESTAMP,
-            days_from_civil((int)cb->t.year, cb->t.month, cb->t.day) * 86400000000LL +
-                ((int64_t)cb->t.hour * 3600 + cb->t.minute * 60 + cb->t.second) * 1000000LL +
-                (int64_t)cb->t.second_part);
+        if (zero_date) {
+            /* MySQL's "zero date" is no date at all: export it as null, said. */
+            ferry_value_set_null(v);
+            if (s->host->size >= offsetof(ferry_host, warn) + sizeof s->host->warn)
+                s->host->warn(s->fx, s->row, (int32_t)c,
+                              "column %s: zero date 0000-00-00 exported as null",
+                              s->cols[c].name);
+            return 0;
+        }
+        if (bd->buffer_type == MYSQL_TYPE_DATE)
+            ferry_value_set_i64(v, FERRY_TYPE_DATE,
+                                days_from_civil((int)t->year, t->month, t->day));
+        else
+            ferry_value_set_i64(v, FERRY_TYPE_TIMESTAMP,
+                                days_from_civil((int)t->year, t->month, t->day) * 86400000000LL +
+                                    micros_of(t));
         return 0;
     case MYSQL_TYPE_TIME: {
-        int64_t us = ((int64_t)cb->t.day * 86400 + (int64_t)cb->t.hour * 3600 +
-                      cb->t.minute * 60 + cb->t.second) *
-                         1000000LL +
-                     (int64_t)cb->t.second_part;
-        ferry_value_set_i64(v, FERRY_TYPE_DURATION, cb->t.neg ? -us : us);
+        int64_t us = (int64_t)t->day * 86400000000LL + micros_of(t);
+        ferry_value_set_i64(v, FERRY_TYPE_DURATION, t->neg ? -us : us);
         return 0;
     }
-    default: {
-        if (cb->len > cb->cap) {
-            /* Truncated: grow the buffer and fetch the column again. */
-            unsigned long cap = cb->cap;
-            while (cap < cb->len)
-                cap *= 2;
-            char *n = realloc(cb->s, cap);
-            if (!n)
-                return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
-            cb->s = n;
-            cb->cap = cap;
-            bd->buffer = n;
-            bd->buffer_length = cap;
-            if (mysql_stmt_fetch_column(s->stmt, bd, c, 0))
-                return stmt_fail(s, s->stmt, "fetch column");
-            /* Rebind so later rows use the larger buffer. */
-            if (mysql_stmt_bind_result(s->stmt, s->binds))
-                return stmt_fail(s, s->stmt, "rebind");
-        }
-        int t = type == FERRY_TYPE_DECIMAL ? FERRY_TYPE_DECIMAL : FERRY_TYPE_STRING;
-        return s->host->batch_set_bytes(b, row, c, t, cb->s, cb->len);
-    }
+    default:
+        return convert_bytes(s, b, row, c);
     }
 }
 
@@ -780,10 +939,16 @@ static int src_read(void *st, ferry_batch *b, int *eof)
         int64_t row = s->host->batch_add_row(b);
         if (row < 0)
             return s->host->error(s->fx, FERRY_ERR, "batch full");
+        s->row++;
         for (uint32_t c = 0; c < s->schema.ncolumns; c++) {
             int rc = convert(s, b, (uint32_t)row, c);
             if (rc)
                 return rc;
+        }
+        if (s->rebind) {
+            if (mysql_stmt_bind_result(s->stmt, s->binds))
+                return stmt_fail(s, s->stmt, "rebind");
+            s->rebind = 0;
         }
     }
     return 0;

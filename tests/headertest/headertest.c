@@ -27,8 +27,8 @@ _Static_assert(sizeof(ferry_filter_ops) == 24, "ferry_filter_ops");
 _Static_assert(sizeof(ferry_format_ops) == 32, "ferry_format_ops");
 _Static_assert(sizeof(ferry_encode_ops) == 32, "ferry_encode_ops");
 _Static_assert(sizeof(ferry_sink_ops) == 8, "ferry_sink_ops");
-#if FERRY_ABI_MINOR == 1
-_Static_assert(sizeof(ferry_host) == 104, "ferry_host (grows only at the end, minor bump)");
+#if FERRY_ABI_MINOR == 2
+_Static_assert(sizeof(ferry_host) == 112, "ferry_host (grows only at the end, minor bump)");
 _Static_assert(sizeof(ferry_plugin_descriptor) == 144,
                "ferry_plugin_descriptor (grows only at the end, minor bump)");
 #endif

@@ -51,7 +51,7 @@ extern "C" {
  * or table bumps MINOR. The core loads a plugin with the same MAJOR and a
  * MINOR no newer than its own. */
 #define FERRY_ABI_MAJOR    1
-#define FERRY_ABI_MINOR    1
+#define FERRY_ABI_MINOR    2
 #define FERRY_PLUGIN_MAGIC 0x59525246u /* "FRRY" little-endian */
 
 #if defined(_WIN32)
@@ -190,6 +190,17 @@ typedef struct ferry_host {
      * null text). Returns 0 or an error. */
     int (*format_value)(ferry_ctx *fx, const ferry_column *col, const ferry_value *v,
                         ferry_buf *buf);
+
+    /* ---- since ABI 1.2 (check host->size or host->abi_minor >= 2) ---- */
+
+    /* Reports a value the plugin could not carry exactly (an Excel cell
+     * longer than 32,767 characters, a date outside a format's range, NaN
+     * in JSON): `row` is the 1-based data row of the artifact, `col` the
+     * 0-based column of the schema the plugin was handed (-1: none). The
+     * core logs the first few in full, counts every one, and puts the count
+     * in the run's summary and the request's record. Never fails. */
+    void (*warn)(ferry_ctx *fx, uint64_t row, int32_t col, const char *fmt, ...)
+        FERRY_PRINTF(4, 5);
 } ferry_host;
 
 /* ---- Query: what a request asks of a source ------------------------------ */

@@ -56,10 +56,10 @@ typedef struct ferry_value {
 
 /* How a formatter renders durations (field configuration "duration"). */
 typedef enum ferry_duration_style {
-    FERRY_DURATION_HMM = 0,     /* "1:05" (hours:minutes, hours unbounded) */
+    FERRY_DURATION_HMM = 0,     /* "1:05" (hours:minutes rounded, hours unbounded) */
     FERRY_DURATION_HOURS = 1,   /* 1.08 decimal hours */
     FERRY_DURATION_SECONDS = 2, /* 3900 seconds */
-    FERRY_DURATION_HMMSS = 3    /* "1:05:00" */
+    FERRY_DURATION_HMMSS = 3    /* "1:05:00", "1:05:00.250000": lossless; the default */
 } ferry_duration_style;
 
 /*
@@ -83,9 +83,14 @@ typedef struct ferry_column {
     const char *name;               /* field name, as selected and filtered on */
     const char *label;              /* header text; never NULL (defaults to name) */
     int32_t type;                   /* ferry_type */
-    uint32_t flags;                 /* reserved, 0 */
+    uint32_t flags;                 /* FERRY_COLUMN_* bits (since ABI 1.2), else 0 */
     const ferry_field_style *style; /* never NULL in a schema the core hands out */
 } ferry_column;
+
+/* Column flags. A plugin that does not know a flag treats the column by its
+ * type alone, so a flag only ever refines a type. */
+#define FERRY_COLUMN_JSON 0x1u /* STRING holding a JSON document (a JSON column):
+                                  format-json nests it, other formats write text */
 
 typedef struct ferry_schema {
     uint32_t ncolumns;
