@@ -15,8 +15,8 @@
 #include "tzfile.h"
 
 /* Durations default to h:mm:ss (with microseconds when present): lossless. */
-static const ferry_field_style default_style = {
-    "%Y-%m-%d", NULL, "UTC", "", -1, FERRY_DURATION_HMMSS, 0, 0};
+static const ferry_field_style default_style = {"%Y-%m-%d",           NULL, "UTC", "", -1,
+                                                FERRY_DURATION_HMMSS, 0,    0};
 
 const ferry_field_style *ferry_default_style(void)
 {
@@ -117,8 +117,8 @@ static int put_timestamp(ferry_buf *b, const ferry_field_style *st, int64_t us)
     if (st->timestamp_format)
         return put_tm(b, st->timestamp_format, &tm, frac);
     /* ISO 8601 with the offset as +HH:MM, microseconds when present. */
-    int rc = putf(b, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    int rc = putf(b, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec);
     if (!rc && frac)
         rc = putf(b, ".%06" PRId64, frac);
     if (!rc) {
@@ -145,8 +145,8 @@ static int put_duration(ferry_buf *b, const ferry_field_style *st, int64_t us)
             return putf(b, "%s%" PRIu64 ":%02u:%02u.%06u", sign, secs / 3600,
                         (unsigned)((secs / 60) % 60), (unsigned)(secs % 60),
                         (unsigned)(a % 1000000));
-        return putf(b, "%s%" PRIu64 ":%02u:%02u", sign, secs / 3600,
-                    (unsigned)((secs / 60) % 60), (unsigned)(secs % 60));
+        return putf(b, "%s%" PRIu64 ":%02u:%02u", sign, secs / 3600, (unsigned)((secs / 60) % 60),
+                    (unsigned)(secs % 60));
     default:
         /* h:mm, minutes rounded half up */
         secs = (a + 30000000) / 60000000 * 60;

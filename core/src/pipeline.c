@@ -1,6 +1,8 @@
 /* pipeline.c — parsing a pipeline config, overrides, and building its steps. */
 #include "pipeline.h"
 
+#include "config_ints.h"
+
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -57,6 +59,11 @@ int ferry_pipeline_parse(ferry_pipeline **out, const char *path, ferry_err *err)
         ferry_pipeline_free(p);
         return FERRY_ERR_CONFIG;
     }
+    int rc = ferry_config_check_file_ints(p->path, err);
+    if (rc) {
+        ferry_pipeline_free(p);
+        return rc;
+    }
     *out = p;
     return 0;
 }
@@ -98,6 +105,23 @@ static int set_scalar(config_setting_t *s, const char *value)
     }
 }
 
+/* An int setting given a value beyond 32 bits becomes an int64 setting
+ * (libconfig refuses to store it in the int), keeping its name and label. */
+static int widen_int(config_setting_t **s, const char *value)
+{
+    int64_t i;
+    if (ferry_opt_parse_int(value, &i) || (i >= INT32_MIN && i <= INT32_MAX))
+        return 0;
+    config_setting_t *parent = config_setting_parent(*s);
+    char *nm = strdup(config_setting_name(*s));
+    if (!nm)
+        return -1;
+    config_setting_remove(parent, nm);
+    *s = config_setting_add(parent, nm, CONFIG_TYPE_INT64);
+    free(nm);
+    return *s ? 0 : -1;
+}
+
 int ferry_pipeline_set(ferry_pipeline *p, const char *path, const char *value, const char *label,
                        ferry_err *err)
 {
@@ -126,6 +150,8 @@ int ferry_pipeline_set(ferry_pipeline *p, const char *path, const char *value, c
             ferry_setting_label(s, lab);
             return 0;
         }
+        if (t == CONFIG_TYPE_INT && widen_int(&s, value))
+            return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
         if (set_scalar(s, value))
             return ferry_err_set(err, FERRY_ERR_CONFIG, "%s: \"%s\" is not a valid %s for %s",
                                  label, value,

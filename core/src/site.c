@@ -1,6 +1,8 @@
 /* site.c — loading ferry.conf and answering lookups in it. */
 #include "site.h"
 
+#include "config_ints.h"
+
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -164,6 +166,11 @@ int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
                       config_error_line(&site->cfg), config_error_text(&site->cfg));
         ferry_site_free(site);
         return FERRY_ERR_CONFIG;
+    }
+    int irc = ferry_config_check_file_ints(site->path, err);
+    if (irc) {
+        ferry_site_free(site);
+        return irc;
     }
 
     const char *url = getenv("FERRY_DATABASE_URL");

@@ -81,9 +81,9 @@ typedef struct state {
     char **names;
     colbuf *bufs;
     MYSQL_BIND *binds;
-    int rebind;     /* a buffer grew during this row: bind again before the next fetch */
-    uint64_t row;   /* rows read so far (1-based row of warnings) */
-    char *scratch;  /* binary columns encoded as text */
+    int rebind;    /* a buffer grew during this row: bind again before the next fetch */
+    uint64_t row;  /* rows read so far (1-based row of warnings) */
+    char *scratch; /* binary columns encoded as text */
     size_t scratch_cap;
 } state;
 
@@ -110,9 +110,10 @@ static int stmt_fail(state *s, MYSQL_STMT *st, const char *what)
 
 static int hexv(int c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                         : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                                                : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 static char *dec(const char *p, size_t n)
@@ -397,8 +398,8 @@ static int build_where(state *s, sbuf *b, params *ps, const ferry_query *q)
             continue;
         case FERRY_OP_CONTAINS: {
             if (p->nvalues != 1 || p->values[0].type != FERRY_TYPE_STRING)
-                return s->host->error(s->fx, FERRY_ERR_DATA,
-                                      "contains on %s needs one text value", p->column);
+                return s->host->error(s->fx, FERRY_ERR_DATA, "contains on %s needs one text value",
+                                      p->column);
             char *pat = like_pattern(&p->values[0]);
             if (!pat || sb_str(b, " LIKE ? ESCAPE '\\\\'") || param_add(ps, NULL, pat))
                 return FERRY_ERR_NOMEM;
@@ -527,7 +528,7 @@ static int bind_column(state *s, unsigned i, const MYSQL_FIELD *f)
     case FERRY_TYPE_DATE:
     case FERRY_TYPE_TIMESTAMP:
     case FERRY_TYPE_DURATION:
-        bd->buffer_type = f->type == MYSQL_TYPE_TIME                ? MYSQL_TYPE_TIME
+        bd->buffer_type = f->type == MYSQL_TYPE_TIME             ? MYSQL_TYPE_TIME
                           : mysql_to_ferry(f) == FERRY_TYPE_DATE ? MYSQL_TYPE_DATE
                                                                  : MYSQL_TYPE_DATETIME;
         bd->buffer = &cb->t;
@@ -653,8 +654,8 @@ static MYSQL_STMT *prepare(state *s, const char *sql, params *ps)
     for (size_t i = 0; i < ps->n; i++)
         if (ps->b[i].length)
             ps->b[i].length = &ps->lens[i];
-    if (mysql_stmt_prepare(st, sql, strlen(sql)) ||
-        (ps->n && mysql_stmt_bind_param(st, ps->b)) || mysql_stmt_execute(st)) {
+    if (mysql_stmt_prepare(st, sql, strlen(sql)) || (ps->n && mysql_stmt_bind_param(st, ps->b)) ||
+        mysql_stmt_execute(st)) {
         stmt_fail(s, st, "query failed");
         mysql_stmt_close(st);
         return NULL;
@@ -784,6 +785,8 @@ static int put_integer(state *s, ferry_batch *b, uint32_t row, uint32_t c, uint6
         ferry_value_set_i64(v, FERRY_TYPE_BOOL, i);
     else if (type == FERRY_TYPE_DOUBLE)
         ferry_value_set_f64(v, (double)i);
+    else if (type == FERRY_TYPE_DURATION || type == FERRY_TYPE_DATE || type == FERRY_TYPE_TIMESTAMP)
+        ferry_value_set_i64(v, (ferry_type)type, i); /* a column_types override */
     else
         ferry_value_set_i64(v, FERRY_TYPE_INT64, i);
     return 0;
@@ -845,9 +848,8 @@ static int refetch_long(state *s, uint32_t c)
     if (mysql_stmt_fetch_column(s->stmt, bd, c, 0))
         return stmt_fail(s, s->stmt, "fetch column");
     if (cb->len != want)
-        return s->host->error(s->fx, FERRY_ERR_DB,
-                              "column %s: fetched %lu bytes of %lu", s->cols[c].name, cb->len,
-                              want);
+        return s->host->error(s->fx, FERRY_ERR_DB, "column %s: fetched %lu bytes of %lu",
+                              s->cols[c].name, cb->len, want);
     s->rebind = 1;
     return 0;
 }
@@ -903,8 +905,7 @@ static int convert(state *s, ferry_batch *b, uint32_t row, uint32_t c)
             ferry_value_set_null(v);
             if (s->host->size >= offsetof(ferry_host, warn) + sizeof s->host->warn)
                 s->host->warn(s->fx, s->row, (int32_t)c,
-                              "column %s: zero date 0000-00-00 exported as null",
-                              s->cols[c].name);
+                              "column %s: zero date 0000-00-00 exported as null", s->cols[c].name);
             return 0;
         }
         if (bd->buffer_type == MYSQL_TYPE_DATE)

@@ -79,6 +79,22 @@ bad "--set of an unknown option" 3 '--set format.colour=red: plugin format-csv h
 bad "--set without =" 2 '--set format.bom: expected KEY=VALUE' \
     "$FERRY" run "$GOOD" --set format.bom --output-dir "$OUT"
 
+echo "--- integers beyond 32 bits: read exactly or refused with file:line"
+# libconfig 1.5 reads 4294967297 as 1: a row cap of 1 would fail the run
+# with exit 8 (before ferry checked the literal) instead of a config error.
+cfg=$TMP/wide.cfg
+pipeline "$cfg" format-pdf 'row_cap = 4294967297;'
+bad "integer beyond 32 bits without L" 3 \
+    "$cfg:10: integer 4294967297 does not fit 32 bits; write it with the L suffix \(4294967297L\)" \
+    "$FERRY" run "$cfg" --output-dir "$OUT"
+pipeline "$cfg" format-pdf 'row_cap = 4294967297L; # 99999999999 in a comment'
+expect_eq "row_cap = 4294967297L runs" "$("$FERRY" run "$cfg" --output-dir "$TMP/wide" >/dev/null 2>&1; echo $?)" 0
+pipeline "$cfg" format-pdf 'row_cap = 10;'
+expect_eq "--set row_cap=4294967291 is read whole (not a cap of 4294967291 mod 2^32 = 4294967291-2^32 < 1)" \
+    "$("$FERRY" run "$cfg" --set format.row_cap=4294967291 --output-dir "$TMP/wide2" >/dev/null 2>&1; echo $?)" 0
+expect_eq "--set row_cap=4294967297 is not truncated to a cap of 1" \
+    "$("$FERRY" run "$cfg" --set format.row_cap=4294967297 --output-dir "$TMP/wide3" >/dev/null 2>&1; echo $?)" 0
+
 echo "--- plugins"
 cfg=$TMP/abi.cfg
 pipeline "$cfg" format-abi99

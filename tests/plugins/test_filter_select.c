@@ -49,12 +49,12 @@ static void test_select__keep_drop_rename_order(void **st)
     (void)st;
     char buf[512];
     assert_string_equal(run("keep = [\"duration\", \"project\"];", buf, sizeof buf),
-                        "duration:duration,project:string|1:30,Acme|0:01,NULL");
+                        "duration:duration,project:string|1:30:00,Acme|0:01:00,NULL");
     assert_string_equal(run("drop = [\"id\", \"date\"];", buf, sizeof buf),
-                        "project:string,duration:duration|Acme,1:30|NULL,0:01");
+                        "project:string,duration:duration|Acme,1:30:00|NULL,0:01:00");
     assert_string_equal(run("rename = [\"project:client\"];\norder = [\"date\"];", buf, sizeof buf),
                         "date:date,id:int64,client:string,duration:duration|2024-01-31,1,Acme,1:"
-                        "30|2024-02-01,2,NULL,0:01");
+                        "30:00|2024-02-01,2,NULL,0:01:00");
     assert_string_equal(run("keep = [\"id\", \"project\"];\nrename = [\"id:n\"];", buf, sizeof buf),
                         "n:int64,project:string|1,Acme|2,NULL");
 }

@@ -85,10 +85,10 @@ static void test_csv__rfc4180(void **st)
                      0);
     /* "" is an empty string for a string column; an empty unquoted field null */
     assert_string_equal(out, "id:int64,description:string,duration:duration,date:date"
-                             "|1,comma, \"quote\",1:30,2024-01-31"
-                             "|2,two\nlines,1:00,2024-02-01"
+                             "|1,comma, \"quote\",1:30:00,2024-01-31"
+                             "|2,two\nlines,1:00:00,2024-02-01"
                              "|3,NULL,NULL,2024-02-02"
-                             "|4,,1:30,2024-02-03");
+                             "|4,,1:30:00.250000,2024-02-03");
 }
 
 static void test_csv__header_by_name_and_all_strings(void **st)
