@@ -4,12 +4,18 @@
  * (host->format_value, the same text PDF and previews show). Fields that
  * hold the delimiter, a quote, CR or LF are quoted and quotes doubled.
  * Strings that a spreadsheet would run as a formula (=, +, -, @, tab, CR
- * first) get a leading ' unless formula_guard is off (OWASP's advice).
+ * first) get a leading ' unless formula_guard is off (OWASP's advice); so
+ * that the guard stays reversible, a string that already starts with
+ * quotes before such a character gets one more (a reader strips exactly
+ * one ' where ' and a formula character follow). Invalid UTF-8 is replaced
+ * by U+FFFD (one per maximal invalid subpart) and reported, or refused,
+ * as format-json does: a file served as charset=utf-8 holds only UTF-8.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ferry/ferry.h"
+#include "utf8.h"
 
 typedef struct config {
     const char *delimiter;
@@ -18,6 +24,7 @@ typedef struct config {
     int header;
     const char *quote;
     int formula_guard;
+    const char *invalid_utf8;
 } config;
 
 static const ferry_option options[] = {
@@ -33,6 +40,11 @@ static const ferry_option options[] = {
      "quote only fields that need it, or every field", NULL},
     {"formula_guard", FERRY_OPT_BOOL, 0, "true", NULL, offsetof(config, formula_guard),
      "prefix ' to strings starting with = + - @ tab or CR (formula injection)", NULL},
+    {"invalid_utf8", FERRY_OPT_STRING, 0, "replace", "replace|reject",
+     offsetof(config, invalid_utf8),
+     "invalid UTF-8 in text: replaced with U+FFFD (and reported), or the export fails naming "
+     "the row",
+     NULL},
     {0},
 };
 
@@ -44,6 +56,8 @@ typedef struct state {
     const ferry_schema *schema;
     ferry_buf line; /* pending output, flushed in large writes */
     ferry_buf cell;
+    ferry_buf fixed; /* a string with its invalid UTF-8 replaced */
+    uint64_t row;    /* data rows written, for warnings */
     char delim;
     const char *eol;
     size_t eol_len;
@@ -78,7 +92,22 @@ static void destroy(void *st)
         return;
     s->host->buf_free(&s->line);
     s->host->buf_free(&s->cell);
+    s->host->buf_free(&s->fixed);
     free(s);
+}
+
+static int formula_char(char c)
+{
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+/* A formula character first, or after leading quotes (kept reversible). */
+static int needs_guard(const char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && p[i] == '\'')
+        i++;
+    return i < n && formula_char(p[i]);
 }
 
 static int add_field(state *s, const char *p, size_t n, int guard)
@@ -86,9 +115,7 @@ static int add_field(state *s, const char *p, size_t n, int guard)
     int quote = s->all;
     for (size_t i = 0; i < n && !quote; i++)
         quote = p[i] == s->delim || p[i] == '"' || p[i] == '\r' || p[i] == '\n';
-    int neutralise =
-        guard && n > 0 &&
-        (p[0] == '=' || p[0] == '+' || p[0] == '-' || p[0] == '@' || p[0] == '\t' || p[0] == '\r');
+    int neutralise = guard && needs_guard(p, n);
     int rc = 0;
     if (quote)
         rc |= s->host->buf_append(&s->line, "\"", 1);
@@ -146,17 +173,52 @@ static int fmt_open(void *st, const ferry_schema *schema, ferry_output *out, con
     return flush(s, 0);
 }
 
+/* Sets *p and *n to a valid UTF-8 version of the text (s->fixed when bytes
+ * had to be replaced, reported once per value), or refuses it. */
+static int valid_text(state *s, uint32_t col, const char **p, size_t *n)
+{
+    if (ferry_utf8_valid(*p, *n))
+        return 0;
+    const char *name = s->schema->columns[col].name;
+    if (strcmp(s->cfg->invalid_utf8, "reject") == 0)
+        return s->host->error(s->fx, FERRY_ERR_DATA,
+                              "invalid UTF-8 in column %s, row %llu (option invalid_utf8 = "
+                              "\"reject\")",
+                              name, (unsigned long long)s->row);
+    s->fixed.len = 0;
+    for (size_t i = 0; i < *n;) {
+        uint32_t cp;
+        int k = ferry_utf8_decode(*p + i, *n - i, &cp);
+        int rc = k > 0 ? s->host->buf_append(&s->fixed, *p + i, (size_t)k)
+                       : s->host->buf_append(&s->fixed, "\xEF\xBF\xBD", 3);
+        if (rc)
+            return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+        i += (size_t)(k > 0 ? k : -k);
+    }
+    if (s->host->size >= offsetof(ferry_host, warn) + sizeof s->host->warn)
+        s->host->warn(s->fx, s->row, (int32_t)col, "column %s: invalid UTF-8 replaced with U+FFFD",
+                      name);
+    *p = s->fixed.data;
+    *n = s->fixed.len;
+    return 0;
+}
+
 static int fmt_write(void *st, const ferry_batch *b)
 {
     state *s = st;
     for (uint32_t r = 0; r < b->nrows; r++) {
+        s->row++;
         for (uint32_t c = 0; c < b->schema->ncolumns; c++) {
             const ferry_value *v = ferry_batch_at(b, r, c);
             if (c && s->host->buf_append(&s->line, &s->delim, 1))
                 return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
             int rc;
             if (v->type == FERRY_TYPE_STRING) {
-                rc = add_field(s, v->u.str, v->len, s->cfg->formula_guard);
+                const char *p = v->u.str;
+                size_t n = v->len;
+                rc = valid_text(s, c, &p, &n);
+                if (!rc)
+                    rc = add_field(s, p, n, s->cfg->formula_guard);
             } else {
                 s->cell.len = 0;
                 rc = s->host->format_value(s->fx, &b->schema->columns[c], v, &s->cell);

@@ -10,6 +10,7 @@
  * as the style says (h:mm text, decimal hours or seconds as numbers).
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ typedef struct json_config {
     const char *decimals_as;  /* "string" | "number" */
     const char *keys;         /* "name" | "label" */
     const char *invalid_utf8; /* "replace" | "reject" */
+    const char *nonfinite;    /* "null" | "string" */
 } json_config;
 
 static const ferry_option json_options[] = {
@@ -39,6 +41,10 @@ static const ferry_option json_options[] = {
     {"invalid_utf8", FERRY_OPT_STRING, 0, "replace", "replace|reject",
      offsetof(json_config, invalid_utf8),
      "invalid UTF-8 in text: replaced with U+FFFD, or the export fails naming the row", NULL},
+    {"nonfinite", FERRY_OPT_STRING, 0, "null", "null|string", offsetof(json_config, nonfinite),
+     "NaN and infinities, which JSON numbers cannot hold: null, or the strings \"NaN\", "
+     "\"Infinity\", \"-Infinity\"; each is reported as a warning",
+     NULL},
     {0}};
 
 /* Per column: its key, already a JSON literal with the colon, and a copy
@@ -211,6 +217,19 @@ static int json_timestamp(json_state *st, json_column *jc, const ferry_value *v)
                : json_nomem(st);
 }
 
+/* NaN or an infinity: null or a string by the option, reported either way. */
+static int json_nonfinite(json_state *st, json_column *jc, double x, uint64_t row)
+{
+    const char *t = isnan(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity";
+    int as_string = strcmp(st->cfg->nonfinite, "string") == 0;
+    if (st->host->size >= offsetof(ferry_host, warn) + sizeof st->host->warn)
+        st->host->warn(st->fx, row, (int32_t)(jc - st->cols), "column %s: %s written as %s",
+                       jc->iso.name, t, as_string ? "a string" : "null");
+    int rc = as_string ? fj_put_string(&st->buf, t, strlen(t), FJ_UTF8_REPLACE, NULL)
+                       : fj_put(&st->buf, "null", 4);
+    return rc == FJ_OK ? 0 : json_nomem(st);
+}
+
 static int json_value(json_state *st, json_column *jc, const ferry_value *v, uint64_t row)
 {
     char tmp[32];
@@ -228,15 +247,22 @@ static int json_value(json_state *st, json_column *jc, const ferry_value *v, uin
         rc = fj_put_i64(&st->buf, v->u.i64);
         break;
     case FERRY_TYPE_DOUBLE:
+        if (!isfinite(v->u.f64))
+            return json_nonfinite(st, jc, v->u.f64, row);
         rc = fj_put_double(&st->buf, v->u.f64, jc->style.decimals);
         break;
     case FERRY_TYPE_DECIMAL:
-        if (st->decimals_as_number && fj_is_number(v->u.str, v->len))
+        /* an integer column's exact value beyond int64 (BIGINT UNSIGNED) is a number */
+        if ((st->decimals_as_number || jc->iso.type == FERRY_TYPE_INT64) &&
+            fj_is_number(v->u.str, v->len))
             rc = fj_put(&st->buf, v->u.str, v->len);
         else
             rc = fj_put_string(&st->buf, v->u.str, v->len, FJ_UTF8_REPLACE, NULL);
         break;
     case FERRY_TYPE_STRING:
+        if ((jc->iso.flags & FERRY_COLUMN_JSON) &&
+            (rc = fj_put_json_doc(&st->buf, v->u.str, v->len)) != FJ_INVALID)
+            break; /* nested as JSON; text that is not JSON stays a string */
         rc = fj_put_string(&st->buf, v->u.str, v->len, st->reject, &bad);
         if (rc == FJ_INVALID)
             return st->host->error(st->fx, FERRY_ERR_DATA,

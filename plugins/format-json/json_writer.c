@@ -4,6 +4,8 @@
  */
 #include "json_writer.h"
 
+#include <ctype.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,4 +219,136 @@ int fj_is_number(const char *s, size_t n)
         i = j;
     }
     return i == n;
+}
+
+/* ---- a JSON document, validated and made compact ------------------------ */
+
+typedef struct fj_doc {
+    const char *s;
+    size_t n, i;
+    fj_buf *out;
+    int nomem;
+} fj_doc;
+
+static void fj_doc_ws(fj_doc *d)
+{
+    while (d->i < d->n &&
+           (d->s[d->i] == ' ' || d->s[d->i] == '\t' || d->s[d->i] == '\n' || d->s[d->i] == '\r'))
+        d->i++;
+}
+
+static int fj_doc_copy(fj_doc *d, size_t from)
+{
+    if (fj_put(d->out, d->s + from, d->i - from) != FJ_OK)
+        d->nomem = 1;
+    return !d->nomem;
+}
+
+/* A string token: escapes checked, no raw control characters, UTF-8. */
+static int fj_doc_string(fj_doc *d)
+{
+    size_t from = d->i++;
+    while (d->i < d->n && d->s[d->i] != '"') {
+        unsigned char c = (unsigned char)d->s[d->i];
+        if (c < 0x20)
+            return 0;
+        if (c == '\\') {
+            if (++d->i >= d->n)
+                return 0;
+            c = (unsigned char)d->s[d->i];
+            if (c == 'u') {
+                for (int k = 1; k <= 4; k++)
+                    if (d->i + k >= d->n || !isxdigit((unsigned char)d->s[d->i + k]))
+                        return 0;
+                d->i += 4;
+            } else if (!strchr("\"\\/bfnrt", c)) {
+                return 0;
+            }
+            d->i++;
+        } else if (c < 0x80) {
+            d->i++;
+        } else {
+            uint32_t cp;
+            int k = ferry_utf8_decode(d->s + d->i, d->n - d->i, &cp);
+            if (k <= 0)
+                return 0;
+            d->i += (size_t)k;
+        }
+    }
+    if (d->i >= d->n)
+        return 0;
+    d->i++;
+    return fj_doc_copy(d, from);
+}
+
+static int fj_doc_value(fj_doc *d, int depth);
+
+/* The members of an object or the elements of an array, after its opener. */
+static int fj_doc_items(fj_doc *d, int depth, char close, int object)
+{
+    fj_doc_ws(d);
+    if (d->i < d->n && d->s[d->i] == close) {
+        d->i++;
+        return fj_doc_copy(d, d->i - 1);
+    }
+    for (;;) {
+        if (object) {
+            fj_doc_ws(d);
+            if (d->i >= d->n || d->s[d->i] != '"' || !fj_doc_string(d))
+                return 0;
+            fj_doc_ws(d);
+            if (d->i >= d->n || d->s[d->i++] != ':' || !fj_doc_copy(d, d->i - 1))
+                return 0;
+        }
+        if (!fj_doc_value(d, depth + 1))
+            return 0;
+        fj_doc_ws(d);
+        if (d->i >= d->n)
+            return 0;
+        char c = d->s[d->i++];
+        if (!fj_doc_copy(d, d->i - 1))
+            return 0;
+        if (c == close)
+            return 1;
+        if (c != ',')
+            return 0;
+    }
+}
+
+static int fj_doc_value(fj_doc *d, int depth)
+{
+    fj_doc_ws(d);
+    if (d->i >= d->n || depth > FJ_MAX_DEPTH)
+        return 0;
+    char c = d->s[d->i];
+    if (c == '"')
+        return fj_doc_string(d);
+    if (c == '{' || c == '[') {
+        d->i++;
+        return fj_doc_copy(d, d->i - 1) && fj_doc_items(d, depth, c == '{' ? '}' : ']', c == '{');
+    }
+    size_t from = d->i;
+    while (d->i < d->n && (isalnum((unsigned char)d->s[d->i]) || d->s[d->i] == '-' ||
+                           d->s[d->i] == '+' || d->s[d->i] == '.'))
+        d->i++;
+    size_t len = d->i - from;
+    const char *t = d->s + from;
+    int ok = (len == 4 && !memcmp(t, "true", 4)) || (len == 5 && !memcmp(t, "false", 5)) ||
+             (len == 4 && !memcmp(t, "null", 4)) || (len > 0 && fj_is_number(t, len));
+    return ok && fj_doc_copy(d, from);
+}
+
+int fj_put_json_doc(fj_buf *b, const char *s, size_t n)
+{
+    size_t start = b->len;
+    fj_doc d = {s, n, 0, b, 0};
+    int ok = fj_doc_value(&d, 0);
+    fj_doc_ws(&d);
+    if (d.nomem)
+        return FJ_NOMEM;
+    if (!ok || d.i != n) {
+        b->len = start;
+        return FJ_INVALID;
+    }
+    return FJ_OK;
 }

@@ -62,4 +62,14 @@ int fj_put_double(fj_buf *b, double x, int decimals);
 /* Non-zero when s[0..n) is a number by RFC 8259's grammar. */
 int fj_is_number(const char *s, size_t n);
 
+/*
+ * Appends the JSON document s[0..n) (a JSON column's text) without its
+ * insignificant white space, so it nests in an object and stays on one
+ * NDJSON line; numbers keep their exact digits. FJ_INVALID (nothing
+ * appended) when it is not one valid JSON value (RFC 8259; strict UTF-8;
+ * nesting deeper than FJ_MAX_DEPTH counts as invalid).
+ */
+#define FJ_MAX_DEPTH 512
+int fj_put_json_doc(fj_buf *b, const char *s, size_t n);
+
 #endif

@@ -70,7 +70,7 @@ bad "option of the wrong type (text)" 3 "$cfg:10: plugin format-csv: .*header" "
 cfg=$TMP/notin.cfg
 pipeline "$cfg" format-csv 'colour = "red";'
 bad "option not in the table" 3 \
-    "$cfg:10: plugin format-csv has no option \"colour\" \(options: delimiter, line_ending, bom, header, quote, formula_guard\)$" \
+    "$cfg:10: plugin format-csv has no option \"colour\" \(options: delimiter, line_ending, bom, header, quote, formula_guard, invalid_utf8\)$" \
     "$FERRY" run "$cfg" --output-dir "$OUT"
 bad "--set with a bad value" 3 '--set format.bom=maybe: .*"maybe".*bool' \
     "$FERRY" run "$GOOD" --set format.bom=maybe --output-dir "$OUT"
