@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "app.h"
-#include "request_admin.h"
+#include "cmd_request_admin.h"
 
 int main(int argc, char **argv)
 {

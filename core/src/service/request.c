@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "audit.h"
-#include "cron_tz.h"
+#include "tzif.h"
 #include "filters.h"
 #include "loader.h"
 #include "pipeline.h"

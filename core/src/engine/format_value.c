@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cron_tz.h"
-#include "tzfile.h"
+#include "tzif.h"
+#include "tz_cache.h"
 
 /* Durations default to h:mm:ss (with microseconds when present): lossless. */
 static const ferry_field_style default_style = {

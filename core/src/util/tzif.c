@@ -8,7 +8,7 @@
  * process-wide zone: a thread resolving another schedule's zone would race.
  * A loaded ferry_tz is never modified, so threads share it freely.
  */
-#include "cron_tz.h"
+#include "tzif.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -25,7 +25,7 @@
 
 #include <time.h>
 
-#include "cron_tz.h"
+#include "tzif.h"
 #include "error.h"
 
 /* Resolves `name` at instant `at` in zone `tz` into [*start, *end). */

@@ -10,7 +10,7 @@
 #include "commands.h"
 #include "migrate.h"
 #include "request.h"
-#include "request_admin.h"
+#include "cmd_request_admin.h"
 
 static void usage(FILE *f)
 {

@@ -3,12 +3,12 @@
  * per-thread cache of zones loaded by cron_tz.c (the TZif reader), so a
  * million timestamps in one zone load the file once per thread.
  */
-#include "tzfile.h"
+#include "tz_cache.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "cron_tz.h"
+#include "tzif.h"
 
 enum { CACHE = 4 };
 

@@ -29,7 +29,7 @@
  *   'deleted' audit row is written, in one transaction. A processing
  *   request must be cancelled first; a request deleted before: exit 1.
  */
-#include "request_admin.h"
+#include "cmd_request_admin.h"
 
 #include <ctype.h>
 #include <errno.h>

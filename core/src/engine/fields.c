@@ -8,7 +8,7 @@
 #include <jansson.h>
 
 #include "format_value.h"
-#include "tzfile.h"
+#include "tz_cache.h"
 
 static void spec_refresh(ferry_fieldspec *f)
 {

@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "cron_tz.h"
+#include "tzif.h"
 #include "error.h"
 
 enum {
