@@ -25,6 +25,15 @@ int ferry_app_fail(ferry_app *app, const ferry_err *err)
     return ferry_err_exit_code(err->code ? err->code : FERRY_ERR);
 }
 
+int ferry_app_service(ferry_app *app, ferry_service *svc, ferry_err *err)
+{
+    ferry_site *site;
+    int rc = ferry_app_site(app, &site, err);
+    if (!rc)
+        ferry_service_init(svc, site, &app->log, app->stop);
+    return rc;
+}
+
 void ferry_app_user_agent(const ferry_app *app, char *buf, size_t len)
 {
     char host[256] = "unknown";
@@ -51,10 +60,10 @@ int ferry_app_connect(ferry_app *app, ferry_db **db, unsigned rw_timeout, int al
                       ferry_err *err)
 {
     *db = NULL;
-    const char *url;
-    int rc = ferry_app_database_url(app, &url, err);
+    ferry_site *site;
+    int rc = ferry_app_site(app, &site, err);
     if (!rc)
-        rc = fdb_connect_url(db, url, rw_timeout, err);
+        rc = fdb_connect_site(db, site, rw_timeout, err);
     if (!rc && !allow_pending)
         rc = ferry_migrate_require(app->site, *db, err);
     if (rc) {

@@ -9,11 +9,13 @@
 #ifndef FERRY_CORE_APP_H
 #define FERRY_CORE_APP_H
 
+#include <stdatomic.h>
 #include <signal.h>
 
 #include "db.h"
 #include "error.h"
 #include "log.h"
+#include "service.h"
 #include "site.h"
 
 typedef struct ferry_app {
@@ -22,7 +24,7 @@ typedef struct ferry_app {
     ferry_log log;
     int stdout_tty; /* stdout is a terminal: progress lines */
     const char *argv0;
-    volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM; owned by main */
+    atomic_int *stop; /* set by SIGINT/SIGTERM; owned by main */
 } ferry_app;
 
 /* Loads the site config once; prints nothing. */
@@ -36,6 +38,10 @@ int ferry_app_database_url(ferry_app *app, const char **url, ferry_err *err);
  * (ferry_migrate_require). *db owned by the caller: fdb_close. */
 int ferry_app_connect(ferry_app *app, ferry_db **db, unsigned rw_timeout, int allow_pending,
                       ferry_err *err);
+
+/* Loads the site config and fills *svc for the service layer (app's log
+ * and stop flag, borrowed). */
+int ferry_app_service(ferry_app *app, ferry_service *svc, ferry_err *err);
 
 /* Prints "ferry: <msg>" on stderr and returns the exit code for err. */
 int ferry_app_fail(ferry_app *app, const ferry_err *err);

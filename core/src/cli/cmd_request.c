@@ -26,15 +26,15 @@ static void usage(FILE *f)
 static int run_one(ferry_app *app, const char *id)
 {
     ferry_err err = FERRY_ERR_INIT;
-    ferry_site *site;
+    ferry_service svc;
     ferry_db *db = NULL;
-    int rc = ferry_app_site(app, &site, &err);
+    int rc = ferry_app_service(app, &svc, &err);
     if (!rc)
         rc = ferry_app_connect(app, &db, 0, 0, &err);
     if (rc)
         return ferry_app_fail(app, &err);
-    char ua[300];
-    ferry_app_user_agent(app, ua, sizeof ua);
+    const ferry_site *site = svc.site;
+    const char *ua = svc.user_agent;
     ferry_claim claim;
     char owner[129];
     ferry_claim_owner(owner, 0);
@@ -46,11 +46,11 @@ static int run_one(ferry_app *app, const char *id)
         return ferry_app_fail(app, &err);
     }
     int permanent = 0;
-    rc = ferry_request_execute(app, db, &claim, (volatile int *)app->stop, &permanent, &err);
+    rc = ferry_request_execute(&svc, db, &claim, app->stop, &permanent, &err);
     if (rc) {
         ferry_err fe = FERRY_ERR_INIT;
         int changed = 0;
-        if (ferry_request_fail(app, db, &claim, err.msg, &changed, &fe))
+        if (ferry_request_fail(&svc, db, &claim, err.msg, &changed, &fe))
             fprintf(stderr, "ferry: could not record the failure: %s\n", fe.msg);
         fdb_close(db);
         return ferry_app_fail(app, &err);

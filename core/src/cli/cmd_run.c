@@ -25,12 +25,10 @@ static void usage(FILE *f)
 
 int ferry_cmd_run(ferry_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {{"check", no_argument, 0, 'c'},
-                                         {"preview", required_argument, 0, 'p'},
-                                         {"set", required_argument, 0, 's'},
-                                         {"output-dir", required_argument, 0, 'o'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"check", no_argument, 0, 'c'},     {"preview", required_argument, 0, 'p'},
+        {"set", required_argument, 0, 's'}, {"output-dir", required_argument, 0, 'o'},
+        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
     int check = 0;
     long preview = 0;
     const char *outdir = NULL;
@@ -107,17 +105,17 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
     if (check) {
         printf("%s: ok (source %s, %zu filter%s, format %s, %zu encoder%s, %zu sink%s)\n", file,
                p->source.plugin->desc->name, p->nfilters, p->nfilters == 1 ? "" : "s",
-               p->format.plugin->desc->name, p->nencoders, p->nencoders == 1 ? "" : "s",
-               p->nsinks, p->nsinks == 1 ? "" : "s");
+               p->format.plugin->desc->name, p->nencoders, p->nencoders == 1 ? "" : "s", p->nsinks,
+               p->nsinks == 1 ? "" : "s");
         goto done;
     }
     ferry_progress prog;
-    ferry_progress_init(&prog, app->stdout_tty && isatty(STDERR_FILENO) && !preview ? stderr
-                                                                                     : NULL);
+    ferry_progress_init(&prog,
+                        app->stdout_tty && isatty(STDERR_FILENO) && !preview ? stderr : NULL);
     ferry_run_opts o;
     memset(&o, 0, sizeof o);
     o.out_dir = outdir;
-    o.cancel = (volatile int *)app->stop;
+    o.cancel = app->stop;
     o.progress = ferry_progress_update;
     o.payload = &prog;
     o.preview = preview;

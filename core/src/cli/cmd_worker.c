@@ -56,15 +56,15 @@ int ferry_cmd_worker(ferry_app *app, int argc, char **argv)
         return FERRY_EXIT_USAGE;
     }
     ferry_err err = FERRY_ERR_INIT;
-    ferry_site *site;
-    if (ferry_app_site(app, &site, &err))
+    ferry_service svc;
+    if (ferry_app_service(app, &svc, &err))
         return ferry_app_fail(app, &err);
     ferry_worker_opts o;
-    ferry_worker_opts_from_site(&o, site);
+    ferry_worker_opts_from_site(&o, svc.site);
     if (concurrency)
         o.concurrency = (int)concurrency;
     o.once = once;
-    if (ferry_worker_run(app, &o, &err))
+    if (ferry_worker_run(&svc, &o, &err))
         return ferry_app_fail(app, &err);
     return FERRY_EXIT_OK;
 }

@@ -1,4 +1,5 @@
 /* main.c — `ferry`: global options, signal handling, command dispatch. */
+#include <stdatomic.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,22 +35,21 @@ static void usage(FILE *f)
                "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f,
-            "\nOptions:\n"
-            "  --config FILE  site settings (else $FERRY_CONFIG, conf/ferry.conf, "
-            "/etc/ferry/ferry.conf)\n"
-            "  -v, -q         more or less logging on stderr\n"
-            "  --version      print the version and plugin ABI\n"
-            "  --help         this text; `ferry COMMAND --help` for a command\n\n"
-            "Environment: FERRY_CONFIG, FERRY_DATABASE_URL (mysql://user:pw@host:port/db or\n"
-            "  mysql://user:pw@localhost/db?socket=/path), FERRY_PLUGIN_PATH, FERRY_SECRET.\n\n"
-            "Exit codes:\n"
-            "  0 success        1 failed          2 usage          3 config error\n"
-            "  4 plugin error   5 database error  6 not found      7 denied\n"
-            "  8 limit hit      130 interrupted\n");
+    fprintf(f, "\nOptions:\n"
+               "  --config FILE  site settings (else $FERRY_CONFIG, conf/ferry.conf, "
+               "/etc/ferry/ferry.conf)\n"
+               "  -v, -q         more or less logging on stderr\n"
+               "  --version      print the version and plugin ABI\n"
+               "  --help         this text; `ferry COMMAND --help` for a command\n\n"
+               "Environment: FERRY_CONFIG, FERRY_DATABASE_URL (mysql://user:pw@host:port/db or\n"
+               "  mysql://user:pw@localhost/db?socket=/path), FERRY_PLUGIN_PATH, FERRY_SECRET.\n\n"
+               "Exit codes:\n"
+               "  0 success        1 failed          2 usage          3 config error\n"
+               "  4 plugin error   5 database error  6 not found      7 denied\n"
+               "  8 limit hit      130 interrupted\n");
 }
 
-static volatile sig_atomic_t stop_flag;
+static atomic_int stop_flag;
 
 static void on_signal(int sig)
 {
@@ -74,12 +74,10 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {"version", no_argument, 0, 'V'},
-                                         {"verbose", no_argument, 0, 'v'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},      {"verbose", no_argument, 0, 'v'},
+        {"quiet", no_argument, 0, 'q'},        {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "+c:hvqV", opts, NULL)) != -1) {
         switch (c) {

@@ -3,13 +3,6 @@
 
 #include <time.h>
 
-double ferry_monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void ferry_progress_init(ferry_progress *p, FILE *out)
 {
     p->out = out;

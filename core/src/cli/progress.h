@@ -9,10 +9,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clock.h"
+
 typedef struct ferry_progress {
-    FILE *out;     /* NULL: silent */
-    double start;  /* monotonic seconds */
-    double last;   /* last redraw */
+    FILE *out;    /* NULL: silent */
+    double start; /* monotonic seconds */
+    double last;  /* last redraw */
     int drawn;
 } ferry_progress;
 
@@ -21,6 +23,5 @@ void ferry_progress_init(ferry_progress *p, FILE *out);
 void ferry_progress_update(void *payload, uint64_t rows, int64_t total);
 /* Clears the line. */
 void ferry_progress_done(ferry_progress *p);
-double ferry_monotonic(void);
 
 #endif

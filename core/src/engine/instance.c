@@ -18,7 +18,7 @@
 struct ferry_ctx {
     ferry_instance *inst;
     const ferry_log *log;
-    volatile int *cancel;
+    atomic_int *cancel;
     char error[1024];
     int has_error;
     atomic_size_t live_bytes;
@@ -114,8 +114,8 @@ static void host_warn(ferry_ctx *fx, uint64_t row, int32_t col, const char *fmt,
     if (n >= FERRY_WARN_LOGGED)
         return;
     char fields[200];
-    snprintf(fields, sizeof fields, "plugin=%s row=%llu column=%d",
-             fx->inst->plugin->desc->name, (unsigned long long)row, (int)col);
+    snprintf(fields, sizeof fields, "plugin=%s row=%llu column=%d", fx->inst->plugin->desc->name,
+             (unsigned long long)row, (int)col);
     va_list ap;
     va_start(ap, fmt);
     ferry_vlogf(fx->log, FERRY_LOG_WARN, fields, fmt, ap);
@@ -126,11 +126,10 @@ static void host_warn(ferry_ctx *fx, uint64_t row, int32_t col, const char *fmt,
 }
 
 static const ferry_host host_table = {
-    FERRY_ABI_MAJOR,       FERRY_ABI_MINOR,      sizeof(ferry_host), 0,
-    host_log,              host_error,           host_cancelled,     host_alloc,
-    host_free,             ferry_batch_add_row,  ferry_batch_set_bytes,
-    ferry_output_write,    ferry_buf_append,     ferry_buf_free,     host_format_value,
-    host_warn,
+    FERRY_ABI_MAJOR,  FERRY_ABI_MINOR,     sizeof(ferry_host),    0,
+    host_log,         host_error,          host_cancelled,        host_alloc,
+    host_free,        ferry_batch_add_row, ferry_batch_set_bytes, ferry_output_write,
+    ferry_buf_append, ferry_buf_free,      host_format_value,     host_warn,
 };
 
 const ferry_host *ferry_host_table(void)
@@ -273,8 +272,8 @@ static int set_from_setting(ferry_instance *in, const ferry_option *o, const con
             const char *v = config_setting_get_string(s);
             if (!ferry_opt_allowed(o->allowed, v))
                 return ferry_err_set(err, FERRY_ERR_CONFIG,
-                                     "%s: plugin %s: option \"%s\": \"%s\" is not one of %s",
-                                     where, pname, o->name, v, o->allowed);
+                                     "%s: plugin %s: option \"%s\": \"%s\" is not one of %s", where,
+                                     pname, o->name, v, o->allowed);
             const char **items = pool_keep(in, calloc(2, sizeof *items));
             char *copy = pool_keep(in, strdup(v));
             if (!items || !copy)
@@ -294,13 +293,13 @@ static int set_from_setting(ferry_instance *in, const ferry_option *o, const con
             const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
             if (config_setting_type(e) != CONFIG_TYPE_STRING)
                 return ferry_err_set(err, FERRY_ERR_CONFIG,
-                                     "%s: plugin %s: option \"%s\" item %d must be a string",
-                                     where, pname, o->name, i + 1);
+                                     "%s: plugin %s: option \"%s\" item %d must be a string", where,
+                                     pname, o->name, i + 1);
             const char *v = config_setting_get_string(e);
             if (!ferry_opt_allowed(o->allowed, v))
                 return ferry_err_set(err, FERRY_ERR_CONFIG,
-                                     "%s: plugin %s: option \"%s\": \"%s\" is not one of %s",
-                                     where, pname, o->name, v, o->allowed);
+                                     "%s: plugin %s: option \"%s\": \"%s\" is not one of %s", where,
+                                     pname, o->name, v, o->allowed);
             items[i] = pool_keep(in, strdup(v));
             if (!items[i])
                 return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
@@ -323,8 +322,8 @@ static int is_skipped(const char *const *skip, const char *name)
 }
 
 /* Applies every key of `group` (unknown keys are errors); marks set[]. */
-static int apply_group(ferry_instance *in, const config_setting_t *group,
-                       const char *const *skip, unsigned char *set, ferry_err *err)
+static int apply_group(ferry_instance *in, const config_setting_t *group, const char *const *skip,
+                       unsigned char *set, ferry_err *err)
 {
     const ferry_plugin_descriptor *d = in->plugin->desc;
     if (!group)
@@ -341,8 +340,8 @@ static int apply_group(ferry_instance *in, const config_setting_t *group,
             ferry_setting_where(s, where, sizeof where);
             option_names(d->options, names, sizeof names);
             return ferry_err_set(err, FERRY_ERR_CONFIG,
-                                 "%s: plugin %s has no option \"%s\" (options: %s)", where,
-                                 d->name, name, names);
+                                 "%s: plugin %s has no option \"%s\" (options: %s)", where, d->name,
+                                 name, names);
         }
         int rc = set_from_setting(in, o, s, d->name, err);
         if (rc)
@@ -378,8 +377,8 @@ int ferry_instance_new(ferry_instance **out, ferry_plugin *plugin, const config_
     for (size_t i = 0; i < nopts; i++) {
         const ferry_option *o = &d->options[i];
         if (o->default_value && set_from_text(in, o, o->default_value)) {
-            rc = ferry_err_set(err, FERRY_ERR_PLUGIN, "plugin %s: bad default for \"%s\"",
-                               d->name, o->name);
+            rc = ferry_err_set(err, FERRY_ERR_PLUGIN, "plugin %s: bad default for \"%s\"", d->name,
+                               o->name);
             goto fail;
         }
     }
@@ -460,7 +459,7 @@ const char *ferry_instance_error(const ferry_instance *in)
     return in->fx.has_error ? in->fx.error : "";
 }
 
-void ferry_instance_set_cancel(ferry_instance *in, volatile int *flag)
+void ferry_instance_set_cancel(ferry_instance *in, atomic_int *flag)
 {
     in->fx.cancel = flag;
 }

@@ -9,6 +9,7 @@
 #ifndef FERRY_CORE_LOADER_H
 #define FERRY_CORE_LOADER_H
 
+#include <stdatomic.h>
 #include <libconfig.h>
 
 #include "error.h"
@@ -65,7 +66,7 @@ void *ferry_instance_state(const ferry_instance *inst);
 /* The instance's last error message (host->error), or "" */
 const char *ferry_instance_error(const ferry_instance *inst);
 /* Sets the flag host->cancelled reads (shared by a run's instances). */
-void ferry_instance_set_cancel(ferry_instance *inst, volatile int *flag);
+void ferry_instance_set_cancel(ferry_instance *inst, atomic_int *flag);
 /* The ferry_ctx handed to the plugin. */
 ferry_ctx *ferry_instance_ctx(ferry_instance *inst);
 /* Where a libconfig setting came from: "file:line", or the label attached

@@ -18,6 +18,7 @@
 #ifndef FERRY_CORE_PIPELINE_H
 #define FERRY_CORE_PIPELINE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -86,12 +87,12 @@ typedef struct ferry_run_opts {
     const ferry_kv *meta;     /* request metadata for sinks */
     size_t nmeta;
     const char *download_url; /* a signed URL for the artifact, or NULL */
-    volatile int *cancel;     /* polled; may be NULL */
+    atomic_int *cancel;       /* polled; may be NULL */
     /* Called on the pipeline thread after each batch. */
     void (*progress)(void *payload, uint64_t rows, int64_t total);
     void *payload;
-    long preview;        /* > 0: print that many rows as a table, write nothing */
-    FILE *preview_out;   /* where the preview goes */
+    long preview;          /* > 0: print that many rows as a table, write nothing */
+    FILE *preview_out;     /* where the preview goes */
     int skip_after_commit; /* leave FERRY_SINK_AFTER_COMMIT sinks to ferry_pipeline_after_commit */
     int no_sinks;          /* publish only */
 } ferry_run_opts;

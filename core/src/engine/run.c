@@ -5,6 +5,7 @@
  * batches travel free → full → free), so fetching overlaps formatting and
  * memory is bounded by queue_batches × batch size, whatever the row count.
  */
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ typedef struct queue {
     /* for the source thread */
     ferry_pipeline *p;
     const ferry_query *query;
-    volatile int *cancel;
+    atomic_int *cancel;
 } queue;
 
 static void q_push_full(queue *q, ferry_batch *b)
@@ -160,10 +161,10 @@ static ferry_schema *decorate(const ferry_schema *in, const ferry_fieldset *fs)
     for (uint32_t i = 0; i < in->ncolumns; i++) {
         cols[i] = in->columns[i];
         const ferry_fieldspec *f = ferry_fields_find(fs, in->columns[i].name);
-        cols[i].label = f ? f->label : (in->columns[i].label ? in->columns[i].label
-                                                             : in->columns[i].name);
-        cols[i].style = f ? &f->style
-                          : (in->columns[i].style ? in->columns[i].style : ferry_default_style());
+        cols[i].label =
+            f ? f->label : (in->columns[i].label ? in->columns[i].label : in->columns[i].name);
+        cols[i].style =
+            f ? &f->style : (in->columns[i].style ? in->columns[i].style : ferry_default_style());
     }
     s->ncolumns = in->ncolumns;
     s->columns = cols;
@@ -237,9 +238,11 @@ static int cp_width(uint32_t c)
 static int u8next(const char *s, uint32_t *cp)
 {
     const unsigned char *u = (const unsigned char *)s;
-    int n = u[0] < 0x80 ? 1 : (u[0] & 0xE0) == 0xC0 ? 2 : (u[0] & 0xF0) == 0xE0 ? 3
-                          : (u[0] & 0xF8) == 0xF0   ? 4
-                                                    : 1;
+    int n = u[0] < 0x80             ? 1
+            : (u[0] & 0xE0) == 0xC0 ? 2
+            : (u[0] & 0xF0) == 0xE0 ? 3
+            : (u[0] & 0xF8) == 0xF0 ? 4
+                                    : 1;
     uint32_t c = n == 1 ? u[0] : u[0] & (0x7F >> n);
     for (int i = 1; i < n; i++) {
         if ((u[i] & 0xC0) != 0x80) {
@@ -282,7 +285,7 @@ static void preview_print(preview *pv, const ferry_schema *s, FILE *out)
     }
     for (size_t r = 0; r <= pv->rows + 1; r++) {
         for (uint32_t c = 0; c < s->ncolumns; c++) {
-            const char *text = r == 0 ? s->columns[c].label
+            const char *text = r == 0   ? s->columns[c].label
                                : r == 1 ? NULL
                                         : pv->cells[(r - 2) * pv->ncols + c];
             fputs(c ? " | " : "", out);
@@ -337,8 +340,7 @@ static char *artifact_name(const char *base, const ferry_pipeline *p)
         return NULL;
     size_t used = (size_t)snprintf(s, n, "%s.%s", base, p->format.plugin->desc->extension);
     for (size_t i = 0; i < p->nencoders; i++)
-        used += (size_t)snprintf(s + used, n - used, ".%s",
-                                 p->encoders[i].plugin->desc->extension);
+        used += (size_t)snprintf(s + used, n - used, ".%s", p->encoders[i].plugin->desc->extension);
     return s;
 }
 
@@ -361,8 +363,8 @@ int ferry_pipeline_run(ferry_pipeline *p, const ferry_run_opts *o, ferry_run_res
     const ferry_plugin_descriptor *fd = p->format.plugin->desc;
     int wants_file = (fd->flags & FERRY_FORMAT_WANTS_FILE) != 0;
     int preview_mode = o->preview > 0;
-    volatile int local_cancel = 0;
-    volatile int *cancel = o->cancel ? o->cancel : &local_cancel;
+    atomic_int local_cancel = 0;
+    atomic_int *cancel = o->cancel ? o->cancel : &local_cancel;
 
     /* Every instance polls the same cancel flag. */
     ferry_instance_set_cancel(p->source.inst, cancel);
@@ -396,9 +398,9 @@ int ferry_pipeline_run(ferry_pipeline *p, const ferry_run_opts *o, ferry_run_res
     int rc = 0;
     if (!preview_mode) {
         name = artifact_name(o->file_base ? o->file_base : p->out_name, p);
-        display = artifact_name(o->display_base   ? o->display_base
-                                : o->file_base ? o->file_base
-                                               : p->out_name,
+        display = artifact_name(o->display_base ? o->display_base
+                                : o->file_base  ? o->file_base
+                                                : p->out_name,
                                 p);
         if (!name || !display) {
             rc = ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
@@ -593,8 +595,7 @@ out_chain:
         fd->format->close(ferry_instance_state(p->format.inst));
     for (size_t i = 0; enc_out && i < p->nencoders; i++) {
         if (enc_out[i]) {
-            p->encoders[i].plugin->desc->encode->close(
-                ferry_instance_state(p->encoders[i].inst));
+            p->encoders[i].plugin->desc->encode->close(ferry_instance_state(p->encoders[i].inst));
             ferry_output_free(enc_out[i]);
         }
     }
@@ -663,8 +664,8 @@ out_queue:
             ferry_step *st = &p->sinks[i];
             if (o->skip_after_commit && (st->plugin->desc->flags & FERRY_SINK_AFTER_COMMIT))
                 continue;
-            ferry_artifact a = {r->path, r->name, r->content_type, r->sha256, r->size, r->rows,
-                                r->download_url, o->nmeta, o->meta};
+            ferry_artifact a = {r->path, r->name,         r->content_type, r->sha256, r->size,
+                                r->rows, r->download_url, o->nmeta,        o->meta};
             char *url = NULL;
             rc = st->plugin->desc->sink->deliver(ferry_instance_state(st->inst), &a, &url);
             if (rc)
@@ -698,8 +699,8 @@ int ferry_pipeline_after_commit(ferry_pipeline *p, const ferry_run_opts *o,
         ferry_step *st = &p->sinks[i];
         if (!(st->plugin->desc->flags & FERRY_SINK_AFTER_COMMIT))
             continue;
-        ferry_artifact a = {r->path, r->name, r->content_type, r->sha256, r->size, r->rows,
-                            r->download_url, o->nmeta, o->meta};
+        ferry_artifact a = {r->path, r->name,         r->content_type, r->sha256, r->size,
+                            r->rows, r->download_url, o->nmeta,        o->meta};
         char *url = NULL;
         int one = st->plugin->desc->sink->deliver(ferry_instance_state(st->inst), &a, &url);
         if (url)

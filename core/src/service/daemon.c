@@ -1,6 +1,7 @@
 /* daemon.c — supervising `ferry daemon`'s children (see daemon.h). */
 #include "daemon.h"
 
+#include <stdatomic.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -179,7 +180,7 @@ static void signal_all(slot *slots, size_t n, int sig)
 }
 
 int ferry_daemon_run(const ferry_daemon_child *children, size_t n, const ferry_daemon_opts *o,
-                     volatile sig_atomic_t *stop, const ferry_log *log, ferry_err *err)
+                     atomic_int *stop, const ferry_log *log, ferry_err *err)
 {
     if (!children || n == 0 || !o || !o->exe || !stop)
         return ferry_err_set(err, FERRY_ERR_USAGE, "daemon: nothing to run");

@@ -8,6 +8,7 @@
 #ifndef FERRY_CORE_DAEMON_H
 #define FERRY_CORE_DAEMON_H
 
+#include <stdatomic.h>
 #include <signal.h>
 #include <stddef.h>
 
@@ -41,6 +42,6 @@ void ferry_daemon_opts_init(ferry_daemon_opts *o, const char *exe);
  * Returns an error only for bad arguments.
  */
 int ferry_daemon_run(const ferry_daemon_child *children, size_t n, const ferry_daemon_opts *o,
-                     volatile sig_atomic_t *stop, const ferry_log *log, ferry_err *err);
+                     atomic_int *stop, const ferry_log *log, ferry_err *err);
 
 #endif

@@ -12,11 +12,12 @@
 #ifndef FERRY_CORE_EXPIRE_H
 #define FERRY_CORE_EXPIRE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app.h"
 #include "db.h"
+#include "log.h"
 
 /* Maps a request's file_path to a path relative to the store, into `rel`
  * (`len` bytes). Returns 0, or -1 when it lies outside the store, has a
@@ -50,12 +51,12 @@ typedef struct ferry_expire_stats {
 } ferry_expire_stats;
 
 typedef struct ferry_expire_opts {
-    const char *store_path;      /* absolute; borrowed */
-    int64_t grace_seconds;       /* orphans and staging files younger than this stay */
-    int dry_run;                 /* report, change nothing */
-    const char *user_agent;      /* for the 'expired' audit rows; borrowed */
-    const ferry_log *log;        /* borrowed, may be NULL */
-    volatile sig_atomic_t *stop; /* polled between requests and files; may be NULL */
+    const char *store_path; /* absolute; borrowed */
+    int64_t grace_seconds;  /* orphans and staging files younger than this stay */
+    int dry_run;            /* report, change nothing */
+    const char *user_agent; /* for the 'expired' audit rows; borrowed */
+    const ferry_log *log;   /* borrowed, may be NULL */
+    atomic_int *stop;       /* polled between requests and files; may be NULL */
 } ferry_expire_opts;
 
 /* One pass: expires every completed request whose expires_at has passed

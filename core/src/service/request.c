@@ -6,6 +6,7 @@
  */
 #include "request.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,11 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "tzif.h"
 #include "filters.h"
 #include "loader.h"
 #include "pipeline.h"
-#include "progress.h"
 #include "token.h"
 
 enum {
@@ -37,11 +38,11 @@ enum {
 };
 
 typedef struct job {
-    ferry_app *app;
+    const ferry_service *svc;
     ferry_db *db;
     const ferry_claim *claim;
     fdb_rows *req;
-    fdb_rows *tpl; /* may be NULL */
+    fdb_rows *tpl;   /* may be NULL */
     fdb_rows *sched; /* may be NULL */
     char format[24];
     double last_progress;
@@ -54,8 +55,7 @@ static const char *col(const fdb_rows *r, int c)
 
 static int load_request(job *j, ferry_err *err)
 {
-    fdb_param p[] = {fdb_str(j->claim->id), fdb_str(j->claim->owner),
-                     fdb_i64(j->claim->attempt)};
+    fdb_param p[] = {fdb_str(j->claim->id), fdb_str(j->claim->owner), fdb_i64(j->claim->attempt)};
     int rc = fdb_query(j->db,
                        "SELECT r.user_id, r.title, r.format, r.template_id, r.filters, "
                        "DATE_FORMAT(r.date_range_start, '%Y-%m-%d %H:%i:%s.%f'), "
@@ -148,9 +148,10 @@ static int apply_layout(job *j, ferry_pipeline *p, const char *format_plugin, fe
     json_t *root = json_loads(layout, JSON_DECODE_ANY, NULL);
     if (!root || !json_is_object(root)) {
         json_decref(root);
-        return ferry_err_set(err, FERRY_ERR_CONFIG, "template layout_settings must be a JSON object");
+        return ferry_err_set(err, FERRY_ERR_CONFIG,
+                             "template layout_settings must be a JSON object");
     }
-    ferry_site *site = j->app->site;
+    ferry_site *site = j->svc->site;
     ferry_plugin *plug = NULL;
     int rc = ferry_plugin_find(&plug, site->plugin_path, site->nplugin_path, format_plugin, err);
     const char *key;
@@ -323,8 +324,8 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
                              "removed",
                              c->id, c->attempt);
     }
-    char ua[300], extra[512], now[32];
-    ferry_app_user_agent(j->app, ua, sizeof ua);
+    const char *ua = j->svc->user_agent;
+    char extra[512], now[32];
     snprintf(extra, sizeof extra,
              "{\"attempt\": %d, \"rows\": %llu, \"bytes\": %llu, \"warnings\": %llu, "
              "\"sha256\": \"%s\", \"file\": \"%s\", \"pipeline\": \"%s\"}",
@@ -350,26 +351,24 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
     return rc;
 }
 
-int ferry_request_execute(ferry_app *app, ferry_db *db, const ferry_claim *claim,
-                          volatile int *cancel, int *permanent, ferry_err *err)
+int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
+                          atomic_int *cancel, int *permanent, ferry_err *err)
 {
     if (permanent)
         *permanent = 0;
     job j;
     memset(&j, 0, sizeof j);
-    j.app = app;
+    j.svc = svc;
     j.db = db;
     j.claim = claim;
-    ferry_site *site = NULL;
+    ferry_site *site = svc->site;
     ferry_pipeline *p = NULL;
     ferry_predset preds = {0};
     ferry_run_result r;
     memset(&r, 0, sizeof r);
     char *pipeline_path = NULL;
     int published = 0;
-    int rc = ferry_app_site(app, &site, err);
-    if (!rc)
-        rc = load_request(&j, err);
+    int rc = load_request(&j, err);
     if (!rc)
         rc = load_template(&j, err);
     if (!rc)
@@ -413,7 +412,7 @@ int ferry_request_execute(ferry_app *app, ferry_db *db, const ferry_claim *claim
         (rc = ferry_pipeline_use_format(p, plugin, err)) ||
         (rc = apply_layout(&j, p, plugin, err)) ||
         (rc = ferry_pipeline_add_sinks(p, config_lookup(&site->cfg, "requests.sinks"), err)) ||
-        (rc = ferry_pipeline_build(p, site, NULL, &app->log, err)))
+        (rc = ferry_pipeline_build(p, site, NULL, svc->log, err)))
         goto done;
 
     /* Fields: pipeline, then template, then request. */
@@ -501,12 +500,12 @@ int ferry_request_execute(ferry_app *app, ferry_db *db, const ferry_claim *claim
     char *url = NULL;
     if (site->secret) {
         int64_t now = (int64_t)time(NULL);
-        int64_t exp = ferry_token_expiry(now, ferry_site_int(site, "download.token_ttl_seconds",
-                                                              retention * 86400),
-                                         now + retention * 86400);
+        int64_t exp = ferry_token_expiry(
+            now, ferry_site_int(site, "download.token_ttl_seconds", retention * 86400),
+            now + retention * 86400);
         ferry_err te = FERRY_ERR_INIT;
         if (ferry_download_url(site->base_url, site->secret, claim->id, exp, &url, &te))
-            ferry_logf(&app->log, FERRY_LOG_WARN, NULL, "no download URL: %s", te.msg);
+            ferry_logf(svc->log, FERRY_LOG_WARN, NULL, "no download URL: %s", te.msg);
     }
     char expires[64], attempt[16], uid[32];
     time_t exp_t = time(NULL) + (time_t)(retention * 86400);
@@ -553,14 +552,13 @@ int ferry_request_execute(ferry_app *app, ferry_db *db, const ferry_claim *claim
         unlink(r.path);
         goto done;
     }
-    ferry_logf(&app->log, FERRY_LOG_INFO, NULL,
-               "request %s completed: %llu rows, %llu bytes, %s", claim->id,
-               (unsigned long long)r.rows, (unsigned long long)r.size, r.path);
+    ferry_logf(svc->log, FERRY_LOG_INFO, NULL, "request %s completed: %llu rows, %llu bytes, %s",
+               claim->id, (unsigned long long)r.rows, (unsigned long long)r.size, r.path);
     /* After the commit: email and other notifications, at least once. */
     ferry_err se = FERRY_ERR_INIT;
     if (ferry_pipeline_after_commit(p, &o, &r, &se))
-        ferry_logf(&app->log, FERRY_LOG_ERROR, NULL, "request %s: delivery failed: %s",
-                   claim->id, se.msg);
+        ferry_logf(svc->log, FERRY_LOG_ERROR, NULL, "request %s: delivery failed: %s", claim->id,
+                   se.msg);
 done:
     (void)published;
     if (rc && permanent)
@@ -576,8 +574,8 @@ done:
     return rc;
 }
 
-int ferry_request_fail(ferry_app *app, ferry_db *db, const ferry_claim *c, const char *message,
-                       int *changed, ferry_err *err)
+int ferry_request_fail(const ferry_service *svc, ferry_db *db, const ferry_claim *c,
+                       const char *message, int *changed, ferry_err *err)
 {
     *changed = 0;
     int rc = fdb_begin(db, err);
@@ -593,8 +591,8 @@ int ferry_request_fail(ferry_app *app, ferry_db *db, const ferry_claim *c, const
                   "AND status = 'processing'",
                   p, 4, &affected, err);
     if (!rc && affected) {
-        char ua[300], now[32];
-        ferry_app_user_agent(app, ua, sizeof ua);
+        const char *ua = svc->user_agent;
+        char now[32];
         json_t *extra = json_pack("{s:s, s:i}", "error", message, "attempt", c->attempt);
         char *text = extra ? json_dumps(extra, 0) : NULL;
         rc = ferry_audit_write(db, c->id, c->user_id, "failed", "", ua, text, err);

@@ -6,9 +6,11 @@
 #ifndef FERRY_CORE_REQUEST_H
 #define FERRY_CORE_REQUEST_H
 
-#include "app.h"
+#include <stdatomic.h>
+
 #include "claim.h"
 #include "db.h"
+#include "service.h"
 
 /*
  * Runs a claimed request to its end. Resolves the contract (pipeline,
@@ -32,13 +34,13 @@
  * *permanent (may be NULL) is set when retrying cannot help (bad config,
  * unknown field, denied template, row cap).
  */
-int ferry_request_execute(ferry_app *app, ferry_db *db, const ferry_claim *claim,
-                          volatile int *cancel, int *permanent, ferry_err *err);
+int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
+                          atomic_int *cancel, int *permanent, ferry_err *err);
 
 /* Fails a claimed request, conditioned on the claim: status failed,
  * error_message, completed_at, the 'failed' audit row and the usage
  * failure counter, in one transaction. *changed = 0 when the lease was lost. */
-int ferry_request_fail(ferry_app *app, ferry_db *db, const ferry_claim *claim, const char *message,
-                       int *changed, ferry_err *err);
+int ferry_request_fail(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
+                       const char *message, int *changed, ferry_err *err);
 
 #endif

@@ -32,6 +32,7 @@
  */
 #include "worker.h"
 
+#include <stdatomic.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -56,27 +57,26 @@ typedef struct slot {
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int active;          /* a claim is held (under mu) */
-    ferry_claim claim;   /* the held claim (under mu) */
-    unsigned gen;        /* bumped for every claim (under mu) */
-    int lost;            /* the renewer found the lease lost (under mu) */
-    int quit;            /* the renewer should exit (under mu) */
-    volatile int cancel; /* polled by ferry_request_execute */
-    volatile int done;   /* the slot thread has finished */
+    int active;        /* a claim is held (under mu) */
+    ferry_claim claim; /* the held claim (under mu) */
+    unsigned gen;      /* bumped for every claim (under mu) */
+    int lost;          /* the renewer found the lease lost (under mu) */
+    int quit;          /* the renewer should exit (under mu) */
+    atomic_int cancel; /* polled by ferry_request_execute */
+    atomic_int done;   /* the slot thread has finished */
 } slot;
 
 struct worker {
-    ferry_app *app;
+    const ferry_service *svc;
     const ferry_worker_opts *o;
     const char *url;
-    char ua[256];
-    volatile int cancel_all; /* the stop grace ran out */
+    atomic_int cancel_all; /* the stop grace ran out */
     slot *slots;
 };
 
 static int stopping(const worker *w)
 {
-    return w->app->stop && *w->app->stop;
+    return ferry_service_stopping(w->svc);
 }
 
 static void fields(char *buf, size_t len, const slot *s, const ferry_claim *c)
@@ -125,11 +125,11 @@ static int connect_backoff(slot *s, ferry_db **db, const char *what, int ignore_
         ferry_err err = FERRY_ERR_INIT;
         if (fdb_connect_url(db, w->url, 60, &err) == 0) {
             if (i > 0)
-                ferry_logf(&w->app->log, FERRY_LOG_INFO, f, "%s connection is back", what);
+                ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "%s connection is back", what);
             return 0;
         }
         if (i == 0 || delay >= 30000)
-            ferry_logf(&w->app->log, FERRY_LOG_WARN, f, "%s connection failed, retrying: %s", what,
+            ferry_logf(w->svc->log, FERRY_LOG_WARN, f, "%s connection failed, retrying: %s", what,
                        err.msg);
         nap(w, delay, ignore_stop);
         delay = delay * 2 > 30000 ? 30000 : delay * 2;
@@ -201,16 +201,16 @@ static void *renew_main(void *arg)
             }
         }
         if (!ok)
-            ferry_logf(&w->app->log, FERRY_LOG_WARN, f, "lease renewal failed: %s",
+            ferry_logf(w->svc->log, FERRY_LOG_WARN, f, "lease renewal failed: %s",
                        err.msg[0] ? err.msg : "no database connection");
         else
-            ferry_logf(&w->app->log, FERRY_LOG_DEBUG, f, "lease renewed");
+            ferry_logf(w->svc->log, FERRY_LOG_DEBUG, f, "lease renewed");
 
         pthread_mutex_lock(&s->mu);
         if (ok && !held && s->active && s->gen == gen) {
             s->lost = 1;
             s->cancel = 1;
-            ferry_logf(&w->app->log, FERRY_LOG_WARN, f,
+            ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
                        "lease lost (another worker claimed the request): cancelling");
         }
     }
@@ -253,7 +253,7 @@ static int resolve_once(slot *s, ferry_db *db, const ferry_claim *c, int what, c
         return ferry_claim_release(db, c, err);
     if (what == ON_RETRY)
         return retry_later(db, c, w->o->retry_delay_seconds, msg, changed, err);
-    return ferry_request_fail(w->app, db, c, msg, changed, err);
+    return ferry_request_fail(w->svc, db, c, msg, changed, err);
 }
 
 /* Runs resolve_once, reconnecting once across a lost connection. */
@@ -271,10 +271,10 @@ static void resolve(slot *s, ferry_db **db, const ferry_claim *c, int what, cons
         if (resolve_once(s, *db, c, what, msg, &changed, &err) == 0) {
             static const char *const done[] = {"released", "failed", "will be retried"};
             if (changed)
-                ferry_logf(&w->app->log, what == ON_FAIL ? FERRY_LOG_ERROR : FERRY_LOG_INFO, f,
+                ferry_logf(w->svc->log, what == ON_FAIL ? FERRY_LOG_ERROR : FERRY_LOG_INFO, f,
                            "request %s: %s", done[what], msg);
             else
-                ferry_logf(&w->app->log, FERRY_LOG_WARN, f,
+                ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
                            "lease lost meanwhile; the request belongs to another worker now "
                            "(%s)",
                            msg);
@@ -282,7 +282,7 @@ static void resolve(slot *s, ferry_db **db, const ferry_claim *c, int what, cons
         }
         drop_if_gone(db);
     }
-    ferry_logf(&w->app->log, FERRY_LOG_ERROR, f,
+    ferry_logf(w->svc->log, FERRY_LOG_ERROR, f,
                "could not record the outcome (%s); the lease will run out and the request be "
                "claimed again",
                err.msg[0] ? err.msg : "no database connection");
@@ -295,7 +295,7 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
     worker *w = s->w;
     char f[256];
     fields(f, sizeof f, s, c);
-    ferry_logf(&w->app->log, FERRY_LOG_INFO, f, "claimed request");
+    ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "claimed request");
 
     pthread_mutex_lock(&s->mu);
     s->claim = *c;
@@ -310,7 +310,7 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
     mono_now(&t0);
     int permanent = 0;
     ferry_err err = FERRY_ERR_INIT;
-    int rc = ferry_request_execute(w->app, *db, c, &s->cancel, &permanent, &err);
+    int rc = ferry_request_execute(w->svc, *db, c, &s->cancel, &permanent, &err);
 
     pthread_mutex_lock(&s->mu);
     s->active = 0;
@@ -319,11 +319,11 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
     pthread_mutex_unlock(&s->mu);
 
     if (rc == 0) {
-        ferry_logf(&w->app->log, FERRY_LOG_INFO, f, "request completed in %.3f s", mono_since(&t0));
+        ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "request completed in %.3f s", mono_since(&t0));
         return;
     }
     if (lost) {
-        ferry_logf(&w->app->log, FERRY_LOG_WARN, f,
+        ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
                    "lease lost; the request belongs to another worker now (%s)", err.msg);
         return;
     }
@@ -331,7 +331,7 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
     check_alive(db);
     if (rc == FERRY_ERR_CANCEL && !w->cancel_all) {
         /* Not cancelled by us: the completion found the lease gone. */
-        ferry_logf(&w->app->log, FERRY_LOG_WARN, f,
+        ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
                    "lease lost; the request belongs to another worker now (%s)", err.msg);
         return;
     }
@@ -341,7 +341,7 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
         resolve(s, db, c, ON_RELEASE, err.msg[0] ? err.msg : "cancelled");
         return;
     }
-    ferry_logf(&w->app->log, FERRY_LOG_WARN, f, "request failed%s: %s",
+    ferry_logf(w->svc->log, FERRY_LOG_WARN, f, "request failed%s: %s",
                permanent ? " (permanent)" : "", err.msg);
     if (permanent) {
         resolve(s, db, c, ON_FAIL, err.msg);
@@ -370,11 +370,11 @@ static void *slot_main(void *arg)
         ferry_claim c;
         int got = 0;
         ferry_err err = FERRY_ERR_INIT;
-        if (ferry_claim_next(db, s->owner, w->o->lease_seconds, w->o->max_attempts, w->ua, &c, &got,
-                             &err) != 0) {
+        if (ferry_claim_next(db, s->owner, w->o->lease_seconds, w->o->max_attempts,
+                             w->svc->user_agent, &c, &got, &err) != 0) {
             int gone = fdb_is_connection_error(db);
             drop_if_gone(&db);
-            ferry_logf(&w->app->log, gone ? FERRY_LOG_WARN : FERRY_LOG_ERROR, f,
+            ferry_logf(w->svc->log, gone ? FERRY_LOG_WARN : FERRY_LOG_ERROR, f,
                        "claiming failed: %s", err.msg);
             nap(w, backoff, 0);
             backoff = backoff * 2 > 30000 ? 30000 : backoff * 2;
@@ -419,27 +419,19 @@ void ferry_worker_opts_from_site(ferry_worker_opts *o, const ferry_site *site)
 static int preflight(worker *w, ferry_err *err)
 {
     ferry_db *db = NULL;
-    int rc = ferry_app_connect(w->app, &db, 60, 0, err);
+    int rc = ferry_service_connect(w->svc, &db, 60, err);
     fdb_close(db);
     return rc;
 }
 
-int ferry_worker_run(ferry_app *app, const ferry_worker_opts *o, ferry_err *err)
+int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry_err *err)
 {
-    ferry_site *site;
-    const char *url;
-    int rc = ferry_app_site(app, &site, err);
-    if (!rc)
-        rc = ferry_app_database_url(app, &url, err);
-    if (rc)
-        return rc;
     worker w;
     memset(&w, 0, sizeof w);
-    w.app = app;
+    w.svc = svc;
     w.o = o;
-    w.url = url;
-    ferry_app_user_agent(app, w.ua, sizeof w.ua);
-    rc = preflight(&w, err);
+    w.url = svc->site->database_url;
+    int rc = preflight(&w, err);
     if (rc)
         return rc;
 
@@ -475,7 +467,7 @@ int ferry_worker_run(ferry_app *app, const ferry_worker_opts *o, ferry_err *err)
         started++;
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    ferry_logf(&app->log, FERRY_LOG_INFO, NULL,
+    ferry_logf(svc->log, FERRY_LOG_INFO, NULL,
                "worker started: %d slots, lease %u s, %d attempts%s", started, o->lease_seconds,
                o->max_attempts, o->once ? ", once" : "");
 
@@ -491,12 +483,12 @@ int ferry_worker_run(ferry_app *app, const ferry_worker_opts *o, ferry_err *err)
         if (stopping(&w) && !stop_seen) {
             stop_seen = 1;
             mono_now(&stop_t0);
-            ferry_logf(&app->log, FERRY_LOG_INFO, NULL,
+            ferry_logf(svc->log, FERRY_LOG_INFO, NULL,
                        "stopping: finishing held requests (up to %u s)", o->stop_grace_seconds);
         }
         if (stop_seen && !w.cancel_all && mono_since(&stop_t0) >= o->stop_grace_seconds) {
             w.cancel_all = 1;
-            ferry_logf(&app->log, FERRY_LOG_WARN, NULL,
+            ferry_logf(svc->log, FERRY_LOG_WARN, NULL,
                        "stop grace over: cancelling and releasing held requests");
             for (int i = 0; i < o->concurrency; i++)
                 w.slots[i].cancel = 1;
@@ -519,6 +511,6 @@ int ferry_worker_run(ferry_app *app, const ferry_worker_opts *o, ferry_err *err)
         pthread_mutex_destroy(&s->mu);
     }
     free(w.slots);
-    ferry_logf(&app->log, FERRY_LOG_INFO, NULL, "worker stopped");
+    ferry_logf(svc->log, FERRY_LOG_INFO, NULL, "worker stopped");
     return rc;
 }

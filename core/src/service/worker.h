@@ -7,8 +7,8 @@
 #ifndef FERRY_CORE_WORKER_H
 #define FERRY_CORE_WORKER_H
 
-#include "app.h"
 #include "error.h"
+#include "service.h"
 #include "site.h"
 
 typedef struct ferry_worker_opts {
@@ -27,12 +27,12 @@ typedef struct ferry_worker_opts {
 void ferry_worker_opts_from_site(ferry_worker_opts *o, const ferry_site *site);
 
 /*
- * Runs the worker until *app->stop is set (or, with o->once, until no slot
+ * Runs the worker until *svc->stop is set (or, with o->once, until no slot
  * finds anything to claim), then finishes or releases what it holds and
  * returns 0. Refuses to start (FERRY_ERR_DB) when the database cannot be
- * reached or has pending migrations. Loads the site config first; blocks
+ * reached or has pending migrations. Blocks
  * SIGINT/SIGTERM in its threads so the caller's handler sees them.
  */
-int ferry_worker_run(ferry_app *app, const ferry_worker_opts *o, ferry_err *err);
+int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry_err *err);
 
 #endif

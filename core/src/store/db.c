@@ -129,8 +129,8 @@ int fdb_connect(ferry_db **out, const fdb_params *p, unsigned rw_timeout, ferry_
     const char *host = p->host;
     if (p->socket && (!host || !*host))
         host = "localhost";
-    if (!mysql_real_connect(db->mysql, host, p->user, p->password, p->database, p->port,
-                            p->socket, 0)) {
+    if (!mysql_real_connect(db->mysql, host, p->user, p->password, p->database, p->port, p->socket,
+                            0)) {
         ferry_err_set(err, FERRY_ERR_DB, "cannot connect to database %s on %s: %s", p->database,
                       p->socket ? p->socket : p->host, mysql_error(db->mysql));
         mysql_close(db->mysql);
@@ -173,7 +173,8 @@ int fdb_is_connection_error(ferry_db *db)
 {
     unsigned e = fdb_errno(db);
     return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
-           e == CR_CONN_HOST_ERROR || e == 2055 || e == 1927 || e == 4031 || e == ER_SERVER_SHUTDOWN;
+           e == CR_CONN_HOST_ERROR || e == 2055 || e == 1927 || e == 4031 ||
+           e == ER_SERVER_SHUTDOWN;
 }
 
 static int stmt_fail(ferry_db *db, MYSQL_STMT *st, ferry_err *err, const char *sql)
@@ -452,4 +453,14 @@ void fdb_uuid_hex(char out[33])
         out[2 * i + 1] = hex[b[i] & 15];
     }
     out[32] = '\0';
+}
+
+int fdb_connect_site(ferry_db **out, const ferry_site *site, unsigned rw_timeout, ferry_err *err)
+{
+    *out = NULL;
+    if (!site->database_url || !*site->database_url)
+        return ferry_err_set(err, FERRY_ERR_CONFIG,
+                             "no database configured (database.url in %s, or FERRY_DATABASE_URL)",
+                             site->path);
+    return fdb_connect_url(out, site->database_url, rw_timeout, err);
 }

@@ -19,15 +19,16 @@
 #include <mysql.h>
 
 #include "error.h"
+#include "site.h"
 
 /* Connection parameters parsed from a URL. Strings point into `storage_`. */
 typedef struct fdb_params {
-    const char *host;     /* "localhost" means the socket */
+    const char *host; /* "localhost" means the socket */
     const char *user;
     const char *password; /* may be NULL */
     const char *database;
-    const char *socket;   /* may be NULL */
-    unsigned port;        /* 0: default */
+    const char *socket; /* may be NULL */
+    unsigned port;      /* 0: default */
     char storage_[1024];
 } fdb_params;
 
@@ -41,6 +42,10 @@ typedef struct ferry_db ferry_db;
  * the connector's default). *out owned by the caller: fdb_close. */
 int fdb_connect(ferry_db **out, const fdb_params *p, unsigned rw_timeout, ferry_err *err);
 int fdb_connect_url(ferry_db **out, const char *url, unsigned rw_timeout, ferry_err *err);
+
+/* Connects to the site's database (database.url), or FERRY_ERR_CONFIG
+ * saying none is set. */
+int fdb_connect_site(ferry_db **out, const ferry_site *site, unsigned rw_timeout, ferry_err *err);
 void fdb_close(ferry_db *db); /* accepts NULL */
 
 /* The underlying handle; owned by db. */
@@ -86,8 +91,8 @@ static inline fdb_param fdb_null(void)
 
 /* Executes one statement with `n` parameters. *affected (may be NULL) gets
  * the affected-row count. */
-int fdb_exec(ferry_db *db, const char *sql, const fdb_param *params, size_t n,
-             uint64_t *affected, ferry_err *err);
+int fdb_exec(ferry_db *db, const char *sql, const fdb_param *params, size_t n, uint64_t *affected,
+             ferry_err *err);
 
 /* A small result, every value as text (NULL for SQL NULL). */
 typedef struct fdb_rows {
