@@ -11,9 +11,9 @@ command -v clang >/dev/null || { echo "clang not installed: skipped"; exit 77; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -D_GNU_SOURCE -DFERRY_VERSION='"fuzz"' -I"$src/core/src" -I"$src/core/include" \
-    "$src/tests/cron/fuzz_cron.c" "$src/core/src/cron.c" "$src/core/src/cron_tz.c" \
-    "$src/core/src/daterange.c" "$src/core/src/error.c" -lm -o "$work/fuzz" 2>"$work/cc.log"; then
+    -D_GNU_SOURCE -DFERRY_VERSION='"fuzz"' -I"$src/core/src/util" -I"$src/core/src/service" -I"$src/core/include" \
+    "$src/tests/cron/fuzz_cron.c" "$src/core/src/service/cron.c" "$src/core/src/util/tzif.c" \
+    "$src/core/src/service/daterange.c" "$src/core/src/util/error.c" -lm -o "$work/fuzz" 2>"$work/cc.log"; then
     if grep -q "fuzzer" "$work/cc.log"; then
         echo "clang has no libFuzzer runtime: skipped"; cat "$work/cc.log"; exit 77
     fi

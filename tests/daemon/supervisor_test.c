@@ -7,6 +7,7 @@
  * timeout). The supervisor runs on a thread; the test stops it once the
  * records show restarts and repeated jobs, then checks every child is gone.
  */
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -82,7 +83,7 @@ typedef struct run_args {
     const ferry_daemon_child *kids;
     size_t n;
     ferry_daemon_opts opts;
-    volatile sig_atomic_t stop;
+    atomic_int stop;
     ferry_log log;
     int rc;
 } run_args;
@@ -206,7 +207,7 @@ static void test_nothing_to_run(void **state)
     (void)state;
     ferry_daemon_opts o;
     ferry_daemon_opts_init(&o, "/proc/self/exe");
-    volatile sig_atomic_t stop = 0;
+    atomic_int stop = 0;
     ferry_err err = FERRY_ERR_INIT;
     assert_int_not_equal(ferry_daemon_run(NULL, 0, &o, &stop, NULL, &err), 0);
     assert_non_null(strstr(err.msg, "nothing to run"));

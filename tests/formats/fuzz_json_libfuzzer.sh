@@ -10,9 +10,9 @@ command -v clang >/dev/null || { echo "clang not installed: skipped"; exit 77; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -DFERRY_LIBFUZZER -D_GNU_SOURCE -I"$src/plugins/format-json" \
+    -DFERRY_LIBFUZZER -D_GNU_SOURCE -I"$src/plugins/format-json" -I"$src/plugins/common" \
     "$src/tests/formats/fuzz_json_writer.c" "$src/plugins/format-json/json_writer.c" \
-    "$src/plugins/format-json/utf8.c" -ljansson -lm -o "$work/fuzz" 2>"$work/cc.log"; then
+    "$src/plugins/common/utf8.c" -ljansson -lm -o "$work/fuzz" 2>"$work/cc.log"; then
     if grep -q "fuzzer" "$work/cc.log"; then
         echo "clang has no libFuzzer runtime: skipped"; cat "$work/cc.log"; exit 77
     fi

@@ -3,15 +3,16 @@
  * (admin_driver request VERB …), so the operator verbs are tested through
  * their real code before and independently of cmd_request.c's dispatch.
  */
+#include <stdatomic.h>
 #include <signal.h>
 #include <string.h>
 
 #include "app.h"
-#include "request_admin.h"
+#include "cmd_request_admin.h"
 
 int main(int argc, char **argv)
 {
-    static volatile sig_atomic_t stop;
+    static atomic_int stop;
     ferry_app app;
     memset(&app, 0, sizeof app);
     app.log.level = FERRY_LOG_INFO;

@@ -14,6 +14,7 @@
  * returns FERRY_ERR_CANCEL. STUB_FAIL=transient|permanent makes it fail;
  * STUB_IGNORE_CANCEL=1 makes it run to its (fenced) completion regardless.
  */
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -28,7 +29,7 @@
 #include "request.h"
 #include "worker.h"
 
-static volatile sig_atomic_t stop_flag;
+static atomic_int stop_flag;
 
 static void on_signal(int sig)
 {
@@ -66,8 +67,8 @@ static int complete(ferry_db *db, const ferry_claim *c, const char *path, long s
     return rc;
 }
 
-int ferry_request_execute(ferry_app *app, ferry_db *db, const ferry_claim *claim,
-                          volatile int *cancel, int *permanent, ferry_err *err)
+int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
+                          atomic_int *cancel, int *permanent, ferry_err *err)
 {
     const char *ms_s = getenv("STUB_WORK_MS");
     long ms = ms_s ? atol(ms_s) : 50;
@@ -88,9 +89,9 @@ int ferry_request_execute(ferry_app *app, ferry_db *db, const ferry_claim *claim
         return ferry_err_set(err, FERRY_ERR_IO, "stub: source unreachable");
 
     char stage[4096], final[4096];
-    snprintf(stage, sizeof stage, "%s/.%s-%d.txt.tmp", app->site->store_path, claim->id,
+    snprintf(stage, sizeof stage, "%s/.%s-%d.txt.tmp", svc->site->store_path, claim->id,
              claim->attempt);
-    snprintf(final, sizeof final, "%s/%s-%d.txt", app->site->store_path, claim->id, claim->attempt);
+    snprintf(final, sizeof final, "%s/%s-%d.txt", svc->site->store_path, claim->id, claim->attempt);
     FILE *f = fopen(stage, "w");
     if (!f)
         return ferry_err_set(err, FERRY_ERR_IO, "stub: %s: %s", stage, strerror(errno));
@@ -112,10 +113,10 @@ int ferry_request_execute(ferry_app *app, ferry_db *db, const ferry_claim *claim
     return 0;
 }
 
-int ferry_request_fail(ferry_app *app, ferry_db *db, const ferry_claim *claim, const char *message,
-                       int *changed, ferry_err *err)
+int ferry_request_fail(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
+                       const char *message, int *changed, ferry_err *err)
 {
-    (void)app;
+    (void)svc;
     *changed = 0;
     int rc = fdb_begin(db, err);
     if (rc)
@@ -158,18 +159,18 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     ferry_err err = FERRY_ERR_INIT;
-    ferry_site *site;
-    if (ferry_app_site(&app, &site, &err))
+    ferry_service svc;
+    if (ferry_app_service(&app, &svc, &err))
         return ferry_app_fail(&app, &err);
     ferry_worker_opts o;
-    ferry_worker_opts_from_site(&o, site);
+    ferry_worker_opts_from_site(&o, svc.site);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--once") == 0)
             o.once = 1;
         else if (strcmp(argv[i], "--concurrency") == 0 && i + 1 < argc)
             o.concurrency = atoi(argv[++i]);
     }
-    int rc = ferry_worker_run(&app, &o, &err) ? ferry_app_fail(&app, &err) : 0;
+    int rc = ferry_worker_run(&svc, &o, &err) ? ferry_app_fail(&app, &err) : 0;
     ferry_site_free(app.site);
     return rc;
 }

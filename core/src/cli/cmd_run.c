@@ -1,0 +1,160 @@
+/* cmd_run.c — `ferry run FILE.cfg`: one pipeline end to end. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "pipeline.h"
+#include "progress.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ferry run [--check] [--preview N] [--set KEY=VALUE]... [--output-dir DIR] "
+               "FILE.cfg\n\n"
+               "Runs one pipeline end to end and prints where the artifact is.\n\n"
+               "  --check           validate the config and every plugin option, then exit\n"
+               "  --preview N       print the first N rows (after filters) as a table; write "
+               "nothing\n"
+               "  --set KEY=VALUE   override a setting by its path, e.g. format.bom=true\n"
+               "  --output-dir DIR  write the artifact into DIR instead of output.directory\n\n"
+               "Exit codes: 0 ok, 1 failed, 2 usage, 3 config, 4 plugin, 5 database, 8 limit, "
+               "130 interrupted.\n");
+}
+
+int ferry_cmd_run(ferry_app *app, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"check", no_argument, 0, 'c'},     {"preview", required_argument, 0, 'p'},
+        {"set", required_argument, 0, 's'}, {"output-dir", required_argument, 0, 'o'},
+        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
+    int check = 0;
+    long preview = 0;
+    const char *outdir = NULL;
+    char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    size_t nsets = 0;
+    int c;
+    if (!sets)
+        return FERRY_EXIT_FAILED;
+    while ((c = getopt_long(argc, argv, "cp:s:o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            check = 1;
+            break;
+        case 'p': {
+            char *end;
+            preview = strtol(optarg, &end, 10);
+            if (*end || preview <= 0) {
+                fprintf(stderr, "ferry: --preview needs a positive number of rows\n");
+                free(sets);
+                return FERRY_EXIT_USAGE;
+            }
+            break;
+        }
+        case 's':
+            sets[nsets++] = optarg;
+            break;
+        case 'o':
+            outdir = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            free(sets);
+            return 0;
+        default:
+            usage(stderr);
+            free(sets);
+            return FERRY_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        usage(stderr);
+        free(sets);
+        return FERRY_EXIT_USAGE;
+    }
+    const char *file = argv[optind];
+    /* A batch run prints its result; plugins' info lines only with -v. */
+    if (app->log.level == FERRY_LOG_INFO)
+        app->log.level = FERRY_LOG_WARN;
+    ferry_err err = FERRY_ERR_INIT;
+    ferry_site *site = NULL;
+    ferry_pipeline *p = NULL;
+    int rc = ferry_app_site(app, &site, &err);
+    if (rc)
+        goto fail;
+    rc = ferry_pipeline_parse(&p, file, &err);
+    if (rc)
+        goto fail;
+    for (size_t i = 0; i < nsets; i++) {
+        char label[600], key[512];
+        snprintf(label, sizeof label, "--set %s", sets[i]);
+        const char *eq = strchr(sets[i], '=');
+        if (!eq || eq == sets[i]) {
+            rc = ferry_err_set(&err, FERRY_ERR_USAGE, "%s: expected KEY=VALUE", label);
+            goto fail;
+        }
+        snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
+        rc = ferry_pipeline_set(p, key, eq + 1, label, &err);
+        if (rc)
+            goto fail;
+    }
+    rc = ferry_pipeline_build(p, site, NULL, &app->log, &err);
+    if (rc)
+        goto fail;
+    if (check) {
+        printf("%s: ok (source %s, %zu filter%s, format %s, %zu encoder%s, %zu sink%s)\n", file,
+               p->source.plugin->desc->name, p->nfilters, p->nfilters == 1 ? "" : "s",
+               p->format.plugin->desc->name, p->nencoders, p->nencoders == 1 ? "" : "s", p->nsinks,
+               p->nsinks == 1 ? "" : "s");
+        goto done;
+    }
+    ferry_progress prog;
+    ferry_progress_init(&prog,
+                        app->stdout_tty && isatty(STDERR_FILENO) && !preview ? stderr : NULL);
+    ferry_run_opts o;
+    memset(&o, 0, sizeof o);
+    o.out_dir = outdir;
+    o.cancel = app->stop;
+    o.progress = ferry_progress_update;
+    o.payload = &prog;
+    o.preview = preview;
+    o.preview_out = stdout;
+    /* Notifications (email) go out once the artifact is published; their
+     * failure is an error, but the artifact stays. */
+    o.skip_after_commit = 1;
+    ferry_run_result r;
+    double t0 = ferry_monotonic();
+    rc = ferry_pipeline_run(p, &o, &r, &err);
+    ferry_progress_done(&prog);
+    if (rc)
+        goto fail;
+    if (!preview && (rc = ferry_pipeline_after_commit(p, &o, &r, &err))) {
+        printf("%s\n", r.path);
+        ferry_run_result_free(&r);
+        ferry_err_prefix(&err, "published %s, but delivery failed", p->out_name);
+        goto fail;
+    }
+    if (!preview) {
+        double el = ferry_monotonic() - t0;
+        if (r.warnings)
+            fprintf(stderr, "ferry: %llu value%s not carried exactly (see the warnings above)\n",
+                    (unsigned long long)r.warnings, r.warnings == 1 ? " was" : "s were");
+        if (app->stdout_tty)
+            printf("wrote %s\n  %llu rows, %llu bytes, %.2fs, sha256 %s\n%s%s%s", r.path,
+                   (unsigned long long)r.rows, (unsigned long long)r.size, el, r.sha256,
+                   r.download_url ? "  " : "", r.download_url ? r.download_url : "",
+                   r.download_url ? "\n" : "");
+        else
+            printf("%s\n", r.path);
+        ferry_run_result_free(&r);
+    }
+done:
+    ferry_pipeline_free(p);
+    free(sets);
+    return 0;
+fail:
+    ferry_pipeline_free(p);
+    free(sets);
+    return ferry_app_fail(app, &err);
+}

@@ -1,0 +1,70 @@
+/* cmd_worker.c — `ferry worker [--concurrency N] [--once]`: the command line
+ * over worker.c. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "commands.h"
+#include "worker.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ferry worker [--concurrency N] [--once]\n\n"
+               "Claims pending export requests and runs them, N at a time, holding a lease\n"
+               "on each (renewed while it runs) so that other workers, here or on other\n"
+               "machines, never run the same request twice. SIGTERM or SIGINT: stop claiming,\n"
+               "finish what is held (worker.stop_grace_seconds), release the rest, exit 0.\n\n"
+               "  --concurrency N  slots (default worker.concurrency, 2)\n"
+               "  --once           exit when nothing is left to claim\n\n"
+               "Settings (ferry.conf): worker.concurrency, worker.lease_seconds (30),\n"
+               "worker.max_attempts (3), worker.poll_interval_ms (1000),\n"
+               "worker.retry_delay_seconds (10), worker.stop_grace_seconds (30).\n");
+}
+
+int ferry_cmd_worker(ferry_app *app, int argc, char **argv)
+{
+    static const struct option opts[] = {{"concurrency", required_argument, 0, 'c'},
+                                         {"once", no_argument, 0, 'o'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    long concurrency = 0;
+    int once = 0, c;
+    while ((c = getopt_long(argc, argv, "+c:oh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': {
+            char *end;
+            concurrency = strtol(optarg, &end, 10);
+            if (*end || concurrency < 1 || concurrency > 256) {
+                fprintf(stderr, "ferry: --concurrency wants a number from 1 to 256\n");
+                return FERRY_EXIT_USAGE;
+            }
+            break;
+        }
+        case 'o':
+            once = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return FERRY_EXIT_OK;
+        default:
+            usage(stderr);
+            return FERRY_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ferry: worker takes no arguments (got \"%s\")\n", argv[optind]);
+        return FERRY_EXIT_USAGE;
+    }
+    ferry_err err = FERRY_ERR_INIT;
+    ferry_service svc;
+    if (ferry_app_service(app, &svc, &err))
+        return ferry_app_fail(app, &err);
+    ferry_worker_opts o;
+    ferry_worker_opts_from_site(&o, svc.site);
+    if (concurrency)
+        o.concurrency = (int)concurrency;
+    o.once = once;
+    if (ferry_worker_run(&svc, &o, &err))
+        return ferry_app_fail(app, &err);
+    return FERRY_EXIT_OK;
+}

@@ -1,0 +1,123 @@
+/* main.c — `ferry`: global options, signal handling, command dispatch. */
+#include <stdatomic.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+
+typedef struct command {
+    const char *name;
+    int (*fn)(ferry_app *, int, char **);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"run", ferry_cmd_run, "run one pipeline config end to end (--check, --preview N, --set k=v)"},
+    {"request", ferry_cmd_request, "run, list, show, cancel, retry or delete export requests"},
+    {"db", ferry_cmd_db, "migrate or show the status of the database schema"},
+    {"plugins", ferry_cmd_plugins, "list plugins, show one's options, check a plugin .so"},
+    {"worker", ferry_cmd_worker, "claim and run pending export requests"},
+    {"scheduler", ferry_cmd_scheduler, "turn due export schedules into requests"},
+    {"schedule", ferry_cmd_schedule, "schedule next PATTERN: print a cron pattern's next runs"},
+    {"expire", ferry_cmd_expire, "delete expired artifacts and sweep orphans"},
+    {"serve", ferry_cmd_serve, "serve downloads over HTTP with signed, expiring tokens"},
+    {"daemon", ferry_cmd_daemon, "run worker, scheduler, expiry and server together"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ferry [--config FILE] [-v|-q] COMMAND [ARGS]\n\n"
+               "ferry is a plugin-based batch pipeline framework for exporting data.\n\n"
+               "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nOptions:\n"
+               "  --config FILE  site settings (else $FERRY_CONFIG, conf/ferry.conf, "
+               "/etc/ferry/ferry.conf)\n"
+               "  -v, -q         more or less logging on stderr\n"
+               "  --version      print the version and plugin ABI\n"
+               "  --help         this text; `ferry COMMAND --help` for a command\n\n"
+               "Environment: FERRY_CONFIG, FERRY_DATABASE_URL (mysql://user:pw@host:port/db or\n"
+               "  mysql://user:pw@localhost/db?socket=/path), FERRY_PLUGIN_PATH, FERRY_SECRET.\n\n"
+               "Exit codes:\n"
+               "  0 success        1 failed          2 usage          3 config error\n"
+               "  4 plugin error   5 database error  6 not found      7 denied\n"
+               "  8 limit hit      130 interrupted\n");
+}
+
+static atomic_int stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+int main(int argc, char **argv)
+{
+    ferry_app app;
+    memset(&app, 0, sizeof app);
+    app.log.level = FERRY_LOG_INFO;
+    app.stdout_tty = isatty(STDOUT_FILENO);
+    app.argv0 = argv[0];
+    app.stop = &stop_flag;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},      {"verbose", no_argument, 0, 'v'},
+        {"quiet", no_argument, 0, 'q'},        {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "+c:hvqV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            app.config_path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("ferry %s (plugin ABI %d.%d)\n", FERRY_VERSION, FERRY_ABI_MAJOR,
+                   FERRY_ABI_MINOR);
+            return 0;
+        case 'v':
+            app.log.level = FERRY_LOG_DEBUG;
+            break;
+        case 'q':
+            app.log.level = FERRY_LOG_WARN;
+            break;
+        default:
+            usage(stderr);
+            return FERRY_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return FERRY_EXIT_USAGE;
+    }
+    const char *name = argv[optind];
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(commands[i].name, name) == 0) {
+            app.log.command = commands[i].name;
+            int sub_argc = argc - optind;
+            char **sub_argv = argv + optind;
+            optind = 0; /* reset getopt for the command */
+            int rc = commands[i].fn(&app, sub_argc, sub_argv);
+            ferry_site_free(app.site);
+            return rc;
+        }
+    }
+    fprintf(stderr, "ferry: unknown command \"%s\" (see ferry --help)\n", name);
+    return FERRY_EXIT_USAGE;
+}

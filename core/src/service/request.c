@@ -1,0 +1,613 @@
+/*
+ * request.c — the request contract: an export_requests row, its template
+ * and the serving pipeline become one run (request over template over
+ * pipeline; owner scoping always; filters as bound predicates), and the
+ * run's outcome is committed under the claim's fence.
+ */
+#include "request.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "tzif.h"
+#include "filters.h"
+#include "loader.h"
+#include "pipeline.h"
+#include "token.h"
+
+enum {
+    R_USER,
+    R_TITLE,
+    R_FORMAT,
+    R_TEMPLATE,
+    R_FILTERS,
+    R_START,
+    R_END,
+    R_SELECTED,
+    R_SCHEDULE,
+    R_EMAIL,
+    R_NCOLS
+};
+
+typedef struct job {
+    const ferry_service *svc;
+    ferry_db *db;
+    const ferry_claim *claim;
+    fdb_rows *req;
+    fdb_rows *tpl;   /* may be NULL */
+    fdb_rows *sched; /* may be NULL */
+    char format[24];
+    double last_progress;
+} job;
+
+static const char *col(const fdb_rows *r, int c)
+{
+    return r ? fdb_get(r, 0, (size_t)c) : NULL;
+}
+
+static int load_request(job *j, ferry_err *err)
+{
+    fdb_param p[] = {fdb_str(j->claim->id), fdb_str(j->claim->owner), fdb_i64(j->claim->attempt)};
+    int rc = fdb_query(j->db,
+                       "SELECT r.user_id, r.title, r.format, r.template_id, r.filters, "
+                       "DATE_FORMAT(r.date_range_start, '%Y-%m-%d %H:%i:%s.%f'), "
+                       "DATE_FORMAT(r.date_range_end, '%Y-%m-%d %H:%i:%s.%f'), "
+                       "r.selected_fields, r.ferry_schedule_id, u.email "
+                       "FROM export_requests r LEFT JOIN auth_user u ON u.id = r.user_id "
+                       "WHERE r.id = ? AND r.ferry_lease_owner = ? AND r.ferry_attempt = ? "
+                       "AND r.status = 'processing'",
+                       p, 3, &j->req, err);
+    if (rc)
+        return rc;
+    if (j->req->nrows == 0)
+        return ferry_err_set(err, FERRY_ERR_CANCEL,
+                             "request %s: not held by this claim (lease lost or cancelled)",
+                             j->claim->id);
+    return 0;
+}
+
+/* The template, and whether the request's user may use it. */
+static int load_template(job *j, ferry_err *err)
+{
+    const char *tid = col(j->req, R_TEMPLATE);
+    if (!tid)
+        return 0;
+    fdb_param p[] = {fdb_i64(j->claim->user_id), fdb_str(tid)};
+    int rc = fdb_query(j->db,
+                       "SELECT t.user_id, t.is_public, t.format, t.field_configuration, "
+                       "t.default_filters, t.layout_settings, "
+                       "EXISTS (SELECT 1 FROM export_templates_shared_with s "
+                       "WHERE s.exporttemplate_id = t.id AND s.user_id = ?) "
+                       "FROM export_templates t WHERE t.id = ?",
+                       p, 2, &j->tpl, err);
+    if (rc)
+        return rc;
+    if (j->tpl->nrows == 0) {
+        /* The template was deleted (the FK is SET NULL in Django's model). */
+        fdb_rows_free(j->tpl);
+        j->tpl = NULL;
+        return 0;
+    }
+    int owner = atoll(col(j->tpl, 0)) == j->claim->user_id;
+    int pub = atoi(col(j->tpl, 1)) != 0;
+    int shared = atoi(col(j->tpl, 6)) != 0;
+    if (!owner && !pub && !shared)
+        return ferry_err_set(err, FERRY_ERR_DENIED,
+                             "request %s: template %s is not the user's, not shared with them "
+                             "and not public",
+                             j->claim->id, tid);
+    return 0;
+}
+
+static int load_schedule(job *j, ferry_err *err)
+{
+    const char *sid = col(j->req, R_SCHEDULE);
+    if (!sid)
+        return 0;
+    fdb_param p[] = {fdb_str(sid)};
+    int rc = fdb_query(j->db,
+                       "SELECT email_recipients, include_download_link, attach_file, timezone "
+                       "FROM export_schedules WHERE id = ?",
+                       p, 1, &j->sched, err);
+    if (!rc && j->sched->nrows == 0) {
+        fdb_rows_free(j->sched);
+        j->sched = NULL;
+    }
+    return rc;
+}
+
+/* A JSON object's string member, or NULL. `json` may be NULL. */
+static char *json_member_string(const char *json, const char *key)
+{
+    if (!json)
+        return NULL;
+    json_t *root = json_loads(json, JSON_DECODE_ANY, NULL);
+    char *r = NULL;
+    json_t *v = root && json_is_object(root) ? json_object_get(root, key) : NULL;
+    if (v && json_is_string(v))
+        r = strdup(json_string_value(v));
+    json_decref(root);
+    return r;
+}
+
+/* layout_settings keys that name an option of the format plugin become
+ * that option ("title", "sheet_name", "orientation", …). */
+static int apply_layout(job *j, ferry_pipeline *p, const char *format_plugin, ferry_err *err)
+{
+    const char *layout = j->tpl ? col(j->tpl, 5) : NULL;
+    if (!layout || !*layout)
+        return 0;
+    json_t *root = json_loads(layout, JSON_DECODE_ANY, NULL);
+    if (!root || !json_is_object(root)) {
+        json_decref(root);
+        return ferry_err_set(err, FERRY_ERR_CONFIG,
+                             "template layout_settings must be a JSON object");
+    }
+    ferry_site *site = j->svc->site;
+    ferry_plugin *plug = NULL;
+    int rc = ferry_plugin_find(&plug, site->plugin_path, site->nplugin_path, format_plugin, err);
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v)
+    {
+        if (rc)
+            break;
+        const ferry_option *o = plug->desc->options;
+        while (o && o->name && strcmp(o->name, key))
+            o++;
+        if (!o || !o->name)
+            continue; /* not this format's: the web app's own, or another format's */
+        char text[1024], label[256], path[160];
+        if (json_is_string(v))
+            snprintf(text, sizeof text, "%s", json_string_value(v));
+        else if (json_is_integer(v))
+            snprintf(text, sizeof text, "%lld", (long long)json_integer_value(v));
+        else if (json_is_real(v))
+            snprintf(text, sizeof text, "%g", json_real_value(v));
+        else if (json_is_boolean(v))
+            snprintf(text, sizeof text, "%s", json_is_true(v) ? "true" : "false");
+        else if (json_is_array(v)) {
+            size_t used = 0;
+            text[0] = '\0';
+            for (size_t i = 0; i < json_array_size(v) && used < sizeof text; i++)
+                used += (size_t)snprintf(text + used, sizeof text - used, "%s%s", i ? "," : "",
+                                         json_string_value(json_array_get(v, i))
+                                             ? json_string_value(json_array_get(v, i))
+                                             : "");
+        } else
+            continue;
+        snprintf(label, sizeof label, "template layout_settings.%s", key);
+        snprintf(path, sizeof path, "format.%s", key);
+        rc = ferry_pipeline_set(p, path, text, label, err);
+    }
+    ferry_plugin_close(plug);
+    json_decref(root);
+    return rc;
+}
+
+/*
+ * The time zone a calendar-date column is read in: the schedule's (a
+ * scheduled request's window was resolved there), else the template's
+ * field_configuration timezone, else the pipeline's fields.timezone, else UTC.
+ */
+static char *range_timezone(const job *j, const ferry_pipeline *p)
+{
+    if (j->sched && col(j->sched, 3) && *col(j->sched, 3))
+        return strdup(col(j->sched, 3));
+    char *t = j->tpl ? json_member_string(col(j->tpl, 3), "timezone") : NULL;
+    if (t)
+        return t;
+    return strdup(p->fields.timezone ? p->fields.timezone : "UTC");
+}
+
+/* A UTC "YYYY-MM-DD HH:MM:SS[.f]" as wall-clock time in `tzname`. */
+static int to_local(const char *utc, const char *tzname, char *out, size_t len, ferry_err *err)
+{
+    ferry_tz *tz = NULL;
+    int64_t t;
+    int rc = ferry_tz_load(&tz, tzname, err);
+    if (!rc)
+        rc = ferry_time_parse(utc, NULL, &t, err);
+    if (!rc)
+        ferry_time_format(t, ferry_tz_offset(tz, t, NULL), out, len);
+    ferry_tz_free(tz);
+    return rc ? ferry_err_prefix(err, "date range") : 0;
+}
+
+static void progress_cb(void *payload, uint64_t rows, int64_t total)
+{
+    job *j = payload;
+    if (total <= 0)
+        return;
+    double now = ferry_monotonic();
+    if (now - j->last_progress < 1.0)
+        return;
+    j->last_progress = now;
+    int64_t pct = (int64_t)(rows * 100 / (uint64_t)total);
+    if (pct > 99)
+        pct = 99;
+    fdb_param p[] = {fdb_i64(pct), fdb_str(j->claim->id), fdb_str(j->claim->owner),
+                     fdb_i64(j->claim->attempt)};
+    ferry_err e = FERRY_ERR_INIT;
+    fdb_exec(j->db,
+             "UPDATE export_requests SET progress_percentage = ?, updated_at = NOW(6) "
+             "WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ?",
+             p, 4, NULL, &e);
+}
+
+/* The name offered to users: the title, made safe for a file name. */
+static void display_base(const char *title, char *out, size_t len)
+{
+    size_t k = 0;
+    for (const unsigned char *c = (const unsigned char *)(title ? title : ""); *c && k + 1 < len;
+         c++) {
+        if (*c < 0x20 || *c == '/' || *c == '\\' || *c == '"' || *c == 0x7f)
+            out[k++] = '_';
+        else
+            out[k++] = (char)*c;
+    }
+    out[k] = '\0';
+    /* Keep UTF-8 whole when the cut fell inside a sequence. */
+    while (k > 0 && ((unsigned char)out[k - 1] & 0xC0) == 0x80)
+        k--;
+    if (k > 0 && ((unsigned char)out[k - 1] & 0xC0) == 0xC0)
+        out[--k] = '\0';
+    if (k == 0 || !strcmp(out, ".") || !strcmp(out, ".."))
+        snprintf(out, len, "export");
+    for (size_t i = 0; out[i]; i++)
+        if (out[i] == '.' && i == 0)
+            out[i] = '_';
+}
+
+static void utc_now_text(char *buf, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t retention_days,
+                    ferry_err *err)
+{
+    const ferry_claim *c = j->claim;
+    const char *rel = strrchr(r->path, '/') ? strrchr(r->path, '/') + 1 : r->path;
+    int rc = fdb_begin(j->db, err);
+    if (rc)
+        return rc;
+    fdb_rows *t = NULL;
+    fdb_param tp[] = {fdb_str(c->id)};
+    rc = fdb_query(j->db,
+                   "SELECT TIMESTAMPDIFF(MICROSECOND, COALESCE(started_at, created_at), NOW(6)) "
+                   "FROM export_requests WHERE id = ?",
+                   tp, 1, &t, err);
+    int64_t elapsed_us = !rc && t->nrows && fdb_get(t, 0, 0) ? atoll(fdb_get(t, 0, 0)) : 0;
+    fdb_rows_free(t);
+    uint64_t affected = 0;
+    if (!rc) {
+        fdb_param u[] = {fdb_str(rel),
+                         fdb_i64((int64_t)r->size),
+                         fdb_str(r->download_url ? r->download_url : ""),
+                         fdb_i64(retention_days),
+                         fdb_i64((int64_t)r->rows),
+                         fdb_i64((int64_t)r->warnings),
+                         fdb_str(r->sha256),
+                         fdb_str(r->name),
+                         fdb_str(r->content_type),
+                         fdb_str(c->id),
+                         fdb_str(c->owner),
+                         fdb_i64(c->attempt)};
+        rc = fdb_exec(j->db,
+                      "UPDATE export_requests SET status = 'completed', completed_at = NOW(6), "
+                      "progress_percentage = 100, file_path = ?, file_size = ?, "
+                      "download_url = ?, expires_at = NOW(6) + INTERVAL ? DAY, "
+                      "ferry_row_count = ?, ferry_warning_count = ?, ferry_checksum = ?, "
+                      "ferry_file_name = ?, "
+                      "ferry_content_type = ?, error_message = '', ferry_lease_owner = '', "
+                      "ferry_lease_expires_at = NULL, updated_at = NOW(6) "
+                      "WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ? "
+                      "AND status = 'processing'",
+                      u, 12, &affected, err);
+    }
+    if (!rc && affected == 0) {
+        fdb_rollback(j->db);
+        return ferry_err_set(err, FERRY_ERR_CANCEL,
+                             "request %s attempt %d: lease lost before completion; its file was "
+                             "removed",
+                             c->id, c->attempt);
+    }
+    const char *ua = j->svc->user_agent;
+    char extra[512], now[32];
+    snprintf(extra, sizeof extra,
+             "{\"attempt\": %d, \"rows\": %llu, \"bytes\": %llu, \"warnings\": %llu, "
+             "\"sha256\": \"%s\", \"file\": \"%s\", \"pipeline\": \"%s\"}",
+             c->attempt, (unsigned long long)r->rows, (unsigned long long)r->size,
+             (unsigned long long)r->warnings, r->sha256, rel, p->name);
+    utc_now_text(now, sizeof now);
+    if (!rc)
+        rc = ferry_audit_write(j->db, c->id, c->user_id, "completed", "", ua, extra, err);
+    if (!rc)
+        rc = ferry_usage_add(j->db, c->user_id, now, j->format, 0, r->rows, r->size, elapsed_us,
+                             err);
+    if (!rc && j->tpl) {
+        fdb_param tu[] = {fdb_str(col(j->req, R_TEMPLATE))};
+        rc = fdb_exec(j->db,
+                      "UPDATE export_templates SET usage_count = usage_count + 1, "
+                      "last_used = NOW(6) WHERE id = ?",
+                      tu, 1, NULL, err);
+    }
+    if (!rc)
+        rc = fdb_commit(j->db, err);
+    if (rc)
+        fdb_rollback(j->db);
+    return rc;
+}
+
+int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
+                          atomic_int *cancel, int *permanent, ferry_err *err)
+{
+    if (permanent)
+        *permanent = 0;
+    job j;
+    memset(&j, 0, sizeof j);
+    j.svc = svc;
+    j.db = db;
+    j.claim = claim;
+    ferry_site *site = svc->site;
+    ferry_pipeline *p = NULL;
+    ferry_predset preds = {0};
+    ferry_run_result r;
+    memset(&r, 0, sizeof r);
+    char *pipeline_path = NULL;
+    int published = 0;
+    int rc = load_request(&j, err);
+    if (!rc)
+        rc = load_template(&j, err);
+    if (!rc)
+        rc = load_schedule(&j, err);
+    if (rc)
+        goto done;
+
+    /* Format: the request's, else the template's. */
+    const char *format = col(j.req, R_FORMAT);
+    if (!format || !*format)
+        format = j.tpl ? col(j.tpl, 2) : NULL;
+    const char *plugin = ferry_format_plugin(format);
+    if (!plugin) {
+        rc = ferry_err_set(err, FERRY_ERR_CONFIG,
+                           "request %s: unknown format \"%s\" (csv, json, pdf, excel)", claim->id,
+                           format ? format : "");
+        goto done;
+    }
+    snprintf(j.format, sizeof j.format, "%s", format);
+
+    /* Pipeline: one the template names, else the site's request pipeline. */
+    char *named = j.tpl ? json_member_string(col(j.tpl, 5), "pipeline") : NULL;
+    if (named) {
+        pipeline_path = ferry_site_pipeline(site, named);
+        if (!pipeline_path)
+            rc = ferry_err_set(err, FERRY_ERR_CONFIG,
+                               "request %s: template names pipeline \"%s\", which ferry.conf "
+                               "requests.pipelines does not define",
+                               claim->id, named);
+        free(named);
+        if (rc)
+            goto done;
+    } else if (site->request_pipeline) {
+        pipeline_path = strdup(site->request_pipeline);
+    } else {
+        rc = ferry_err_set(err, FERRY_ERR_CONFIG,
+                           "ferry.conf names no requests.pipeline to serve export requests");
+        goto done;
+    }
+    if ((rc = ferry_pipeline_parse(&p, pipeline_path, err)) ||
+        (rc = ferry_pipeline_use_format(p, plugin, err)) ||
+        (rc = apply_layout(&j, p, plugin, err)) ||
+        (rc = ferry_pipeline_add_sinks(p, config_lookup(&site->cfg, "requests.sinks"), err)) ||
+        (rc = ferry_pipeline_build(p, site, NULL, svc->log, err)))
+        goto done;
+
+    /* Fields: pipeline, then template, then request. */
+    if ((rc = ferry_fields_apply_template(&p->fields, j.tpl ? col(j.tpl, 3) : NULL, err)) ||
+        (rc = ferry_fields_select_json(&p->fields, col(j.req, R_SELECTED), err)))
+        goto done;
+
+    /* Owner scoping, always and first; then filters; then the date range. */
+    if (!p->fields.owner_column) {
+        rc = ferry_err_set(err, FERRY_ERR_CONFIG,
+                           "pipeline %s has no fields.owner_column: it cannot serve requests",
+                           p->path);
+        goto done;
+    }
+    ferry_value owner;
+    ferry_value_set_i64(&owner, FERRY_TYPE_INT64, claim->user_id);
+    rc = ferry_predset_add(&preds, p->fields.owner_column, FERRY_OP_EQ, &owner, err);
+    /* The template's defaults apply where the request says nothing of a field. */
+    const char *rf = col(j.req, R_FILTERS);
+    const char *tf = j.tpl ? col(j.tpl, 4) : NULL;
+    static const char *const meta_keys[] = {"date_range", "pipeline", NULL};
+    if (!rc && tf && *tf) {
+        json_t *req_json = rf ? json_loads(rf, JSON_DECODE_ANY, NULL) : NULL;
+        json_t *tpl_json = json_loads(tf, JSON_DECODE_ANY, NULL);
+        if (tpl_json && json_is_object(tpl_json)) {
+            /* Drop template keys the request sets itself. */
+            const char *k;
+            json_t *v;
+            void *tmp;
+            json_object_foreach_safe(tpl_json, tmp, k, v)
+            {
+                if (req_json && json_is_object(req_json) && json_object_get(req_json, k))
+                    json_object_del(tpl_json, k);
+            }
+            char *text = json_dumps(tpl_json, 0);
+            rc = ferry_filters_parse(&preds, &p->fields, text, "template default_filters",
+                                     meta_keys, err);
+            free(text);
+        } else if (tpl_json || strcmp(tf, "{}")) {
+            rc = ferry_err_set(err, FERRY_ERR_CONFIG,
+                               "template default_filters must be a JSON object");
+        }
+        json_decref(req_json);
+        json_decref(tpl_json);
+    }
+    if (!rc)
+        rc = ferry_filters_parse(&preds, &p->fields, rf, "request filters", NULL, err);
+    const char *start = col(j.req, R_START), *end = col(j.req, R_END);
+    if (!rc && (start || end) && !p->fields.date_column)
+        rc = ferry_err_set(err, FERRY_ERR_CONFIG,
+                           "request %s has a date range but pipeline %s has no "
+                           "fields.date_column",
+                           claim->id, p->path);
+    /* A calendar-date column compares with the range as local wall-clock
+     * time, so "previous week" in Los Angeles starts on Monday's date, not
+     * at Monday 08:00 UTC (which a DATE would fall before). */
+    char lstart[40], lend[40];
+    if (!rc && p->fields.date_is_calendar && (start || end)) {
+        char *tzname = range_timezone(&j, p);
+        if (!tzname)
+            rc = ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+        if (!rc && start && !(rc = to_local(start, tzname, lstart, sizeof lstart, err)))
+            start = lstart;
+        if (!rc && end && !(rc = to_local(end, tzname, lend, sizeof lend, err)))
+            end = lend;
+        free(tzname);
+    }
+    ferry_value dv;
+    if (!rc && start) {
+        ferry_value_set_ref(&dv, FERRY_TYPE_STRING, start, (uint32_t)strlen(start));
+        rc = ferry_predset_add(&preds, p->fields.date_column, FERRY_OP_GTE, &dv, err);
+    }
+    if (!rc && end) {
+        ferry_value_set_ref(&dv, FERRY_TYPE_STRING, end, (uint32_t)strlen(end));
+        rc = ferry_predset_add(&preds, p->fields.date_column, FERRY_OP_LT, &dv, err);
+    }
+    if (rc)
+        goto done;
+
+    /* Run into the store under a name of this attempt's own. */
+    char file_base[80], display[200];
+    snprintf(file_base, sizeof file_base, "%s-%d", claim->id, claim->attempt);
+    display_base(col(j.req, R_TITLE), display, sizeof display);
+    int64_t retention = ferry_site_int(site, "store.retention_days", 7);
+    char *url = NULL;
+    if (site->secret) {
+        int64_t now = (int64_t)time(NULL);
+        int64_t exp = ferry_token_expiry(
+            now, ferry_site_int(site, "download.token_ttl_seconds", retention * 86400),
+            now + retention * 86400);
+        ferry_err te = FERRY_ERR_INIT;
+        if (ferry_download_url(site->base_url, site->secret, claim->id, exp, &url, &te))
+            ferry_logf(svc->log, FERRY_LOG_WARN, NULL, "no download URL: %s", te.msg);
+    }
+    char expires[64], attempt[16], uid[32];
+    time_t exp_t = time(NULL) + (time_t)(retention * 86400);
+    struct tm tm;
+    gmtime_r(&exp_t, &tm);
+    strftime(expires, sizeof expires, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(attempt, sizeof attempt, "%d", claim->attempt);
+    snprintf(uid, sizeof uid, "%lld", (long long)claim->user_id);
+    const char *recipients = j.sched ? col(j.sched, 0) : NULL;
+    ferry_kv meta[] = {
+        {"request_id", claim->id},
+        {"title", col(j.req, R_TITLE) ? col(j.req, R_TITLE) : ""},
+        {"user_id", uid},
+        {"user_email", col(j.req, R_EMAIL) ? col(j.req, R_EMAIL) : ""},
+        {"format", j.format},
+        {"attempt", attempt},
+        {"expires_at", expires},
+        {"email_recipients", recipients ? recipients : "[]"},
+        {"include_download_link", j.sched && col(j.sched, 1) ? col(j.sched, 1) : "1"},
+        {"attach_file", j.sched && col(j.sched, 2) ? col(j.sched, 2) : "0"},
+    };
+    ferry_query q = {0, (uint32_t)preds.n, NULL, preds.preds};
+    ferry_run_opts o;
+    memset(&o, 0, sizeof o);
+    o.query = &q;
+    o.out_dir = site->store_path;
+    o.file_base = file_base;
+    o.display_base = display;
+    o.meta = meta;
+    o.nmeta = sizeof meta / sizeof meta[0];
+    o.download_url = url;
+    o.cancel = cancel;
+    o.progress = progress_cb;
+    o.payload = &j;
+    o.skip_after_commit = 1;
+    rc = ferry_pipeline_run(p, &o, &r, err);
+    free(url);
+    if (rc)
+        goto done;
+    published = 1;
+    rc = complete(&j, p, &r, retention, err);
+    if (rc) {
+        /* Not the request's artifact: an attempt's file nobody names. */
+        unlink(r.path);
+        goto done;
+    }
+    ferry_logf(svc->log, FERRY_LOG_INFO, NULL, "request %s completed: %llu rows, %llu bytes, %s",
+               claim->id, (unsigned long long)r.rows, (unsigned long long)r.size, r.path);
+    /* After the commit: email and other notifications, at least once. */
+    ferry_err se = FERRY_ERR_INIT;
+    if (ferry_pipeline_after_commit(p, &o, &r, &se))
+        ferry_logf(svc->log, FERRY_LOG_ERROR, NULL, "request %s: delivery failed: %s", claim->id,
+                   se.msg);
+done:
+    (void)published;
+    if (rc && permanent)
+        *permanent = rc == FERRY_ERR_CONFIG || rc == FERRY_ERR_DENIED || rc == FERRY_ERR_LIMIT ||
+                     rc == FERRY_ERR_PLUGIN || rc == FERRY_ERR_DATA;
+    ferry_run_result_free(&r);
+    ferry_predset_free(&preds);
+    ferry_pipeline_free(p);
+    free(pipeline_path);
+    fdb_rows_free(j.req);
+    fdb_rows_free(j.tpl);
+    fdb_rows_free(j.sched);
+    return rc;
+}
+
+int ferry_request_fail(const ferry_service *svc, ferry_db *db, const ferry_claim *c,
+                       const char *message, int *changed, ferry_err *err)
+{
+    *changed = 0;
+    int rc = fdb_begin(db, err);
+    if (rc)
+        return rc;
+    uint64_t affected = 0;
+    fdb_param p[] = {fdb_str(message), fdb_str(c->id), fdb_str(c->owner), fdb_i64(c->attempt)};
+    rc = fdb_exec(db,
+                  "UPDATE export_requests SET status = 'failed', error_message = ?, "
+                  "completed_at = NOW(6), ferry_lease_owner = '', ferry_lease_expires_at = NULL, "
+                  "updated_at = NOW(6) "
+                  "WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ? "
+                  "AND status = 'processing'",
+                  p, 4, &affected, err);
+    if (!rc && affected) {
+        const char *ua = svc->user_agent;
+        char now[32];
+        json_t *extra = json_pack("{s:s, s:i}", "error", message, "attempt", c->attempt);
+        char *text = extra ? json_dumps(extra, 0) : NULL;
+        rc = ferry_audit_write(db, c->id, c->user_id, "failed", "", ua, text, err);
+        free(text);
+        json_decref(extra);
+        utc_now_text(now, sizeof now);
+        if (!rc)
+            rc = ferry_usage_add(db, c->user_id, now, "", 1, 0, 0, 0, err);
+    }
+    if (!rc)
+        rc = fdb_commit(db, err);
+    if (rc) {
+        fdb_rollback(db);
+        return rc;
+    }
+    *changed = affected != 0;
+    return 0;
+}

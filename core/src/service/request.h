@@ -1,0 +1,46 @@
+/*
+ * request.h — how an export_requests row becomes a pipeline run (DESIGN.md,
+ * "The request contract"). `ferry request run`, the worker and the
+ * scheduler's requests all go through ferry_request_execute.
+ */
+#ifndef FERRY_CORE_REQUEST_H
+#define FERRY_CORE_REQUEST_H
+
+#include <stdatomic.h>
+
+#include "claim.h"
+#include "db.h"
+#include "service.h"
+
+/*
+ * Runs a claimed request to its end. Resolves the contract (pipeline,
+ * template access, precedence, fields, filters, owner scoping, date range),
+ * runs the pipeline, publishes the artifact under a name of the attempt's
+ * own (<id>-<attempt>.<ext> in the file store), and commits the completion
+ * conditioned on the claim, in one transaction: status completed,
+ * completed_at, progress 100, file_path, file_size, download_url,
+ * expires_at, ferry_* columns, the 'completed' audit row, usage stats and
+ * the template's usage_count/last_used. If that update changes no row (the
+ * lease was lost) it deletes its file and returns FERRY_ERR_CANCEL. After
+ * the commit it runs the after-commit sinks (email); their failure is
+ * logged, never undoes the completion.
+ *
+ * progress_percentage is written at most once a second, conditioned on
+ * the claim. `cancel` is polled between batches; the worker sets it when a
+ * renewal finds the lease lost or on shutdown.
+ *
+ * On an error the request is left as it is (processing, leased) and the
+ * error returned: the caller calls ferry_request_fail or releases it.
+ * *permanent (may be NULL) is set when retrying cannot help (bad config,
+ * unknown field, denied template, row cap).
+ */
+int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
+                          atomic_int *cancel, int *permanent, ferry_err *err);
+
+/* Fails a claimed request, conditioned on the claim: status failed,
+ * error_message, completed_at, the 'failed' audit row and the usage
+ * failure counter, in one transaction. *changed = 0 when the lease was lost. */
+int ferry_request_fail(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
+                       const char *message, int *changed, ferry_err *err);
+
+#endif

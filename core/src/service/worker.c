@@ -1,0 +1,516 @@
+/*
+ * worker.c — `ferry worker`'s engine (worker.h).
+ *
+ * Each slot is a thread with its own database connection that loops:
+ * claim (ferry_claim_next) → ferry_request_execute → fail or retry on
+ * error. Beside it a renewal thread with a connection of its own renews the
+ * held lease every lease_seconds/3; when a renewal changes no row the lease
+ * is lost and the slot's cancel flag is set (the execution's completion is
+ * fenced anyway, so a lost lease never changes the request).
+ *
+ * Decisions (docs/operations.md repeats them):
+ * - Errors: a permanent error (execute says so) fails the request now
+ *   (ferry_request_fail). Any other error fails it when this was the last
+ *   attempt of its round (claim.c; "gave up after N attempts: …"), else
+ *   gives it back as
+ *   pending with its error_message and a retry delay: ferry_lease_expires_at
+ *   is set to NOW(6) + retry_delay_seconds and claim_next leaves a pending
+ *   row alone until then. The delay keeps a failing source from burning all
+ *   attempts within a second.
+ * - A worker that dies holds its lease until it runs out; another worker
+ *   then claims the request again (claim.c gives up after max_attempts).
+ * - SIGTERM/SIGINT: stop claiming; let held requests finish for up to
+ *   stop_grace_seconds, then cancel them, release them (pending, lease
+ *   cleared; they are claimed again at once by another worker) and exit 0.
+ * - The database going away: every statement error that
+ *   fdb_is_connection_error recognises closes the connection; the slot
+ *   reconnects with exponential backoff (250 ms … 30 s) and never uses the
+ *   connector's auto-reconnect. A request held across the outage is
+ *   resolved after reconnecting (completed by execute if it could, else
+ *   failed or retried as above); if even that cannot be done its lease runs
+ *   out and it is claimed again: nothing is lost.
+ */
+#include "worker.h"
+
+#include <stdatomic.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "claim.h"
+#include "db.h"
+#include "migrate.h"
+#include "request.h"
+
+typedef struct worker worker;
+
+typedef struct slot {
+    worker *w;
+    int index;
+    char owner[129];
+    pthread_t thread, renewer;
+    int have_thread, have_renewer;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int active;        /* a claim is held (under mu) */
+    ferry_claim claim; /* the held claim (under mu) */
+    unsigned gen;      /* bumped for every claim (under mu) */
+    int lost;          /* the renewer found the lease lost (under mu) */
+    int quit;          /* the renewer should exit (under mu) */
+    atomic_int cancel; /* polled by ferry_request_execute */
+    atomic_int done;   /* the slot thread has finished */
+} slot;
+
+struct worker {
+    const ferry_service *svc;
+    const ferry_worker_opts *o;
+    const char *url;
+    atomic_int cancel_all; /* the stop grace ran out */
+    slot *slots;
+};
+
+static int stopping(const worker *w)
+{
+    return ferry_service_stopping(w->svc);
+}
+
+static void fields(char *buf, size_t len, const slot *s, const ferry_claim *c)
+{
+    if (c)
+        snprintf(buf, len, "slot=%d request_id=%s attempt=%d", s->index, c->id, c->attempt);
+    else
+        snprintf(buf, len, "slot=%d", s->index);
+}
+
+static void mono_now(struct timespec *ts)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+}
+
+static double mono_since(const struct timespec *t0)
+{
+    struct timespec t;
+    mono_now(&t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Sleeps `ms`, waking early when the worker stops (unless `ignore_stop`). */
+static void nap(const worker *w, unsigned ms, int ignore_stop)
+{
+    while (ms > 0 && (ignore_stop || !stopping(w))) {
+        unsigned step = ms < 100 ? ms : 100;
+        struct timespec ts = {0, (long)step * 1000000L};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+        ms -= step;
+    }
+}
+
+/* Connects the slot's connection *db, retrying with backoff until it
+ * succeeds or (unless `ignore_stop`) the worker stops. 0 when connected. */
+static int connect_backoff(slot *s, ferry_db **db, const char *what, int ignore_stop, int tries)
+{
+    worker *w = s->w;
+    unsigned delay = 250;
+    char f[64];
+    fields(f, sizeof f, s, NULL);
+    for (int i = 0; tries == 0 || i < tries; i++) {
+        if (!ignore_stop && stopping(w))
+            return -1;
+        ferry_err err = FERRY_ERR_INIT;
+        if (fdb_connect_url(db, w->url, 60, &err) == 0) {
+            if (i > 0)
+                ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "%s connection is back", what);
+            return 0;
+        }
+        if (i == 0 || delay >= 30000)
+            ferry_logf(w->svc->log, FERRY_LOG_WARN, f, "%s connection failed, retrying: %s", what,
+                       err.msg);
+        nap(w, delay, ignore_stop);
+        delay = delay * 2 > 30000 ? 30000 : delay * 2;
+    }
+    return -1;
+}
+
+/* After a failed statement on *db: drops the connection when it is gone. */
+static void drop_if_gone(ferry_db **db)
+{
+    if (*db && fdb_is_connection_error(*db)) {
+        fdb_close(*db);
+        *db = NULL;
+    }
+}
+
+/* A cheap liveness check after an execution failed: the error may have come
+ * from the connection without our statement seeing it last. */
+static void check_alive(ferry_db **db)
+{
+    if (!*db)
+        return;
+    fdb_rows *r = NULL;
+    ferry_err err = FERRY_ERR_INIT;
+    if (fdb_query(*db, "SELECT 1", NULL, 0, &r, &err) != 0) {
+        fdb_close(*db); /* whatever failed, a fresh connection is safe */
+        *db = NULL;
+    }
+    fdb_rows_free(r);
+}
+
+/* ---- the renewal thread ---- */
+
+static void *renew_main(void *arg)
+{
+    slot *s = arg;
+    worker *w = s->w;
+    ferry_db *db = NULL;
+    unsigned every = w->o->lease_seconds / 3 ? w->o->lease_seconds / 3 : 1;
+    pthread_mutex_lock(&s->mu);
+    while (!s->quit) {
+        if (!s->active || s->lost) {
+            pthread_cond_wait(&s->cv, &s->mu);
+            continue;
+        }
+        ferry_claim c = s->claim;
+        unsigned gen = s->gen;
+        struct timespec due;
+        clock_gettime(CLOCK_MONOTONIC, &due);
+        due.tv_sec += every;
+        int rc = 0;
+        while (!s->quit && s->active && s->gen == gen && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&s->cv, &s->mu, &due);
+        if (s->quit || !s->active || s->gen != gen)
+            continue;
+        pthread_mutex_unlock(&s->mu);
+
+        char f[256];
+        fields(f, sizeof f, s, &c);
+        int held = 1, ok = 0;
+        ferry_err err = FERRY_ERR_INIT;
+        for (int tries = 0; tries < 2 && !ok; tries++) {
+            if (!db && connect_backoff(s, &db, "renewal", 1, 1) != 0)
+                break;
+            if (ferry_claim_renew(db, &c, w->o->lease_seconds, &held, &err) == 0) {
+                ok = 1;
+            } else {
+                drop_if_gone(&db);
+            }
+        }
+        if (!ok)
+            ferry_logf(w->svc->log, FERRY_LOG_WARN, f, "lease renewal failed: %s",
+                       err.msg[0] ? err.msg : "no database connection");
+        else
+            ferry_logf(w->svc->log, FERRY_LOG_DEBUG, f, "lease renewed");
+
+        pthread_mutex_lock(&s->mu);
+        if (ok && !held && s->active && s->gen == gen) {
+            s->lost = 1;
+            s->cancel = 1;
+            ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
+                       "lease lost (another worker claimed the request): cancelling");
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    fdb_close(db);
+    return NULL;
+}
+
+/* ---- resolving a failed execution ---- */
+
+/* Gives the claimed request back as pending after `delay` seconds, with
+ * its last error, conditioned on the claim. */
+static int retry_later(ferry_db *db, const ferry_claim *c, unsigned delay, const char *message,
+                       int *changed, ferry_err *err)
+{
+    fdb_param p[] = {fdb_i64((int64_t)delay), fdb_str(message), fdb_str(c->id), fdb_str(c->owner),
+                     fdb_i64(c->attempt)};
+    uint64_t n = 0;
+    int rc = fdb_exec(db,
+                      "UPDATE export_requests SET status = 'pending', ferry_lease_owner = '', "
+                      "ferry_lease_expires_at = NOW(6) + INTERVAL ? SECOND, error_message = ?, "
+                      "progress_percentage = 0, updated_at = NOW(6) "
+                      "WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ? "
+                      "AND status = 'processing'",
+                      p, 5, &n, err);
+    *changed = n == 1;
+    return rc;
+}
+
+/* What to do with a claim whose execution returned an error. */
+enum { ON_RELEASE, ON_FAIL, ON_RETRY };
+
+/* *changed = 0 when the claim no longer held (release cannot tell: 1). */
+static int resolve_once(slot *s, ferry_db *db, const ferry_claim *c, int what, const char *msg,
+                        int *changed, ferry_err *err)
+{
+    worker *w = s->w;
+    *changed = 1;
+    if (what == ON_RELEASE)
+        return ferry_claim_release(db, c, err);
+    if (what == ON_RETRY)
+        return retry_later(db, c, w->o->retry_delay_seconds, msg, changed, err);
+    return ferry_request_fail(w->svc, db, c, msg, changed, err);
+}
+
+/* Runs resolve_once, reconnecting once across a lost connection. */
+static void resolve(slot *s, ferry_db **db, const ferry_claim *c, int what, const char *msg)
+{
+    worker *w = s->w;
+    char f[256];
+    fields(f, sizeof f, s, c);
+    ferry_err err = FERRY_ERR_INIT;
+    for (int tries = 0; tries < 2; tries++) {
+        /* Reconnect even while stopping: a few tries, then the lease will do. */
+        if (!*db && connect_backoff(s, db, "worker", 1, 8) != 0)
+            break;
+        int changed = 0;
+        if (resolve_once(s, *db, c, what, msg, &changed, &err) == 0) {
+            static const char *const done[] = {"released", "failed", "will be retried"};
+            if (changed)
+                ferry_logf(w->svc->log, what == ON_FAIL ? FERRY_LOG_ERROR : FERRY_LOG_INFO, f,
+                           "request %s: %s", done[what], msg);
+            else
+                ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
+                           "lease lost meanwhile; the request belongs to another worker now "
+                           "(%s)",
+                           msg);
+            return;
+        }
+        drop_if_gone(db);
+    }
+    ferry_logf(w->svc->log, FERRY_LOG_ERROR, f,
+               "could not record the outcome (%s); the lease will run out and the request be "
+               "claimed again",
+               err.msg[0] ? err.msg : "no database connection");
+}
+
+/* ---- the slot ---- */
+
+static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
+{
+    worker *w = s->w;
+    char f[256];
+    fields(f, sizeof f, s, c);
+    ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "claimed request");
+
+    pthread_mutex_lock(&s->mu);
+    s->claim = *c;
+    s->gen++;
+    s->active = 1;
+    s->lost = 0;
+    s->cancel = w->cancel_all;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+
+    struct timespec t0;
+    mono_now(&t0);
+    int permanent = 0;
+    ferry_err err = FERRY_ERR_INIT;
+    int rc = ferry_request_execute(w->svc, *db, c, &s->cancel, &permanent, &err);
+
+    pthread_mutex_lock(&s->mu);
+    s->active = 0;
+    int lost = s->lost;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+
+    if (rc == 0) {
+        ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "request completed in %.3f s", mono_since(&t0));
+        return;
+    }
+    if (lost) {
+        ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
+                   "lease lost; the request belongs to another worker now (%s)", err.msg);
+        return;
+    }
+    drop_if_gone(db);
+    check_alive(db);
+    if (rc == FERRY_ERR_CANCEL && !w->cancel_all) {
+        /* Not cancelled by us: the completion found the lease gone. */
+        ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
+                   "lease lost; the request belongs to another worker now (%s)", err.msg);
+        return;
+    }
+    if (rc == FERRY_ERR_CANCEL) {
+        /* Cancelled at shutdown: give it back (fenced, so a no-op if the
+         * lease was lost meanwhile). */
+        resolve(s, db, c, ON_RELEASE, err.msg[0] ? err.msg : "cancelled");
+        return;
+    }
+    ferry_logf(w->svc->log, FERRY_LOG_WARN, f, "request failed%s: %s",
+               permanent ? " (permanent)" : "", err.msg);
+    if (permanent) {
+        resolve(s, db, c, ON_FAIL, err.msg);
+    } else if (c->attempt % w->o->max_attempts == 0) {
+        /* The last attempt of its round (claim.c: attempts never repeat). */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "gave up after %d attempt%s: %.900s", w->o->max_attempts,
+                 w->o->max_attempts == 1 ? "" : "s", err.msg);
+        resolve(s, db, c, ON_FAIL, msg);
+    } else {
+        resolve(s, db, c, ON_RETRY, err.msg);
+    }
+}
+
+static void *slot_main(void *arg)
+{
+    slot *s = arg;
+    worker *w = s->w;
+    ferry_db *db = NULL;
+    char f[64];
+    fields(f, sizeof f, s, NULL);
+    unsigned backoff = 250;
+    while (!stopping(w)) {
+        if (!db && connect_backoff(s, &db, "worker", 0, 0) != 0)
+            break;
+        ferry_claim c;
+        int got = 0;
+        ferry_err err = FERRY_ERR_INIT;
+        if (ferry_claim_next(db, s->owner, w->o->lease_seconds, w->o->max_attempts,
+                             w->svc->user_agent, &c, &got, &err) != 0) {
+            int gone = fdb_is_connection_error(db);
+            drop_if_gone(&db);
+            ferry_logf(w->svc->log, gone ? FERRY_LOG_WARN : FERRY_LOG_ERROR, f,
+                       "claiming failed: %s", err.msg);
+            nap(w, backoff, 0);
+            backoff = backoff * 2 > 30000 ? 30000 : backoff * 2;
+            continue;
+        }
+        backoff = 250;
+        if (!got) {
+            if (w->o->once)
+                break;
+            nap(w, w->o->poll_interval_ms, 0);
+            continue;
+        }
+        run_claim(s, &db, &c);
+    }
+    fdb_close(db);
+    s->done = 1;
+    return NULL;
+}
+
+/* ---- settings and the whole worker ---- */
+
+static int64_t clamp(int64_t v, int64_t lo, int64_t hi, int64_t dflt)
+{
+    return v < lo || v > hi ? dflt : v;
+}
+
+void ferry_worker_opts_from_site(ferry_worker_opts *o, const ferry_site *site)
+{
+    memset(o, 0, sizeof *o);
+    o->concurrency = (int)clamp(ferry_site_int(site, "worker.concurrency", 2), 1, 256, 2);
+    o->lease_seconds =
+        (unsigned)clamp(ferry_site_int(site, "worker.lease_seconds", 30), 1, 86400, 30);
+    o->max_attempts = (int)clamp(ferry_site_int(site, "worker.max_attempts", 3), 1, 1000, 3);
+    o->poll_interval_ms =
+        (unsigned)clamp(ferry_site_int(site, "worker.poll_interval_ms", 1000), 10, 600000, 1000);
+    o->retry_delay_seconds =
+        (unsigned)clamp(ferry_site_int(site, "worker.retry_delay_seconds", 10), 0, 86400, 10);
+    o->stop_grace_seconds =
+        (unsigned)clamp(ferry_site_int(site, "worker.stop_grace_seconds", 30), 0, 86400, 30);
+}
+
+static int preflight(worker *w, ferry_err *err)
+{
+    ferry_db *db = NULL;
+    int rc = ferry_service_connect(w->svc, &db, 60, err);
+    fdb_close(db);
+    return rc;
+}
+
+int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry_err *err)
+{
+    worker w;
+    memset(&w, 0, sizeof w);
+    w.svc = svc;
+    w.o = o;
+    w.url = svc->site->database_url;
+    int rc = preflight(&w, err);
+    if (rc)
+        return rc;
+
+    w.slots = calloc((size_t)o->concurrency, sizeof *w.slots);
+    if (!w.slots)
+        return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+
+    /* Signals go to the caller's thread, not to the slots. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int started = 0;
+    for (int i = 0; i < o->concurrency; i++) {
+        slot *s = &w.slots[i];
+        s->w = &w;
+        s->index = i;
+        ferry_claim_owner(s->owner, i);
+        pthread_mutex_init(&s->mu, NULL);
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&s->cv, &ca);
+        pthread_condattr_destroy(&ca);
+        s->have_renewer = pthread_create(&s->renewer, NULL, renew_main, s) == 0;
+        s->have_thread = s->have_renewer && pthread_create(&s->thread, NULL, slot_main, s) == 0;
+        if (!s->have_thread) {
+            s->done = 1;
+            rc = ferry_err_set(err, FERRY_ERR, "cannot start worker thread %d", i);
+            break;
+        }
+        started++;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    ferry_logf(svc->log, FERRY_LOG_INFO, NULL,
+               "worker started: %d slots, lease %u s, %d attempts%s", started, o->lease_seconds,
+               o->max_attempts, o->once ? ", once" : "");
+
+    /* Watch for the stop signal and the grace period; wait for the slots. */
+    struct timespec stop_t0;
+    int stop_seen = 0;
+    for (;;) {
+        int running = 0;
+        for (int i = 0; i < o->concurrency; i++)
+            running += w.slots[i].have_thread && !w.slots[i].done;
+        if (!running)
+            break;
+        if (stopping(&w) && !stop_seen) {
+            stop_seen = 1;
+            mono_now(&stop_t0);
+            ferry_logf(svc->log, FERRY_LOG_INFO, NULL,
+                       "stopping: finishing held requests (up to %u s)", o->stop_grace_seconds);
+        }
+        if (stop_seen && !w.cancel_all && mono_since(&stop_t0) >= o->stop_grace_seconds) {
+            w.cancel_all = 1;
+            ferry_logf(svc->log, FERRY_LOG_WARN, NULL,
+                       "stop grace over: cancelling and releasing held requests");
+            for (int i = 0; i < o->concurrency; i++)
+                w.slots[i].cancel = 1;
+        }
+        nap(&w, 100, 1);
+    }
+
+    for (int i = 0; i < o->concurrency; i++) {
+        slot *s = &w.slots[i];
+        if (s->have_thread)
+            pthread_join(s->thread, NULL);
+        if (s->have_renewer) {
+            pthread_mutex_lock(&s->mu);
+            s->quit = 1;
+            pthread_cond_broadcast(&s->cv);
+            pthread_mutex_unlock(&s->mu);
+            pthread_join(s->renewer, NULL);
+        }
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+    }
+    free(w.slots);
+    ferry_logf(svc->log, FERRY_LOG_INFO, NULL, "worker stopped");
+    return rc;
+}

@@ -1,0 +1,38 @@
+/*
+ * worker.h — `ferry worker`: slots (threads) that claim pending export
+ * requests, run them through ferry_request_execute while a renewal thread
+ * holds their lease, and fail or retry them on error (DESIGN.md, "Running
+ * at scale"; the decisions are listed at the top of worker.c).
+ */
+#ifndef FERRY_CORE_WORKER_H
+#define FERRY_CORE_WORKER_H
+
+#include "error.h"
+#include "service.h"
+#include "site.h"
+
+typedef struct ferry_worker_opts {
+    int concurrency;              /* slots, each with its own connections (worker.concurrency, 2) */
+    unsigned lease_seconds;       /* lease length (worker.lease_seconds, 30) */
+    int max_attempts;             /* attempts before failing (worker.max_attempts, 3) */
+    unsigned poll_interval_ms;    /* idle poll (worker.poll_interval_ms, 1000) */
+    unsigned retry_delay_seconds; /* wait before a retry (worker.retry_delay_seconds, 10) */
+    unsigned stop_grace_seconds;  /* on SIGTERM, time to finish before cancelling
+                                     (worker.stop_grace_seconds, 30) */
+    int once;                     /* exit when nothing is claimable (--once) */
+} ferry_worker_opts;
+
+/* Fills *o from the site's worker.* settings, with the defaults above for
+ * what is missing or out of range. `site` may be NULL. */
+void ferry_worker_opts_from_site(ferry_worker_opts *o, const ferry_site *site);
+
+/*
+ * Runs the worker until *svc->stop is set (or, with o->once, until no slot
+ * finds anything to claim), then finishes or releases what it holds and
+ * returns 0. Refuses to start (FERRY_ERR_DB) when the database cannot be
+ * reached or has pending migrations. Blocks
+ * SIGINT/SIGTERM in its threads so the caller's handler sees them.
+ */
+int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry_err *err);
+
+#endif
