@@ -45,7 +45,7 @@
 
 #include "audit.h"
 #include "db.h"
-#include "expire.h"
+#include "artifacts.h"
 #include "migrate.h"
 
 static const char *const statuses[] = {"pending", "processing", "completed", "failed", "expired"};

@@ -464,3 +464,8 @@ int fdb_connect_site(ferry_db **out, const ferry_site *site, unsigned rw_timeout
                              site->path);
     return fdb_connect_url(out, site->database_url, rw_timeout, err);
 }
+
+int fdb_ping_failed(ferry_db *db)
+{
+    return mysql_ping(fdb_mysql(db)) != 0;
+}

@@ -123,6 +123,9 @@ void fdb_rollback(ferry_db *db); /* best effort, errors ignored */
 /* Non-zero when the last error means the connection is gone (2006, 2013,
  * 2055, 1927, 4031) and a reconnect is the cure. */
 int fdb_is_connection_error(ferry_db *db);
+
+/* Non-zero when the connection is gone: a ping (no auto-reconnect) fails. */
+int fdb_ping_failed(ferry_db *db);
 /* The last MySQL error number on db. */
 unsigned fdb_errno(ferry_db *db);
 
