@@ -1,6 +1,6 @@
 /*
- * request_admin.c — `ferry request list|show|cancel|retry|delete`
- * (request_admin.h).
+ * cmd_request_admin.c — `ferry request list|show|cancel|retry|delete`
+ * (cmd_request_admin.h).
  *
  * Semantics (docs/operations.md repeats them):
  * - IDs are the 32 hex digits ferry and Django store; the dashed form

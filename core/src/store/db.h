@@ -78,11 +78,6 @@ static inline fdb_param fdb_i64(int64_t i)
     fdb_param p = {FDB_I64, 0, 0, i, 0};
     return p;
 }
-static inline fdb_param fdb_f64(double d)
-{
-    fdb_param p = {FDB_F64, 0, 0, 0, d};
-    return p;
-}
 static inline fdb_param fdb_null(void)
 {
     fdb_param p = {FDB_NULL, 0, 0, 0, 0};
@@ -110,8 +105,6 @@ static inline const char *fdb_get(const fdb_rows *r, size_t row, size_t col)
 {
     return r->values[row * r->ncols + col];
 }
-/* Column index by name, or -1. */
-int fdb_col(const fdb_rows *r, const char *name);
 void fdb_rows_free(fdb_rows *r); /* accepts NULL */
 
 /* Plain statements without parameters (DDL, START TRANSACTION, COMMIT). */
