@@ -1,4 +1,4 @@
-/* test_store.c — file store access beneath the store (core/src/expire.c):
+/* test_store.c — file store access beneath the store (core/src/store/artifacts.c):
  * mapping file_path to a store-relative path, opening with openat2 and with
  * its O_NOFOLLOW fallback, removing without following symlinks. */
 #include <errno.h>
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "expire.h"
+#include "artifacts.h"
 
 typedef struct fixture {
     char root[256];  /* temp dir */

@@ -1,4 +1,4 @@
-/* test_http.c — the download server's HTTP helpers (core/src/server.c):
+/* test_http.c — the download server's HTTP helpers (core/src/service/server.c):
  * Range parsing, Content-Disposition, content types. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test_token.c — download tokens (core/src/token.c): a known answer from
+/* test_token.c — download tokens (core/src/service/token.c): a known answer from
  * Python's hmac, round trips, and every way a token can be wrong. */
 #include <setjmp.h>
 #include <stdarg.h>

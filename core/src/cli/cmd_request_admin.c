@@ -1,6 +1,6 @@
 /*
- * request_admin.c — `ferry request list|show|cancel|retry|delete`
- * (request_admin.h).
+ * cmd_request_admin.c — `ferry request list|show|cancel|retry|delete`
+ * (cmd_request_admin.h).
  *
  * Semantics (docs/operations.md repeats them):
  * - IDs are the 32 hex digits ferry and Django store; the dashed form
@@ -45,7 +45,7 @@
 
 #include "audit.h"
 #include "db.h"
-#include "expire.h"
+#include "artifacts.h"
 #include "migrate.h"
 
 static const char *const statuses[] = {"pending", "processing", "completed", "failed", "expired"};

@@ -1,5 +1,5 @@
 /*
- * request_admin.h — the operator's verbs of `ferry request`: list, show,
+ * cmd_request_admin.h — the operator's verbs of `ferry request`: list, show,
  * cancel, retry, delete. (`ferry request run` is cmd_request.c's, which
  * dispatches every other verb here.) The semantics of each verb are listed
  * at the top of request_admin.c.

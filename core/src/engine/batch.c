@@ -148,8 +148,3 @@ int ferry_batch_set_bytes(ferry_batch *b, uint32_t row, uint32_t col, int type, 
     return 0;
 }
 
-size_t ferry_batch_arena_bytes(const ferry_batch *b)
-{
-    const arena *a = b->core_;
-    return a->total;
-}

@@ -19,7 +19,5 @@ void ferry_batch_free(ferry_batch *b); /* accepts NULL */
 int64_t ferry_batch_add_row(ferry_batch *b);
 int ferry_batch_set_bytes(ferry_batch *b, uint32_t row, uint32_t col, int type, const char *bytes,
                           size_t len);
-/* Bytes held by the arena (for memory accounting). */
-size_t ferry_batch_arena_bytes(const ferry_batch *b);
 
 #endif

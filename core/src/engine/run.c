@@ -1,5 +1,5 @@
 /*
- * engine.c — running a built pipeline. The source runs on its own thread
+ * run.c — running a built pipeline. The source runs on its own thread
  * and fills batches from a small pool; the calling thread runs filters,
  * the formatter and encoders. The two meet in a bounded queue (the pool's
  * batches travel free → full → free), so fetching overlaps formatting and

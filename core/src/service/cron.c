@@ -2,7 +2,7 @@
  * cron.c — parsing five-field cron patterns into bit sets, and finding fire
  * times: walk the matching local wall-clock minutes (jumping by field, not
  * minute by minute) and map each to an instant with the DST policy of
- * cron.h through cron_tz's resolver.
+ * cron.h through tzif.h's resolver.
  */
 #include "cron.h"
 

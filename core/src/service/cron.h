@@ -51,7 +51,7 @@ typedef struct ferry_cron {
  */
 int ferry_cron_parse(ferry_cron *out, const char *pattern, ferry_err *err);
 
-/* Non-zero when local wall-clock minute `local` (seconds, as in cron_tz.h)
+/* Non-zero when local wall-clock minute `local` (seconds, as in tzif.h)
  * matches the pattern's fields. */
 int ferry_cron_matches_local(const ferry_cron *c, int64_t local);
 

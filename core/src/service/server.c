@@ -22,7 +22,7 @@
 
 #include "audit.h"
 #include "db.h"
-#include "expire.h"
+#include "artifacts.h"
 #include "token.h"
 
 #define POOL_MAX 16
@@ -228,7 +228,7 @@ static void pool_put(ferry_server *s, ferry_db *db)
  * connection, so a ping (no auto-reconnect) settles it. */
 static int conn_dead(ferry_db *db)
 {
-    return fdb_is_connection_error(db) || mysql_ping(fdb_mysql(db)) != 0;
+    return fdb_is_connection_error(db) || fdb_ping_failed(db);
 }
 
 /* Runs a read query, retrying once on a fresh connection when the pooled

@@ -287,14 +287,6 @@ void fdb_rows_free(fdb_rows *r)
     free(r);
 }
 
-int fdb_col(const fdb_rows *r, const char *name)
-{
-    for (size_t c = 0; c < r->ncols; c++)
-        if (strcmp(r->names[c], name) == 0)
-            return (int)c;
-    return -1;
-}
-
 int fdb_query(ferry_db *db, const char *sql, const fdb_param *params, size_t n, fdb_rows **out,
               ferry_err *err)
 {
@@ -463,4 +455,9 @@ int fdb_connect_site(ferry_db **out, const ferry_site *site, unsigned rw_timeout
                              "no database configured (database.url in %s, or FERRY_DATABASE_URL)",
                              site->path);
     return fdb_connect_url(out, site->database_url, rw_timeout, err);
+}
+
+int fdb_ping_failed(ferry_db *db)
+{
+    return mysql_ping(fdb_mysql(db)) != 0;
 }

@@ -78,11 +78,6 @@ static inline fdb_param fdb_i64(int64_t i)
     fdb_param p = {FDB_I64, 0, 0, i, 0};
     return p;
 }
-static inline fdb_param fdb_f64(double d)
-{
-    fdb_param p = {FDB_F64, 0, 0, 0, d};
-    return p;
-}
 static inline fdb_param fdb_null(void)
 {
     fdb_param p = {FDB_NULL, 0, 0, 0, 0};
@@ -110,8 +105,6 @@ static inline const char *fdb_get(const fdb_rows *r, size_t row, size_t col)
 {
     return r->values[row * r->ncols + col];
 }
-/* Column index by name, or -1. */
-int fdb_col(const fdb_rows *r, const char *name);
 void fdb_rows_free(fdb_rows *r); /* accepts NULL */
 
 /* Plain statements without parameters (DDL, START TRANSACTION, COMMIT). */
@@ -123,6 +116,9 @@ void fdb_rollback(ferry_db *db); /* best effort, errors ignored */
 /* Non-zero when the last error means the connection is gone (2006, 2013,
  * 2055, 1927, 4031) and a reconnect is the cure. */
 int fdb_is_connection_error(ferry_db *db);
+
+/* Non-zero when the connection is gone: a ping (no auto-reconnect) fails. */
+int fdb_ping_failed(ferry_db *db);
 /* The last MySQL error number on db. */
 unsigned fdb_errno(ferry_db *db);
 

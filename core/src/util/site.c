@@ -55,19 +55,6 @@ int64_t ferry_site_int(const ferry_site *site, const char *path, int64_t dflt)
     return dflt;
 }
 
-double ferry_site_double(const ferry_site *site, const char *path, double dflt)
-{
-    double d;
-    long long v;
-    if (!site)
-        return dflt;
-    if (config_lookup_float(&site->cfg, path, &d) == CONFIG_TRUE)
-        return d;
-    if (config_lookup_int64(&site->cfg, path, &v) == CONFIG_TRUE)
-        return (double)v;
-    return dflt;
-}
-
 int ferry_site_bool(const ferry_site *site, const char *path, int dflt)
 {
     int b;

@@ -38,7 +38,6 @@ void ferry_site_free(ferry_site *site); /* accepts NULL */
 /* Lookups by libconfig path ("worker.lease_seconds"), with defaults. */
 const char *ferry_site_string(const ferry_site *site, const char *path, const char *dflt);
 int64_t ferry_site_int(const ferry_site *site, const char *path, int64_t dflt);
-double ferry_site_double(const ferry_site *site, const char *path, double dflt);
 int ferry_site_bool(const ferry_site *site, const char *path, int dflt);
 
 /* Absolute path for `p` relative to the site file's directory; malloc'd. */

@@ -1,6 +1,6 @@
 /*
- * tzfile.c — time zone offsets by name for value formatting: a small
- * per-thread cache of zones loaded by cron_tz.c (the TZif reader), so a
+ * tz_cache.c — time zone offsets by name for value formatting: a small
+ * per-thread cache of zones loaded by tzif.c (the TZif reader), so a
  * million timestamps in one zone load the file once per thread.
  */
 #include "tz_cache.h"
@@ -50,10 +50,3 @@ int ferry_tzfile_offset(const char *tz, int64_t utc, int *offset, char *abbr, si
     return 0;
 }
 
-void ferry_tzfile_thread_done(void)
-{
-    for (unsigned i = 0; i < CACHE; i++) {
-        ferry_tz_free(cache.zones[i]);
-        cache.zones[i] = NULL;
-    }
-}

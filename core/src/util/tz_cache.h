@@ -1,6 +1,6 @@
 /*
- * tzfile.h — UTC offsets by zone name for formatting values, cached per
- * thread over cron_tz.h's TZif reader (never the process-wide TZ).
+ * tz_cache.h — UTC offsets by zone name for formatting values, cached per
+ * thread over tzif.h's TZif reader (never the process-wide TZ).
  */
 #ifndef FERRY_CORE_TZFILE_H
 #define FERRY_CORE_TZFILE_H
@@ -14,8 +14,5 @@ int ferry_tzfile_offset(const char *tz, int64_t utc, int *offset, char *abbr, si
 
 /* Is `tz` a safe, existing IANA zone name? */
 int ferry_tzfile_valid(const char *tz);
-
-/* Frees this thread's cached zones (call before a thread ends). */
-void ferry_tzfile_thread_done(void);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * cron_tz.c — a small TZif (RFC 8536) reader: version 2+ 64-bit transition
+ * tzif.c — a small TZif (RFC 8536) reader: version 2+ 64-bit transition
  * data, local time types, and the footer's POSIX TZ string for instants past
  * the last transition (Debian's "slim"-ready). Leap-second records are
  * skipped (the "right/" zones are not meant for civil time).

@@ -1,5 +1,6 @@
 /*
- * cron_tz.h — IANA time zones for the scheduler, read straight from the
+ * tzif.h — IANA time zones (for the scheduler, date ranges and value
+ * formatting), read straight from the
  * system's TZif files (/usr/share/zoneinfo): UTC → local offsets, and
  * local wall-clock time → UTC with the gap/fold facts the DST policy needs.
  *
