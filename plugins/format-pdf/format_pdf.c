@@ -26,8 +26,9 @@
 #include "ferry/ferry.h"
 #include "pdf_text.h"
 
-#define PDF_MARGIN 36.0f /* points: half an inch */
-#define PDF_PAD    3.0f  /* cell padding */
+#define PDF_MARGIN       36.0f                                   /* points: half an inch */
+#define PDF_PAD          3.0f                                    /* cell padding */
+#define PDF_ELLIPSIS_BIT ((size_t)1 << (sizeof(size_t) * 8 - 1)) /* in a line's end */
 
 typedef struct pdf_config {
     const char *page_size;
@@ -36,10 +37,12 @@ typedef struct pdf_config {
     const char *subtitle;
     const char *font;
     const char *fallback_font;
+    const char *symbol_font;
     double font_size;
     const char *overflow;
     ferry_strlist totals;
     int64_t row_cap;
+    int64_t max_cell_chars;
 } pdf_config;
 
 static const ferry_option pdf_options[] = {
@@ -59,6 +62,12 @@ static const ferry_option pdf_options[] = {
      "TrueType font for characters the main font lacks, such as CJK (fonts-droid-fallback); "
      "embedded when used",
      NULL},
+    {"symbol_font", FERRY_OPT_STRING, 0,
+     "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf", NULL,
+     offsetof(pdf_config, symbol_font),
+     "TrueType font for symbols and control pictures neither font has (fonts-symbola); "
+     "embedded when used",
+     NULL},
     {"font_size", FERRY_OPT_DOUBLE, 0, "8", NULL, offsetof(pdf_config, font_size),
      "table text size in points (4 to 24); the title is larger", "10"},
     {"overflow", FERRY_OPT_STRING, 0, "wrap", "wrap|ellipsis", offsetof(pdf_config, overflow),
@@ -67,9 +76,25 @@ static const ferry_option pdf_options[] = {
      "columns (number or duration fields) summed in a totals row at the end", NULL},
     {"row_cap", FERRY_OPT_INT, 0, "100000", NULL, offsetof(pdf_config, row_cap),
      "most rows a PDF may hold (libharu keeps the document in memory); more is an error", "5000"},
+    {"max_cell_chars", FERRY_OPT_INT, 0, "32767", NULL, offsetof(pdf_config, max_cell_chars),
+     "most characters of a value drawn (wrapped over lines and pages); a longer value is cut "
+     "with a visible mark and a warning (100 to 10000000)",
+     "1000"},
     {0}};
 
-/* A column's place, alignment, total and shaped text of the current row. */
+/* How a cell's text is laid out. */
+enum { PDF_WRAP, PDF_ELLIPSIS, PDF_WHOLE };
+
+/* A shaped text laid out in lines. */
+typedef struct pdf_cell {
+    pdf_text text;
+    size_t *lines; /* start,end pairs; malloc */
+    size_t nlines, lines_cap;
+    float size; /* font size: smaller for a number wider than its column */
+    int right;  /* aligned right: a number, or right-to-left text */
+} pdf_cell;
+
+/* A column's place, alignment, total, label and cell of the current row. */
 typedef struct pdf_col {
     float x, w;
     int right;
@@ -77,9 +102,7 @@ typedef struct pdf_col {
     int64_t sum_i64;
     double sum_f64;
     int sum_frac; /* digits after the point of decimals */
-    pdf_text text;
-    size_t *lines; /* start,end pairs; malloc */
-    size_t nlines, lines_cap;
+    pdf_cell cell, head;
 } pdf_col;
 
 typedef struct pdf_state {
@@ -95,8 +118,9 @@ typedef struct pdf_state {
     pdf_col *cols; /* ncols; freed without the schema, which may be gone */
     uint32_t ncols;
     pdf_text scratch;
-    ferry_buf text;
+    ferry_buf text, cut;
     HPDF_Page page;
+    uint32_t page_rows; /* rows (or parts) on the current page */
     float pw, ph, y, size, line_h;
     int wrap;
     uint32_t pages;
@@ -125,6 +149,10 @@ static int pdf_init(ferry_ctx *fx, const ferry_host *host, const void *config, v
     if (!(cfg->font_size >= 4 && cfg->font_size <= 24))
         return host->error(fx, FERRY_ERR_CONFIG, "option font_size = %g is out of range (4 to 24)",
                            cfg->font_size);
+    if (cfg->max_cell_chars < 100 || cfg->max_cell_chars > 10000000)
+        return host->error(fx, FERRY_ERR_CONFIG,
+                           "option max_cell_chars = %lld is out of range (100 to 10000000)",
+                           (long long)cfg->max_cell_chars);
     if (!cfg->font || !cfg->font[0])
         return host->error(fx, FERRY_ERR_CONFIG, "option font is empty");
     st = calloc(1, sizeof *st);
@@ -146,8 +174,10 @@ static void pdf_drop(pdf_state *st)
 
     if (st->cols)
         for (i = 0; i < st->ncols; i++) {
-            pdf_text_free(&st->cols[i].text);
-            free(st->cols[i].lines);
+            pdf_text_free(&st->cols[i].cell.text);
+            free(st->cols[i].cell.lines);
+            pdf_text_free(&st->cols[i].head.text);
+            free(st->cols[i].head.lines);
         }
     free(st->cols);
     st->cols = NULL;
@@ -170,6 +200,7 @@ static void pdf_destroy(void *state)
     pdf_drop(st);
     pdf_text_free(&st->scratch);
     st->host->buf_free(&st->text);
+    st->host->buf_free(&st->cut);
     free(st);
 }
 
@@ -305,94 +336,100 @@ static void pdf_layout_columns(pdf_state *st)
     }
 }
 
-/* Lays out the text of column i (st->cols[i].text) into lines, at most
- * max_lines: wrap 1 wraps, 0 cuts one line with an ellipsis, -1 keeps one
- * line whole (the totals row, whose sums may overflow their column). */
-static int pdf_lines(pdf_state *st, pdf_col *pc, size_t max_lines, int wrap)
+/* Lays out a cell's shaped text in a column of `pc->w` into lines, at
+ * most max_lines: PDF_WRAP wraps, PDF_ELLIPSIS cuts one line with an
+ * ellipsis, PDF_WHOLE keeps one line whole in a smaller size if it must
+ * (numbers). Returns 1 when text was cut, 0, or an error. */
+static int pdf_lines(pdf_state *st, const pdf_col *pc, pdf_cell *c, size_t max_lines, int mode)
 {
     float w = pc->w - 2 * PDF_PAD;
     size_t a = 0;
 
-    pc->nlines = 0;
+    c->nlines = 0;
+    c->size = st->size;
     if (w < st->size)
         w = st->size;
-    while (a < pc->text.n && pc->nlines < max_lines) {
-        size_t end, next;
-        if (pc->nlines + 1 > pc->lines_cap) {
-            size_t cap = pc->lines_cap ? pc->lines_cap * 2 : 8;
-            size_t *p = realloc(pc->lines, cap * 2 * sizeof *p);
+    while (a < c->text.n && c->nlines < max_lines) {
+        size_t end = c->text.n, next = end;
+        if (c->nlines + 1 > c->lines_cap) {
+            size_t cap = c->lines_cap ? c->lines_cap * 2 : 8;
+            size_t *p = realloc(c->lines, cap * 2 * sizeof *p);
             if (!p)
                 return pdf_nomem(st);
-            pc->lines = p;
-            pc->lines_cap = cap;
+            c->lines = p;
+            c->lines_cap = cap;
         }
-        if (wrap > 0) {
-            pdf_text_line(&pc->text, a, w, st->size, &end, &next);
-        } else {
-            end = pc->text.n;
-            next = end;
-        }
-        pc->lines[2 * pc->nlines] = a;
-        pc->lines[2 * pc->nlines + 1] = end;
-        pc->nlines++;
+        if (mode == PDF_WRAP)
+            pdf_text_line(&c->text, a, w, st->size, &end, &next);
+        c->lines[2 * c->nlines] = a;
+        c->lines[2 * c->nlines + 1] = end;
+        c->nlines++;
         a = next;
     }
-    /* Text left over (a cell taller than a page, or one line in ellipsis
-     * mode) ends its last line with an ellipsis. */
-    if (wrap >= 0 && pc->nlines && (a < pc->text.n || !wrap)) {
-        size_t s = pc->lines[2 * pc->nlines - 2], e = pc->lines[2 * pc->nlines - 1];
-        if (a < pc->text.n || pdf_text_width(&pc->text, s, e, st->size) > w) {
-            pc->lines[2 * pc->nlines - 1] =
-                pdf_text_fit_ellipsis(&st->fonts, &pc->text, s, e, w, st->size, NULL);
-            pc->lines[2 * pc->nlines - 1] |= (size_t)1 << (sizeof(size_t) * 8 - 1);
+    if (mode == PDF_WHOLE) {
+        float tw = pdf_text_width(&c->text, 0, c->text.n, st->size);
+        if (tw > w)
+            c->size = st->size * w / tw * 0.999f;
+        return 0;
+    }
+    /* Text left over (a label longer than its lines, or one line in
+     * ellipsis mode) ends its last line with an ellipsis. */
+    if (c->nlines && (a < c->text.n || mode == PDF_ELLIPSIS)) {
+        size_t s = c->lines[2 * c->nlines - 2], e = c->lines[2 * c->nlines - 1];
+        if (a < c->text.n || pdf_text_width(&c->text, s, e, st->size) > w) {
+            c->lines[2 * c->nlines - 1] =
+                pdf_text_fit_ellipsis(&st->fonts, &c->text, s, e, w, st->size) | PDF_ELLIPSIS_BIT;
+            return 1;
         }
     }
     return 0;
 }
 
-#define PDF_ELLIPSIS_BIT ((size_t)1 << (sizeof(size_t) * 8 - 1))
-
-/* Draws the laid-out cells of one row whose top is st->y. */
-static int pdf_draw_cells(pdf_state *st, float row_h)
+/* Draws lines [l0, l0 + n) of the cells (of the row, or the labels when
+ * `head`) in a band whose top is st->y. */
+static int pdf_draw_cells(pdf_state *st, int head, size_t l0, size_t n)
 {
     uint32_t i;
 
     for (i = 0; i < st->schema->ncolumns; i++) {
         pdf_col *pc = &st->cols[i];
+        pdf_cell *c = head ? &pc->head : &pc->cell;
         size_t l;
-        for (l = 0; l < pc->nlines; l++) {
-            size_t a = pc->lines[2 * l], e = pc->lines[2 * l + 1] & ~PDF_ELLIPSIS_BIT;
-            int ell = (pc->lines[2 * l + 1] & PDF_ELLIPSIS_BIT) != 0;
+        for (l = l0; l < c->nlines && l < l0 + n; l++) {
+            size_t a = c->lines[2 * l], e = c->lines[2 * l + 1] & ~PDF_ELLIPSIS_BIT;
+            int ell = (c->lines[2 * l + 1] & PDF_ELLIPSIS_BIT) != 0;
             float x = pc->x + PDF_PAD;
-            float yb = st->y - PDF_PAD - st->size - (float)l * st->line_h + st->size * 0.2f;
-            if (pc->right && !ell)
-                x = pc->x + pc->w - PDF_PAD - pdf_text_width(&pc->text, a, e, st->size);
-            if (pdf_text_draw(&st->fonts, &pc->text, st->page, a, e, x, yb, st->size, ell) < 0)
+            float yb = st->y - PDF_PAD - st->size - (float)(l - l0) * st->line_h + st->size * 0.2f;
+            if (c->right && !ell)
+                x = pc->x + pc->w - PDF_PAD - pdf_text_width(&c->text, a, e, c->size);
+            if (pdf_text_draw(&st->fonts, &c->text, st->page, a, e, x, yb, c->size, ell) < 0)
                 return pdf_nomem(st);
         }
     }
-    (void)row_h;
     return 0;
 }
 
-/* The height of the row laid out in st->cols. */
-static float pdf_row_height(pdf_state *st)
+/* The most lines of the laid-out cells (of the row, or the labels). */
+static size_t pdf_row_lines(pdf_state *st, int head)
 {
     size_t most = 1;
     uint32_t i;
 
-    for (i = 0; i < st->schema->ncolumns; i++)
-        if (st->cols[i].nlines > most)
-            most = st->cols[i].nlines;
-    return (float)most * st->line_h + 2 * PDF_PAD;
+    for (i = 0; i < st->schema->ncolumns; i++) {
+        const pdf_cell *c = head ? &st->cols[i].head : &st->cols[i].cell;
+        if (c->nlines > most)
+            most = c->nlines;
+    }
+    return most;
 }
 
-/* Most lines a cell may take so that its row fits on an empty page. */
-static size_t pdf_max_lines(pdf_state *st)
+/* Lines of a row that fit under st->y on this page; at least one on a
+ * page with no rows yet. */
+static size_t pdf_room(pdf_state *st)
 {
-    float room = st->ph - 2 * PDF_MARGIN - st->size * 16 - 30;
-    size_t n = room > st->line_h ? (size_t)(room / st->line_h) : 1;
-    return st->wrap ? n : 1;
+    float room = st->y - PDF_MARGIN - st->line_h * 1.5f - 2 * PDF_PAD;
+    size_t n = room >= st->line_h ? (size_t)(room / st->line_h) : 0;
+    return n == 0 && st->page_rows == 0 ? 1 : n;
 }
 
 static void pdf_fill_rect(pdf_state *st, float x, float y, float w, float h, float gray)
@@ -425,7 +462,7 @@ static int pdf_header_line(pdf_state *st, const char *s, float size)
     end = st->scratch.n;
     ell = pdf_text_width(&st->scratch, 0, end, size) > w;
     if (ell)
-        end = pdf_text_fit_ellipsis(&st->fonts, &st->scratch, 0, end, w, size, NULL);
+        end = pdf_text_fit_ellipsis(&st->fonts, &st->scratch, 0, end, w, size);
     st->y -= size * 1.3f;
     if (pdf_text_draw(&st->fonts, &st->scratch, st->page, 0, end, PDF_MARGIN, st->y, size, ell) < 0)
         return pdf_nomem(st);
@@ -462,18 +499,21 @@ static int pdf_new_page(pdf_state *st)
     st->y -= st->line_h;
     if (st->cols[0].w == 0)
         pdf_layout_columns(st);
-    /* The table header: labels, wrapped, on a grey band. */
-    for (i = 0; i < st->schema->ncolumns; i++) {
+    /* The table header: labels, up to three lines, on a grey band. */
+    for (i = 0; i < st->schema->ncolumns && st->pages == 1; i++) {
         const char *label = st->schema->columns[i].label;
-        if (pdf_text_shape(&st->fonts, &st->cols[i].text, label, strlen(label), 0) < 0)
+        pdf_cell *c = &st->cols[i].head;
+        if (pdf_text_shape(&st->fonts, &c->text, label, strlen(label), 0) < 0)
             return pdf_nomem(st);
-        if ((rc = pdf_lines(st, &st->cols[i], 3, 1)) < 0)
+        c->right = st->cols[i].right || c->text.rtl;
+        if ((rc = pdf_lines(st, &st->cols[i], c, 3, PDF_WRAP)) < 0)
             return rc;
     }
-    h = pdf_row_height(st);
+    h = (float)pdf_row_lines(st, 1) * st->line_h + 2 * PDF_PAD;
     pdf_fill_rect(st, PDF_MARGIN, st->y - h, st->pw - 2 * PDF_MARGIN, h, 0.85f);
-    if ((rc = pdf_draw_cells(st, h)) < 0)
+    if ((rc = pdf_draw_cells(st, 1, 0, 3)) < 0)
         return rc;
+    st->page_rows = 0;
     st->y -= h;
     pdf_hline(st, st->y, 0, 0.8f);
     return pdf_check(st, "drawing the page header");
@@ -539,8 +579,8 @@ static int pdf_open(void *state, const ferry_schema *schema, ferry_output *out, 
         if (!*p)
             HPDF_SetInfoAttr(st->pdf, HPDF_INFO_TITLE, st->cfg->title);
     }
-    if (pdf_fonts_init(&st->fonts, st->pdf, st->cfg->font, st->cfg->fallback_font, err,
-                       sizeof err) < 0) {
+    if (pdf_fonts_init(&st->fonts, st->pdf, st->cfg->font, st->cfg->fallback_font,
+                       st->cfg->symbol_font, err, sizeof err) < 0) {
         st->fonts_live = 1;
         return st->host->error(st->fx, FERRY_ERR_CONFIG, "option font: %s", err);
     }
@@ -549,44 +589,131 @@ static int pdf_open(void *state, const ferry_schema *schema, ferry_output *out, 
     return pdf_new_page(st);
 }
 
-/* Lays out and draws one row of cells already shaped into st->cols. */
-static int pdf_put_row(pdf_state *st, float gray, int force, int wrap)
+/* Draws lines [l0, l0 + n) of the row as a band under st->y. */
+static int pdf_band(pdf_state *st, float gray, size_t l0, size_t n)
 {
-    size_t maxl = pdf_max_lines(st);
-    uint32_t i;
-    float h;
+    float h = (float)n * st->line_h + 2 * PDF_PAD;
     int rc;
 
-    for (i = 0; i < st->schema->ncolumns; i++)
-        if ((rc = pdf_lines(st, &st->cols[i], maxl, wrap)) < 0)
-            return rc;
-    h = pdf_row_height(st);
-    if (!force && st->y - h < PDF_MARGIN + st->line_h * 1.5f) {
-        /* pdf_new_page reshapes the header into st->cols: shape again after. */
-        return 1;
-    }
     if (gray < 1)
         pdf_fill_rect(st, PDF_MARGIN, st->y - h, st->pw - 2 * PDF_MARGIN, h, gray);
-    if ((rc = pdf_draw_cells(st, h)) < 0)
+    if ((rc = pdf_draw_cells(st, 0, l0, n)) < 0)
         return rc;
     st->y -= h;
     pdf_hline(st, st->y, 0.8f, 0.3f);
+    st->page_rows++;
     return 0;
 }
 
-static int pdf_shape_row(pdf_state *st, const ferry_batch *batch, uint32_t r)
+/* Draws the row laid out in st->cols: on this page when it fits, else on
+ * a new page when it fits there, else in parts over as many pages as it
+ * takes (a cell taller than a page continues on the next). */
+static int pdf_put_row(pdf_state *st, float gray)
 {
-    uint32_t c;
+    size_t most = pdf_row_lines(st, 0), l0 = 0;
+    int rc;
 
-    for (c = 0; c < st->schema->ncolumns; c++) {
-        const ferry_column *col = &st->schema->columns[c];
-        int rc = pdf_render(st, col, ferry_batch_at(batch, r, c));
-        if (rc < 0)
+    for (;;) {
+        size_t room = pdf_room(st), left = most - l0;
+        if (left <= room)
+            return pdf_band(st, gray, l0, left);
+        if (st->page_rows > 0 && (room == 0 || l0 == 0)) {
+            /* A row that would fit on an empty page moves there whole. */
+            if ((rc = pdf_new_page(st)) < 0)
+                return rc;
+            if (pdf_room(st) >= left || room == 0)
+                continue;
+            room = pdf_room(st);
+        }
+        if ((rc = pdf_band(st, gray, l0, room)) < 0 || (rc = pdf_new_page(st)) < 0)
             return rc;
-        if (pdf_text_shape(&st->fonts, &st->cols[c].text, st->text.data ? st->text.data : "",
-                           st->text.len, st->wrap) < 0)
-            return pdf_nomem(st);
+        l0 += room;
     }
+}
+
+/* Reports a value drawn other than it is, through host->warn (ABI 1.2). */
+static void pdf_warn_cell(pdf_state *st, uint32_t c, const pdf_issues *is, size_t cut_chars,
+                          size_t chars, int ellipsis)
+{
+    char msg[400];
+    int n = 0;
+
+    if (st->host->size < offsetof(ferry_host, warn) + sizeof(void *) || !st->host->warn)
+        return;
+    if (is->invalid)
+        n += snprintf(msg + n, sizeof msg - (size_t)n, "; %u invalid UTF-8 sequence(s) as U+FFFD",
+                      is->invalid);
+    if (is->control)
+        n += snprintf(msg + n, sizeof msg - (size_t)n,
+                      "; %u control character(s) as visible symbols", is->control);
+    if (is->missing)
+        n += snprintf(msg + n, sizeof msg - (size_t)n,
+                      "; %u character(s) no font has (emoji, above U+FFFF) as U+FFFD", is->missing);
+    if (cut_chars)
+        n +=
+            snprintf(msg + n, sizeof msg - (size_t)n,
+                     "; cut after %zu of %zu characters (option max_cell_chars)", cut_chars, chars);
+    if (ellipsis)
+        n += snprintf(msg + n, sizeof msg - (size_t)n,
+                      "; cut to one line (option overflow = ellipsis)");
+    if (n > 0)
+        st->host->warn(st->fx, st->rows + 1, (int32_t)c, "PDF cell of column %s%s",
+                       st->schema->columns[c].name, msg);
+}
+
+/* Whether a value of this type is drawn whole on one line (shrunk when
+ * wider than its column): numbers, dates, booleans. */
+static int pdf_is_whole(int type)
+{
+    return pdf_is_number(type) || type == FERRY_TYPE_DATE || type == FERRY_TYPE_BOOL;
+}
+
+/* st->text cut to max_cell_chars characters and a visible mark, in
+ * st->cut; returns the number of characters when it was cut, else 0. */
+static size_t pdf_cut(pdf_state *st, const char **s, size_t *len)
+{
+    size_t i, chars = 0, at = 0, max = (size_t)st->cfg->max_cell_chars;
+    char mark[96];
+
+    for (i = 0; i < *len; i++)
+        if (((unsigned char)(*s)[i] & 0xC0) != 0x80 && chars++ == max)
+            at = i;
+    if (chars <= max)
+        return 0;
+    snprintf(mark, sizeof mark, "\xe2\x80\xa6 [cut: %zu of %zu characters shown]", max, chars);
+    st->cut.len = 0;
+    if (st->host->buf_append(&st->cut, *s, at) < 0 ||
+        st->host->buf_append(&st->cut, mark, strlen(mark)) < 0)
+        return 0;
+    *s = st->cut.data;
+    *len = st->cut.len;
+    return chars;
+}
+
+/* Shapes and lays out the cell of column c, row r; warns of what it
+ * could not carry. */
+static int pdf_shape_cell(pdf_state *st, const ferry_batch *batch, uint32_t r, uint32_t c)
+{
+    const ferry_column *col = &st->schema->columns[c];
+    const ferry_value *v = ferry_batch_at(batch, r, c);
+    pdf_col *pc = &st->cols[c];
+    int whole = pdf_is_whole(v->type), mode, rc;
+    const char *s;
+    size_t len, chars;
+
+    if ((rc = pdf_render(st, col, v)) < 0)
+        return rc;
+    s = st->text.data ? st->text.data : "";
+    len = st->text.len;
+    chars = whole ? 0 : pdf_cut(st, &s, &len);
+    if (pdf_text_shape(&st->fonts, &pc->cell.text, s, len, st->wrap && !whole) < 0)
+        return pdf_nomem(st);
+    pc->cell.right = whole ? pdf_is_number(v->type) : pc->cell.text.rtl;
+    mode = whole ? PDF_WHOLE : st->wrap ? PDF_WRAP : PDF_ELLIPSIS;
+    if ((rc = pdf_lines(st, pc, &pc->cell, (size_t)-1 / 4, mode)) < 0)
+        return rc;
+    pdf_warn_cell(st, c, &pc->cell.text.issues, chars ? (size_t)st->cfg->max_cell_chars : 0, chars,
+                  rc == 1);
     return 0;
 }
 
@@ -625,7 +752,7 @@ static void pdf_add_totals(pdf_state *st, const ferry_batch *batch, uint32_t r)
 static int pdf_write(void *state, const ferry_batch *batch)
 {
     pdf_state *st = state;
-    uint32_t r;
+    uint32_t r, c;
     int rc;
 
     for (r = 0; r < batch->nrows; r++) {
@@ -635,15 +762,10 @@ static int pdf_write(void *state, const ferry_batch *batch)
                                    " rows, the PDF row cap (option row_cap); use CSV, JSON or "
                                    "Excel, or narrow the filters",
                                    st->cfg->row_cap);
-        if ((rc = pdf_shape_row(st, batch, r)) < 0)
-            return rc;
-        rc = pdf_put_row(st, 1, 0, st->wrap);
-        if (rc == 1) {
-            if ((rc = pdf_new_page(st)) < 0 || (rc = pdf_shape_row(st, batch, r)) < 0)
+        for (c = 0; c < st->schema->ncolumns; c++)
+            if ((rc = pdf_shape_cell(st, batch, r, c)) < 0)
                 return rc;
-            rc = pdf_put_row(st, 1, 1, st->wrap);
-        }
-        if (rc < 0)
+        if ((rc = pdf_put_row(st, 1)) < 0)
             return rc;
         pdf_add_totals(st, batch, r);
         st->rows++;
@@ -658,7 +780,7 @@ static int pdf_write(void *state, const ferry_batch *batch)
 static int pdf_shape_totals(pdf_state *st)
 {
     uint32_t c;
-    int label_done = 0;
+    int label_done = 0, rc;
 
     for (c = 0; c < st->schema->ncolumns; c++) {
         const ferry_column *col = &st->schema->columns[c];
@@ -669,7 +791,6 @@ static int pdf_shape_totals(pdf_state *st)
         char tmp[64];
         memset(&v, 0, sizeof v);
         if (pc->total) {
-            int rc;
             if (col->type == FERRY_TYPE_DECIMAL) {
                 n = (size_t)snprintf(tmp, sizeof tmp, "%.*f", pc->sum_frac, pc->sum_f64);
                 s = tmp;
@@ -688,8 +809,11 @@ static int pdf_shape_totals(pdf_state *st)
             n = 5;
             label_done = 1;
         }
-        if (pdf_text_shape(&st->fonts, &pc->text, s, n, 0) < 0)
+        if (pdf_text_shape(&st->fonts, &pc->cell.text, s, n, 0) < 0)
             return pdf_nomem(st);
+        pc->cell.right = pc->total;
+        if ((rc = pdf_lines(st, pc, &pc->cell, 1, PDF_WHOLE)) < 0)
+            return rc;
     }
     return 0;
 }
@@ -732,15 +856,7 @@ static int pdf_finish(void *state)
                           PDF_MARGIN + PDF_PAD, st->y, st->size, 0) < 0)
             return pdf_nomem(st);
     } else if (any_total) {
-        if ((rc = pdf_shape_totals(st)) < 0)
-            return rc;
-        rc = pdf_put_row(st, 0.92f, 0, -1);
-        if (rc == 1) {
-            if ((rc = pdf_new_page(st)) < 0 || (rc = pdf_shape_totals(st)) < 0)
-                return rc;
-            rc = pdf_put_row(st, 0.92f, 1, -1);
-        }
-        if (rc < 0)
+        if ((rc = pdf_shape_totals(st)) < 0 || (rc = pdf_put_row(st, 0.92f)) < 0)
             return rc;
     }
     if ((rc = pdf_footer(st)) < 0)

@@ -1,13 +1,22 @@
 /*
- * pdf_text.c — UTF-8 text with a primary and a fallback TrueType font in
- * libharu; see pdf_text.h.
+ * pdf_text.c — UTF-8 text with a primary, a fallback and a symbol TrueType
+ * font in libharu, right-to-left text through GNU FriBidi; see pdf_text.h.
  *
  * Glyph presence comes from the font's own cmap, through libharu's
  * TrueType font definition (HPDF_TTFontDef_GetGlyphid: glyph 0 is
  * .notdef, "no glyph").
+ *
+ * libharu 2.3 gives its UTF-8 fonts a ToUnicode stream that is its
+ * encoding CMap (a `begincidrange`, which a ToUnicode CMap may not hold:
+ * pdftotext warns on every file). Its codes are the characters themselves
+ * (Identity-H, CID = Unicode), so pdf_fix_tounicode rewrites that stream
+ * as identity `bfrange`s over the Basic Multilingual Plane.
  */
 #include "pdf_text.h"
 
+#include <fribidi.h>
+#include <hpdf_objects.h>
+#include <hpdf_streams.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +25,50 @@
 #include "utf8.h"
 
 #define PDF_ELLIPSIS 0x2026
+#define PDF_REPLACE  0xFFFD
+
+static const char tounicode_head[] =
+    "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+    "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+    "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+    "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n";
+static const char tounicode_tail[] = "endcmap\nCMapName currentdict /CMap defineresource pop\n"
+                                     "end\nend\n";
+
+/* Replaces the font's ToUnicode stream by identity ranges (CID = code
+ * point), skipping the surrogates; at most 100 ranges a block. */
+static int pdf_fix_tounicode(HPDF_Font font)
+{
+    HPDF_Dict tu = HPDF_Dict_GetItem(font, "ToUnicode", HPDF_OCLASS_DICT);
+    char line[64];
+    int hi, in_block = 0;
+
+    if (!tu || !tu->stream)
+        return -1;
+    HPDF_MemStream_FreeData(tu->stream);
+    HPDF_Dict_RemoveElement(tu, "CMapName");
+    HPDF_Dict_RemoveElement(tu, "CIDSystemInfo");
+    HPDF_Dict_RemoveElement(tu, "Type");
+    HPDF_Stream_WriteStr(tu->stream, tounicode_head);
+    for (hi = 0; hi < 256; hi++) {
+        if (hi >= 0xD8 && hi <= 0xDF)
+            continue;
+        if (in_block == 0) {
+            int left = 0, h;
+            for (h = hi; h < 256 && left < 100; h++)
+                left += !(h >= 0xD8 && h <= 0xDF);
+            snprintf(line, sizeof line, "%d beginbfrange\n", left);
+            HPDF_Stream_WriteStr(tu->stream, line);
+        }
+        snprintf(line, sizeof line, "<%02X00> <%02XFF> <%02X00>\n", hi, hi, hi);
+        HPDF_Stream_WriteStr(tu->stream, line);
+        if (++in_block == 100 || hi == 255) {
+            HPDF_Stream_WriteStr(tu->stream, "endbfrange\n");
+            in_block = 0;
+        }
+    }
+    return HPDF_Stream_WriteStr(tu->stream, tounicode_tail) == HPDF_OK ? 0 : -1;
+}
 
 static int pdf_load_font(pdf_fonts *f, int which, const char *path, char *err, size_t errlen)
 {
@@ -34,21 +87,23 @@ static int pdf_load_font(pdf_fonts *f, int which, const char *path, char *err, s
     }
     f->font[which] = HPDF_GetFont(f->pdf, name, "UTF-8");
     f->def[which] = HPDF_GetFontDef(f->pdf, name);
-    if (!f->font[which] || !f->def[which]) {
+    if (!f->font[which] || !f->def[which] || pdf_fix_tounicode(f->font[which]) < 0) {
         snprintf(err, errlen, "libharu cannot use the font %s with UTF-8 (error 0x%04X)", path,
                  (unsigned)HPDF_GetError(f->pdf));
         HPDF_ResetError(f->pdf);
+        f->font[which] = NULL;
         return -1;
     }
     return 0;
 }
 
 int pdf_fonts_init(pdf_fonts *f, HPDF_Doc pdf, const char *primary_path, const char *fallback_path,
-                   char *err, size_t errlen)
+                   const char *symbol_path, char *err, size_t errlen)
 {
     memset(f, 0, sizeof *f);
     f->pdf = pdf;
-    f->fallback_path = fallback_path && fallback_path[0] ? fallback_path : NULL;
+    f->path[PDF_FONT_FALLBACK] = fallback_path && fallback_path[0] ? fallback_path : NULL;
+    f->path[PDF_FONT_SYMBOL] = symbol_path && symbol_path[0] ? symbol_path : NULL;
     f->which = calloc(65536, 1);
     f->width = malloc(65536 * sizeof *f->width);
     if (!f->which || !f->width) {
@@ -75,27 +130,29 @@ void pdf_fonts_free(pdf_fonts *f)
     f->width = NULL;
 }
 
-/* The font that draws cp, loading the fallback on first need. */
+/* Whether font k (loaded on first need) has a glyph for cp. */
+static int pdf_font_has(pdf_fonts *f, int k, uint16_t cp)
+{
+    if (!f->tried[k] && f->path[k] && !f->font[k]) {
+        char err[512];
+        f->tried[k] = 1;
+        (void)pdf_load_font(f, k, f->path[k], err, sizeof err); /* a missing font: not used */
+    }
+    return f->font[k] && HPDF_TTFontDef_GetGlyphid(f->def[k], cp) != 0;
+}
+
+/* The font that draws cp (PDF_FONT_NONE: none has it), cached. */
 static int pdf_font_for(pdf_fonts *f, uint16_t cp)
 {
-    int w;
+    int k;
 
     if (f->which[cp])
         return f->which[cp];
-    w = PDF_FONT_PRIMARY;
-    if (cp >= 0x20 && HPDF_TTFontDef_GetGlyphid(f->def[PDF_FONT_PRIMARY], cp) == 0) {
-        if (!f->fallback_tried && f->fallback_path) {
-            char err[512];
-            f->fallback_tried = 1;
-            if (pdf_load_font(f, PDF_FONT_FALLBACK, f->fallback_path, err, sizeof err) < 0)
-                f->font[PDF_FONT_FALLBACK] = NULL; /* drawn with the primary's .notdef */
-        }
-        if (f->font[PDF_FONT_FALLBACK] &&
-            HPDF_TTFontDef_GetGlyphid(f->def[PDF_FONT_FALLBACK], cp) != 0)
-            w = PDF_FONT_FALLBACK;
-    }
-    f->which[cp] = (uint8_t)w;
-    return w;
+    for (k = PDF_FONT_PRIMARY; k < PDF_FONT_NONE; k++)
+        if (pdf_font_has(f, k, cp))
+            break;
+    f->which[cp] = (uint8_t)k;
+    return k;
 }
 
 static float pdf_advance(pdf_fonts *f, uint16_t cp, int font)
@@ -108,48 +165,181 @@ static float pdf_advance(pdf_fonts *f, uint16_t cp, int font)
     return (float)f->width[cp];
 }
 
-int pdf_text_shape(pdf_fonts *f, pdf_text *t, const char *s, size_t len, int keep_newlines)
+static int pdf_text_reserve(pdf_text *t, size_t n)
 {
-    size_t i = 0;
-    int prev_font = PDF_FONT_PRIMARY;
-
-    t->n = 0;
-    if (len + 1 > t->cap) {
-        pdf_glyph *g = realloc(t->g, (len + 1) * sizeof *g);
+    if (n > t->cap) {
+        pdf_glyph *g = realloc(t->g, n * sizeof *g);
         if (!g)
             return -1;
         t->g = g;
-        t->cap = len + 1;
+        t->cap = n;
     }
+    if (n > t->u32_cap) {
+        uint32_t *u = realloc(t->u32, n * 4 * sizeof *u); /* FriBidi needs four arrays */
+        if (!u)
+            return -1;
+        t->u32 = u;
+        t->u32_cap = n;
+    }
+    return 0;
+}
+
+static int pdf_is_rtl_char(uint32_t cp)
+{
+    return (cp >= 0x0590 && cp <= 0x08FF) || (cp >= 0xFB1D && cp <= 0xFDFF) ||
+           (cp >= 0xFE70 && cp <= 0xFEFC) || cp == 0x200F || cp == 0x202B || cp == 0x202E ||
+           cp == 0x2067;
+}
+
+/* Characters that belong to an emoji cluster after its first character. */
+static int pdf_cluster_tail(uint32_t cp, int after_zwj)
+{
+    return cp == 0x200D || cp == 0xFE0E || cp == 0xFE0F || cp == 0x20E3 ||
+           (cp >= 0x1F3FB && cp <= 0x1F3FF) || (cp >= 0xE0020 && cp <= 0xE007F) ||
+           (after_zwj && cp > 0xFFFF);
+}
+
+/* The character a control becomes, and whether it is counted: a tab is a
+ * space, a line break is a newline (or a space), others are their Control
+ * Pictures (C0, DEL) or U+FFFD (C1). */
+static uint32_t pdf_control(uint32_t cp, int keep_newlines, uint8_t *brk, int *counted)
+{
+    *counted = 0;
+    if (cp == '\t' || ((cp == '\n' || cp == '\r') && !keep_newlines)) {
+        *brk = 1;
+        return ' ';
+    }
+    if (cp == '\n' || cp == '\r') {
+        *brk = 2;
+        return '\n';
+    }
+    *counted = 1;
+    return cp < 0x20 ? 0x2400 + cp : cp == 0x7F ? 0x2421 : PDF_REPLACE;
+}
+
+/* Decodes s into t->g[].cp/brk (logical order), counting issues; sets
+ * *rtl when a right-to-left character is present. */
+static void pdf_decode(pdf_text *t, const char *s, size_t len, int keep_newlines, int *rtl)
+{
+    size_t i = 0;
+    int in_cluster = 0, after_zwj = 0;
+
     while (i < len) {
         uint32_t cp;
-        int k = ferry_utf8_decode(s + i, len - i, &cp);
-        pdf_glyph *g = &t->g[t->n++];
-        if (k < 0) {
-            cp = 0xFFFD;
-            k = -k;
+        int k = ferry_utf8_decode(s + i, len - i, &cp), counted;
+        pdf_glyph *g;
+        if (k <= 0) {
+            cp = PDF_REPLACE;
+            t->issues.invalid++;
+            k = k < 0 ? -k : 1;
         }
         i += (size_t)k;
-        if (cp > 0xFFFF)
-            cp = 0xFFFD;
-        g->brk = 0;
-        if (cp == '\n' && keep_newlines) {
-            g->cp = '\n';
-            g->brk = 2;
+        if (in_cluster && pdf_cluster_tail(cp, after_zwj)) {
+            after_zwj = cp == 0x200D;
+            continue; /* the rest of a replaced emoji */
+        }
+        in_cluster = after_zwj = 0;
+        if (cp == '\r' && i < len && s[i] == '\n')
+            continue; /* "\r\n": one break, at the '\n' */
+        g = &t->g[t->n++];
+        memset(g, 0, sizeof *g);
+        if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
+            cp = pdf_control(cp, keep_newlines, &g->brk, &counted);
+            t->issues.control += (uint32_t)counted;
+        } else if (cp > 0xFFFF) {
+            cp = PDF_REPLACE;
+            t->issues.missing++;
+            in_cluster = 1;
+        }
+        if (cp == ' ')
+            g->brk = 1;
+        g->digit = cp >= '0' && cp <= '9';
+        g->cp = (uint16_t)cp;
+        *rtl |= pdf_is_rtl_char(cp);
+    }
+}
+
+/* FriBidi on glyphs [a, b), one paragraph: levels, Arabic joining and
+ * shaping (presentation forms, lam-alef ligatures whose second character
+ * becomes a zero-width filler, not drawn), mirroring. Returns the
+ * paragraph's base direction: 1 right-to-left. */
+static int pdf_bidi_paragraph(pdf_text *t, size_t a, size_t b)
+{
+    FriBidiStrIndex n = (FriBidiStrIndex)(b - a), i;
+    FriBidiChar *str = t->u32;
+    FriBidiCharType *types = (FriBidiCharType *)(t->u32 + t->u32_cap);
+    FriBidiBracketType *btypes = (FriBidiBracketType *)(t->u32 + 2 * t->u32_cap);
+    FriBidiLevel *levels = (FriBidiLevel *)(t->u32 + 3 * t->u32_cap);
+    FriBidiArabicProp *jtypes = (FriBidiArabicProp *)(levels + n);
+    FriBidiParType base = FRIBIDI_PAR_ON;
+
+    if (n == 0)
+        return 0;
+    for (i = 0; i < n; i++)
+        str[i] = t->g[a + (size_t)i].cp;
+    fribidi_get_bidi_types(str, n, types);
+    fribidi_get_bracket_types(str, n, types, btypes);
+    if (!fribidi_get_par_embedding_levels_ex(types, btypes, n, &base, levels))
+        return 0;
+    fribidi_get_joining_types(str, n, jtypes);
+    fribidi_join_arabic(types, n, levels, jtypes);
+    fribidi_shape(FRIBIDI_FLAGS_DEFAULT | FRIBIDI_FLAGS_ARABIC, levels, n, jtypes, str);
+    for (i = 0; i < n; i++) {
+        pdf_glyph *g = &t->g[a + (size_t)i];
+        if (str[i] == FRIBIDI_CHAR_FILL && g->cp != FRIBIDI_CHAR_FILL)
+            g->brk = 3;
+        g->cp = str[i] <= 0xFFFF ? (uint16_t)str[i] : PDF_REPLACE;
+        g->level = (uint8_t)levels[i];
+        t->bidi |= g->level != 0;
+    }
+    return FRIBIDI_IS_RTL(base) ? 1 : 0;
+}
+
+static void pdf_bidi(pdf_text *t)
+{
+    size_t a = 0, i;
+    int first = 1;
+
+    for (i = 0; i <= t->n; i++)
+        if (i == t->n || t->g[i].brk == 2) {
+            int rtl = pdf_bidi_paragraph(t, a, i);
+            if (first)
+                t->rtl = rtl;
+            first = 0;
+            a = i + 1;
+        }
+}
+
+int pdf_text_shape(pdf_fonts *f, pdf_text *t, const char *s, size_t len, int keep_newlines)
+{
+    size_t i;
+    int prev_font = PDF_FONT_PRIMARY, rtl = 0;
+
+    t->n = 0;
+    t->rtl = t->bidi = 0;
+    memset(&t->issues, 0, sizeof t->issues);
+    if (pdf_text_reserve(t, len + 1) < 0)
+        return -1;
+    pdf_decode(t, s, len, keep_newlines, &rtl);
+    if (rtl)
+        pdf_bidi(t);
+    for (i = 0; i < t->n; i++) {
+        pdf_glyph *g = &t->g[i];
+        if (g->brk == 2 || g->brk == 3) {
             g->font = (uint8_t)prev_font;
-            g->w = 0;
             continue;
         }
-        if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
-            cp = ' ';
-        g->cp = (uint16_t)cp;
-        if (cp == ' ') {
-            g->brk = 1;
+        if (g->brk == 1) {
             g->font = (uint8_t)prev_font; /* spaces join the run they are in */
             g->w = pdf_advance(f, ' ', PDF_FONT_PRIMARY);
             continue;
         }
         g->font = (uint8_t)pdf_font_for(f, g->cp);
+        if (g->font == PDF_FONT_NONE) {
+            t->issues.missing++;
+            g->cp = PDF_REPLACE;
+            g->font = PDF_FONT_PRIMARY;
+        }
         g->w = pdf_advance(f, g->cp, g->font);
         prev_font = g->font;
     }
@@ -162,6 +352,7 @@ void pdf_text_free(pdf_text *t)
         return;
     free(t->g);
     free(t->utf8);
+    free(t->u32);
     memset(t, 0, sizeof *t);
 }
 
@@ -172,6 +363,20 @@ float pdf_text_width(const pdf_text *t, size_t a, size_t b, float size)
     for (; a < b; a++)
         w += t->g[a].w;
     return w * size / 1000.0f;
+}
+
+/* Where a line that must break inside the word ending at glyph i (which
+ * does not fit) breaks: before i, moved back out of a run of digits when
+ * the word has other glyphs before that run. */
+static size_t pdf_word_break(const pdf_text *t, size_t a, size_t i)
+{
+    size_t j = i;
+
+    if (!(t->g[i].digit && i > a && t->g[i - 1].digit))
+        return i;
+    while (j > a && t->g[j - 1].digit)
+        j--;
+    return j > a ? j : i;
 }
 
 void pdf_text_line(const pdf_text *t, size_t a, float width, float size, size_t *end, size_t *next)
@@ -193,8 +398,7 @@ void pdf_text_line(const pdf_text *t, size_t a, float width, float size, size_t 
                 *end = last_space;
                 *next = last_space + 1;
             } else {
-                *end = i;
-                *next = i;
+                *end = *next = pdf_word_break(t, a, i);
             }
             goto trim;
         }
@@ -210,14 +414,12 @@ trim:
 }
 
 size_t pdf_text_fit_ellipsis(pdf_fonts *f, const pdf_text *t, size_t a, size_t b, float width,
-                             float size, float *ellipsis_w)
+                             float size)
 {
     float limit = width * 1000.0f / size, w;
     size_t i = a;
 
     w = pdf_advance(f, PDF_ELLIPSIS, pdf_font_for(f, PDF_ELLIPSIS));
-    if (ellipsis_w)
-        *ellipsis_w = w * size / 1000.0f;
     while (i < b && w + t->g[i].w <= limit)
         w += t->g[i++].w;
     while (i > a && t->g[i - 1].brk)
@@ -225,8 +427,42 @@ size_t pdf_text_fit_ellipsis(pdf_fonts *f, const pdf_text *t, size_t a, size_t b
     return i;
 }
 
-static int pdf_put_run(pdf_fonts *f, pdf_text *t, HPDF_Page page, size_t a, size_t b, int font,
-                       float x, float size)
+/* The visual order of glyphs [a, b) into t->u32 (rule L2 of the Unicode
+ * bidi algorithm: from the highest level down to the lowest odd one,
+ * reverse every run at that level or higher). */
+static uint32_t *pdf_visual(pdf_text *t, size_t a, size_t b)
+{
+    uint32_t *map = t->u32;
+    size_t n = b - a, i, j;
+    int hi = 0, lo_odd = 255, lv;
+
+    for (i = 0; i < n; i++) {
+        int l = t->g[a + i].level;
+        map[i] = (uint32_t)(a + i);
+        hi = l > hi ? l : hi;
+        if ((l & 1) && l < lo_odd)
+            lo_odd = l;
+    }
+    for (lv = hi; lv >= lo_odd && lv > 0; lv--)
+        for (i = 0; i < n; i = j) {
+            size_t x, y;
+            for (; i < n && t->g[map[i]].level < lv; i++)
+                ;
+            for (j = i; j < n && t->g[map[j]].level >= lv; j++)
+                ;
+            for (x = i, y = j; x + 1 < y; x++, y--) {
+                uint32_t tmp = map[x];
+                map[x] = map[y - 1];
+                map[y - 1] = tmp;
+            }
+        }
+    return map;
+}
+
+/* Draws the glyphs map[a..b) (one font) at x; they are drawn and skipped
+ * glyphs (brk 3) left out. */
+static int pdf_put_run(pdf_fonts *f, pdf_text *t, HPDF_Page page, const uint32_t *map, size_t a,
+                       size_t b, int font, float x, float size)
 {
     size_t need = (b - a) * 3 + 1, n = 0, i;
 
@@ -237,9 +473,14 @@ static int pdf_put_run(pdf_fonts *f, pdf_text *t, HPDF_Page page, size_t a, size
         t->utf8 = p;
         t->utf8_cap = need;
     }
-    for (i = a; i < b; i++)
-        n += (size_t)ferry_utf8_encode(t->g[i].cp, t->utf8 + n);
+    for (i = a; i < b; i++) {
+        const pdf_glyph *g = &t->g[map ? map[i] : i];
+        if (g->brk != 3)
+            n += (size_t)ferry_utf8_encode(g->cp, t->utf8 + n);
+    }
     t->utf8[n] = '\0';
+    if (n == 0)
+        return 0;
     HPDF_Page_SetFontAndSize(page, f->font[font], size);
     HPDF_Page_MoveTextPos(page, x, 0);
     HPDF_Page_ShowText(page, t->utf8);
@@ -250,19 +491,26 @@ static int pdf_put_run(pdf_fonts *f, pdf_text *t, HPDF_Page page, size_t a, size
 int pdf_text_draw(pdf_fonts *f, pdf_text *t, HPDF_Page page, size_t a, size_t b, float x, float y,
                   float size, int ellipsis)
 {
+    const uint32_t *map = NULL;
     size_t i = a;
     float dx = 0;
     int rc = 0;
 
+    if (t->bidi && b > a) {
+        map = pdf_visual(t, a, b);
+        i = 0;
+        b -= a;
+    }
     HPDF_Page_BeginText(page);
     HPDF_Page_MoveTextPos(page, x, y);
     while (i < b && rc == 0) {
         size_t j = i + 1;
-        int font = t->g[i].font;
-        while (j < b && t->g[j].font == font)
-            j++;
-        rc = pdf_put_run(f, t, page, i, j, font, dx, size);
-        dx += pdf_text_width(t, i, j, size);
+        int font = t->g[map ? map[i] : i].font;
+        float w = t->g[map ? map[i] : i].w;
+        while (j < b && t->g[map ? map[j] : j].font == font)
+            w += t->g[map ? map[j++] : j++].w;
+        rc = pdf_put_run(f, t, page, map, i, j, font, dx, size);
+        dx += w * size / 1000.0f;
         i = j;
     }
     if (ellipsis && rc == 0) {

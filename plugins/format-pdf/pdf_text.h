@@ -1,13 +1,18 @@
 /*
- * pdf_text.h — UTF-8 text in a libharu PDF with two embedded TrueType
- * fonts: a primary one (DejaVu Sans: Latin, Greek, Cyrillic) and a
- * fallback for the characters it lacks (Droid Sans Fallback: CJK). Each
- * character goes to the primary font when its cmap has a glyph for it,
- * else to the fallback (loaded on first need), and a line is drawn as runs
- * of characters of one font. Also measuring, wrapping and ellipsis.
+ * pdf_text.h — UTF-8 text in a libharu PDF with embedded TrueType fonts: a
+ * primary one (DejaVu Sans: Latin, Greek, Cyrillic, Hebrew, Arabic and its
+ * presentation forms), a fallback (Droid Sans Fallback: CJK) and a symbol
+ * font (Symbola: symbols, control pictures). Each character goes to the
+ * first font whose cmap has a glyph for it (the later fonts are loaded on
+ * first need; the choice and the width are cached per character), and a
+ * line is drawn as runs of characters of one font.
  *
- * libharu's UTF-8 encoder covers the Basic Multilingual Plane: characters
- * above U+FFFF, and invalid UTF-8, are drawn as U+FFFD.
+ * Shaping turns a value into glyphs and counts what it could not carry:
+ * invalid UTF-8 and characters no font has (libharu's UTF-8 encoder stops
+ * at U+FFFF, so every character above it, emoji among them) become U+FFFD;
+ * control characters become their visible Control Pictures (U+2400…).
+ * Right-to-left text goes through GNU FriBidi: Arabic is joined into
+ * presentation forms, and each line is drawn in visual order.
  */
 #ifndef FERRY_PDF_TEXT_H
 #define FERRY_PDF_TEXT_H
@@ -18,15 +23,18 @@
 
 #define PDF_FONT_PRIMARY  1
 #define PDF_FONT_FALLBACK 2
+#define PDF_FONT_SYMBOL   3
+#define PDF_FONT_NONE     4 /* cached: no font has the character */
+#define PDF_NFONTS        4
 
 /* The fonts of one document, and per-character caches. Owned by the
  * plugin's state; the HPDF_Font handles belong to the document. */
 typedef struct pdf_fonts {
-    HPDF_Doc pdf;      /* borrowed */
-    HPDF_Font font[3]; /* [PDF_FONT_PRIMARY], [PDF_FONT_FALLBACK] */
-    HPDF_FontDef def[3];
-    const char *fallback_path; /* borrowed (option), may be NULL */
-    int fallback_tried;
+    HPDF_Doc pdf; /* borrowed */
+    HPDF_Font font[PDF_NFONTS];
+    HPDF_FontDef def[PDF_NFONTS];
+    const char *path[PDF_NFONTS]; /* borrowed (options); NULL: none */
+    int tried[PDF_NFONTS];
     uint8_t *which; /* 65536: 0 unknown, else PDF_FONT_* ; malloc */
     int16_t *width; /* 65536: advance in 1/1000 em, -1 unknown; malloc */
 } pdf_fonts;
@@ -34,29 +42,45 @@ typedef struct pdf_fonts {
 /* One shaped character. */
 typedef struct pdf_glyph {
     uint16_t cp;
-    uint8_t font; /* PDF_FONT_* */
-    uint8_t brk;  /* 1: a space (a line may break here); 2: a newline */
-    float w;      /* advance in 1/1000 em */
+    uint8_t font;  /* PDF_FONT_* */
+    uint8_t brk;   /* 1: a space (a line may break here); 2: a newline; 3: not drawn */
+    uint8_t level; /* bidi embedding level: odd is right-to-left */
+    uint8_t digit; /* 1: an ASCII digit (lines do not break between two) */
+    float w;       /* advance in 1/1000 em */
 } pdf_glyph;
+
+/* What shaping could not carry exactly. */
+typedef struct pdf_issues {
+    uint32_t invalid; /* invalid UTF-8 sequences, drawn as U+FFFD */
+    uint32_t control; /* control characters, drawn as Control Pictures */
+    uint32_t missing; /* characters no font has (all above U+FFFF), drawn as U+FFFD */
+} pdf_issues;
 
 /* A shaped text; a reused scratch. */
 typedef struct pdf_text {
     pdf_glyph *g; /* malloc */
     size_t n, cap;
+    int rtl;  /* the first paragraph is right-to-left: align right */
+    int bidi; /* some glyph has a non-zero level */
+    pdf_issues issues;
     char *utf8; /* malloc: a run re-encoded for drawing */
     size_t utf8_cap;
+    uint32_t *u32; /* malloc: scratch for FriBidi, and the visual order */
+    size_t u32_cap;
 } pdf_text;
 
 /*
- * Loads the primary font (embedded) and prepares the caches. Returns 0, or
+ * Loads the primary font (embedded) and prepares the caches; the fallback
+ * and symbol fonts (paths may be NULL) load on first need. Returns 0, or
  * -1 with a message in err[0..errlen).
  */
 int pdf_fonts_init(pdf_fonts *f, HPDF_Doc pdf, const char *primary_path, const char *fallback_path,
-                   char *err, size_t errlen);
+                   const char *symbol_path, char *err, size_t errlen);
 void pdf_fonts_free(pdf_fonts *f); /* the caches; the fonts go with the document */
 
-/* Shapes s[0..len) into t (replacing its contents). Controls become
- * spaces, except '\n' with keep_newlines. Returns 0 or -1 (memory). */
+/* Shapes s[0..len) into t (replacing its contents, counting t->issues).
+ * '\n', "\r\n" and '\r' break lines with keep_newlines, else are spaces;
+ * a tab is a space. Returns 0 or -1 (memory). */
 int pdf_text_shape(pdf_fonts *f, pdf_text *t, const char *s, size_t len, int keep_newlines);
 void pdf_text_free(pdf_text *t);
 
@@ -66,19 +90,20 @@ float pdf_text_width(const pdf_text *t, size_t a, size_t b, float size);
 /*
  * The line that starts at glyph `a` and fits in `width` points: sets *end
  * (exclusive, trailing spaces dropped) and *next (where the next line
- * starts). Breaks after a space when it can, inside a word when it must;
- * a line holds at least one glyph.
+ * starts). Breaks after a space when it can, inside a word when it must
+ * (never between two digits unless the word is all digits); a line holds
+ * at least one glyph.
  */
 void pdf_text_line(const pdf_text *t, size_t a, float width, float size, size_t *end, size_t *next);
 
 /* Glyphs of [a, b) that fit in `width` with an ellipsis after them;
  * returns the new end (a when nothing fits). */
 size_t pdf_text_fit_ellipsis(pdf_fonts *f, const pdf_text *t, size_t a, size_t b, float width,
-                             float size, float *ellipsis_w);
+                             float size);
 
-/* Draws glyphs [a, b) at (x, y) (baseline), switching font per run, and an
- * ellipsis after them when `ellipsis`. Must be called outside a text
- * object. Returns 0 or -1 (memory). */
+/* Draws glyphs [a, b) (one line, logical order) at (x, y) (baseline) in
+ * visual order, switching font per run, and an ellipsis after them when
+ * `ellipsis`. Must be called outside a text object. Returns 0 or -1. */
 int pdf_text_draw(pdf_fonts *f, pdf_text *t, HPDF_Page page, size_t a, size_t b, float x, float y,
                   float size, int ellipsis);
 

@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""pdf_fidelity_test.py — format-pdf carries every value exactly, read back
+with pdftotext / pdffonts (poppler-utils): long values wrap over pages (or
+are cut with a mark and a warning above max_cell_chars), right-to-left text
+in visual order with Arabic joined, emoji and controls replaced visibly and
+counted, numbers never split, and pdftotext reads every file without a
+warning.
+
+  pdf_fidelity_test.py PDF_CELLS FORMAT_PDF_SO
+
+How a consumer recovers a cell (what this test does): `pdftotext -layout`;
+NFKC (folds Arabic presentation forms back to letters); a right-to-left run
+comes out in logical order between U+202B and U+202C, runs in visual
+(left-to-right) order on the line; a wrapped cell is its lines joined with
+the whitespace removed.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unicodedata
+
+CELLS, PLUGIN = sys.argv[1], sys.argv[2]
+TMP = tempfile.mkdtemp(prefix="pdf-fidelity-")
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def render(name, rows, options=""):
+    """rows: (numtype, numtext, text bytes or str). Returns (pdf, warnings)."""
+    cfg, cells, pdf = (os.path.join(TMP, name + x) for x in (".cfg", ".txt", ".pdf"))
+    with open(cfg, "w") as f:
+        f.write('format = { title = "Fidelity"; %s };\n' % options)
+    with open(cells, "w") as f:
+        for t, n, s in rows:
+            b = s.encode() if isinstance(s, str) else s
+            f.write("%s %s %s\n" % (t, n, b.hex() or "-"))
+    p = subprocess.run([CELLS, PLUGIN, cfg, pdf, cells], capture_output=True, text=True)
+    check(p.returncode == 0, "%s: pdf_cells failed: %s" % (name, p.stderr))
+    m = re.search(r"warnings (\d+)", p.stdout)
+    return pdf, int(m.group(1)) if m else -1
+
+
+def text(pdf, layout=True):
+    args = ["pdftotext"] + (["-layout"] if layout else []) + [pdf, "-"]
+    p = subprocess.run(args, capture_output=True, text=True)
+    check(p.stderr == "", "%s: pdftotext warns: %r" % (pdf, p.stderr[:300]))
+    return unicodedata.normalize("NFKC", p.stdout)
+
+
+def cell_lines(pdf):
+    """{id: text} of one-line rows: the line's ID, text, Num columns."""
+    out = {}
+    for line in text(pdf).splitlines():
+        m = re.match(r"^ +(\d+) (.*) +(\S+) *$", line)
+        if m:
+            out[int(m.group(1))] = m.group(2).strip()
+    return out
+
+
+def fonts(pdf):
+    return subprocess.run(["pdffonts", pdf], check=True, capture_output=True, text=True).stdout
+
+
+# 1. A 100,000-character value wraps over lines and pages, whole.
+words = ["w%05d" % i for i in range(1, 14287)]
+long_value = " ".join(words)[:100000]
+pdf, warns = render("long", [("i", "1", long_value)], "max_cell_chars = 200000;")
+got = re.findall(r"w\d{5}", text(pdf, layout=False))
+want = re.findall(r"w\d{5}", long_value)
+check(got == want, "long: %d of %d words back" % (len(got), len(want)))
+check(warns == 0, "long: %d warnings" % warns)
+pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(
+    ["pdfinfo", pdf], capture_output=True, text=True).stdout).group(1))
+check(pages > 10, "long: only %d pages" % pages)
+
+# ... and above max_cell_chars (default 32767) is cut with a mark and a warning.
+pdf, warns = render("cut", [("i", "1", long_value)])
+t = text(pdf, layout=False)
+check("[cut: 32767 of 100000 characters shown]" in t, "cut: no visible mark")
+check(re.findall(r"w\d{5}", t) == re.findall(r"w\d{5}", long_value[:32767]), "cut: words")
+check(warns == 1, "cut: %d warnings, not 1" % warns)
+
+# 2.-4., 6. Right-to-left, CJK, symbols, numbers: exact, no warning.
+exact = [
+    ("i", "42", "مرحبا بالعالم", "\u202bمرحبا بالعالم\u202c"),
+    ("i", "7", "שלום עולם", "\u202bשלום עולם\u202c"),
+    ("i", "2", "السلام عليكم 2024", "2024 \u202bالسلام عليكم\u202c"),
+    # An LTR line: the Arabic and the number after it are one RTL run,
+    # drawn "Hello 123 ابحرم world"; pdftotext moves the run's space inside.
+    ("i", "1", "Hello مرحبا 123 world", "Hello 123 \u202b مرحبا\u202cworld"),
+    ("i", "3", "لا إله", "\u202bلا إله\u202c"),  # the lam-alef ligature
+    ("i", "4", "東京 タワー", "東京 タワー"),
+    ("i", "5", "⏰ alarm ⭐", "⏰ alarm ⭐"),
+    ("d", "18446744073709551615", "unsigned", "unsigned"),
+    ("i", "-9223372036854775808", "min", "min"),
+]
+pdf, warns = render("exact", [(a, b, c) for a, b, c, _ in exact])
+got = cell_lines(pdf)
+for i, (_, num, value, want) in enumerate(exact, 1):
+    check(got.get(i) == want, "exact row %d: %r, want %r (value %r)" % (i, got.get(i), want, value))
+t = text(pdf)
+for _, num, _, _ in exact:
+    check(re.search(r"(^|\s)%s(\s|$)" % re.escape(num), t) is not None, "number %s split" % num)
+check(warns == 0, "exact: %d warnings" % warns)
+f = fonts(pdf)
+check("DejaVuSans" in f and "DroidSansFallback" in f and "Symbola" in f, "fonts: %s" % f)
+# Arabic is drawn joined: presentation forms before NFKC.
+raw = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout
+check(re.search("[\ufe70-\ufeff]", raw) is not None and "\ufefb" in raw.replace("\ufef9", "\ufefb"),
+      "arabic not shaped")
+
+# 4. A number in a word never breaks inside its digits.
+digits = "1234567890" * 7
+pdf, warns = render("digits", [("i", "1", "abcdefghij" * 5 + digits)])
+check(digits in text(pdf), "digits split: %r" % text(pdf))
+
+# 3., 6. Emoji, controls, invalid UTF-8: visible replacements, each cell warned once.
+repl = [
+    ("i", "1", "grinning 😀 and 👨‍👩‍👧 done", "grinning \ufffd and \ufffd done"),
+    ("i", "2", b"a\x01b\x7fc", "a\u2401b\u2421c"),
+    ("i", "3", b"bad \xff end", "bad \ufffd end"),
+    ("i", "4", "plain", "plain"),
+]
+pdf, warns = render("repl", [(a, b, c) for a, b, c, _ in repl])
+got = cell_lines(pdf)
+for i, (_, _, value, want) in enumerate(repl, 1):
+    check(got.get(i) == want, "repl row %d: %r, want %r" % (i, got.get(i), want))
+check(warns == 3, "repl: %d warnings, not 3" % warns)
+
+if failures:
+    sys.exit(1)
+print("ok")
