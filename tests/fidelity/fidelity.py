@@ -81,7 +81,7 @@ INT_RANGE = {
     "bi": (-2**63, 2**63 - 1), "biu": (0, 2**64 - 1),
 }
 TEXT_MAX = {"ch": 255, "vc": 5000, "tx": 65535, "mt": 16777215, "lt": 2**32 - 1}  # ch/vc: chars
-PDF_COLUMNS = ["id", "bi", "biu", "dec", "d", "dt", "dtm", "tm", "yr", "vc", "en"]
+PDF_COLUMNS = ["id", "bi", "biu", "dec", "d", "dt", "dtm", "tm", "yr", "en", "vc"]  # long text last
 
 # ---- adversarial values ------------------------------------------------------
 SPECIAL_TEXT = [
@@ -725,29 +725,84 @@ def squash(s):
     return "".join(ch for ch in s if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Cn"))
 
 
+PDF_WINDOW = 100   # characters a value may start after the previous one (a page break, header)
+
+
+def float_renderings(n, want):
+    """Text a reader would accept for a float, exact ones first, then the
+    usual lossy ones (so that a rounded rendering is named as such)."""
+    x = float(want)
+    exact = [repr(x), "%.17g" % x]
+    if KIND[n] == "f32":
+        for p in range(1, 10):
+            t = "%.*g" % (p, x)
+            if struct.pack("<f", float(t)) == struct.pack("<f", x):
+                exact.append(t)
+                break
+    other = ["%.15g" % x, "%.16g" % x, "%g" % x, "%.6f" % x]
+    return (exact + [t for t in other if float_ok(n, want, t)],
+            [t for t in other if not float_ok(n, want, t)])
+
+
 def check_pdf(path, truth, rep, fmt, warned):
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", path, "-"], capture_output=True)
+    """pdftotext -raw keeps the content stream order: each cell's (wrapped)
+    lines in turn, row by row. Whitespace and control/format characters
+    dropped and NFKC-normalised, each value must occur in order, at most
+    PDF_WINDOW characters after the previous one; text longer than
+    PDF_TEXT_MAX characters is not compared (cut to a page with a warning)."""
+    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", path, "-"], capture_output=True)
     if out.returncode:
         rep.bad(fmt, "file", "*", "pdftotext reads it", out.stderr.decode(errors="replace")[:200])
         return
+    err = out.stderr.decode(errors="replace")
+    if err.strip():
+        rep.bad(fmt, "file", "*", "pdftotext without complaints", err.strip().splitlines()[0],
+                "pdftotext: %d warnings" % len(err.strip().splitlines()))
     text = squash(out.stdout.decode("utf-8", errors="replace"))
-    pos = 0
+    # slack: how far after pos the next value may start (None: anywhere,
+    # after a value skipped or not found; then the row's id anchors again)
+    pos, slack = 0, PDF_WINDOW
     for t in truth:
-        for n in PDF_COLUMNS:
-            want = t[n]
-            w = str(t["id"]) if n == "id" else expect_text(n, want)
-            if len(w) > PDF_TEXT_MAX:
+        for ci, n in enumerate(PDF_COLUMNS):
+            want = None if n == "id" else t[n]
+            end = (lambda c: None if slack is None else pos + slack + len(c))
+            if n == "id":
+                # anchored on the row's next value, so that a row is found
+                # again after a value that was skipped or missing
+                nn = PDF_COLUMNS[ci + 1]
+                nxt = squash(expect_text(nn, t[nn]))
+                nxt = nxt if len(nxt) <= PDF_TEXT_MAX and KIND[nn] not in ("f32", "f64") else ""
+                rep.count(fmt)
+                at = text.find(str(t["id"]) + nxt, pos, end(str(t["id"]) + nxt))
+                if at < 0:
+                    rep.bad(fmt, t["id"], n, str(t["id"]) + nxt, text[pos:pos + 40], "row not found in order")
+                    slack = None
+                else:
+                    pos, slack = at + len(str(t["id"])), PDF_WINDOW
                 continue
-            sq = squash(w)
-            if not sq:
+            if want is not None and KIND[n] in ("f32", "f64"):
+                exact, lossy = float_renderings(n, want)
+            else:
+                exact, lossy = [expect_text(n, want)], []
+            if len(exact[0]) > PDF_TEXT_MAX:
+                slack = None
+                continue
+            exact = [squash(e) for e in exact]
+            if not exact[0]:
                 continue
             rep.count(fmt)
-            at = text.find(sq, pos)
-            if at < 0:
-                # show what is there: the next few characters
-                rep.bad(fmt, t["id"], n, sq, text[pos:pos + max(len(sq), 20)], "not found in order")
-            else:
-                pos = at + len(sq)
+            hit = None
+            for cand, ok in [(e, True) for e in exact] + [(squash(x), False) for x in lossy]:
+                at = text.find(cand, pos, end(cand))
+                if at >= 0 and (hit is None or at < hit[0] or (at == hit[0] and ok)):
+                    hit = (at, cand, ok)
+            if hit is None:
+                rep.bad(fmt, t["id"], n, exact[0], text[pos:pos + max(len(exact[0]), 20)], "not found in order")
+                slack = slack + 2 * len(exact[0]) if slack is not None else None
+                continue
+            if not hit[2]:
+                rep.bad(fmt, t["id"], n, exact[0], hit[1], "float rounded")
+            pos, slack = hit[0] + len(hit[1]), PDF_WINDOW
 
 
 # ---- running ferry --------------------------------------------------------------------
