@@ -450,11 +450,22 @@ class Report:
         key = (fmt, col, why)
         self.classes.setdefault(key, [0, row, want, got])[0] += 1
         if self.mismatch[fmt] <= self.maxn:
-            self.lines.append("MISMATCH %s row=%s column=%s%s: want %s got %s" % (
-                fmt, row, col, " (%s)" % why if why else "", short(want), short(got)))
+            self.lines.append("MISMATCH %s row=%s column=%s%s: want %s got %s%s" % (
+                fmt, row, col, " (%s)" % why if why else "", short(want), short(got), where(want, got)))
 
     def loss(self, fmt):
         self.reported[fmt] = self.reported.get(fmt, 0) + 1
+
+
+def where(want, got):
+    """Where two long texts first differ."""
+    if not (isinstance(want, str) and isinstance(got, str)) or len(want) + len(got) <= 2 * TRUNC:
+        return ""
+    i = 0
+    while i < min(len(want), len(got)) and want[i] == got[i]:
+        i += 1
+    return "; first difference at character %d: want %s got %s" % (
+        i, short(want[max(0, i - 10):i + 30]), short(got[max(0, i - 10):i + 30]))
 
 
 def short(v):
@@ -468,13 +479,20 @@ def short(v):
 def check_csv(path, truth, rep, fmt, opener):
     import csv
     cols = ["id"] + NAMES
+    import io
     csv.field_size_limit(sys.maxsize)
     try:
         with opener(path) as f:
-            rd = csv.reader(f, strict=True)
-            header = next(rd)
-            got_rows = list(rd)
-    except (csv.Error, UnicodeDecodeError, OSError, StopIteration) as e:
+            raw = f.read()
+        try:
+            data = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            rep.bad(fmt, "file", "*", "UTF-8", "invalid UTF-8 at byte %d" % e.start, "invalid UTF-8")
+            data = raw.decode("utf-8", errors="replace")   # and compare value by value
+        rd = csv.reader(io.StringIO(data, newline=""), strict=True)
+        header = next(rd)
+        got_rows = list(rd)
+    except (csv.Error, OSError, StopIteration) as e:
         rep.bad(fmt, "file", "*", "strict CSV", "%s: %s" % (type(e).__name__, e))
         return
     if header != cols:
@@ -885,9 +903,9 @@ def main():
                 rep.bad(fmt, "run", "*", "ferry run exits 0", "exit %d: %s" % (rc, stderr.strip()[-400:]))
                 continue
             if fmt == "csv":
-                check_csv(path, truth, rep, fmt, lambda p: open(p, encoding="utf-8", newline=""))
+                check_csv(path, truth, rep, fmt, lambda p: open(p, "rb"))
             elif fmt == "csv.gz":
-                check_csv(path, truth, rep, fmt, lambda p: gzip.open(p, "rt", encoding="utf-8", newline=""))
+                check_csv(path, truth, rep, fmt, lambda p: gzip.open(p, "rb"))
             elif fmt in ("json", "ndjson"):
                 check_json(path, truth, rep, fmt, fmt == "ndjson")
             elif fmt == "xlsx":
