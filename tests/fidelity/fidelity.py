@@ -1,0 +1,975 @@
+#!/usr/bin/python3
+"""fidelity.py — a differential harness: every value a MariaDB table holds
+must arrive exactly in every format.
+
+It creates a table with one column per type family source-mysql supports,
+fills it with adversarial rows (NULLs, the limits of every type, text
+around the source's 256-byte buffer and far beyond it, quotes, newlines,
+controls, formula prefixes, emoji, ZWJ sequences, RTL scripts, CJK,
+combining marks, U+FFFE/U+FFFF) and with rows from a seeded random
+generator (a fixed seed and one fresh seed per run, both printed), runs
+`ferry run` once per format (CSV, JSON array, NDJSON, Excel, PDF, gzip over
+CSV), reads every file back with a strict consumer and compares each value
+with the value the database holds, fetched exactly (HEX(), CAST(… AS
+CHAR)). The expected rendering per type — the rendering contract — is
+in `expect_text` and the per-format checkers below (see docs/formats.md).
+
+  fidelity.py [--formats csv,json,ndjson,xlsx,pdf,csv.gz] [--seed N]
+              [--random-rows N] [--keep] [--max-report N]
+
+Environment: FERRY (the ferry binary), FERRY_PLUGIN_DIR, and either
+FERRY_TEST_DB_DIR (scripts/test.sh's private MariaDB; a database
+ferry_t_fidelity_<pid> is created and dropped) or FERRY_DATABASE_URL
+(mysql://user:pass@localhost/db?socket=PATH; the table `fidelity` is
+replaced in that database).
+
+Exit status: 0 when every value compared equal (or was a loss the
+contract allows AND ferry reported as a warning for that row and column),
+1 on any mismatch, 77 (skip) without a database.
+"""
+import argparse
+import base64
+import datetime
+import decimal
+import gzip
+import json
+import os
+import random
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+import urllib.parse
+import zipfile
+
+FIXED_SEED = 20240611
+PDF_TEXT_MAX = 120      # PDF: text longer than this (characters) is not compared (cells wrap/cut)
+XLSX_CELL_MAX = 32767   # Excel: characters (UTF-16 units) in a cell
+TRUNC = 80              # characters of a value shown in a mismatch message
+
+# ---- the table -------------------------------------------------------------
+# (name, SQL type, kind). kind selects the exact fetch and the rendering.
+COLUMNS = [
+    ("ti", "TINYINT", "int"), ("tiu", "TINYINT UNSIGNED", "int"),
+    ("si", "SMALLINT", "int"), ("siu", "SMALLINT UNSIGNED", "int"),
+    ("mi", "MEDIUMINT", "int"), ("miu", "MEDIUMINT UNSIGNED", "int"),
+    ("i", "INT", "int"), ("iu", "INT UNSIGNED", "int"),
+    ("bi", "BIGINT", "int"), ("biu", "BIGINT UNSIGNED", "int"),
+    ("dec", "DECIMAL(65,30)", "dec"),
+    ("f", "FLOAT", "f32"), ("d", "DOUBLE", "f64"),
+    ("b", "BIT(64)", "bit"),
+    ("dt", "DATE", "date"), ("dtm", "DATETIME(6)", "ts"),
+    ("ts", "TIMESTAMP(6) NULL DEFAULT NULL", "ts"),
+    ("tm", "TIME(6)", "time"), ("yr", "YEAR", "year"),
+    ("ch", "CHAR(255)", "text"), ("vc", "VARCHAR(5000)", "text"),
+    ("tx", "TEXT", "text"), ("mt", "MEDIUMTEXT", "text"), ("lt", "LONGTEXT", "text"),
+    ("en", "ENUM('a','Zoë','=1+1','東京','x,y','')", "text"),
+    ("st", "SET('a','b','c;','Zoë','😀')", "text"),
+    ("js", "JSON", "json"),
+    ("bn", "BINARY(16)", "bin"), ("vb", "VARBINARY(300)", "bin"), ("bl", "BLOB", "bin"),
+]
+NAMES = [c[0] for c in COLUMNS]
+KIND = {c[0]: c[2] for c in COLUMNS}
+INT_RANGE = {
+    "ti": (-128, 127), "tiu": (0, 255), "si": (-32768, 32767), "siu": (0, 65535),
+    "mi": (-8388608, 8388607), "miu": (0, 16777215),
+    "i": (-2147483648, 2147483647), "iu": (0, 4294967295),
+    "bi": (-2**63, 2**63 - 1), "biu": (0, 2**64 - 1),
+}
+TEXT_MAX = {"ch": 255, "vc": 5000, "tx": 65535, "mt": 16777215, "lt": 2**32 - 1}  # ch/vc: chars
+PDF_COLUMNS = ["id", "bi", "biu", "dec", "dt", "dtm", "tm", "yr", "d", "en", "vc"]  # float before a non-digit, long text last
+
+# ---- adversarial values ------------------------------------------------------
+SPECIAL_TEXT = [
+    "", " ", "plain", 'quote " inside', '"', '""', "comma, inside", "semi;colon", "pipe|",
+    "CR\rinside", "LF\ninside", "CRLF\r\ninside", "trailing CRLF\r\n", "\r\n", "\n", "\r",
+    "tab\tinside", "\ttab first", "\rCR first",
+    "".join(chr(c) for c in range(1, 32)) + "\x7f",
+    "=SUM(A1:A2)", "+1", "-1", "@cmd", "=HYPERLINK(\"http://x\",\"y\")", "-", "'quoted'",
+    "emoji 😀🎉", "astral 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𠀀 🀄", "ZWJ 👨‍👩‍👧‍👦 🏳️‍🌈 👩🏽‍💻",
+    "Arabic مرحبا بالعالم", "Hebrew שלום עולם", "mixed RTL abc שלום 123 مرحبا",
+    "CJK 東京 中文 日本語 한국어", "combining e\u0301 a\u0308 \u0915\u094d\u0937",
+    "nonchar \ufffe \uffff end", "\ufeffBOM first", "bidi \u202e override \u202c",
+    "backslash \\ \\n \\\\", "null-ish NULL null \\N", "  spaces around  ",
+    "Zoë Ольга Ελληνικά", "literal _x000D_ and _x005F_ (OOXML escapes)", "\u2028line sep\u2029para", "nbsp\u00a0and\u200bzwsp",
+]
+ASTRAL = ["😀", "𝔘", "𠀀", "👨‍👩‍👧‍👦"]
+RANDOM_ALPHABET = (list("abcXYZ019 ,;\"'=+-@\t\r\n\\") + ["\x01", "\x1f", "\x7f", "é", "ß",
+                   "Ж", "ש", "م", "東", "한", "\u0301", "\u200d", "\ufffe", "\uffff", "\ufeff",
+                   "😀", "𝔘", "𠀀", "🏽"])
+
+
+def text_of_bytes(n, salt):
+    """A string of exactly n UTF-8 bytes mixing 1-4 byte characters, so that
+    multi-byte characters straddle buffer boundaries (256, 4096 …)."""
+    parts, size, k = [], 0, salt
+    pieces = ["a", "é", "東", "😀", ",", '"', "\n", "b", "ß", "\r\n", "ש"]
+    while True:
+        p = pieces[k % len(pieces)]
+        k += 1
+        b = len(p.encode())
+        if size + b > n:
+            break
+        parts.append(p)
+        size += b
+    parts.append("z" * (n - size))
+    s = "".join(parts)
+    assert len(s.encode()) == n
+    return s
+
+
+def special_rows():
+    """Rows as dicts column -> Python value (None: NULL). Values are what is
+    inserted; the expectation is always re-read from the database."""
+    rows = [dict.fromkeys(NAMES)]                                     # NULL everywhere
+    lo = {n: INT_RANGE[n][0] for n in INT_RANGE}
+    hi = {n: INT_RANGE[n][1] for n in INT_RANGE}
+    rows.append({**lo, "dec": "-" + "9" * 35 + "." + "9" * 30, "f": -3.4028234663852886e38,
+                 "d": -1.7976931348623157e308, "b": 0, "dt": "0001-01-01",
+                 "dtm": "0001-01-01 00:00:00.000000", "ts": "1970-01-01 00:00:01.000000",
+                 "tm": "-838:59:59.999999", "yr": 1901, "ch": "", "vc": "", "tx": "",
+                 "mt": "", "lt": "", "en": "", "st": "", "js": "null", "bn": b"",
+                 "vb": b"", "bl": b""})
+    rows.append({**hi, "dec": "9" * 35 + "." + "9" * 30, "f": 3.4028234663852886e38,
+                 "d": 1.7976931348623157e308, "b": 2**64 - 1, "dt": "9999-12-31",
+                 "dtm": "9999-12-31 23:59:59.999999", "ts": "2038-01-19 03:14:07.999999",
+                 "tm": "838:59:59.999999", "yr": 2155, "ch": "東" * 255,
+                 "vc": "😀" * 5000, "js": '{"a":[1,2.5,-0.0,1e300,"x\\u0000y"],"b":{"c":null}}',
+                 "bn": b"\xff" * 16, "vb": bytes(range(256)) + b"\x00" * 44,
+                 "bl": bytes(range(256)) * 3})
+    rows.append({"ti": 0, "tiu": 0, "si": -1, "siu": 1, "mi": 0, "miu": 0, "i": -1, "iu": 1,
+                 "bi": -1, "biu": 2**63, "dec": "0.000000000000000000000000000001",
+                 "f": 1.401298464324817e-45, "d": 5e-324, "b": 2**63, "dt": "0999-12-31",
+                 "dtm": "0999-12-31 23:59:59.000001", "ts": "2000-02-29 12:00:00.000000",
+                 "tm": "-00:00:00.000001", "yr": 0, "js": "[]", "bn": b"\x00" * 16,
+                 "vb": b"\xfb\xff\xbf", "bl": b"\x00"})
+    rows.append({"bi": 2**53 + 1, "biu": 2**63 + 1, "dec": "-0.100000000000000000000000000000",
+                 "f": 0.1, "d": 0.1, "b": 2**53 + 1, "dt": "1899-12-31",
+                 "dtm": "1900-01-01 00:00:00.000000", "ts": "2024-03-31 01:59:59.500000",
+                 "tm": "24:00:00.000000", "yr": 1999, "js": '"text"', "vb": b">>>?"})
+    rows.append({"bi": -2**53 - 1, "dec": "12345678901234567890123456789012345.000000000000000000000000000001",
+                 "f": -2.5, "d": -0.0, "b": 1, "dt": "1900-02-28", "dtm": "1900-02-28 23:59:59.999999",
+                 "tm": "100:00:00.5", "js": '{"k": 1.10, "e": 1E2, "s": "\\ud83d\\ude00"}'})
+    rows.append({"dec": "0.1", "d": 2.2250738585072014e-308, "f": 16777217.0,
+                 "dt": "1900-03-01", "dtm": "2024-12-31 23:59:59.123456",
+                 "tm": "-25:30:00"})
+    rows.append({"d": 0.1 + 0.2, "f": 1 / 3, "dtm": "2100-06-15 08:00:00.000001",
+                 "dt": "2100-02-28", "tm": "00:00:00"})
+    # Text around the source's 256-byte buffer and far beyond, several long
+    # columns in one row (the bug: the second long column arrived wrong).
+    for n in (255, 256, 257, 4096):
+        rows.append({"vc": text_of_bytes(n, 1), "tx": text_of_bytes(n, 2),
+                     "mt": text_of_bytes(n, 3), "lt": text_of_bytes(n, 4),
+                     "js": json.dumps({"s": text_of_bytes(n, 5)}),
+                     "bl": bytes((i * 7) % 256 for i in range(n)), "i": n})
+    rows.append({"tx": text_of_bytes(65535, 6), "mt": text_of_bytes(70000, 7),
+                 "lt": text_of_bytes(70000, 8), "vc": text_of_bytes(257, 9),
+                 "bl": bytes(i % 251 for i in range(65535))})
+    rows.append({"mt": text_of_bytes(1000000, 10), "lt": text_of_bytes(1000000, 11),
+                 "tx": text_of_bytes(300, 12), "vc": "after a megabyte"})
+    # Excel: 32,767 UTF-16 units exactly (fits), one more (cut), astral at the edge.
+    rows.append({"mt": "x" * 32767, "lt": "x" * 32768, "tx": "x" * 32766 + "😀"})
+    for k, s in enumerate(SPECIAL_TEXT):
+        rows.append({"ch": s[:255], "vc": s, "tx": s[::-1], "mt": s + s, "lt": "|" + s + "|",
+                     "en": ["a", "Zoë", "=1+1", "東京", "x,y", ""][k % 6],
+                     "st": ["a,b", "c;,Zoë", "😀", "a,b,c;,Zoë,😀", ""][k % 5],
+                     "js": json.dumps({"t": s}, ensure_ascii=k % 2 == 0), "i": k})
+    return rows
+
+
+def random_rows(seed, n):
+    rnd = random.Random(seed)
+
+    def rtext(maxbytes):
+        want = rnd.choice([0, 1, 5, 40, 250, 255, 256, 257, 300, 600, 2000])
+        want = min(want, maxbytes)
+        out, size = [], 0
+        while size < want:
+            ch = rnd.choice(RANDOM_ALPHABET)
+            out.append(ch)
+            size += len(ch.encode())
+        return "".join(out)
+
+    def rdate(lo=1, hi=9999):
+        d = datetime.date(rnd.randint(lo, hi), rnd.randint(1, 12), rnd.randint(1, 28))
+        return "%04d-%02d-%02d" % (d.year, d.month, d.day)
+
+    def rtime():
+        return "%02d:%02d:%02d.%06d" % (rnd.randint(0, 23), rnd.randint(0, 59),
+                                        rnd.randint(0, 59), rnd.choice([0, rnd.randint(0, 999999)]))
+
+    rows = []
+    for _ in range(n):
+        r = {}
+        for name in NAMES:
+            k = KIND[name]
+            if rnd.random() < 0.08:
+                r[name] = None
+            elif name in INT_RANGE:
+                a, b = INT_RANGE[name]
+                r[name] = rnd.choice([a, b, 0, rnd.randint(a, b), rnd.randint(max(a, -1000), min(b, 1000))])
+            elif k == "dec":
+                ip = rnd.randint(0, 35)
+                r[name] = (rnd.choice(["", "-"]) + (str(rnd.randint(0, 10**ip - 1)) if ip else "0")
+                           + "." + "".join(rnd.choice("0123456789") for _ in range(rnd.randint(0, 30))))
+                r[name] = r[name].rstrip(".")
+            elif k == "f32":
+                while True:
+                    x = struct.unpack("<f", struct.pack("<I", rnd.getrandbits(32)))[0]
+                    if x == x and abs(x) != float("inf"):
+                        break
+                r[name] = x
+            elif k == "f64":
+                while True:
+                    x = struct.unpack("<d", struct.pack("<Q", rnd.getrandbits(64)))[0]
+                    if x == x and abs(x) != float("inf"):
+                        break
+                r[name] = rnd.choice([x, rnd.uniform(-1e6, 1e6), rnd.randint(-10**9, 10**9) / 100])
+            elif k == "bit":
+                r[name] = rnd.getrandbits(64)
+            elif name == "dt":
+                r[name] = rdate()
+            elif name == "dtm":
+                r[name] = rdate(1000) + " " + rtime()
+            elif name == "ts":
+                r[name] = rdate(1971, 2037) + " " + rtime()
+            elif k == "time":
+                us = rnd.randint(-838 * 3600 * 10**6, 838 * 3600 * 10**6)
+                if rnd.random() < 0.5:
+                    us -= us % 10**6
+                sign, us = ("-" if us < 0 else ""), abs(us)
+                r[name] = "%s%d:%02d:%02d.%06d" % (sign, us // 3600000000, us // 60000000 % 60,
+                                                   us // 1000000 % 60, us % 1000000)
+            elif k == "year":
+                r[name] = rnd.choice([0, rnd.randint(1901, 2155)])
+            elif name == "ch":
+                r[name] = rtext(255)[:255]
+            elif name == "en":
+                r[name] = rnd.choice(["a", "Zoë", "=1+1", "東京", "x,y", ""])
+            elif name == "st":
+                r[name] = ",".join(x for x in ["a", "b", "Zoë", "😀"] if rnd.random() < 0.4)
+            elif k == "text":
+                r[name] = rtext(65535)
+                if name == "vc":
+                    r[name] = r[name][:5000]
+            elif k == "json":
+                r[name] = json.dumps({"t": rtext(400), "n": rnd.randint(-2**63, 2**63),
+                                      "f": rnd.random(), "l": [None, True, rnd.random() * 1e300]},
+                                     ensure_ascii=rnd.random() < 0.5)
+            elif name == "bn":
+                r[name] = bytes(rnd.getrandbits(8) for _ in range(rnd.randint(0, 16)))
+            elif name == "vb":
+                r[name] = bytes(rnd.getrandbits(8) for _ in range(rnd.randint(0, 300)))
+            elif name == "bl":
+                r[name] = bytes(rnd.getrandbits(8) for _ in range(rnd.choice([0, 3, 255, 256, 257, 5000])))
+        rows.append(r)
+    return rows
+
+
+# ---- the database --------------------------------------------------------------
+def connect_args():
+    import MySQLdb
+    if os.environ.get("FERRY_TEST_DB_DIR"):
+        sock = os.path.join(os.environ["FERRY_TEST_DB_DIR"], "mysqld.sock")
+        name = "ferry_t_fidelity_%d" % os.getpid()
+        root = MySQLdb.connect(unix_socket=sock, user="root", charset="utf8mb4")
+        root.cursor().execute("DROP DATABASE IF EXISTS `%s`" % name)
+        root.cursor().execute("CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" % name)
+        root.close()
+        url = "mysql://ferry:ferry@localhost/%s?socket=%s" % (name, sock)
+        return dict(unix_socket=sock, user="ferry", passwd="ferry", db=name), url, name
+    url = os.environ.get("FERRY_DATABASE_URL")
+    if not url:
+        return None, None, None
+    u = urllib.parse.urlparse(url)
+    q = urllib.parse.parse_qs(u.query)
+    args = dict(user=urllib.parse.unquote(u.username or ""), passwd=urllib.parse.unquote(u.password or ""),
+                db=u.path.lstrip("/"))
+    if "socket" in q:
+        args["unix_socket"] = q["socket"][0]
+    else:
+        args["host"] = u.hostname or "localhost"
+        args["port"] = u.port or 3306
+    return args, url, None
+
+
+def exact_expr(name):
+    k = KIND[name]
+    if k in ("text", "json", "bin"):
+        return "HEX(`%s`)" % name
+    if k == "bit":
+        return "CAST(`%s` + 0 AS CHAR)" % name
+    if k == "f32":
+        return "CAST(CAST(`%s` AS DOUBLE) AS CHAR)" % name
+    return "CAST(`%s` AS CHAR)" % name
+
+
+def load(conn, rows):
+    cur = conn.cursor()
+    cur.execute("SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'")
+    cur.execute("DROP TABLE IF EXISTS fidelity")
+    cur.execute("CREATE TABLE fidelity (id INT PRIMARY KEY, %s) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+                % ", ".join("`%s` %s" % (n, t) for n, t, _ in COLUMNS))
+    sql = "INSERT INTO fidelity (id, %s) VALUES (%s)" % (
+        ", ".join("`%s`" % n for n in NAMES), ", ".join(["%s"] * (len(NAMES) + 1)))
+    for i, r in enumerate(rows, 1):
+        vals = [i]
+        for n in NAMES:
+            v = r.get(n)
+            if isinstance(v, float):
+                v = repr(v)   # shortest round-trip text; the server parses it exactly
+            vals.append(v)
+        cur.execute(sql, vals)
+    conn.commit()
+    # What the database holds, fetched exactly.
+    cur.execute("SELECT id, %s FROM fidelity ORDER BY id" % ", ".join(exact_expr(n) for n in NAMES))
+    truth = []
+    for rec in cur.fetchall():
+        row = {"id": rec[0]}
+        for n, v in zip(NAMES, rec[1:]):
+            if v is not None and KIND[n] in ("text", "json"):
+                v = bytes.fromhex(v).decode("utf-8")   # strict: the column holds valid UTF-8
+            elif v is not None and KIND[n] == "bin":
+                v = bytes.fromhex(v)
+            elif isinstance(v, bytes):
+                v = v.decode()
+            row[n] = v
+        truth.append(row)
+    return truth
+
+
+# ---- the rendering contract -------------------------------------------------------
+def iso_ts(db):  # "YYYY-MM-DD HH:MM:SS[.ffffff]" -> ISO 8601 with offset
+    date, clock = db.split(" ")
+    if "." in clock:
+        hms, frac = clock.split(".")
+        clock = hms if int(frac) == 0 else hms + "." + frac.ljust(6, "0")
+    return "%sT%s+00:00" % (date, clock)
+
+
+def duration(db):  # "-838:59:59.999999" -> "-838:59:59.999999"; "01:02:03.000000" -> "1:02:03"
+    m = re.fullmatch(r"(-?)(\d+):(\d\d):(\d\d)(?:\.(\d+))?", db)
+    sign, h, mi, s, frac = m.groups()
+    us = ((int(h) * 60 + int(mi)) * 60 + int(s)) * 10**6 + int((frac or "0").ljust(6, "0")[:6])
+    if us == 0:
+        sign = ""
+    out = "%s%d:%s:%s" % (sign, int(h), mi, s)
+    return out + ("." + (frac or "").ljust(6, "0")[:6] if us % 10**6 else "")
+
+
+def duration_us(db):
+    m = re.fullmatch(r"(-?)(\d+):(\d\d):(\d\d)(?:\.(\d+))?", db)
+    sign, h, mi, s, frac = m.groups()
+    us = ((int(h) * 60 + int(mi)) * 60 + int(s)) * 10**6 + int((frac or "0").ljust(6, "0")[:6])
+    return -us if sign else us
+
+
+def expect_text(name, v, b64=True):
+    """The text rendering of a database value (CSV, PDF, JSON strings)."""
+    k = KIND[name]
+    if v is None:
+        return ""
+    if k == "bin":
+        return base64.b64encode(v).decode()
+    if k == "ts":
+        return iso_ts(v)
+    if k == "time":
+        return duration(v)
+    if k == "year":
+        return str(int(v))
+    return v if isinstance(v, str) else str(v)
+
+
+def float_ok(name, want_db, got_text):
+    """A float read back bit-exact (FLOAT: the float32 value, read either as
+    the widened double or as any text that rounds to the same float32)."""
+    try:
+        g = float(got_text)
+    except (TypeError, ValueError):
+        return False
+    w = float(want_db)
+    if struct.pack("<d", g) == struct.pack("<d", w):
+        return True
+    if KIND[name] == "f32":
+        try:
+            return struct.pack("<f", g) == struct.pack("<f", w)
+        except OverflowError:
+            return False
+    return False
+
+
+def json_equal(a_text, b_text):
+    try:
+        a = json.loads(a_text, parse_float=decimal.Decimal, parse_int=decimal.Decimal)
+        b = json.loads(b_text, parse_float=decimal.Decimal, parse_int=decimal.Decimal)
+    except (ValueError, TypeError):
+        return False
+    return a == b and json.dumps(a, default=str) == json.dumps(b, default=str)
+
+
+def text_equal(name, want, got):
+    """Text-format comparison of one value: want is the database value."""
+    k = KIND[name]
+    if want is None:
+        return got == ""
+    if k in ("f32", "f64"):
+        return float_ok(name, want, got)
+    if k == "json":
+        return json_equal(want, got)
+    return got == expect_text(name, want)
+
+
+GUARD = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_expect(name, want):
+    """format-csv's default formula_guard: string values starting with
+    = + - @ TAB CR get a leading ' (numbers, dates … never)."""
+    t = expect_text(name, want)
+    if want is not None and KIND[name] in ("text", "json", "bin") and t.startswith(GUARD):
+        return "'" + t
+    return t
+
+
+# ---- consumers and checkers ---------------------------------------------------------
+class Report:
+    def __init__(self, maxn):
+        self.compared, self.mismatch, self.reported = {}, {}, {}
+        self.lines, self.maxn = [], maxn
+        self.classes = {}
+
+    def count(self, fmt, n=1):
+        self.compared[fmt] = self.compared.get(fmt, 0) + n
+
+    def bad(self, fmt, row, col, want, got, why=""):
+        self.mismatch[fmt] = self.mismatch.get(fmt, 0) + 1
+        key = (fmt, col, why)
+        self.classes.setdefault(key, [0, row, want, got])[0] += 1
+        if self.mismatch[fmt] <= self.maxn:
+            self.lines.append("MISMATCH %s row=%s column=%s%s: want %s got %s%s" % (
+                fmt, row, col, " (%s)" % why if why else "", short(want), short(got), where(want, got)))
+
+    def loss(self, fmt):
+        self.reported[fmt] = self.reported.get(fmt, 0) + 1
+
+
+def where(want, got):
+    """Where two long texts first differ."""
+    if not (isinstance(want, str) and isinstance(got, str)) or len(want) + len(got) <= 2 * TRUNC:
+        return ""
+    i = 0
+    while i < min(len(want), len(got)) and want[i] == got[i]:
+        i += 1
+    return "; first difference at character %d: want %s got %s" % (
+        i, short(want[max(0, i - 10):i + 30]), short(got[max(0, i - 10):i + 30]))
+
+
+def short(v):
+    if isinstance(v, str):
+        r = repr(v[:TRUNC] + ("…" if len(v) > TRUNC else ""))
+        return r + ("[%d chars]" % len(v) if len(v) > TRUNC else "")
+    r = repr(v)
+    return r[:TRUNC + 20] + ("…" if len(r) > TRUNC + 20 else "")
+
+
+def check_csv(path, truth, rep, fmt, opener):
+    import csv
+    cols = ["id"] + NAMES
+    import io
+    csv.field_size_limit(sys.maxsize)
+    try:
+        with opener(path) as f:
+            raw = f.read()
+        try:
+            data = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            rep.bad(fmt, "file", "*", "UTF-8", "invalid UTF-8 at byte %d" % e.start, "invalid UTF-8")
+            data = raw.decode("utf-8", errors="replace")   # and compare value by value
+        rd = csv.reader(io.StringIO(data, newline=""), strict=True)
+        header = next(rd)
+        got_rows = list(rd)
+    except (csv.Error, OSError, StopIteration) as e:
+        rep.bad(fmt, "file", "*", "strict CSV", "%s: %s" % (type(e).__name__, e))
+        return
+    if header != cols:
+        rep.bad(fmt, "header", "*", cols, header)
+    if len(got_rows) != len(truth):
+        rep.bad(fmt, "count", "*", len(truth), len(got_rows), "row count")
+    for t, g in zip(truth, got_rows):
+        if len(g) != len(cols):
+            rep.bad(fmt, t["id"], "*", len(cols), len(g), "field count")
+            continue
+        for n, gv in zip(cols, g):
+            rep.count(fmt)
+            if n == "id":
+                if gv != str(t["id"]):
+                    rep.bad(fmt, t["id"], n, str(t["id"]), gv)
+                continue
+            want = t[n]
+            if KIND[n] == "json" and want is not None:
+                guarded = csv_expect(n, want).startswith("'")
+                if gv.startswith("'") != guarded or not json_equal(want, gv[1:] if guarded else gv):
+                    rep.bad(fmt, t["id"], n, csv_expect(n, want), gv, "JSON text")
+            elif KIND[n] in ("f32", "f64") or want is None:
+                if not text_equal(n, want, gv):
+                    rep.bad(fmt, t["id"], n, csv_expect(n, want), gv, KIND[n] if want is not None else "null")
+            elif gv != csv_expect(n, want):
+                rep.bad(fmt, t["id"], n, csv_expect(n, want), gv, KIND[n])
+
+
+class Raw(str):
+    """A JSON number token, verbatim."""
+
+
+def check_json(path, truth, rep, fmt, ndjson):
+    with open(path, encoding="utf-8", newline="") as f:
+        data = f.read()
+    hooks = dict(parse_float=Raw, parse_int=Raw)
+
+    def strict_const(c):
+        raise ValueError("non-JSON constant " + c)
+    hooks["parse_constant"] = strict_const
+    try:
+        if ndjson:
+            lines = data.split("\n")
+            if lines and lines[-1] == "":
+                lines.pop()
+            got_rows = [json.loads(line, **hooks) for line in lines]
+        else:
+            got_rows = json.loads(data, **hooks)
+    except ValueError as e:
+        rep.bad(fmt, "file", "*", "valid JSON", str(e))
+        return
+    if len(got_rows) != len(truth):
+        rep.bad(fmt, "count", "*", len(truth), len(got_rows), "row count")
+    for t, g in zip(truth, got_rows):
+        if list(g.keys()) != ["id"] + NAMES:
+            rep.bad(fmt, t["id"], "*", ["id"] + NAMES, list(g.keys()), "keys")
+        rep.count(fmt)
+        if g.get("id") != str(t["id"]) or not isinstance(g.get("id"), Raw):
+            rep.bad(fmt, t["id"], "id", t["id"], g.get("id"))
+        for n in NAMES:
+            rep.count(fmt)
+            want, gv = t[n], g.get(n, "<missing>")
+            ok, why, shown = json_value_ok(n, want, gv)
+            if not ok:
+                rep.bad(fmt, t["id"], n, shown, gv, why)
+
+
+def json_value_ok(n, want, gv):
+    """(ok, mismatch class, wanted rendering) for one JSON value."""
+    k = KIND[n]
+    if want is None:
+        return gv is None, "null", None
+    if k in ("int", "bit", "year"):
+        w = str(int(want))
+        if isinstance(gv, Raw):
+            return gv == w, "number", w
+        return False, "integer as %s" % type(gv).__name__, w
+    if k == "dec":
+        # the exact digits: a string (decimals_as = "string") or a number token
+        return isinstance(gv, str) and gv == want, "decimal", want
+    if k in ("f32", "f64"):
+        return isinstance(gv, Raw) and float_ok(n, want, gv), "float", want
+    if k == "json":
+        # nested JSON, compared parsed (numbers as exact decimals)
+        def norm(x):
+            if isinstance(x, Raw):
+                return decimal.Decimal(x)
+            if isinstance(x, dict):
+                return {a: norm(b) for a, b in x.items()}
+            if isinstance(x, list):
+                return [norm(b) for b in x]
+            return x
+        if isinstance(gv, str) and not isinstance(gv, Raw):
+            return False, "JSON column as a string", want
+        w = norm(json.loads(want, parse_float=Raw, parse_int=Raw))
+        return norm(gv) == w and type(norm(gv)) is type(w), "nested JSON", want
+    w = expect_text(n, want)
+    return isinstance(gv, str) and not isinstance(gv, Raw) and gv == w, "text", w
+
+
+# -- Excel --------------------------------------------------------------------------
+class XNum(str):
+    """An Excel number cell's text, verbatim."""
+
+
+class XDate:
+    def __init__(self, serial, td):
+        self.serial, self.td = serial, td
+
+    def __repr__(self):
+        return "serial(%s%s)" % (self.serial, ", duration" if self.td else "")
+
+
+EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
+
+
+def serial_us(serial):
+    """An Excel serial (1900 system, as libxlsxwriter writes it) as exact
+    microseconds since 1899-12-30, rounded to the nearest microsecond."""
+    f = decimal.Decimal(str(serial)) if not isinstance(serial, float) else decimal.Decimal(serial)
+    return int((f * 86400 * 10**6).to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
+
+
+def want_serial_us(n, want):
+    if KIND[n] == "date":
+        d = datetime.datetime.strptime(want, "%Y-%m-%d")
+    else:
+        d = datetime.datetime.strptime(want if "." in want else want + ".0", "%Y-%m-%d %H:%M:%S.%f")
+    us = (d - EXCEL_EPOCH) // datetime.timedelta(microseconds=1)
+    if d < datetime.datetime(1900, 3, 1):
+        us -= 86400 * 10**6   # Excel's phantom 1900-02-29: serials before March are one day less
+    return us
+
+
+def ooxml_unescape(s):
+    """Excel reads _xHHHH_ in cell text as the character U+HHHH (ECMA-376
+    ST_Xstring; a literal one is written _x005F_xHHHH_); openpyxl 3.0
+    leaves inline strings escaped, so the harness decodes as Excel does."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), s)
+
+
+def utf16_units(s):
+    return len(s.encode("utf-16-le")) // 2
+
+
+def load_xlsx(path):
+    import openpyxl
+    import openpyxl.worksheet._reader as rd
+    rd._cast_number = XNum
+    rd.from_excel = lambda value, epoch=None, timedelta=False: XDate(value, timedelta)
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = []
+    for ws in wb.worksheets:
+        rows.extend(list(r) for r in ws.iter_rows(values_only=True))
+    return rows
+
+
+def xlsx_value_ok(n, want, gv):
+    """(ok, class, wanted, lossy_allowed) for one Excel cell."""
+    k = KIND[n]
+    if want is None:
+        return gv is None, "null", None, False
+    if k in ("int", "bit", "year"):
+        w = int(want)
+        if isinstance(gv, XNum):
+            try:
+                exact = decimal.Decimal(gv) == w
+            except decimal.InvalidOperation:
+                exact = False
+            return exact, "integer as number" + ("" if abs(w) <= 2**53 else " beyond 2^53"), str(w), False
+        return gv == str(w), "integer as text", str(w), False
+    if k == "dec":
+        if isinstance(gv, XNum):
+            return decimal.Decimal(float(gv)) == decimal.Decimal(want), "decimal as inexact number", want, False
+        return gv == want, "decimal as text", want, False
+    if k in ("f32", "f64"):
+        return isinstance(gv, XNum) and float_ok(n, want, gv), "float", want, False
+    if k in ("date", "ts"):
+        text = expect_text(n, want) if k == "ts" else want
+        year = int(want[:4])
+        in_range = 1900 <= year <= 9999
+        if isinstance(gv, XDate):
+            ok = in_range and serial_us(gv.serial) == want_serial_us(n, want)
+            return ok, "date serial" if in_range else "date outside 1900-9999 as serial", text, False
+        return gv == text, "date as text", text, not in_range
+    if k == "time":
+        if isinstance(gv, XDate):
+            return serial_us(gv.serial) == duration_us(want), "duration serial", duration(want), False
+        if isinstance(gv, XNum):
+            return False, "duration as plain number", duration(want), False
+        return gv == duration(want), "duration as text", duration(want), False
+    w = expect_text(n, want)
+    if k == "json":
+        if isinstance(gv, str) and not isinstance(gv, XNum) and json_equal(want, ooxml_unescape(gv)):
+            return True, "", w, False
+    if isinstance(gv, XNum):
+        return False, "text as number", w, False
+    g = "" if gv is None else gv
+    if isinstance(g, str):
+        g = ooxml_unescape(g)
+    if not isinstance(g, str):
+        return False, "text as " + type(g).__name__, w, False
+    if utf16_units(w) > XLSX_CELL_MAX:
+        # cut to the cell limit: must be a prefix, within the limit, and warned
+        return False, "text over 32767 characters", w, True
+    return g == w, "text", w, False
+
+
+def xlsx_cut_ok(n, want, gv):
+    w = expect_text(n, want)
+    g = ooxml_unescape(gv) if isinstance(gv, str) else ""
+    if k_date(n):
+        return gv == (expect_text(n, want) if KIND[n] == "ts" else want)
+    return (g.endswith("…") and w.startswith(g[:-1]) or w.startswith(g)) and utf16_units(g) <= XLSX_CELL_MAX
+
+
+def k_date(n):
+    return KIND[n] in ("date", "ts")
+
+
+def check_xlsx(path, truth, rep, fmt, warned):
+    try:
+        rows = load_xlsx(path)
+    except Exception as e:  # noqa: BLE001 — any reader failure is the finding
+        rep.bad(fmt, "file", "*", "a workbook openpyxl reads", "%s: %s" % (type(e).__name__, e))
+        return
+    cols = ["id"] + NAMES
+    header = [r for r in rows if r and r[0] == "id"]
+    data = [r for r in rows if r and r[0] != "id"]
+    if not header or header[0] != cols:
+        rep.bad(fmt, "header", "*", cols, header[0] if header else None)
+    if len(data) != len(truth):
+        rep.bad(fmt, "count", "*", len(truth), len(data), "row count")
+    for t, g in zip(truth, data):
+        g = list(g) + [None] * (len(cols) - len(g))
+        rep.count(fmt)
+        if not (isinstance(g[0], XNum) and g[0] == str(t["id"])):
+            rep.bad(fmt, t["id"], "id", t["id"], g[0])
+        for ci, n in enumerate(NAMES, 1):
+            rep.count(fmt)
+            want, gv = t[n], g[ci]
+            ok, why, shown, lossy = xlsx_value_ok(n, want, gv)
+            if ok:
+                continue
+            if lossy:
+                if (t["id"], ci) in warned and xlsx_cut_ok(n, want, gv):
+                    rep.loss(fmt)
+                    continue
+                why += ", " + ("reported but not a correct cut" if (t["id"], ci) in warned
+                               else "loss not reported as a warning")
+            rep.bad(fmt, t["id"], n, shown, gv, why)
+
+
+# -- PDF ----------------------------------------------------------------------------
+def squash(s):
+    s = unicodedata.normalize("NFKC", s)
+    return "".join(ch for ch in s if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Cn"))
+
+
+PDF_WINDOW = 100   # characters a value may start after the previous one (a page break, header)
+
+
+def float_renderings(n, want):
+    """Text a reader would accept for a float, exact ones first, then the
+    usual lossy ones (so that a rounded rendering is named as such)."""
+    x = float(want)
+    exact = [repr(x), "%.17g" % x]
+    if KIND[n] == "f32":
+        for p in range(1, 10):
+            t = "%.*g" % (p, x)
+            if struct.pack("<f", float(t)) == struct.pack("<f", x):
+                exact.append(t)
+                break
+    other = ["%.15g" % x, "%.16g" % x, "%g" % x, "%.6f" % x]
+    return (exact + [t for t in other if float_ok(n, want, t)],
+            [t for t in other if not float_ok(n, want, t)])
+
+
+def check_pdf(path, truth, rep, fmt, warned):
+    """pdftotext -raw keeps the content stream order: each cell's (wrapped)
+    lines in turn, row by row. Whitespace and control/format characters
+    dropped and NFKC-normalised, each value must occur in order, at most
+    PDF_WINDOW characters after the previous one; text longer than
+    PDF_TEXT_MAX characters is not compared (cut to a page with a warning)."""
+    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", path, "-"], capture_output=True)
+    if out.returncode:
+        rep.bad(fmt, "file", "*", "pdftotext reads it", out.stderr.decode(errors="replace")[:200])
+        return
+    err = out.stderr.decode(errors="replace")
+    if err.strip():
+        rep.bad(fmt, "file", "*", "pdftotext without complaints", err.strip().splitlines()[0],
+                "pdftotext: %d warnings" % len(err.strip().splitlines()))
+    text = squash(out.stdout.decode("utf-8", errors="replace"))
+    # slack: how far after pos the next value may start (None: anywhere,
+    # after a value skipped or not found; then the row's id anchors again)
+    pos, slack = 0, PDF_WINDOW
+    for t in truth:
+        for ci, n in enumerate(PDF_COLUMNS):
+            want = None if n == "id" else t[n]
+            end = (lambda c: None if slack is None else pos + slack + len(c))
+            if n == "id":
+                # anchored on the row's next value, so that a row is found
+                # again after a value that was skipped or missing
+                nn = PDF_COLUMNS[ci + 1]
+                nxt = squash(expect_text(nn, t[nn]))
+                nxt = nxt if len(nxt) <= PDF_TEXT_MAX and KIND[nn] not in ("f32", "f64") else ""
+                rep.count(fmt)
+                at = text.find(str(t["id"]) + nxt, pos, end(str(t["id"]) + nxt))
+                if at < 0:
+                    rep.bad(fmt, t["id"], n, str(t["id"]) + nxt, text[pos:pos + 40], "row not found in order")
+                    slack = None
+                else:
+                    pos, slack = at + len(str(t["id"])), PDF_WINDOW
+                continue
+            if want is not None and KIND[n] in ("f32", "f64"):
+                exact, lossy = float_renderings(n, want)
+            else:
+                exact, lossy = [expect_text(n, want)], []
+            if len(exact[0]) > PDF_TEXT_MAX:
+                slack = None
+                continue
+            exact = [squash(e) for e in exact]
+            if not exact[0]:
+                continue
+            rep.count(fmt)
+            hit = None
+            for cand, ok in [(e, True) for e in exact] + [(squash(x), False) for x in lossy]:
+                at = text.find(cand, pos, end(cand))
+                if at >= 0 and (hit is None or at < hit[0] or (at == hit[0] and ok)):
+                    hit = (at, cand, ok)
+            if hit is None:
+                rep.bad(fmt, t["id"], n, exact[0], text[pos:pos + max(len(exact[0]), 20)], "not found in order")
+                last = ci == len(PDF_COLUMNS) - 1   # then the next row's id anchors again
+                slack = slack + 2 * len(exact[0]) if slack is not None and not last else None
+                continue
+            if not hit[2]:
+                rep.bad(fmt, t["id"], n, exact[0], hit[1], "float rounded")
+            pos, slack = hit[0] + len(hit[1]), PDF_WINDOW
+
+
+# ---- running ferry --------------------------------------------------------------------
+FORMATS = {
+    "csv": ('{ plugin = "format-csv"; }', None, "csv"),
+    "csv.gz": ('{ plugin = "format-csv"; }', '( { plugin = "encode-gzip"; } )', "csv.gz"),
+    "json": ('{ plugin = "format-json"; }', None, "json"),
+    "ndjson": ('{ plugin = "format-json"; style = "ndjson"; }', None, "json"),
+    "xlsx": ('{ plugin = "format-xlsx"; }', None, "xlsx"),
+    "pdf": ('{ plugin = "format-pdf"; orientation = "landscape"; }', None, "pdf"),
+}
+
+
+def run_ferry(ferry, url, fmt, tmp):
+    fmtcfg, enc, ext = FORMATS[fmt]
+    query = "SELECT * FROM fidelity"
+    if fmt == "pdf":
+        query = "SELECT %s FROM fidelity" % ", ".join("`%s`" % c for c in PDF_COLUMNS)
+    cfg = os.path.join(tmp, "fidelity-%s.cfg" % fmt)
+    outdir = os.path.join(tmp, "out-" + fmt)
+    os.makedirs(outdir, exist_ok=True)
+    with open(cfg, "w") as f:
+        f.write('name = "fidelity-%s";\nsource = {\n  plugin = "source-mysql";\n  url = "%s";\n'
+                '  query = "%s";\n  order_by = ["id"];\n};\nformat = %s;\n%s'
+                'output = { directory = "%s"; name = "fidelity"; };\n'
+                % (fmt.replace(".", "-"), url, query, fmtcfg,
+                   "encoders = %s;\n" % enc if enc else "", outdir))
+    env = dict(os.environ)
+    p = subprocess.run([ferry, "run", cfg], capture_output=True, env=env)
+    stderr = p.stderr.decode("utf-8", errors="replace")
+    warned = set()
+    for line in stderr.splitlines():
+        if "level=warn" in line:
+            mr, mc = re.search(r"\brow=(\d+)", line), re.search(r"\bcolumn=(-?\d+)", line)
+            if mr and mc:
+                warned.add((int(mr.group(1)), int(mc.group(1))))
+    m = re.search(r"ferry: (\d+) values? (?:was|were) not carried exactly", stderr)
+    summary = int(m.group(1)) if m else 0
+    path = os.path.join(outdir, "fidelity." + ext)
+    return p.returncode, stderr, path, warned, summary
+
+
+def _valid_json(v):
+    try:
+        json.loads(v)
+        return True
+    except ValueError:
+        return False
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--formats", default=",".join(FORMATS))
+    ap.add_argument("--seed", type=int, help="replay this seed (instead of a fresh one)")
+    ap.add_argument("--random-rows", type=int, default=120, help="random rows per seed")
+    ap.add_argument("--without", default="", help="diagnosis: leave these characters out of every "
+                    "generated text (e.g. $'\\uFFFE\\uFFFF' when one of them makes a file unreadable)")
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir (and database)")
+    ap.add_argument("--max-report", type=int, default=200, help="mismatch lines printed per format")
+    a = ap.parse_args()
+    formats = [f for f in a.formats.split(",") if f]
+    for f in formats:
+        if f not in FORMATS:
+            ap.error("unknown format %r (known: %s)" % (f, ", ".join(FORMATS)))
+    ferry = os.environ.get("FERRY") or shutil.which("ferry")
+    if not ferry:
+        print("fidelity: set FERRY to the ferry binary", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    import MySQLdb
+    args, url, dbname = connect_args()
+    if not args:
+        print("fidelity: SKIP — no FERRY_TEST_DB_DIR or FERRY_DATABASE_URL", file=sys.stderr)
+        return 77
+    fresh = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "big")
+    print("fidelity: fixed seed %d, fresh seed %d (replay with --seed %d)" % (FIXED_SEED, fresh, fresh))
+    rows = special_rows() + random_rows(FIXED_SEED, a.random_rows) + random_rows(fresh, a.random_rows)
+    if a.without:
+        print("fidelity: DIAGNOSIS RUN without %r in generated text" % a.without)
+        drop = {ord(c): None for c in a.without}
+        rows = [{k: v.translate(drop) if isinstance(v, str) and KIND.get(k) in ("text", "json") else v
+                 for k, v in r.items()} for r in rows]
+        rows = [{k: v for k, v in r.items() if k != "js" or v is None or _valid_json(v)} for r in rows]
+    tmp = tempfile.mkdtemp(prefix="ferry-fidelity-")
+    conn = MySQLdb.connect(charset="utf8mb4", **args)
+    try:
+        truth = load(conn, rows)
+        print("fidelity: %d rows x %d columns in table fidelity" % (len(truth), len(NAMES) + 1))
+        rep = Report(a.max_report)
+        summaries = {}
+        for fmt in formats:
+            t0 = time.monotonic()
+            rc, stderr, path, warned, summary = run_ferry(ferry, url, fmt, tmp)
+            summaries[fmt] = (summary, len(warned))
+            if rc != 0 or not os.path.exists(path):
+                rep.bad(fmt, "run", "*", "ferry run exits 0", "exit %d: %s" % (rc, stderr.strip()[-400:]))
+                continue
+            if fmt == "csv":
+                check_csv(path, truth, rep, fmt, lambda p: open(p, "rb"))
+            elif fmt == "csv.gz":
+                check_csv(path, truth, rep, fmt, lambda p: gzip.open(p, "rb"))
+            elif fmt in ("json", "ndjson"):
+                check_json(path, truth, rep, fmt, fmt == "ndjson")
+            elif fmt == "xlsx":
+                check_xlsx(path, truth, rep, fmt, warned)
+            elif fmt == "pdf":
+                check_pdf(path, truth, rep, fmt, warned)
+            if summary > len(warned) and summary > 20:
+                print("fidelity: note: %s reported %d warnings, %d logged in full (the core logs 20 per plugin)"
+                      % (fmt, summary, len(warned)))
+            print("fidelity: %-7s %6d values compared, %4d mismatches, %2d reported losses (%.1f s)"
+                  % (fmt, rep.compared.get(fmt, 0), rep.mismatch.get(fmt, 0),
+                     rep.reported.get(fmt, 0), time.monotonic() - t0), flush=True)
+        for line in rep.lines:
+            print(line)
+        if rep.classes:
+            print("\nmismatch classes (format, column, class: count, first row, want, got):")
+            for (fmt, col, why), (cnt, row, want, got) in sorted(rep.classes.items(), key=lambda x: (x[0][0], x[0][1], x[0][2])):
+                print("  %-7s %-4s %-40s %5d  row %-5s want %s got %s" % (fmt, col, why or "-", cnt, row,
+                                                                          short(want), short(got)))
+        print("\n%-8s %10s %10s %9s %9s" % ("format", "compared", "mismatch", "reported", "warnings"))
+        for fmt in formats:
+            print("%-8s %10d %10d %9d %9d" % (fmt, rep.compared.get(fmt, 0), rep.mismatch.get(fmt, 0),
+                                               rep.reported.get(fmt, 0), summaries.get(fmt, (0, 0))[0]))
+        total = sum(rep.mismatch.values())
+        print("fidelity: %d values compared, %d mismatches, seeds %d and %d, %.1f s"
+              % (sum(rep.compared.values()), total, FIXED_SEED, fresh, time.monotonic() - started))
+        return 1 if total else 0
+    finally:
+        conn.close()
+        if a.keep:
+            print("fidelity: kept %s%s" % (tmp, " and database " + dbname if dbname else ""))
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if dbname:
+                c = MySQLdb.connect(unix_socket=args["unix_socket"], user="root")
+                c.cursor().execute("DROP DATABASE IF EXISTS `%s`" % dbname)
+                c.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
