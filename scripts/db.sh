@@ -29,9 +29,18 @@ start)
     mkdir -p "$dir/tmp"   # the server's sort files: private, not the shared /tmp
     if [ ! -d "$dir/data/mysql" ]; then
         mkdir -p "$dir/data"
-        mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" \
-            --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 \
-            || { echo "db.sh: mariadb-install-db failed, see $dir/install.log" >&2; exit 1; }
+        # Once more on failure (seen under heavy load), then show why.
+        for try in 1 2; do
+            mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" \
+                --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 \
+                && break
+            if [ "$try" = 2 ]; then
+                echo "db.sh: mariadb-install-db failed, see $dir/install.log:" >&2
+                tail -n 15 "$dir/install.log" >&2
+                exit 1
+            fi
+            rm -rf "$dir/data" && mkdir -p "$dir/data"
+        done
     fi
     mariadbd --no-defaults --datadir="$dir/data" --socket="$sock" --pid-file="$pidf" \
         --port="$port" --bind-address="$bind" --user="$(id -un)" \
