@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/gen_formats_doc.sh [FERRY] [OUT] — writes docs/formats.md from the
 # option tables of the format and encoder plugins (`ferry plugins info`), so
-# the document cannot drift from the code. tests/docs checks it is current.
+# the document cannot drift from the code, with the rendering contract from
+# docs/src/rendering-contract.md. tests/docs checks it is current.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 ferry=${1:-$here/build/core/ferry}
@@ -19,8 +20,10 @@ out=${2:-$here/docs/formats.md}
     echo "\`layout_settings\` keys of the same name."
     echo
     echo "Every format renders values by the field configuration (labels,"
-    echo "date and timestamp formats, time zone, durations as h:mm, h:mm:ss, hours"
+    echo "date and timestamp formats, time zone, durations as h:mm:ss (the lossless default), h:mm, hours"
     echo "or seconds, decimals, null text): see docs/architecture.md."
+    echo
+    cat "$here/docs/src/rendering-contract.md"
     for p in format-csv format-json format-xlsx format-pdf encode-gzip; do
         echo
         echo "## $p"
