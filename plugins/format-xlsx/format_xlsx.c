@@ -564,15 +564,17 @@ static int xlsx_flush_row(xlsx_state *st)
 }
 
 /* An exact decimal as a number when a double holds it, formatted with its
- * own digits after the point; else text. */
+ * own digits after the point (General past 15 of them); else text. */
 static int xlsx_decimal(xlsx_state *st, uint32_t c, const ferry_value *v)
 {
     const char *s = v->u.str, *dot = memchr(s, '.', v->len);
     size_t frac = dot ? v->len - (size_t)(dot - s) - 1 : 0;
     double x;
 
-    if (frac > 15 || !xlsx_decimal_double(s, v->len, &x))
+    if (!xlsx_decimal_double(s, v->len, &x))
         return xlsx_string(st, c, s, v->len);
+    if (frac > 15)
+        return xlsx_number(st, c, x, NULL);
     if (!st->decimal_fmt[frac]) {
         char nf[24];
         xlsx_numfmt_decimals((int)frac, nf, sizeof nf);
