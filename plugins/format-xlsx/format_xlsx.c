@@ -211,11 +211,39 @@ static double xlsx_text_width(const char *s)
     return w;
 }
 
+static int xlsx_scratch(xlsx_state *st, size_t need)
+{
+    char *p;
+
+    if (need <= st->scratch_cap)
+        return 0;
+    p = realloc(st->scratch, need);
+    if (!p)
+        return xlsx_nomem(st);
+    st->scratch = p;
+    st->scratch_cap = need;
+    return 0;
+}
+
+/* Text outside the data (title, header labels) escaped as a cell's is, in
+ * st->scratch; NULL when out of memory. */
+static const char *xlsx_label(xlsx_state *st, const char *s)
+{
+    size_t len = strlen(s);
+    xlsx_text_info info;
+
+    if (xlsx_scratch(st, len * 7 + 8) < 0)
+        return NULL;
+    xlsx_cell_text(s, len, st->scratch, &info);
+    return st->scratch;
+}
+
 /* Title row, header row, freeze and column widths of a new sheet. */
 static int xlsx_new_sheet(xlsx_state *st)
 {
     char name[sizeof st->base_name + 16];
     uint32_t c, nc = st->schema->ncolumns;
+    const char *label = NULL;
     lxw_error e;
 
     if (st->sheets == 0) {
@@ -233,15 +261,19 @@ static int xlsx_new_sheet(xlsx_state *st)
     st->sheets++;
     st->row = 0;
     if (st->cfg->title && st->cfg->title[0]) {
-        e = worksheet_write_string(st->ws, 0, 0, st->cfg->title, st->title_fmt);
+        const char *t = xlsx_label(st, st->cfg->title);
+        e = t ? worksheet_write_string(st->ws, 0, 0, t, st->title_fmt)
+              : LXW_ERROR_MEMORY_MALLOC_FAILED;
         if (e)
             return xlsx_lxw(st, e, "writing the title");
     }
     for (c = 0; c < nc; c++) {
         e = worksheet_set_column(st->ws, (lxw_col_t)c, (lxw_col_t)c, st->cols[c].width, NULL);
+        if (!e && !(label = xlsx_label(st, st->schema->columns[c].label)))
+            e = LXW_ERROR_MEMORY_MALLOC_FAILED;
         if (!e)
-            e = worksheet_write_string(st->ws, (lxw_row_t)st->header_row, (lxw_col_t)c,
-                                       st->schema->columns[c].label, st->bold);
+            e = worksheet_write_string(st->ws, (lxw_row_t)st->header_row, (lxw_col_t)c, label,
+                                       st->bold);
         if (e)
             return xlsx_lxw(st, e, "writing the header");
     }
@@ -395,20 +427,6 @@ static int xlsx_open(void *state, const ferry_schema *schema, ferry_output *out,
     xlsx_sheet_name(st->cfg->sheet_name ? st->cfg->sheet_name : "Export", XLSX_SHEETNAME_MAX,
                     st->base_name, sizeof st->base_name);
     return xlsx_new_sheet(st);
-}
-
-static int xlsx_scratch(xlsx_state *st, size_t need)
-{
-    char *p;
-
-    if (need <= st->scratch_cap)
-        return 0;
-    p = realloc(st->scratch, need);
-    if (!p)
-        return xlsx_nomem(st);
-    st->scratch = p;
-    st->scratch_cap = need;
-    return 0;
 }
 
 /* Reports a value not carried exactly (ABI 1.2 hosts; older ones log). */

@@ -205,10 +205,12 @@ def t_dates():
 
 
 def t_json():
-    col, err = run("json", [("j", "string", "json")], [[enc(t, j) for t, j in JSONS]], 0)
+    col, err = run("json", [("_x0041_", "string", "json")], [[enc(t, j) for t, j in JSONS]], 0)
+    head = openpyxl.load_workbook(os.path.join(TMP, "json.xlsx")).active["A1"].value
+    check(ooxml_unescape(head or "") == "_x0041_", "header label %r" % head)
     for r, (_, want) in enumerate(JSONS):
         want = str(want)
-        c = col["j"][r]
+        c = col["_x0041_"][r]
         check(c is not None and c.data_type == "s" and ooxml_unescape(c.value) == want,
               "json row %d: %r" % (r + 1, value(c)))
 
