@@ -85,6 +85,10 @@ size_t xlsx_cell_text(const char *s, size_t len, char *out, xlsx_text_info *info
 
 int xlsx_double_text(double x, char out[32])
 {
+    if (fabs(x) < 1e15 && x == (double)(int64_t)x) { /* an integer: "%.16G" is exact */
+        out[0] = '\0';
+        return 1;
+    }
     snprintf(out, 32, "%.16G", x);
     if (strtod(out, NULL) == x)
         return 1;
