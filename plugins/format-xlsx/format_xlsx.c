@@ -11,11 +11,19 @@
  * inert text. A bold, frozen header row with an autofilter; an optional
  * title row above it. Past a sheet's row limit (Excel: 1,048,576 rows) the
  * export goes on in a new sheet "NAME (2)", "NAME (3)", … with the title
- * and header repeated. Strings over Excel's 32,767-character cell limit
- * are cut on a character boundary; the count is logged at finish.
+ * and header repeated.
+ *
+ * Every value is carried exactly or reported with host->warn (row and
+ * column): strings with OOXML escapes and cut at 32,767 characters with a
+ * mark (xlsx_value.c); a value is written by its own type, whatever its
+ * column's; a double that libxlsxwriter's "%.16G" would change has its
+ * row's XML written here with 17 digits (xlsx_flush_row); a DECIMAL is a
+ * number only when a double holds it; dates outside Excel's range, NaN
+ * and infinities are text.
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +33,9 @@
 #include "ferry/ferry.h"
 #include "utf8.h"
 #include "xlsx_numfmt.h"
+#include "xlsx_value.h"
 
-#define XLSX_CELL_MAX_UNITS   32767u /* Excel's cell limit, UTF-16 units */
-#define XLSX_SHEETNAME_MAX    31u
-#define XLSX_EXCEL_EPOCH_DAYS 25569 /* 1970-01-01 as an Excel serial day */
+#define XLSX_SHEETNAME_MAX 31u
 
 typedef struct xlsx_config {
     const char *sheet_name;
@@ -67,7 +74,9 @@ typedef struct xlsx_state {
     lxw_workbook *wb;
     lxw_worksheet *ws;
     lxw_format *bold, *title_fmt;
-    lxw_format *decimal_fmt[16]; /* "0", "0.0", … by digits after the point */
+    lxw_format *decimal_fmt[16];                   /* "0", "0.0", … by digits after the point */
+    lxw_format *type_fmt[FERRY_TYPE_DURATION + 1]; /* a date or time value in
+                                                      a column of another type */
     xlsx_column *cols;
     char base_name[XLSX_SHEETNAME_MAX * 4 + 1];
     char *tmpdir; /* malloc */
@@ -75,8 +84,14 @@ typedef struct xlsx_state {
     uint32_t header_row;  /* 0, or 1 under a title */
     lxw_row_t row;        /* next row of the current sheet */
     lxw_row_t sheet_rows; /* rows per sheet */
-    uint64_t cut_cells;
-    char *scratch; /* malloc: strings that need a copy (cut, repaired) */
+    uint64_t data_row;    /* 1-based data row of the workbook being written */
+    char (*exact)[32];    /* malloc, per column: "" or the 17-digit text of
+                             the current row's number cell */
+    uint32_t nexact;      /* non-empty entries of exact */
+    FILE *rowbuf;         /* open_memstream over rowbuf_data (its malloc) */
+    char *rowbuf_data;
+    size_t rowbuf_size;
+    char *scratch; /* malloc: the escaped text of a string cell */
     size_t scratch_cap;
     ferry_buf text; /* host->format_value output */
 } xlsx_state;
@@ -111,6 +126,8 @@ static void xlsx_drop(xlsx_state *st)
     st->ws = NULL;
     free(st->cols);
     st->cols = NULL;
+    free(st->exact);
+    st->exact = NULL;
 }
 
 static void xlsx_destroy(void *state)
@@ -120,6 +137,9 @@ static void xlsx_destroy(void *state)
     if (!st)
         return;
     xlsx_drop(st);
+    if (st->rowbuf)
+        fclose(st->rowbuf);
+    free(st->rowbuf_data);
     free(st->tmpdir);
     free(st->scratch);
     st->host->buf_free(&st->text);
@@ -191,11 +211,39 @@ static double xlsx_text_width(const char *s)
     return w;
 }
 
+static int xlsx_scratch(xlsx_state *st, size_t need)
+{
+    char *p;
+
+    if (need <= st->scratch_cap)
+        return 0;
+    p = realloc(st->scratch, need);
+    if (!p)
+        return xlsx_nomem(st);
+    st->scratch = p;
+    st->scratch_cap = need;
+    return 0;
+}
+
+/* Text outside the data (title, header labels) escaped as a cell's is, in
+ * st->scratch; NULL when out of memory. */
+static const char *xlsx_label(xlsx_state *st, const char *s)
+{
+    size_t len = strlen(s);
+    xlsx_text_info info;
+
+    if (xlsx_scratch(st, len * 7 + 8) < 0)
+        return NULL;
+    xlsx_cell_text(s, len, st->scratch, &info);
+    return st->scratch;
+}
+
 /* Title row, header row, freeze and column widths of a new sheet. */
 static int xlsx_new_sheet(xlsx_state *st)
 {
     char name[sizeof st->base_name + 16];
     uint32_t c, nc = st->schema->ncolumns;
+    const char *label = NULL;
     lxw_error e;
 
     if (st->sheets == 0) {
@@ -213,15 +261,19 @@ static int xlsx_new_sheet(xlsx_state *st)
     st->sheets++;
     st->row = 0;
     if (st->cfg->title && st->cfg->title[0]) {
-        e = worksheet_write_string(st->ws, 0, 0, st->cfg->title, st->title_fmt);
+        const char *t = xlsx_label(st, st->cfg->title);
+        e = t ? worksheet_write_string(st->ws, 0, 0, t, st->title_fmt)
+              : LXW_ERROR_MEMORY_MALLOC_FAILED;
         if (e)
             return xlsx_lxw(st, e, "writing the title");
     }
     for (c = 0; c < nc; c++) {
         e = worksheet_set_column(st->ws, (lxw_col_t)c, (lxw_col_t)c, st->cols[c].width, NULL);
+        if (!e && !(label = xlsx_label(st, st->schema->columns[c].label)))
+            e = LXW_ERROR_MEMORY_MALLOC_FAILED;
         if (!e)
-            e = worksheet_write_string(st->ws, (lxw_row_t)st->header_row, (lxw_col_t)c,
-                                       st->schema->columns[c].label, st->bold);
+            e = worksheet_write_string(st->ws, (lxw_row_t)st->header_row, (lxw_col_t)c, label,
+                                       st->bold);
         if (e)
             return xlsx_lxw(st, e, "writing the header");
     }
@@ -330,7 +382,10 @@ static int xlsx_open(void *state, const ferry_schema *schema, ferry_output *out,
         return st->host->error(st->fx, FERRY_ERR, "no file path to write");
     st->schema = schema;
     st->sheets = 0;
-    st->cut_cells = 0;
+    st->data_row = 0;
+    st->nexact = 0;
+    memset(st->decimal_fmt, 0, sizeof st->decimal_fmt);
+    memset(st->type_fmt, 0, sizeof st->type_fmt);
     st->header_row = st->cfg->title && st->cfg->title[0] ? 1 : 0;
     free(st->tmpdir);
     if (tmpdir) {
@@ -363,7 +418,8 @@ static int xlsx_open(void *state, const ferry_schema *schema, ferry_output *out,
     format_set_bold(st->title_fmt);
     format_set_font_size(st->title_fmt, 14);
     st->cols = calloc(schema->ncolumns ? schema->ncolumns : 1, sizeof *st->cols);
-    if (!st->cols)
+    st->exact = calloc(schema->ncolumns ? schema->ncolumns : 1, sizeof *st->exact);
+    if (!st->cols || !st->exact)
         return xlsx_nomem(st);
     for (i = 0; i < schema->ncolumns; i++)
         if ((rc = xlsx_setup_column(st, i)) < 0)
@@ -373,62 +429,42 @@ static int xlsx_open(void *state, const ferry_schema *schema, ferry_output *out,
     return xlsx_new_sheet(st);
 }
 
-static int xlsx_scratch(xlsx_state *st, size_t need)
+/* Reports a value not carried exactly (ABI 1.2 hosts; older ones log). */
+static void xlsx_warn(xlsx_state *st, uint32_t c, const char *fmt, ...) FERRY_PRINTF(3, 4);
+static void xlsx_warn(xlsx_state *st, uint32_t c, const char *fmt, ...)
 {
-    char *p;
+    char msg[256];
+    va_list ap;
 
-    if (need <= st->scratch_cap)
-        return 0;
-    p = realloc(st->scratch, need);
-    if (!p)
-        return xlsx_nomem(st);
-    st->scratch = p;
-    st->scratch_cap = need;
-    return 0;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (st->host->size >= offsetof(ferry_host, warn) + sizeof(void *) && st->host->warn)
+        st->host->warn(st->fx, st->data_row, (int32_t)c, "column %s: %s",
+                       st->schema->columns[c].name, msg);
+    else
+        st->host->log(st->fx, FERRY_LOG_WARN, "row %" PRIu64 " column %s: %s", st->data_row,
+                      st->schema->columns[c].name, msg);
 }
 
-/* A string cell: invalid UTF-8 repaired (U+FFFD), cut to Excel's limit. */
+/* A string cell, escaped, repaired and cut by xlsx_cell_text. */
 static int xlsx_string(xlsx_state *st, uint32_t c, const char *s, size_t len)
 {
-    const char *w = s;
-    size_t keep;
+    xlsx_text_info info;
     lxw_error e;
     int rc;
 
-    if (!ferry_utf8_valid(s, len) || memchr(s, '\0', len)) {
-        size_t i = 0, n = 0;
-        uint32_t cp;
-        if ((rc = xlsx_scratch(st, len * 3 + 1)) < 0)
-            return rc;
-        while (i < len) {
-            int k = ferry_utf8_decode(s + i, len - i, &cp);
-            if (k < 0) {
-                n += (size_t)ferry_utf8_encode(0xFFFD, st->scratch + n);
-                i += (size_t)-k;
-            } else if (cp == 0) { /* a NUL would end the C string */
-                i++;
-            } else {
-                memcpy(st->scratch + n, s + i, (size_t)k);
-                n += (size_t)k;
-                i += (size_t)k;
-            }
-        }
-        st->scratch[n] = '\0';
-        w = st->scratch;
-        len = n;
-    }
-    keep = len > XLSX_CELL_MAX_UNITS ? ferry_utf8_prefix_units(w, len, XLSX_CELL_MAX_UNITS) : len;
-    if (keep < len) {
-        if (w != st->scratch) {
-            if ((rc = xlsx_scratch(st, keep + 1)) < 0)
-                return rc;
-            memcpy(st->scratch, w, keep);
-            w = st->scratch;
-        }
-        st->scratch[keep] = '\0';
-        st->cut_cells++;
-    }
-    e = worksheet_write_string(st->ws, st->row, (lxw_col_t)c, w, NULL);
+    if (len > (SIZE_MAX - 8) / 7)
+        return xlsx_nomem(st);
+    if ((rc = xlsx_scratch(st, len * 7 + 8)) < 0)
+        return rc;
+    xlsx_cell_text(s, len, st->scratch, &info);
+    if (info.repaired)
+        xlsx_warn(st, c, "invalid UTF-8 replaced by U+FFFD (%" PRIu64 " sequences)", info.repaired);
+    if (info.cut)
+        xlsx_warn(st, c, "text of %" PRIu64 " characters cut to Excel's 32767 (ends \"[…]\")",
+                  info.chars);
+    e = worksheet_write_string(st->ws, st->row, (lxw_col_t)c, st->scratch, NULL);
     return e ? xlsx_lxw(st, e, "writing a string cell") : 0;
 }
 
@@ -442,6 +478,16 @@ static int xlsx_text(xlsx_state *st, const ferry_column *col, const ferry_value 
     if (rc < 0)
         return st->host->error(st->fx, rc, "cannot render column %s", col->name);
     return 0;
+}
+
+/* The value as the text CSV would show, in a string cell. */
+static int xlsx_as_text(xlsx_state *st, uint32_t c, const ferry_value *v)
+{
+    int rc = xlsx_text(st, &st->schema->columns[c], v);
+
+    if (rc < 0)
+        return rc;
+    return xlsx_string(st, c, st->text.data ? st->text.data : "", st->text.len);
 }
 
 /* The offset in seconds of the column's zone at `v`, from "+0130". */
@@ -461,26 +507,92 @@ static int xlsx_zone_offset(xlsx_state *st, xlsx_column *xc, const ferry_value *
     return 0;
 }
 
+/* A number cell. When "%.16G" (libxlsxwriter) would not read back as x,
+ * the 17-digit text is kept for xlsx_flush_row. */
 static int xlsx_number(xlsx_state *st, uint32_t c, double x, lxw_format *f)
 {
     lxw_error e = worksheet_write_number(st->ws, st->row, (lxw_col_t)c, x, f);
-    return e ? xlsx_lxw(st, e, "writing a number cell") : 0;
+
+    if (e)
+        return xlsx_lxw(st, e, "writing a number cell");
+    if (!xlsx_double_text(x, st->exact[c]))
+        st->nexact++;
+    else
+        st->exact[c][0] = '\0';
+    return 0;
 }
 
-/* An exact decimal as a number when a double holds it (15 significant
- * digits), formatted with its own digits after the point; else text. */
+/* Copies the row XML in[0..len) to `out`, each kept number's <v> text
+ * replaced by its 17-digit text. -1 when a cell is not where expected. */
+static int xlsx_patch_row(xlsx_state *st, const char *in, size_t len, FILE *out)
+{
+    const char *p = in, *end = in + len;
+    uint32_t c;
+
+    for (c = 0; c < st->schema->ncolumns; c++) {
+        char needle[48], ref[LXW_MAX_CELL_NAME_LENGTH];
+        const char *q, *v, *ve;
+        if (!st->exact[c][0])
+            continue;
+        lxw_rowcol_to_cell(ref, st->row, (lxw_col_t)c);
+        snprintf(needle, sizeof needle, "<c r=\"%s\"", ref);
+        q = strstr(p, needle);
+        v = q ? strstr(q, "<v>") : NULL;
+        ve = v ? strstr(v, "</v>") : NULL;
+        if (!ve || ve > end)
+            return -1;
+        fwrite(p, 1, (size_t)(v + 3 - p), out);
+        fputs(st->exact[c], out);
+        st->exact[c][0] = '\0';
+        p = ve;
+    }
+    fwrite(p, 1, (size_t)(end - p), out);
+    return ferror(out) ? -1 : 0;
+}
+
+/*
+ * Writes the current row now, for the numbers "%.16G" would change: the
+ * row goes through lxw_worksheet_write_single_row (public in worksheet.h,
+ * as libxlsxwriter does on the next row in constant-memory mode) into a
+ * memory stream, is patched, and is appended to the sheet's row file; the
+ * row is then clean, so libxlsxwriter does not write it again.
+ */
+static int xlsx_flush_row(xlsx_state *st)
+{
+    FILE *sheet = st->ws->file;
+    long len;
+    int rc;
+
+    if (!st->rowbuf && !(st->rowbuf = open_memstream(&st->rowbuf_data, &st->rowbuf_size)))
+        return xlsx_nomem(st);
+    rewind(st->rowbuf);
+    st->ws->file = st->rowbuf;
+    lxw_worksheet_write_single_row(st->ws);
+    st->ws->file = sheet;
+    if (fflush(st->rowbuf) != 0 || (len = ftell(st->rowbuf)) < 0)
+        return xlsx_nomem(st);
+    st->rowbuf_data[len] = '\0';
+    rc = xlsx_patch_row(st, st->rowbuf_data, (size_t)len, sheet);
+    st->nexact = 0;
+    if (rc < 0)
+        return st->host->error(st->fx, FERRY_ERR_IO,
+                               "writing row %" PRIu64 " with 17-digit numbers failed",
+                               st->data_row);
+    return 0;
+}
+
+/* An exact decimal as a number when a double holds it, formatted with its
+ * own digits after the point (General past 15 of them); else text. */
 static int xlsx_decimal(xlsx_state *st, uint32_t c, const ferry_value *v)
 {
     const char *s = v->u.str, *dot = memchr(s, '.', v->len);
-    size_t i, digits = 0, frac = dot ? v->len - (size_t)(dot - s) - 1 : 0;
-    char *end;
+    size_t frac = dot ? v->len - (size_t)(dot - s) - 1 : 0;
     double x;
 
-    for (i = 0; i < v->len; i++)
-        digits += (s[i] >= '0' && s[i] <= '9');
-    x = strtod(s, &end);
-    if (digits > 15 || end != s + v->len || frac > 15 || !isfinite(x))
+    if (!xlsx_decimal_double(s, v->len, &x))
         return xlsx_string(st, c, s, v->len);
+    if (frac > 15)
+        return xlsx_number(st, c, x, NULL);
     if (!st->decimal_fmt[frac]) {
         char nf[24];
         xlsx_numfmt_decimals((int)frac, nf, sizeof nf);
@@ -491,13 +603,101 @@ static int xlsx_decimal(xlsx_state *st, uint32_t c, const ferry_value *v)
     return xlsx_number(st, c, x, st->decimal_fmt[frac]);
 }
 
-static int xlsx_cell(xlsx_state *st, uint32_t c, const ferry_value *v)
+/* The number format for a date, time or duration value: the column's when
+ * the column has the value's type, else a plain one for the type. */
+static int xlsx_value_fmt(xlsx_state *st, uint32_t c, int type, lxw_format **f)
 {
-    xlsx_column *xc = &st->cols[c];
-    const ferry_field_style *fs = &xc->zstyle;
-    lxw_error e;
+    static const char *const plain[] = {
+        [FERRY_TYPE_DATE] = "yyyy-mm-dd",
+        [FERRY_TYPE_TIMESTAMP] = "yyyy-mm-dd hh:mm:ss",
+        [FERRY_TYPE_DURATION] = "[h]:mm:ss",
+    };
+
+    if (st->schema->columns[c].type == type) {
+        *f = st->cols[c].fmt;
+        return 0;
+    }
+    if (type == FERRY_TYPE_DURATION && st->cols[c].zstyle.duration_style != FERRY_DURATION_HMM &&
+        st->cols[c].zstyle.duration_style != FERRY_DURATION_HMMSS) {
+        *f = NULL; /* hours or seconds: a plain number */
+        return 0;
+    }
+    if (!st->type_fmt[type] && !(st->type_fmt[type] = xlsx_numfmt(st, plain[type])))
+        return xlsx_nomem(st);
+    *f = st->type_fmt[type];
+    return 0;
+}
+
+/* A DATE or TIMESTAMP value: an Excel datetime, or ISO text outside
+ * Excel's range; microseconds below the millisecond are reported (Excel
+ * and openpyxl read a datetime to the millisecond). */
+static int xlsx_datetime(xlsx_state *st, uint32_t c, const ferry_value *v)
+{
+    double serial;
+    lxw_format *f;
+    int64_t off = 0;
     int rc;
 
+    if (v->type == FERRY_TYPE_DATE) {
+        rc = xlsx_date_serial(v->u.i64, &serial);
+    } else {
+        if ((rc = xlsx_zone_offset(st, &st->cols[c], v, &off)) < 0)
+            return rc;
+        rc = v->u.i64 > INT64_MAX / 2 || v->u.i64 < INT64_MIN / 2
+                 ? -1
+                 : xlsx_datetime_serial(v->u.i64 + off * 1000000, &serial);
+    }
+    if (rc < 0) {
+        xlsx_warn(st, c, "%s outside Excel's dates (1900-01-01 to 9999-12-31): written as text",
+                  v->type == FERRY_TYPE_DATE ? "date" : "timestamp");
+        return xlsx_as_text(st, c, v);
+    }
+    if (v->type == FERRY_TYPE_TIMESTAMP && v->u.i64 % 1000 != 0)
+        xlsx_warn(st, c, "microseconds .%06d rounded to the millisecond Excel keeps",
+                  (int)((v->u.i64 % 1000000 + 1000000) % 1000000));
+    if ((rc = xlsx_value_fmt(st, c, v->type, &f)) < 0)
+        return rc;
+    return xlsx_number(st, c, serial, f);
+}
+
+static int xlsx_duration(xlsx_state *st, uint32_t c, const ferry_value *v)
+{
+    lxw_format *f;
+    int rc = xlsx_value_fmt(st, c, FERRY_TYPE_DURATION, &f);
+
+    if (rc < 0)
+        return rc;
+    switch (st->cols[c].zstyle.duration_style) {
+    case FERRY_DURATION_HOURS:
+        return xlsx_number(st, c, (double)v->u.i64 / 3.6e9, f);
+    case FERRY_DURATION_SECONDS:
+        return xlsx_number(st, c, (double)v->u.i64 / 1e6, f);
+    default:
+        return xlsx_number(st, c, (double)v->u.i64 / 8.64e10, f);
+    }
+}
+
+static int xlsx_double(xlsx_state *st, uint32_t c, double x)
+{
+    const ferry_column *col = &st->schema->columns[c];
+
+    if (!isfinite(x)) { /* no such Excel number: as text */
+        const char *t = isnan(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity";
+        xlsx_warn(st, c, "%s is no Excel number: written as text", t);
+        return xlsx_string(st, c, t, strlen(t));
+    }
+    return xlsx_number(st, c, x, col->type == FERRY_TYPE_DOUBLE ? st->cols[c].fmt : NULL);
+}
+
+/* One cell, by the value's own type (it may differ from the column's). */
+static int xlsx_cell(xlsx_state *st, uint32_t c, const ferry_value *v)
+{
+    const ferry_field_style *fs = &st->cols[c].zstyle;
+    lxw_error e;
+
+    if (v->type != FERRY_TYPE_NULL && (st->schema->columns[c].flags & FERRY_COLUMN_JSON))
+        return v->type == FERRY_TYPE_STRING ? xlsx_string(st, c, v->u.str, v->len)
+                                            : xlsx_as_text(st, c, v);
     switch (v->type) {
     case FERRY_TYPE_NULL:
         if (fs->null_text && fs->null_text[0])
@@ -514,46 +714,20 @@ static int xlsx_cell(xlsx_state *st, uint32_t c, const ferry_value *v)
         }
         return xlsx_number(st, c, (double)v->u.i64, NULL);
     case FERRY_TYPE_DOUBLE:
-        if (!isfinite(v->u.f64)) { /* no such Excel number: as text */
-            const char *t = isnan(v->u.f64) ? "NaN" : v->u.f64 > 0 ? "Infinity" : "-Infinity";
-            return xlsx_string(st, c, t, strlen(t));
-        }
-        return xlsx_number(st, c, v->u.f64, xc->fmt);
+        return xlsx_double(st, c, v->u.f64);
     case FERRY_TYPE_DECIMAL:
         return xlsx_decimal(st, c, v);
     case FERRY_TYPE_STRING:
         return xlsx_string(st, c, v->u.str, v->len);
     case FERRY_TYPE_DATE:
-        if (v->u.i64 < -25508) /* before 1900-03-01: Excel cannot show it */
-            break;
-        return xlsx_number(st, c, (double)(v->u.i64 + XLSX_EXCEL_EPOCH_DAYS), xc->fmt);
-    case FERRY_TYPE_TIMESTAMP: {
-        int64_t off;
-        if ((rc = xlsx_zone_offset(st, xc, v, &off)) < 0)
-            return rc;
-        if (v->u.i64 / 1000000 + off < -25508 * INT64_C(86400))
-            break;
-        return xlsx_number(
-            st, c, (double)XLSX_EXCEL_EPOCH_DAYS + ((double)v->u.i64 / 1e6 + (double)off) / 86400.0,
-            xc->fmt);
-    }
+    case FERRY_TYPE_TIMESTAMP:
+        return xlsx_datetime(st, c, v);
     case FERRY_TYPE_DURATION:
-        switch (fs->duration_style) {
-        case FERRY_DURATION_HOURS:
-            return xlsx_number(st, c, (double)v->u.i64 / 3.6e9, xc->fmt);
-        case FERRY_DURATION_SECONDS:
-            return xlsx_number(st, c, (double)v->u.i64 / 1e6, xc->fmt);
-        default:
-            return xlsx_number(st, c, (double)v->u.i64 / 8.64e10, xc->fmt);
-        }
+        return xlsx_duration(st, c, v);
     default:
         return st->host->error(st->fx, FERRY_ERR_DATA, "column %s has a value of unknown type %d",
-                               xc->zcol.name, v->type);
+                               st->schema->columns[c].name, v->type);
     }
-    /* Out of Excel's date range: the text CSV would show. */
-    if ((rc = xlsx_text(st, &st->schema->columns[c], v)) < 0)
-        return rc;
-    return xlsx_string(st, c, st->text.data ? st->text.data : "", st->text.len);
 }
 
 static int xlsx_write(void *state, const ferry_batch *batch)
@@ -567,9 +741,12 @@ static int xlsx_write(void *state, const ferry_batch *batch)
             if ((rc = xlsx_end_sheet(st)) < 0 || (rc = xlsx_new_sheet(st)) < 0)
                 return rc;
         }
+        st->data_row++;
         for (c = 0; c < nc; c++)
             if ((rc = xlsx_cell(st, c, ferry_batch_at(batch, r, c))) < 0)
                 return rc;
+        if (st->nexact && (rc = xlsx_flush_row(st)) < 0)
+            return rc;
         st->row++;
     }
     return 0;
@@ -588,9 +765,6 @@ static int xlsx_finish(void *state)
     st->ws = NULL;
     if (e)
         return xlsx_lxw(st, e, "writing the workbook");
-    if (st->cut_cells)
-        st->host->log(st->fx, FERRY_LOG_WARN,
-                      "%" PRIu64 " cells cut to Excel's 32767-character limit", st->cut_cells);
     return 0;
 }
 

@@ -1,0 +1,182 @@
+/*
+ * xlsx_value.c — exact cell values for format-xlsx; see xlsx_value.h.
+ */
+#include "xlsx_value.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+
+#define XLSX_EPOCH_DAYS   25569   /* 1970-01-01 as an Excel serial */
+#define XLSX_FIRST_DAY    -25567  /* 1900-01-01, days since 1970 */
+#define XLSX_MARCH_1900   -25508  /* 1900-03-01: serial 61 */
+#define XLSX_SERIAL_LIMIT 2958466 /* 10000-01-01: no such Excel date */
+
+static int is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+}
+
+/* Literal text an OOXML reader would take for an escape. */
+static int looks_escaped(const char *s, size_t n)
+{
+    return n >= 7 && s[0] == '_' && s[1] == 'x' && is_hex(s[2]) && is_hex(s[3]) && is_hex(s[4]) &&
+           is_hex(s[5]) && s[6] == '_';
+}
+
+/* The escaped form of one character at s (k bytes, code point cp) into
+ * piece; returns its length in bytes, *chars its length in characters. */
+static size_t text_piece(const char *s, size_t n, int k, uint32_t cp, char *piece, size_t *chars)
+{
+    if (k < 0) {
+        *chars = 1;
+        return (size_t)ferry_utf8_encode(0xFFFD, piece);
+    }
+    if (cp == 0 || cp == 0xFFFE || cp == 0xFFFF || (cp == '_' && looks_escaped(s, n))) {
+        *chars = 7;
+        return (size_t)snprintf(piece, 8, "_x%04X_", (unsigned)(cp == '_' ? 0x5F : cp));
+    }
+    *chars = 1;
+    memcpy(piece, s, (size_t)k);
+    return (size_t)k;
+}
+
+size_t xlsx_cell_text(const char *s, size_t len, char *out, xlsx_text_info *info)
+{
+    const size_t soft = XLSX_CELL_MAX_CHARS - XLSX_CUT_MARK_CHARS;
+    size_t i = 0, n = 0, units = 0, chars = 0, soft_n = (size_t)-1;
+
+    memset(info, 0, sizeof *info);
+    while (i < len) {
+        char piece[8];
+        uint32_t cp = 0xFFFD;
+        int k = ferry_utf8_decode(s + i, len - i, &cp);
+        size_t pchars, plen = text_piece(s + i, len - i, k, cp, piece, &pchars);
+        size_t u = k > 0 && cp >= 0x10000 ? 2 : 1;
+
+        if (soft_n == (size_t)-1 && (units + u > soft || chars + pchars > soft))
+            soft_n = n;
+        if (units + u > XLSX_CELL_MAX_CHARS || chars + pchars > XLSX_CELL_MAX_CHARS) {
+            memcpy(out + soft_n, XLSX_CUT_MARK, sizeof XLSX_CUT_MARK);
+            info->cut = 1;
+            n = soft_n + sizeof XLSX_CUT_MARK - 1;
+            break;
+        }
+        info->repaired += k < 0;
+        memcpy(out + n, piece, plen);
+        n += plen;
+        units += u;
+        chars += pchars;
+        i += (size_t)(k < 0 ? -k : k);
+    }
+    info->chars = units;
+    while (info->cut && i < len) { /* count what was cut, for the warning */
+        uint32_t cp = 0;
+        int k = ferry_utf8_decode(s + i, len - i, &cp);
+        info->chars += k > 0 && cp >= 0x10000 ? 2 : 1;
+        i += (size_t)(k < 0 ? -k : k);
+    }
+    out[n] = '\0';
+    return n;
+}
+
+int xlsx_double_text(double x, char out[32])
+{
+    if (fabs(x) < 1e15 && x == (double)(int64_t)x) { /* an integer: "%.16G" is exact */
+        out[0] = '\0';
+        return 1;
+    }
+    snprintf(out, 32, "%.16G", x);
+    if (strtod(out, NULL) == x)
+        return 1;
+    snprintf(out, 32, "%.17G", x); /* 17 significant digits always do */
+    return 0;
+}
+
+/* The significant digits of a plain decimal, without leading or trailing
+ * zeros, and the exponent of its first digit (1234.5: "12345", 3).
+ * Returns the number of digits, or -1 when s is not a plain decimal. */
+static int decimal_digits(const char *s, size_t len, char *digits, size_t cap, int *exp10)
+{
+    size_t i = (len && s[0] == '-') ? 1 : 0, nd = 0;
+    int seen_dot = 0, any = 0, point = 0;
+
+    for (; i < len; i++) {
+        if (s[i] == '.' && !seen_dot) {
+            seen_dot = 1;
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        any = 1;
+        if (nd == 0 && s[i] == '0') { /* leading zero */
+            point -= seen_dot;
+            continue;
+        }
+        if (nd + 1 >= cap)
+            return (int)cap; /* more digits than a double has */
+        digits[nd++] = s[i];
+        point += !seen_dot;
+    }
+    if (!any)
+        return -1;
+    while (nd && digits[nd - 1] == '0')
+        nd--;
+    digits[nd] = '\0';
+    *exp10 = point - 1;
+    return (int)nd;
+}
+
+int xlsx_decimal_double(const char *s, size_t len, double *x)
+{
+    char d[24], e[24], buf[40], tmp[64];
+    int nd, ne, exp_d, exp_e = 0, p;
+
+    if (len == 0 || len >= sizeof tmp)
+        return 0;
+    nd = decimal_digits(s, len, d, sizeof d, &exp_d);
+    if (nd < 0 || nd > 17)
+        return 0;
+    memcpy(tmp, s, len);
+    tmp[len] = '\0';
+    *x = strtod(tmp, NULL);
+    if (nd == 0)
+        return *x == 0;
+    if (!isfinite(*x))
+        return 0;
+    for (p = 1; p <= 17; p++) { /* the shortest text that reads back as x */
+        snprintf(buf, sizeof buf, "%.*e", p - 1, fabs(*x));
+        if (strtod(buf, NULL) == fabs(*x))
+            break;
+    }
+    snprintf(tmp, sizeof tmp, "%.*s", (int)strcspn(buf, "e"), buf);
+    ne = decimal_digits(tmp, strlen(tmp), e, sizeof e, &exp_e);
+    exp_e += atoi(strchr(buf, 'e') + 1);
+    return ne == nd && exp_e == exp_d && strcmp(d, e) == 0;
+}
+
+int xlsx_date_serial(int64_t days, double *serial)
+{
+    if (days < XLSX_FIRST_DAY || days + XLSX_EPOCH_DAYS >= XLSX_SERIAL_LIMIT)
+        return -1;
+    *serial = (double)(days + XLSX_EPOCH_DAYS - (days < XLSX_MARCH_1900));
+    return 0;
+}
+
+int xlsx_datetime_serial(int64_t local_us, double *serial)
+{
+    const int64_t day_us = INT64_C(86400000000);
+    int64_t days = local_us / day_us, rem = local_us % day_us;
+
+    if (rem < 0) {
+        days--;
+        rem += day_us;
+    }
+    if (xlsx_date_serial(days, serial) < 0)
+        return -1;
+    *serial += (double)rem / (double)day_us;
+    return *serial < XLSX_SERIAL_LIMIT ? 0 : -1;
+}
