@@ -104,25 +104,26 @@ static int host_format_value(ferry_ctx *fx, const ferry_column *col, const ferry
     return ferry_format_value(col, v, buf);
 }
 
-/* The first FERRY_WARN_LOGGED warnings of an instance are logged in full;
- * the rest are only counted (the run's summary says how many). */
+/* The first FERRY_WARN_LOGGED warnings of an instance are logged at warn;
+ * the rest at debug (`ferry -v` shows every one), and all are counted. */
 #define FERRY_WARN_LOGGED 20
 
 static void host_warn(ferry_ctx *fx, uint64_t row, int32_t col, const char *fmt, ...)
 {
     uint_fast64_t n = atomic_fetch_add(&fx->warnings, 1);
-    if (n >= FERRY_WARN_LOGGED)
+    int level = n < FERRY_WARN_LOGGED ? FERRY_LOG_WARN : FERRY_LOG_DEBUG;
+    if (level > fx->log->level)
         return;
     char fields[200];
-    snprintf(fields, sizeof fields, "plugin=%s row=%llu column=%d", fx->inst->plugin->desc->name,
-             (unsigned long long)row, (int)col);
+    snprintf(fields, sizeof fields, "plugin=%s row=%llu column=%d",
+             fx->inst->plugin->desc->name, (unsigned long long)row, (int)col);
     va_list ap;
     va_start(ap, fmt);
-    ferry_vlogf(fx->log, FERRY_LOG_WARN, fields, fmt, ap);
+    ferry_vlogf(fx->log, level, fields, fmt, ap);
     va_end(ap);
     if (n + 1 == FERRY_WARN_LOGGED)
         ferry_logf(fx->log, FERRY_LOG_WARN, fields,
-                   "further warnings of this plugin are only counted");
+                   "further warnings of this plugin are logged at debug level (ferry -v)");
 }
 
 static const ferry_host host_table = {
