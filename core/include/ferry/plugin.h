@@ -197,8 +197,9 @@ typedef struct ferry_host {
      * longer than 32,767 characters, a date outside a format's range, NaN
      * in JSON): `row` is the 1-based data row of the artifact, `col` the
      * 0-based column of the schema the plugin was handed (-1: none). The
-     * core logs the first 20 at warn level (the rest at debug), counts every one, and puts the count
-     * in the run's summary and the request's record. Never fails. */
+     * core logs the first 20 at warn level (the rest at debug), counts
+     * every one, and puts the count in the run's summary and the
+     * request's record. Never fails. */
     void (*warn)(ferry_ctx *fx, uint64_t row, int32_t col, const char *fmt, ...)
         FERRY_PRINTF(4, 5);
 } ferry_host;
