@@ -54,7 +54,7 @@ TRUNC = 80              # characters of a value shown in a mismatch message
 # ---- the table -------------------------------------------------------------
 # (name, SQL type, kind). kind selects the exact fetch and the rendering.
 COLUMNS = [
-    ("ti", "TINYINT", "int"), ("tiu", "TINYINT UNSIGNED", "int"),
+    ("bo", "TINYINT(1)", "bool"), ("ti", "TINYINT", "int"), ("tiu", "TINYINT UNSIGNED", "int"),
     ("si", "SMALLINT", "int"), ("siu", "SMALLINT UNSIGNED", "int"),
     ("mi", "MEDIUMINT", "int"), ("miu", "MEDIUMINT UNSIGNED", "int"),
     ("i", "INT", "int"), ("iu", "INT UNSIGNED", "int"),
@@ -75,7 +75,7 @@ COLUMNS = [
 NAMES = [c[0] for c in COLUMNS]
 KIND = {c[0]: c[2] for c in COLUMNS}
 INT_RANGE = {
-    "ti": (-128, 127), "tiu": (0, 255), "si": (-32768, 32767), "siu": (0, 65535),
+    "bo": (-128, 127), "ti": (-128, 127), "tiu": (0, 255), "si": (-32768, 32767), "siu": (0, 65535),
     "mi": (-8388608, 8388607), "miu": (0, 16777215),
     "i": (-2147483648, 2147483647), "iu": (0, 4294967295),
     "bi": (-2**63, 2**63 - 1), "biu": (0, 2**64 - 1),
@@ -141,17 +141,17 @@ def special_rows():
                  "vc": "😀" * 5000, "js": '{"a":[1,2.5,-0.0,1e300,"x\\u0000y"],"b":{"c":null}}',
                  "bn": b"\xff" * 16, "vb": bytes(range(256)) + b"\x00" * 44,
                  "bl": bytes(range(256)) * 3})
-    rows.append({"ti": 0, "tiu": 0, "si": -1, "siu": 1, "mi": 0, "miu": 0, "i": -1, "iu": 1,
+    rows.append({"bo": 0, "ti": 0, "tiu": 0, "si": -1, "siu": 1, "mi": 0, "miu": 0, "i": -1, "iu": 1,
                  "bi": -1, "biu": 2**63, "dec": "0.000000000000000000000000000001",
                  "f": 1.401298464324817e-45, "d": 5e-324, "b": 2**63, "dt": "0999-12-31",
                  "dtm": "0999-12-31 23:59:59.000001", "ts": "2000-02-29 12:00:00.000000",
                  "tm": "-00:00:00.000001", "yr": 0, "js": "[]", "bn": b"\x00" * 16,
                  "vb": b"\xfb\xff\xbf", "bl": b"\x00"})
-    rows.append({"bi": 2**53 + 1, "biu": 2**63 + 1, "dec": "-0.100000000000000000000000000000",
+    rows.append({"bo": 1, "bi": 2**53 + 1, "biu": 2**63 + 1, "dec": "-0.100000000000000000000000000000",
                  "f": 0.1, "d": 0.1, "b": 2**53 + 1, "dt": "1899-12-31",
                  "dtm": "1900-01-01 00:00:00.000000", "ts": "2024-03-31 01:59:59.500000",
                  "tm": "24:00:00.000000", "yr": 1999, "js": '"text"', "vb": b">>>?"})
-    rows.append({"bi": -2**53 - 1, "dec": "12345678901234567890123456789012345.000000000000000000000000000001",
+    rows.append({"bo": 2, "bi": -2**53 - 1, "dec": "12345678901234567890123456789012345.000000000000000000000000000001",
                  "f": -2.5, "d": -0.0, "b": 1, "dt": "1900-02-28", "dtm": "1900-02-28 23:59:59.999999",
                  "tm": "100:00:00.5", "js": '{"k": 1.10, "e": 1E2, "s": "\\ud83d\\ude00"}'})
     rows.append({"dec": "0.1", "d": 2.2250738585072014e-308, "f": 16777217.0,
@@ -209,6 +209,8 @@ def random_rows(seed, n):
             k = KIND[name]
             if rnd.random() < 0.08:
                 r[name] = None
+            elif k == "bool":
+                r[name] = rnd.choice([0, 1, 0, 1, rnd.randint(-128, 127)])
             elif name in INT_RANGE:
                 a, b = INT_RANGE[name]
                 r[name] = rnd.choice([a, b, 0, rnd.randint(a, b), rnd.randint(max(a, -1000), min(b, 1000))])
@@ -374,7 +376,9 @@ def expect_text(name, v, b64=True):
     if v is None:
         return ""
     if k == "bin":
-        return base64.b64encode(v).decode()
+        return v.hex() if not b64 else base64.b64encode(v).decode()
+    if k == "bool":
+        return {"0": "false", "1": "true"}.get(v, v)   # TINYINT(1): 0/1 are booleans, others integers
     if k == "ts":
         return iso_ts(v)
     if k == "time":
@@ -423,16 +427,24 @@ def text_equal(name, want, got):
     return got == expect_text(name, want)
 
 
-GUARD = ("=", "+", "-", "@", "\t", "\r")
+GUARD = re.compile(r"'*[=+\-@\t\r]")      # format-csv guards what matches this
+UNGUARD = re.compile(r"''*[=+\-@\t\r]")   # a reader strips one ' from what matches this
 
 
-def csv_expect(name, want):
-    """format-csv's default formula_guard: string values starting with
-    = + - @ TAB CR get a leading ' (numbers, dates … never)."""
-    t = expect_text(name, want)
-    if want is not None and KIND[name] in ("text", "json", "bin") and t.startswith(GUARD):
+def csv_expect(name, want, b64=True):
+    """format-csv's default formula_guard: a string value with a formula
+    character (= + - @ TAB CR) first, or after leading quotes, gets one
+    more leading ' (numbers, dates … never), so that the guard can be undone."""
+    t = expect_text(name, want, b64)
+    if want is not None and KIND[name] in ("text", "json", "bin") and GUARD.match(t):
         return "'" + t
     return t
+
+
+def csv_unguard(cell):
+    """What a reader recovers: one leading ' stripped when ' is followed by
+    more quotes and a formula character."""
+    return cell[1:] if UNGUARD.match(cell) else cell
 
 
 # ---- consumers and checkers ---------------------------------------------------------
@@ -476,7 +488,7 @@ def short(v):
     return r[:TRUNC + 20] + ("…" if len(r) > TRUNC + 20 else "")
 
 
-def check_csv(path, truth, rep, fmt, opener):
+def check_csv(path, truth, rep, fmt, opener, b64=True):
     import csv
     cols = ["id"] + NAMES
     import io
@@ -511,14 +523,14 @@ def check_csv(path, truth, rep, fmt, opener):
                 continue
             want = t[n]
             if KIND[n] == "json" and want is not None:
-                guarded = csv_expect(n, want).startswith("'")
-                if gv.startswith("'") != guarded or not json_equal(want, gv[1:] if guarded else gv):
+                if not json_equal(want, csv_unguard(gv)) or (gv != csv_unguard(gv)) != (
+                        csv_expect(n, want) != want):
                     rep.bad(fmt, t["id"], n, csv_expect(n, want), gv, "JSON text")
             elif KIND[n] in ("f32", "f64") or want is None:
                 if not text_equal(n, want, gv):
                     rep.bad(fmt, t["id"], n, csv_expect(n, want), gv, KIND[n] if want is not None else "null")
-            elif gv != csv_expect(n, want):
-                rep.bad(fmt, t["id"], n, csv_expect(n, want), gv, KIND[n])
+            elif gv != csv_expect(n, want, b64) or csv_unguard(gv) != expect_text(n, want, b64):
+                rep.bad(fmt, t["id"], n, csv_expect(n, want, b64), gv, KIND[n])
 
 
 class Raw(str):
@@ -560,12 +572,27 @@ def check_json(path, truth, rep, fmt, ndjson):
                 rep.bad(fmt, t["id"], n, shown, gv, why)
 
 
+def same_json(a, b):
+    """Equal JSON values of the same types, recursively (keys in order)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
+    if isinstance(a, decimal.Decimal):
+        return a == b and a.is_signed() == b.is_signed()
+    return a == b
+
+
 def json_value_ok(n, want, gv):
     """(ok, mismatch class, wanted rendering) for one JSON value."""
     k = KIND[n]
     if want is None:
         return gv is None, "null", None
-    if k in ("int", "bit", "year"):
+    if k == "bool" and want in ("0", "1"):
+        return gv is (want == "1"), "boolean", want == "1"
+    if k in ("int", "bit", "year", "bool"):
         w = str(int(want))
         if isinstance(gv, Raw):
             return gv == w, "number", w
@@ -585,10 +612,10 @@ def json_value_ok(n, want, gv):
             if isinstance(x, list):
                 return [norm(b) for b in x]
             return x
-        if isinstance(gv, str) and not isinstance(gv, Raw):
-            return False, "JSON column as a string", want
+        # the document json.loads(want): a str only when the document is a
+        # JSON string; types compared too (True is not 1, "1" is not 1)
         w = norm(json.loads(want, parse_float=Raw, parse_int=Raw))
-        return norm(gv) == w and type(norm(gv)) is type(w), "nested JSON", want
+        return same_json(norm(gv), w), "nested JSON", want
     w = expect_text(n, want)
     return isinstance(gv, str) and not isinstance(gv, Raw) and gv == w, "text", w
 
@@ -655,7 +682,9 @@ def xlsx_value_ok(n, want, gv):
     k = KIND[n]
     if want is None:
         return gv is None, "null", None, False
-    if k in ("int", "bit", "year"):
+    if k == "bool" and want in ("0", "1"):
+        return gv is (want == "1"), "boolean", want == "1", False
+    if k in ("int", "bit", "year", "bool"):
         w = int(want)
         if isinstance(gv, XNum):
             try:
@@ -834,18 +863,21 @@ def check_pdf(path, truth, rep, fmt, warned):
 
 
 # ---- running ferry --------------------------------------------------------------------
+# format -> (format block, encoders, extension, extra source options). Every
+# format runs with its default options; csv.gz also reads binary as hex.
 FORMATS = {
-    "csv": ('{ plugin = "format-csv"; }', None, "csv"),
-    "csv.gz": ('{ plugin = "format-csv"; }', '( { plugin = "encode-gzip"; } )', "csv.gz"),
-    "json": ('{ plugin = "format-json"; }', None, "json"),
-    "ndjson": ('{ plugin = "format-json"; style = "ndjson"; }', None, "json"),
-    "xlsx": ('{ plugin = "format-xlsx"; }', None, "xlsx"),
-    "pdf": ('{ plugin = "format-pdf"; orientation = "landscape"; }', None, "pdf"),
+    "csv": ('{ plugin = "format-csv"; }', None, "csv", ""),
+    "csv.gz": ('{ plugin = "format-csv"; }', '( { plugin = "encode-gzip"; } )', "csv.gz",
+               '  binary = "hex";\n'),
+    "json": ('{ plugin = "format-json"; }', None, "json", ""),
+    "ndjson": ('{ plugin = "format-json"; style = "ndjson"; }', None, "json", ""),
+    "xlsx": ('{ plugin = "format-xlsx"; }', None, "xlsx", ""),
+    "pdf": ('{ plugin = "format-pdf"; }', None, "pdf", ""),
 }
 
 
 def run_ferry(ferry, url, fmt, tmp):
-    fmtcfg, enc, ext = FORMATS[fmt]
+    fmtcfg, enc, ext, srcopt = FORMATS[fmt]
     query = "SELECT * FROM fidelity"
     if fmt == "pdf":
         query = "SELECT %s FROM fidelity" % ", ".join("`%s`" % c for c in PDF_COLUMNS)
@@ -854,9 +886,9 @@ def run_ferry(ferry, url, fmt, tmp):
     os.makedirs(outdir, exist_ok=True)
     with open(cfg, "w") as f:
         f.write('name = "fidelity-%s";\nsource = {\n  plugin = "source-mysql";\n  url = "%s";\n'
-                '  query = "%s";\n  order_by = ["id"];\n};\nformat = %s;\n%s'
+                '  query = "%s";\n  order_by = ["id"];\n%s};\nformat = %s;\n%s'
                 'output = { directory = "%s"; name = "fidelity"; };\n'
-                % (fmt.replace(".", "-"), url, query, fmtcfg,
+                % (fmt.replace(".", "-"), url, query, srcopt, fmtcfg,
                    "encoders = %s;\n" % enc if enc else "", outdir))
     env = dict(os.environ)
     p = subprocess.run([ferry, "run", cfg], capture_output=True, env=env)
@@ -931,7 +963,7 @@ def main():
             if fmt == "csv":
                 check_csv(path, truth, rep, fmt, lambda p: open(p, "rb"))
             elif fmt == "csv.gz":
-                check_csv(path, truth, rep, fmt, lambda p: gzip.open(p, "rb"))
+                check_csv(path, truth, rep, fmt, lambda p: gzip.open(p, "rb"), b64=False)
             elif fmt in ("json", "ndjson"):
                 check_json(path, truth, rep, fmt, fmt == "ndjson")
             elif fmt == "xlsx":
