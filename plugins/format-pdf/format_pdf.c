@@ -29,6 +29,10 @@
 #define PDF_MARGIN       36.0f                                   /* points: half an inch */
 #define PDF_PAD          3.0f                                    /* cell padding */
 #define PDF_ELLIPSIS_BIT ((size_t)1 << (sizeof(size_t) * 8 - 1)) /* in a line's end */
+#define PDF_DEFAULT_FALLBACKS                                                                      \
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf,"                                   \
+    "/usr/share/fonts/truetype/nanum/NanumGothic.ttf,"                                             \
+    "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf"
 
 typedef struct pdf_config {
     const char *page_size;
@@ -36,8 +40,8 @@ typedef struct pdf_config {
     const char *title;
     const char *subtitle;
     const char *font;
-    const char *fallback_font;
-    const char *symbol_font;
+    ferry_strlist fallback_fonts;
+    const char *fallback_font; /* an alias: fallback_fonts of one font */
     double font_size;
     const char *overflow;
     ferry_strlist totals;
@@ -56,18 +60,14 @@ static const ferry_option pdf_options[] = {
      "a line under the title, such as the filters applied; unset: none", "Project: Apollo"},
     {"font", FERRY_OPT_STRING, 0, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", NULL,
      offsetof(pdf_config, font), "TrueType font for text, embedded (fonts-dejavu-core)", NULL},
-    {"fallback_font", FERRY_OPT_STRING, 0,
-     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", NULL,
-     offsetof(pdf_config, fallback_font),
-     "TrueType font for characters the main font lacks, such as CJK (fonts-droid-fallback); "
-     "embedded when used",
-     NULL},
-    {"symbol_font", FERRY_OPT_STRING, 0,
-     "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf", NULL,
-     offsetof(pdf_config, symbol_font),
-     "TrueType font for symbols and control pictures neither font has (fonts-symbola); "
-     "embedded when used",
-     NULL},
+    {"fallback_fonts", FERRY_OPT_LIST, 0, PDF_DEFAULT_FALLBACKS, NULL,
+     offsetof(pdf_config, fallback_fonts),
+     "TrueType fonts, in order, for characters the main font lacks: CJK "
+     "(fonts-droid-fallback), Hangul (fonts-nanum), symbols and control pictures "
+     "(fonts-symbola); each loaded and embedded only when a character needs it; at most 8",
+     "[\"/usr/share/fonts/truetype/nanum/NanumGothic.ttf\"]"},
+    {"fallback_font", FERRY_OPT_STRING, 0, NULL, NULL, offsetof(pdf_config, fallback_font),
+     "alias: fallback_fonts of this one font (not both)", NULL},
     {"font_size", FERRY_OPT_DOUBLE, 0, "8", NULL, offsetof(pdf_config, font_size),
      "table text size in points (4 to 24); the title is larger", "10"},
     {"overflow", FERRY_OPT_STRING, 0, "wrap", "wrap|ellipsis", offsetof(pdf_config, overflow),
@@ -138,10 +138,40 @@ static void pdf_on_error(HPDF_STATUS error_no, HPDF_STATUS detail_no, void *user
     }
 }
 
+/* Whether the list is the default of option fallback_fonts. */
+static int pdf_default_fallbacks(const ferry_strlist *l)
+{
+    const char *d = PDF_DEFAULT_FALLBACKS;
+    size_t i, n;
+
+    for (i = 0; i < l->n; i++) {
+        n = strlen(l->items[i]);
+        if (strncmp(d, l->items[i], n) != 0 || (d[n] != ',' && d[n] != '\0'))
+            return 0;
+        d += n + (d[n] == ',');
+    }
+    return *d == '\0';
+}
+
+/* fallback_font (the alias) or fallback_fonts, not both; at most 8. */
+static int pdf_check_fallbacks(ferry_ctx *fx, const ferry_host *host, const pdf_config *cfg)
+{
+    if (cfg->fallback_font && !pdf_default_fallbacks(&cfg->fallback_fonts))
+        return host->error(fx, FERRY_ERR_CONFIG,
+                           "options fallback_font and fallback_fonts are both set; "
+                           "fallback_font is an alias of a one-font fallback_fonts: keep one");
+    if (!cfg->fallback_font && cfg->fallback_fonts.n > PDF_MAX_FALLBACKS)
+        return host->error(fx, FERRY_ERR_CONFIG,
+                           "option fallback_fonts has %zu fonts, more than %d",
+                           cfg->fallback_fonts.n, PDF_MAX_FALLBACKS);
+    return 0;
+}
+
 static int pdf_init(ferry_ctx *fx, const ferry_host *host, const void *config, void **state)
 {
     const pdf_config *cfg = config;
     pdf_state *st;
+    int rc;
 
     if (cfg->row_cap < 1)
         return host->error(fx, FERRY_ERR_CONFIG, "option row_cap = %lld must be at least 1",
@@ -155,6 +185,8 @@ static int pdf_init(ferry_ctx *fx, const ferry_host *host, const void *config, v
                            (long long)cfg->max_cell_chars);
     if (!cfg->font || !cfg->font[0])
         return host->error(fx, FERRY_ERR_CONFIG, "option font is empty");
+    if ((rc = pdf_check_fallbacks(fx, host, cfg)) < 0)
+        return rc;
     st = calloc(1, sizeof *st);
     if (!st)
         return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
@@ -524,6 +556,7 @@ static int pdf_open(void *state, const ferry_schema *schema, ferry_output *out, 
 {
     pdf_state *st = state;
     char err[600];
+    int rc;
     uint32_t i;
     size_t t;
     time_t now = time(NULL);
@@ -579,8 +612,13 @@ static int pdf_open(void *state, const ferry_schema *schema, ferry_output *out, 
         if (!*p)
             HPDF_SetInfoAttr(st->pdf, HPDF_INFO_TITLE, st->cfg->title);
     }
-    if (pdf_fonts_init(&st->fonts, st->pdf, st->cfg->font, st->cfg->fallback_font,
-                       st->cfg->symbol_font, err, sizeof err) < 0) {
+    if (st->cfg->fallback_font)
+        rc = pdf_fonts_init(&st->fonts, st->pdf, st->cfg->font, &st->cfg->fallback_font, 1, err,
+                            sizeof err);
+    else
+        rc = pdf_fonts_init(&st->fonts, st->pdf, st->cfg->font, st->cfg->fallback_fonts.items,
+                            st->cfg->fallback_fonts.n, err, sizeof err);
+    if (rc < 0) {
         st->fonts_live = 1;
         return st->host->error(st->fx, FERRY_ERR_CONFIG, "option font: %s", err);
     }

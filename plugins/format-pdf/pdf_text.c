@@ -1,6 +1,6 @@
 /*
- * pdf_text.c — UTF-8 text with a primary, a fallback and a symbol TrueType
- * font in libharu, right-to-left text through GNU FriBidi; see pdf_text.h.
+ * pdf_text.c — UTF-8 text with a primary and fallback TrueType fonts in
+ * libharu, right-to-left text through GNU FriBidi; see pdf_text.h.
  *
  * Glyph presence comes from the font's own cmap, through libharu's
  * TrueType font definition (HPDF_TTFontDef_GetGlyphid: glyph 0 is
@@ -97,13 +97,17 @@ static int pdf_load_font(pdf_fonts *f, int which, const char *path, char *err, s
     return 0;
 }
 
-int pdf_fonts_init(pdf_fonts *f, HPDF_Doc pdf, const char *primary_path, const char *fallback_path,
-                   const char *symbol_path, char *err, size_t errlen)
+int pdf_fonts_init(pdf_fonts *f, HPDF_Doc pdf, const char *primary_path,
+                   const char *const *fallbacks, size_t nfallbacks, char *err, size_t errlen)
 {
+    size_t i;
+
     memset(f, 0, sizeof *f);
     f->pdf = pdf;
-    f->path[PDF_FONT_FALLBACK] = fallback_path && fallback_path[0] ? fallback_path : NULL;
-    f->path[PDF_FONT_SYMBOL] = symbol_path && symbol_path[0] ? symbol_path : NULL;
+    f->nfonts = PDF_FONT_PRIMARY + 1;
+    for (i = 0; i < nfallbacks && f->nfonts < PDF_NFONTS; i++)
+        if (fallbacks[i] && fallbacks[i][0])
+            f->path[f->nfonts++] = fallbacks[i];
     f->which = calloc(65536, 1);
     f->width = malloc(65536 * sizeof *f->width);
     if (!f->which || !f->width) {
@@ -148,11 +152,20 @@ static int pdf_font_for(pdf_fonts *f, uint16_t cp)
 
     if (f->which[cp])
         return f->which[cp];
-    for (k = PDF_FONT_PRIMARY; k < PDF_FONT_NONE; k++)
+    for (k = PDF_FONT_PRIMARY; k < f->nfonts; k++)
         if (pdf_font_has(f, k, cp))
             break;
+    if (k == f->nfonts)
+        k = PDF_FONT_NONE;
     f->which[cp] = (uint8_t)k;
     return k;
+}
+
+/* The font that draws the ellipsis: the primary one if none has it. */
+static int pdf_ellipsis_font(pdf_fonts *f)
+{
+    int k = pdf_font_for(f, PDF_ELLIPSIS);
+    return k == PDF_FONT_NONE ? PDF_FONT_PRIMARY : k;
 }
 
 static float pdf_advance(pdf_fonts *f, uint16_t cp, int font)
@@ -419,7 +432,7 @@ size_t pdf_text_fit_ellipsis(pdf_fonts *f, const pdf_text *t, size_t a, size_t b
     float limit = width * 1000.0f / size, w;
     size_t i = a;
 
-    w = pdf_advance(f, PDF_ELLIPSIS, pdf_font_for(f, PDF_ELLIPSIS));
+    w = pdf_advance(f, PDF_ELLIPSIS, pdf_ellipsis_font(f));
     while (i < b && w + t->g[i].w <= limit)
         w += t->g[i++].w;
     while (i > a && t->g[i - 1].brk)
@@ -516,7 +529,7 @@ int pdf_text_draw(pdf_fonts *f, pdf_text *t, HPDF_Page page, size_t a, size_t b,
     if (ellipsis && rc == 0) {
         char e[4] = {0};
         ferry_utf8_encode(PDF_ELLIPSIS, e);
-        HPDF_Page_SetFontAndSize(page, f->font[pdf_font_for(f, PDF_ELLIPSIS)], size);
+        HPDF_Page_SetFontAndSize(page, f->font[pdf_ellipsis_font(f)], size);
         HPDF_Page_MoveTextPos(page, dx, 0);
         HPDF_Page_ShowText(page, e);
     }

@@ -1,11 +1,12 @@
 /*
  * pdf_text.h — UTF-8 text in a libharu PDF with embedded TrueType fonts: a
  * primary one (DejaVu Sans: Latin, Greek, Cyrillic, Hebrew, Arabic and its
- * presentation forms), a fallback (Droid Sans Fallback: CJK) and a symbol
- * font (Symbola: symbols, control pictures). Each character goes to the
- * first font whose cmap has a glyph for it (the later fonts are loaded on
- * first need; the choice and the width are cached per character), and a
- * line is drawn as runs of characters of one font.
+ * presentation forms) and an ordered list of fallbacks (by default Droid
+ * Sans Fallback: CJK; NanumGothic: Hangul; Symbola: symbols, control
+ * pictures). Each character goes to the first font whose cmap has a glyph
+ * for it (the fallbacks are loaded on first need, so a text the primary
+ * font covers embeds no other; the choice and the width are cached per
+ * character), and a line is drawn as runs of characters of one font.
  *
  * Shaping turns a value into glyphs and counts what it could not carry:
  * invalid UTF-8 and characters no font has (libharu's UTF-8 encoder stops
@@ -21,11 +22,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PDF_FONT_PRIMARY  1
-#define PDF_FONT_FALLBACK 2
-#define PDF_FONT_SYMBOL   3
-#define PDF_FONT_NONE     4 /* cached: no font has the character */
-#define PDF_NFONTS        4
+#define PDF_FONT_PRIMARY  1                       /* fallback k is PDF_FONT_PRIMARY + 1 + k */
+#define PDF_MAX_FALLBACKS 8                       /* most fallback fonts */
+#define PDF_NFONTS        (2 + PDF_MAX_FALLBACKS) /* slot 0 unused */
+#define PDF_FONT_NONE     255                     /* cached: no font has the character */
 
 /* The fonts of one document, and per-character caches. Owned by the
  * plugin's state; the HPDF_Font handles belong to the document. */
@@ -35,6 +35,7 @@ typedef struct pdf_fonts {
     HPDF_FontDef def[PDF_NFONTS];
     const char *path[PDF_NFONTS]; /* borrowed (options); NULL: none */
     int tried[PDF_NFONTS];
+    int nfonts;     /* slots in use: PDF_FONT_PRIMARY + 1 + fallbacks */
     uint8_t *which; /* 65536: 0 unknown, else PDF_FONT_* ; malloc */
     int16_t *width; /* 65536: advance in 1/1000 em, -1 unknown; malloc */
 } pdf_fonts;
@@ -70,12 +71,13 @@ typedef struct pdf_text {
 } pdf_text;
 
 /*
- * Loads the primary font (embedded) and prepares the caches; the fallback
- * and symbol fonts (paths may be NULL) load on first need. Returns 0, or
- * -1 with a message in err[0..errlen).
+ * Loads the primary font (embedded) and prepares the caches; the
+ * fallbacks (paths borrowed, at most PDF_MAX_FALLBACKS; an empty one is
+ * skipped) load on first need, in order. Returns 0, or -1 with a message
+ * in err[0..errlen).
  */
-int pdf_fonts_init(pdf_fonts *f, HPDF_Doc pdf, const char *primary_path, const char *fallback_path,
-                   const char *symbol_path, char *err, size_t errlen);
+int pdf_fonts_init(pdf_fonts *f, HPDF_Doc pdf, const char *primary_path,
+                   const char *const *fallbacks, size_t nfallbacks, char *err, size_t errlen);
 void pdf_fonts_free(pdf_fonts *f); /* the caches; the fonts go with the document */
 
 /* Shapes s[0..len) into t (replacing its contents, counting t->issues).

@@ -47,14 +47,13 @@ import urllib.parse
 import zipfile
 
 FIXED_SEED = 20240611
-PDF_TEXT_MAX = 120      # PDF: text longer than this (characters) is not compared (cells wrap/cut)
 XLSX_CELL_MAX = 32767   # Excel: characters (UTF-16 units) in a cell
 TRUNC = 80              # characters of a value shown in a mismatch message
 
 # ---- the table -------------------------------------------------------------
 # (name, SQL type, kind). kind selects the exact fetch and the rendering.
 COLUMNS = [
-    ("ti", "TINYINT", "int"), ("tiu", "TINYINT UNSIGNED", "int"),
+    ("bo", "TINYINT(1)", "bool"), ("ti", "TINYINT", "int"), ("tiu", "TINYINT UNSIGNED", "int"),
     ("si", "SMALLINT", "int"), ("siu", "SMALLINT UNSIGNED", "int"),
     ("mi", "MEDIUMINT", "int"), ("miu", "MEDIUMINT UNSIGNED", "int"),
     ("i", "INT", "int"), ("iu", "INT UNSIGNED", "int"),
@@ -75,7 +74,7 @@ COLUMNS = [
 NAMES = [c[0] for c in COLUMNS]
 KIND = {c[0]: c[2] for c in COLUMNS}
 INT_RANGE = {
-    "ti": (-128, 127), "tiu": (0, 255), "si": (-32768, 32767), "siu": (0, 65535),
+    "bo": (-128, 127), "ti": (-128, 127), "tiu": (0, 255), "si": (-32768, 32767), "siu": (0, 65535),
     "mi": (-8388608, 8388607), "miu": (0, 16777215),
     "i": (-2147483648, 2147483647), "iu": (0, 4294967295),
     "bi": (-2**63, 2**63 - 1), "biu": (0, 2**64 - 1),
@@ -141,17 +140,17 @@ def special_rows():
                  "vc": "😀" * 5000, "js": '{"a":[1,2.5,-0.0,1e300,"x\\u0000y"],"b":{"c":null}}',
                  "bn": b"\xff" * 16, "vb": bytes(range(256)) + b"\x00" * 44,
                  "bl": bytes(range(256)) * 3})
-    rows.append({"ti": 0, "tiu": 0, "si": -1, "siu": 1, "mi": 0, "miu": 0, "i": -1, "iu": 1,
+    rows.append({"bo": 0, "ti": 0, "tiu": 0, "si": -1, "siu": 1, "mi": 0, "miu": 0, "i": -1, "iu": 1,
                  "bi": -1, "biu": 2**63, "dec": "0.000000000000000000000000000001",
                  "f": 1.401298464324817e-45, "d": 5e-324, "b": 2**63, "dt": "0999-12-31",
                  "dtm": "0999-12-31 23:59:59.000001", "ts": "2000-02-29 12:00:00.000000",
                  "tm": "-00:00:00.000001", "yr": 0, "js": "[]", "bn": b"\x00" * 16,
                  "vb": b"\xfb\xff\xbf", "bl": b"\x00"})
-    rows.append({"bi": 2**53 + 1, "biu": 2**63 + 1, "dec": "-0.100000000000000000000000000000",
+    rows.append({"bo": 1, "bi": 2**53 + 1, "biu": 2**63 + 1, "dec": "-0.100000000000000000000000000000",
                  "f": 0.1, "d": 0.1, "b": 2**53 + 1, "dt": "1899-12-31",
                  "dtm": "1900-01-01 00:00:00.000000", "ts": "2024-03-31 01:59:59.500000",
                  "tm": "24:00:00.000000", "yr": 1999, "js": '"text"', "vb": b">>>?"})
-    rows.append({"bi": -2**53 - 1, "dec": "12345678901234567890123456789012345.000000000000000000000000000001",
+    rows.append({"bo": 2, "bi": -2**53 - 1, "dec": "12345678901234567890123456789012345.000000000000000000000000000001",
                  "f": -2.5, "d": -0.0, "b": 1, "dt": "1900-02-28", "dtm": "1900-02-28 23:59:59.999999",
                  "tm": "100:00:00.5", "js": '{"k": 1.10, "e": 1E2, "s": "\\ud83d\\ude00"}'})
     rows.append({"dec": "0.1", "d": 2.2250738585072014e-308, "f": 16777217.0,
@@ -209,6 +208,8 @@ def random_rows(seed, n):
             k = KIND[name]
             if rnd.random() < 0.08:
                 r[name] = None
+            elif k == "bool":
+                r[name] = rnd.choice([0, 1, 0, 1, rnd.randint(-128, 127)])
             elif name in INT_RANGE:
                 a, b = INT_RANGE[name]
                 r[name] = rnd.choice([a, b, 0, rnd.randint(a, b), rnd.randint(max(a, -1000), min(b, 1000))])
@@ -374,7 +375,9 @@ def expect_text(name, v, b64=True):
     if v is None:
         return ""
     if k == "bin":
-        return base64.b64encode(v).decode()
+        return v.hex() if not b64 else base64.b64encode(v).decode()
+    if k == "bool":
+        return {"0": "false", "1": "true"}.get(v, v)   # TINYINT(1): 0/1 are booleans, others integers
     if k == "ts":
         return iso_ts(v)
     if k == "time":
@@ -423,16 +426,24 @@ def text_equal(name, want, got):
     return got == expect_text(name, want)
 
 
-GUARD = ("=", "+", "-", "@", "\t", "\r")
+GUARD = re.compile(r"'*[=+\-@\t\r]")      # format-csv guards what matches this
+UNGUARD = re.compile(r"''*[=+\-@\t\r]")   # a reader strips one ' from what matches this
 
 
-def csv_expect(name, want):
-    """format-csv's default formula_guard: string values starting with
-    = + - @ TAB CR get a leading ' (numbers, dates … never)."""
-    t = expect_text(name, want)
-    if want is not None and KIND[name] in ("text", "json", "bin") and t.startswith(GUARD):
+def csv_expect(name, want, b64=True):
+    """format-csv's default formula_guard: a string value with a formula
+    character (= + - @ TAB CR) first, or after leading quotes, gets one
+    more leading ' (numbers, dates … never), so that the guard can be undone."""
+    t = expect_text(name, want, b64)
+    if want is not None and KIND[name] in ("text", "json", "bin") and GUARD.match(t):
         return "'" + t
     return t
+
+
+def csv_unguard(cell):
+    """What a reader recovers: one leading ' stripped when ' is followed by
+    more quotes and a formula character."""
+    return cell[1:] if UNGUARD.match(cell) else cell
 
 
 # ---- consumers and checkers ---------------------------------------------------------
@@ -453,8 +464,8 @@ class Report:
             self.lines.append("MISMATCH %s row=%s column=%s%s: want %s got %s%s" % (
                 fmt, row, col, " (%s)" % why if why else "", short(want), short(got), where(want, got)))
 
-    def loss(self, fmt):
-        self.reported[fmt] = self.reported.get(fmt, 0) + 1
+    def loss(self, fmt, n=1):
+        self.reported[fmt] = self.reported.get(fmt, 0) + n
 
 
 def where(want, got):
@@ -476,7 +487,7 @@ def short(v):
     return r[:TRUNC + 20] + ("…" if len(r) > TRUNC + 20 else "")
 
 
-def check_csv(path, truth, rep, fmt, opener):
+def check_csv(path, truth, rep, fmt, opener, b64=True):
     import csv
     cols = ["id"] + NAMES
     import io
@@ -511,14 +522,14 @@ def check_csv(path, truth, rep, fmt, opener):
                 continue
             want = t[n]
             if KIND[n] == "json" and want is not None:
-                guarded = csv_expect(n, want).startswith("'")
-                if gv.startswith("'") != guarded or not json_equal(want, gv[1:] if guarded else gv):
+                if not json_equal(want, csv_unguard(gv)) or (gv != csv_unguard(gv)) != (
+                        csv_expect(n, want) != want):
                     rep.bad(fmt, t["id"], n, csv_expect(n, want), gv, "JSON text")
             elif KIND[n] in ("f32", "f64") or want is None:
                 if not text_equal(n, want, gv):
                     rep.bad(fmt, t["id"], n, csv_expect(n, want), gv, KIND[n] if want is not None else "null")
-            elif gv != csv_expect(n, want):
-                rep.bad(fmt, t["id"], n, csv_expect(n, want), gv, KIND[n])
+            elif gv != csv_expect(n, want, b64) or csv_unguard(gv) != expect_text(n, want, b64):
+                rep.bad(fmt, t["id"], n, csv_expect(n, want, b64), gv, KIND[n])
 
 
 class Raw(str):
@@ -560,12 +571,27 @@ def check_json(path, truth, rep, fmt, ndjson):
                 rep.bad(fmt, t["id"], n, shown, gv, why)
 
 
+def same_json(a, b):
+    """Equal JSON values of the same types, recursively (keys in order)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
+    if isinstance(a, decimal.Decimal):
+        return a == b and a.is_signed() == b.is_signed()
+    return a == b
+
+
 def json_value_ok(n, want, gv):
     """(ok, mismatch class, wanted rendering) for one JSON value."""
     k = KIND[n]
     if want is None:
         return gv is None, "null", None
-    if k in ("int", "bit", "year"):
+    if k == "bool" and want in ("0", "1"):
+        return gv is (want == "1"), "boolean", want == "1"
+    if k in ("int", "bit", "year", "bool"):
         w = str(int(want))
         if isinstance(gv, Raw):
             return gv == w, "number", w
@@ -585,10 +611,10 @@ def json_value_ok(n, want, gv):
             if isinstance(x, list):
                 return [norm(b) for b in x]
             return x
-        if isinstance(gv, str) and not isinstance(gv, Raw):
-            return False, "JSON column as a string", want
+        # the document json.loads(want): a str only when the document is a
+        # JSON string; types compared too (True is not 1, "1" is not 1)
         w = norm(json.loads(want, parse_float=Raw, parse_int=Raw))
-        return norm(gv) == w and type(norm(gv)) is type(w), "nested JSON", want
+        return same_json(norm(gv), w), "nested JSON", want
     w = expect_text(n, want)
     return isinstance(gv, str) and not isinstance(gv, Raw) and gv == w, "text", w
 
@@ -655,7 +681,9 @@ def xlsx_value_ok(n, want, gv):
     k = KIND[n]
     if want is None:
         return gv is None, "null", None, False
-    if k in ("int", "bit", "year"):
+    if k == "bool" and want in ("0", "1"):
+        return gv is (want == "1"), "boolean", want == "1", False
+    if k in ("int", "bit", "year", "bool"):
         w = int(want)
         if isinstance(gv, XNum):
             try:
@@ -747,12 +775,309 @@ def check_xlsx(path, truth, rep, fmt, warned):
 
 
 # -- PDF ----------------------------------------------------------------------------
-def squash(s):
-    s = unicodedata.normalize("NFKC", s)
-    return "".join(ch for ch in s if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Cn"))
+# format-pdf draws each cell's lines in turn, row by row, after a page header
+# (title, "Generated …", the column labels) and before "Page N of M"; text is
+# shaped by its policy (pdf_text.c): invalid UTF-8 and characters no font has
+# -> U+FFFD, a whole emoji/ZWJ cluster -> one U+FFFD, controls -> Control
+# Pictures (DEL U+2421, C1 U+FFFD), TAB/CR/LF -> space or line break; text
+# above max_cell_chars cut with a mark; right-to-left text shaped (Arabic
+# presentation forms) and drawn line by line in visual order (GNU FriBidi).
+PDF_MAX_CELL_CHARS = 32767   # format-pdf's default max_cell_chars
+PDF_FONTS = ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",          # format-pdf's defaults
+             "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+             "/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
+             "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf"]
 
 
-PDF_WINDOW = 100   # characters a value may start after the previous one (a page break, header)
+def cmap_bmp(path):
+    """The BMP characters a TrueType font maps to a glyph other than 0
+    (its format-4 cmap, as libharu reads it)."""
+    with open(path, "rb") as f:
+        d = f.read()
+    ntab = struct.unpack(">H", d[4:6])[0]
+    tables = {d[12 + 16 * i:16 + 16 * i]: struct.unpack(">I", d[20 + 16 * i:24 + 16 * i])[0] for i in range(ntab)}
+    cm = tables[b"cmap"]
+    sub = None
+    for i in range(struct.unpack(">H", d[cm + 2:cm + 4])[0]):
+        pid, eid, off = struct.unpack(">HHI", d[cm + 4 + 8 * i:cm + 12 + 8 * i])
+        if struct.unpack(">H", d[cm + off:cm + off + 2])[0] == 4 and (pid, eid) in ((3, 1), (0, 3), (0, 4)):
+            sub = cm + off
+            break
+    segx2 = struct.unpack(">H", d[sub + 6:sub + 8])[0]
+    n = segx2 // 2
+    arr = lambda k: struct.unpack(">%dH" % n, d[sub + 14 + k * segx2 + (2 if k else 0):][:segx2])
+    ends, starts, deltas = arr(0), arr(1), arr(2)
+    ro_at = sub + 16 + 3 * segx2
+    ros = struct.unpack(">%dH" % n, d[ro_at:ro_at + segx2])
+    have = set()
+    for s in range(n):
+        for c in range(starts[s], ends[s] + 1):
+            if c == 0xFFFF:
+                continue
+            if ros[s] == 0:
+                g = (c + deltas[s]) & 0xFFFF
+            else:
+                at = ro_at + 2 * s + ros[s] + 2 * (c - starts[s])
+                g = struct.unpack(">H", d[at:at + 2])[0]
+                g = (g + deltas[s]) & 0xFFFF if g else 0
+            if g:
+                have.add(c)
+    return have
+
+
+class Fribidi:
+    """GNU FriBidi through ctypes, as pdf_text.c calls it for one paragraph."""
+    def __init__(self):
+        import ctypes
+        self.c = ctypes
+        self.lib = ctypes.CDLL("libfribidi.so.0")
+
+    def paragraph(self, cps):
+        c, lib, n = self.c, self.lib, len(cps)
+        s = (c.c_uint32 * n)(*cps)
+        types, btypes = (c.c_uint32 * n)(), (c.c_uint32 * n)()
+        levels, jt = (c.c_int8 * n)(), (c.c_uint8 * n)()
+        base = c.c_uint32(0x00000040)   # FRIBIDI_PAR_ON
+        lib.fribidi_get_bidi_types(s, n, types)
+        lib.fribidi_get_bracket_types(s, n, types, btypes)
+        if not lib.fribidi_get_par_embedding_levels_ex(types, btypes, n, c.byref(base), levels):
+            return list(cps), [0] * n
+        lib.fribidi_get_joining_types(s, n, jt)
+        lib.fribidi_join_arabic(types, n, levels, jt)
+        lib.fribidi_shape(0x00040303, levels, n, jt, s)  # FRIBIDI_FLAGS_DEFAULT | FRIBIDI_FLAGS_ARABIC
+        return list(s), list(levels)
+
+
+def pdf_is_rtl(cp):
+    return (0x0590 <= cp <= 0x08FF or 0xFB1D <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFC
+            or cp in (0x200F, 0x202B, 0x202E, 0x2067))
+
+
+def pdf_cluster_tail(cp, after_zwj):
+    return (cp in (0x200D, 0xFE0E, 0xFE0F, 0x20E3) or 0x1F3FB <= cp <= 0x1F3FF
+            or 0xE0020 <= cp <= 0xE007F or (after_zwj and cp > 0xFFFF))
+
+
+def pdf_glyphs(text):
+    """pdf_decode: [(cp, brk)] (brk 1 space, 2 newline) and how many
+    characters were replaced (controls, emoji) — before fonts and bidi."""
+    out, issues, in_cluster, after_zwj, i = [], 0, False, False, 0
+    while i < len(text):
+        cp = ord(text[i])
+        i += 1
+        if in_cluster and pdf_cluster_tail(cp, after_zwj):
+            after_zwj = cp == 0x200D
+            continue
+        in_cluster = after_zwj = False
+        if cp == 0x0D and i < len(text) and text[i] == "\n":
+            continue
+        brk = 0
+        if cp < 0x20 or 0x7F <= cp < 0xA0:
+            if cp == 0x09:
+                cp, brk = 0x20, 1
+            elif cp in (0x0A, 0x0D):
+                cp, brk = 0x0A, 2          # wrap mode keeps line breaks in text cells
+            else:
+                cp = 0x2400 + cp if cp < 0x20 else 0x2421 if cp == 0x7F else 0xFFFD
+                issues += 1
+        elif cp > 0xFFFF:
+            cp, in_cluster = 0xFFFD, True
+            issues += 1
+        out.append([cp, 1 if cp == 0x20 else brk, 0])
+    return out, issues
+
+
+class PdfPolicy:
+    def __init__(self):
+        self.fonts = [cmap_bmp(p) for p in PDF_FONTS if os.path.exists(p)]
+        self.bidi = Fribidi()
+
+    def lines(self, text, whole):
+        """The cell as drawn: a list of lines, each a list of [cp, brk, level]
+        in logical order (not drawn glyphs left out), and the issue count."""
+        cut = 0
+        if not whole and len(text) > PDF_MAX_CELL_CHARS:
+            cut = 1
+            text = text[:PDF_MAX_CELL_CHARS] + "\u2026 [cut: %d of %d characters shown]" % (
+                PDF_MAX_CELL_CHARS, len(text))
+        g, issues = pdf_glyphs(text)
+        if any(pdf_is_rtl(x[0]) for x in g):
+            a = 0
+            for i in range(len(g) + 1):
+                if i == len(g) or g[i][1] == 2:
+                    cps, lv = self.bidi.paragraph([x[0] for x in g[a:i]])
+                    for k in range(a, i):
+                        if cps[k - a] == 0xFEFF and g[k][0] != 0xFEFF:
+                            g[k][1] = 3   # FRIBIDI_CHAR_FILL: not drawn
+                        g[k][0], g[k][2] = cps[k - a] if cps[k - a] <= 0xFFFF else 0xFFFD, lv[k - a]
+                    a = i + 1
+        for x in g:
+            if x[1] == 0 and not any(x[0] in f for f in self.fonts):
+                x[0] = 0xFFFD
+                issues += 1
+        return g, issues + cut
+
+
+def pdf_visual(glyphs):
+    """Rule L2 on one line (as pdf_text.c's pdf_visual)."""
+    m = list(glyphs)
+    levels = [x[2] for x in m]
+    if not levels:
+        return m
+    hi = max(levels)
+    odd = [v for v in levels if v & 1]
+    lo = min(odd) if odd else 256
+    lv = hi
+    while lv >= lo and lv > 0:
+        i = 0
+        while i < len(m):
+            while i < len(m) and m[i][2] < lv:
+                i += 1
+            j = i
+            while j < len(m) and m[j][2] >= lv:
+                j += 1
+            m[i:j] = m[i:j][::-1]
+            i = j
+        lv -= 1
+    return m
+
+
+POPPLER_MARKS = "\u202b\u202c"   # pdftotext wraps right-to-left runs in RLE … PDF: not compared
+
+
+def sq(cp):
+    """One drawn character as the comparison sees it: NFKC, no whitespace,
+    no RLE/PDF marks (pdftotext adds them)."""
+    return "".join(c for c in unicodedata.normalize("NFKC", chr(cp))
+                   if not c.isspace() and c not in POPPLER_MARKS)
+
+
+def poppler_word(word):
+    """pdftotext's reorderText for a word on a left-to-right page: a run of
+    right-to-left characters (and neutrals) comes out reversed (logical)."""
+    kind = lambda c: {"R": "R", "AL": "R", "L": "L", "EN": "N", "AN": "N"}.get(unicodedata.bidirectional(c), "")
+    out, i = [], 0
+    while i < len(word):
+        j = i
+        while j < len(word) and kind(word[j]) != "R":
+            j += 1
+        out.append(word[i:j])
+        i = j
+        while j < len(word) and kind(word[j]) not in ("L", "N"):
+            j += 1
+        out.append(word[i:j][::-1])
+        i = j
+    return "".join(out)
+
+
+def pdf_read(path, rep, fmt, labels):
+    """pdftotext -raw: the page bodies (headers and footers stripped, each
+    checked) as one stream of characters (NFKC, whitespace out) with, per
+    character, whether a line break or a word break comes before it."""
+    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", path, "-"], capture_output=True)
+    if out.returncode:
+        rep.bad(fmt, "file", "*", "pdftotext reads it", out.stderr.decode(errors="replace")[:200])
+        return None
+    err = out.stderr.decode(errors="replace").strip()
+    if err:
+        rep.bad(fmt, "file", "*", "pdftotext without complaints", err.splitlines()[0])
+    pages = out.stdout.decode("utf-8", errors="replace").split("\f")[:-1]
+    chars, nl, ws = [], [], []
+    for k, page in enumerate(pages, 1):
+        lines = page.split("\n")
+        while lines and lines[-1] == "":
+            lines.pop()
+        head = lines[:3]
+        if (len(lines) < 4 or head[0] != "Export" or not re.fullmatch(r"Generated \d{4}-\d\d-\d\d \d\d:\d\d UTC", head[1])
+                or head[2] != " ".join(labels) or lines[-1] != "Page %d of %d" % (k, len(pages))):
+            rep.bad(fmt, "page %d" % k, "*", "header, labels and 'Page %d of %d'" % (k, len(pages)),
+                    "\n".join(head + lines[-1:]), "page header/footer")
+            continue
+        for line in lines[3:-1]:
+            first = True
+            for word in line.split(" "):
+                w = unicodedata.normalize("NFKC", word)
+                w = "".join(c for c in w if not c.isspace() and c not in POPPLER_MARKS)
+                for i, c in enumerate(w):
+                    chars.append(c)
+                    nl.append(first and i == 0)
+                    ws.append(i == 0)
+                first = first and not w
+    return "".join(chars), nl, ws
+
+
+def pdf_expect_bidi(glyphs, text, nl, pos, end):
+    """The drawn lines of a right-to-left cell, as pdftotext gives them: the
+    got segment's line breaks say where each line ends; each line's glyphs in
+    visual order (rule L2), read back by words (poppler_word)."""
+    cuts = [i for i in range(pos + 1, end) if nl[i]] + [end]
+    drawn = [g for g in glyphs if g[1] not in (3,)]
+    out, gi, start = [], 0, pos
+    for cut in cuts:
+        want_len, line, have = cut - start, [], 0
+        while gi < len(drawn) and drawn[gi][1] in (1, 2) and not line:
+            gi += 1
+        while gi < len(drawn) and have < want_len:
+            line.append(drawn[gi])
+            have += len(sq(drawn[gi][0])) if drawn[gi][1] == 0 else 0
+            gi += 1
+        while line and line[-1][1] in (1, 2):
+            line.pop()
+        vis = "".join(" " if g[1] in (1, 2) else chr(g[0]) for g in pdf_visual(line))
+        out.append("".join(sq(ord(c)) for c in "".join(poppler_word(w) for w in vis.split(" "))))
+        start = cut
+    rest = "".join(sq(g[0]) for g in drawn[gi:] if g[1] == 0)
+    return "".join(out) + rest
+
+
+def check_pdf(path, truth, rep, fmt, warned, summary):
+    """Each value, rendered by the PDF's policy (PdfPolicy), must be the
+    next text of the page bodies, exactly (whitespace aside: lines wrap);
+    every value the policy changes must be reported: the first 20 logged
+    for their row and column, all in the summary's count."""
+    got = pdf_read(path, rep, fmt, PDF_COLUMNS)
+    if got is None:
+        return
+    text, nl, ws = got
+    policy = PdfPolicy()
+    pos, changed = 0, []
+    for t in truth:
+        for ci, n in enumerate(PDF_COLUMNS):
+            rep.count(fmt)
+            want = str(t["id"]) if n == "id" else expect_text(n, t[n])
+            cands = [want]
+            if n != "id" and t[n] is not None and KIND[n] in ("f32", "f64"):
+                cands = sorted(float_renderings(n, t[n])[0], key=len, reverse=True)
+            whole = n == "id" or KIND[n] in ("int", "dec", "f32", "f64", "date", "bool")
+            hit = None
+            for cand in cands:
+                glyphs, issues = policy.lines(cand, whole)
+                if any(g[2] for g in glyphs):
+                    total = sum(len(sq(g[0])) for g in glyphs if g[1] == 0)
+                    exp = pdf_expect_bidi(glyphs, text, nl, pos, min(pos + total, len(text)))
+                else:
+                    exp = "".join(sq(g[0]) for g in glyphs if g[1] == 0)
+                exp = "".join(sq(ord(c)) for c in unicodedata.normalize("NFKC", exp))
+                if text.startswith(exp, pos):
+                    hit = (exp, issues)
+                    break
+            if hit is None:
+                rep.bad(fmt, t["id"], n, exp, text[pos:pos + max(len(exp), 20)], "not the next text")
+                nxt = str(t["id"] + 1)   # re-anchor on the next row's id at a line start
+                at = next((i for i in range(pos, len(text)) if nl[i] and text.startswith(nxt, i)), len(text))
+                pos = at
+                break
+            if hit[1]:
+                changed.append((t["id"], ci))
+            pos += len(hit[0])
+    if pos != len(text):
+        rep.bad(fmt, "end", "*", "", text[pos:pos + 40], "text after the last row")
+    logged = sorted(warned)
+    if summary != len(changed) or logged != changed[:len(logged)] or len(logged) != min(20, len(changed)):
+        rep.bad(fmt, "warnings", "*", "%d cells reported, first %s" % (len(changed), changed[:20]),
+                "%d reported, logged %s" % (summary, logged), "replacements not reported exactly")
+    else:
+        rep.loss(fmt, len(changed))
 
 
 def float_renderings(n, want):
@@ -771,81 +1096,23 @@ def float_renderings(n, want):
             [t for t in other if not float_ok(n, want, t)])
 
 
-def check_pdf(path, truth, rep, fmt, warned):
-    """pdftotext -raw keeps the content stream order: each cell's (wrapped)
-    lines in turn, row by row. Whitespace and control/format characters
-    dropped and NFKC-normalised, each value must occur in order, at most
-    PDF_WINDOW characters after the previous one; text longer than
-    PDF_TEXT_MAX characters is not compared (cut to a page with a warning)."""
-    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", path, "-"], capture_output=True)
-    if out.returncode:
-        rep.bad(fmt, "file", "*", "pdftotext reads it", out.stderr.decode(errors="replace")[:200])
-        return
-    err = out.stderr.decode(errors="replace")
-    if err.strip():
-        rep.bad(fmt, "file", "*", "pdftotext without complaints", err.strip().splitlines()[0],
-                "pdftotext: %d warnings" % len(err.strip().splitlines()))
-    text = squash(out.stdout.decode("utf-8", errors="replace"))
-    # slack: how far after pos the next value may start (None: anywhere,
-    # after a value skipped or not found; then the row's id anchors again)
-    pos, slack = 0, PDF_WINDOW
-    for t in truth:
-        for ci, n in enumerate(PDF_COLUMNS):
-            want = None if n == "id" else t[n]
-            end = (lambda c: None if slack is None else pos + slack + len(c))
-            if n == "id":
-                # anchored on the row's next value, so that a row is found
-                # again after a value that was skipped or missing
-                nn = PDF_COLUMNS[ci + 1]
-                nxt = squash(expect_text(nn, t[nn]))
-                nxt = nxt if len(nxt) <= PDF_TEXT_MAX and KIND[nn] not in ("f32", "f64") else ""
-                rep.count(fmt)
-                at = text.find(str(t["id"]) + nxt, pos, end(str(t["id"]) + nxt))
-                if at < 0:
-                    rep.bad(fmt, t["id"], n, str(t["id"]) + nxt, text[pos:pos + 40], "row not found in order")
-                    slack = None
-                else:
-                    pos, slack = at + len(str(t["id"])), PDF_WINDOW
-                continue
-            if want is not None and KIND[n] in ("f32", "f64"):
-                exact, lossy = float_renderings(n, want)
-            else:
-                exact, lossy = [expect_text(n, want)], []
-            if len(exact[0]) > PDF_TEXT_MAX:
-                slack = None
-                continue
-            exact = [squash(e) for e in exact]
-            if not exact[0]:
-                continue
-            rep.count(fmt)
-            hit = None
-            for cand, ok in [(e, True) for e in exact] + [(squash(x), False) for x in lossy]:
-                at = text.find(cand, pos, end(cand))
-                if at >= 0 and (hit is None or at < hit[0] or (at == hit[0] and ok)):
-                    hit = (at, cand, ok)
-            if hit is None:
-                rep.bad(fmt, t["id"], n, exact[0], text[pos:pos + max(len(exact[0]), 20)], "not found in order")
-                last = ci == len(PDF_COLUMNS) - 1   # then the next row's id anchors again
-                slack = slack + 2 * len(exact[0]) if slack is not None and not last else None
-                continue
-            if not hit[2]:
-                rep.bad(fmt, t["id"], n, exact[0], hit[1], "float rounded")
-            pos, slack = hit[0] + len(hit[1]), PDF_WINDOW
-
 
 # ---- running ferry --------------------------------------------------------------------
+# format -> (format block, encoders, extension, extra source options). Every
+# format runs with its default options; csv.gz also reads binary as hex.
 FORMATS = {
-    "csv": ('{ plugin = "format-csv"; }', None, "csv"),
-    "csv.gz": ('{ plugin = "format-csv"; }', '( { plugin = "encode-gzip"; } )', "csv.gz"),
-    "json": ('{ plugin = "format-json"; }', None, "json"),
-    "ndjson": ('{ plugin = "format-json"; style = "ndjson"; }', None, "json"),
-    "xlsx": ('{ plugin = "format-xlsx"; }', None, "xlsx"),
-    "pdf": ('{ plugin = "format-pdf"; orientation = "landscape"; }', None, "pdf"),
+    "csv": ('{ plugin = "format-csv"; }', None, "csv", ""),
+    "csv.gz": ('{ plugin = "format-csv"; }', '( { plugin = "encode-gzip"; } )', "csv.gz",
+               '  binary = "hex";\n'),
+    "json": ('{ plugin = "format-json"; }', None, "json", ""),
+    "ndjson": ('{ plugin = "format-json"; style = "ndjson"; }', None, "json", ""),
+    "xlsx": ('{ plugin = "format-xlsx"; }', None, "xlsx", ""),
+    "pdf": ('{ plugin = "format-pdf"; }', None, "pdf", ""),
 }
 
 
 def run_ferry(ferry, url, fmt, tmp):
-    fmtcfg, enc, ext = FORMATS[fmt]
+    fmtcfg, enc, ext, srcopt = FORMATS[fmt]
     query = "SELECT * FROM fidelity"
     if fmt == "pdf":
         query = "SELECT %s FROM fidelity" % ", ".join("`%s`" % c for c in PDF_COLUMNS)
@@ -854,9 +1121,9 @@ def run_ferry(ferry, url, fmt, tmp):
     os.makedirs(outdir, exist_ok=True)
     with open(cfg, "w") as f:
         f.write('name = "fidelity-%s";\nsource = {\n  plugin = "source-mysql";\n  url = "%s";\n'
-                '  query = "%s";\n  order_by = ["id"];\n};\nformat = %s;\n%s'
+                '  query = "%s";\n  order_by = ["id"];\n%s};\nformat = %s;\n%s'
                 'output = { directory = "%s"; name = "fidelity"; };\n'
-                % (fmt.replace(".", "-"), url, query, fmtcfg,
+                % (fmt.replace(".", "-"), url, query, srcopt, fmtcfg,
                    "encoders = %s;\n" % enc if enc else "", outdir))
     env = dict(os.environ)
     p = subprocess.run([ferry, "run", cfg], capture_output=True, env=env)
@@ -931,13 +1198,13 @@ def main():
             if fmt == "csv":
                 check_csv(path, truth, rep, fmt, lambda p: open(p, "rb"))
             elif fmt == "csv.gz":
-                check_csv(path, truth, rep, fmt, lambda p: gzip.open(p, "rb"))
+                check_csv(path, truth, rep, fmt, lambda p: gzip.open(p, "rb"), b64=False)
             elif fmt in ("json", "ndjson"):
                 check_json(path, truth, rep, fmt, fmt == "ndjson")
             elif fmt == "xlsx":
                 check_xlsx(path, truth, rep, fmt, warned)
             elif fmt == "pdf":
-                check_pdf(path, truth, rep, fmt, warned)
+                check_pdf(path, truth, rep, fmt, warned, summary)
             if summary > len(warned) and summary > 20:
                 print("fidelity: note: %s reported %d warnings, %d logged in full (the core logs 20 per plugin)"
                       % (fmt, summary, len(warned)))

@@ -97,6 +97,7 @@ exact = [
     ("i", "1", "Hello مرحبا 123 world", "Hello 123 \u202b مرحبا\u202cworld"),
     ("i", "3", "لا إله", "\u202bلا إله\u202c"),  # the lam-alef ligature
     ("i", "4", "東京 タワー", "東京 タワー"),
+    ("i", "6", "한국어 텍스트 가나다", "한국어 텍스트 가나다"),  # Hangul: NanumGothic
     ("i", "5", "⏰ alarm ⭐", "⏰ alarm ⭐"),
     ("d", "18446744073709551615", "unsigned", "unsigned"),
     ("i", "-9223372036854775808", "min", "min"),
@@ -110,11 +111,26 @@ for _, num, _, _ in exact:
     check(re.search(r"(^|\s)%s(\s|$)" % re.escape(num), t) is not None, "number %s split" % num)
 check(warns == 0, "exact: %d warnings" % warns)
 f = fonts(pdf)
-check("DejaVuSans" in f and "DroidSansFallback" in f and "Symbola" in f, "fonts: %s" % f)
+check("DejaVuSans" in f and "DroidSansFallback" in f and "NanumGothic" in f and "Symbola" in f,
+      "fonts: %s" % f)
+
 # Arabic is drawn joined: presentation forms before NFKC.
 raw = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout
 check(re.search("[\ufe70-\ufeff]", raw) is not None and "\ufefb" in raw.replace("\ufef9", "\ufefb"),
       "arabic not shaped")
+
+# Fallback fonts load only when a character needs one: Latin embeds DejaVu only.
+pdf, warns = render("latin", [("i", "1", "plain Latin text")])
+f = fonts(pdf)
+embedded = open(pdf, "rb").read().count(b"/FontFile2")
+check("DejaVuSans" in f and not re.search("Droid|Nanum|Symbola", f) and embedded == 1,
+      "latin: %d fonts embedded: %s" % (embedded, f))
+# fallback_font: an alias of a one-font fallback_fonts (symbols yes, Hangul not).
+pdf, warns = render("alias", [("i", "1", "⏰ alarm"), ("i", "2", "한국")],
+                    'fallback_font = "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf";')
+got = cell_lines(pdf)
+check(got.get(1) == "⏰ alarm" and got.get(2) == "\ufffd\ufffd" and warns == 1,
+      "alias: %r, %d warnings" % (got, warns))
 
 # 4. A number in a word never breaks inside its digits.
 digits = "1234567890" * 7
