@@ -635,33 +635,72 @@ class XDate:
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 
 
+def serial_ms(serial):
+    """An Excel serial (its exact text) as whole milliseconds since
+    1899-12-30, rounded to the nearest millisecond, as Excel and openpyxl
+    read a datetime."""
+    return int((decimal.Decimal(str(serial)) * 86400000).to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
+
+
 def serial_us(serial):
-    """An Excel serial (1900 system, as libxlsxwriter writes it) as exact
-    microseconds since 1899-12-30, rounded to the nearest microsecond."""
-    f = decimal.Decimal(str(serial)) if not isinstance(serial, float) else decimal.Decimal(serial)
-    return int((f * 86400 * 10**6).to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
+    """A duration serial (days) as microseconds, to the nearest microsecond."""
+    return int((decimal.Decimal(str(serial)) * 86400 * 10**6).to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
 
 
-def want_serial_us(n, want):
+def excel_datetime(serial):
+    """The datetime Excel shows for a serial of the 1900 date system, to the
+    millisecond: days since 1899-12-30, except that serials below 60 count
+    from 1899-12-31 (Excel's phantom 1900-02-29 is serial 60: None)."""
+    ms = serial_ms(serial)
+    day = ms // 86400000
+    if day == 60 or day < 1:
+        return None
+    base = datetime.datetime(1899, 12, 31 if day < 60 else 30)
+    return base + datetime.timedelta(milliseconds=ms)
+
+
+def db_datetime(n, want):
     if KIND[n] == "date":
-        d = datetime.datetime.strptime(want, "%Y-%m-%d")
-    else:
-        d = datetime.datetime.strptime(want if "." in want else want + ".0", "%Y-%m-%d %H:%M:%S.%f")
-    us = (d - EXCEL_EPOCH) // datetime.timedelta(microseconds=1)
-    if d < datetime.datetime(1900, 3, 1):
-        us -= 86400 * 10**6   # Excel's phantom 1900-02-29: serials before March are one day less
-    return us
+        return datetime.datetime.strptime(want, "%Y-%m-%d")
+    return datetime.datetime.strptime(want if "." in want else want + ".0", "%Y-%m-%d %H:%M:%S.%f")
 
 
 def ooxml_unescape(s):
     """Excel reads _xHHHH_ in cell text as the character U+HHHH (ECMA-376
-    ST_Xstring; a literal one is written _x005F_xHHHH_); openpyxl 3.0
-    leaves inline strings escaped, so the harness decodes as Excel does."""
+    ST_Xstring), left to right, so "_x005F_" before "_xHHHH_" keeps the
+    latter literal; openpyxl 3.0 leaves inline strings escaped, so the
+    harness decodes as Excel does."""
     return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), s)
 
 
 def utf16_units(s):
     return len(s.encode("utf-16-le")) // 2
+
+
+XLSX_CUT_MARK = "[\u2026]"   # format-xlsx's XLSX_CUT_MARK
+XLSX_LITERAL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
+
+
+def xlsx_cut(w):
+    """format-xlsx's xlsx_cell_text: (text Excel shows, cut?). The text is
+    cut on a character boundary when it is over 32,767 UTF-16 units, or its
+    escaped form (NUL, U+FFFE, U+FFFF and a '_' starting literal _xHHHH_
+    are 7 characters each, as libxlsxwriter counts them) over 32,767
+    characters; it then keeps what fits in 32,767 - 3 of both and ends
+    with the mark."""
+    soft = XLSX_CELL_MAX - len(XLSX_CUT_MARK)
+    units = chars = 0
+    soft_i = None
+    for i, c in enumerate(w):
+        u = 2 if ord(c) > 0xFFFF else 1
+        pc = 7 if c in "\x00\ufffe\uffff" or (c == "_" and XLSX_LITERAL_ESCAPE.match(w, i)) else 1
+        if soft_i is None and (units + u > soft or chars + pc > soft):
+            soft_i = i
+        if units + u > XLSX_CELL_MAX or chars + pc > XLSX_CELL_MAX:
+            return w[:soft_i] + XLSX_CUT_MARK, True
+        units += u
+        chars += pc
+    return w, False
 
 
 def load_xlsx(path):
@@ -676,8 +715,27 @@ def load_xlsx(path):
     return rows
 
 
+def dec_as_double(text):
+    """format-xlsx's rule: a DECIMAL is a number when the double's shortest
+    text is the same decimal value (1E-30 for 0.000…001), else exact text."""
+    try:
+        return decimal.Decimal(repr(float(text))) == decimal.Decimal(text)
+    except (ValueError, decimal.InvalidOperation):
+        return False
+
+
+def xnum_is(gv, text):
+    """An Excel number cell holding exactly the value of the decimal text."""
+    try:
+        return (isinstance(gv, XNum) and decimal.Decimal(repr(float(gv))) == decimal.Decimal(text)
+                and str(gv).startswith("-") == text.startswith("-"))
+    except (ValueError, decimal.InvalidOperation):
+        return False
+
+
 def xlsx_value_ok(n, want, gv):
-    """(ok, class, wanted, lossy_allowed) for one Excel cell."""
+    """(ok, class, wanted, warned) for one Excel cell: warned when the
+    contract has format-xlsx report the cell (exactly one warning)."""
     k = KIND[n]
     if want is None:
         return gv is None, "null", None, False
@@ -685,63 +743,54 @@ def xlsx_value_ok(n, want, gv):
         return gv is (want == "1"), "boolean", want == "1", False
     if k in ("int", "bit", "year", "bool"):
         w = int(want)
-        if isinstance(gv, XNum):
-            try:
-                exact = decimal.Decimal(gv) == w
-            except decimal.InvalidOperation:
-                exact = False
-            return exact, "integer as number" + ("" if abs(w) <= 2**53 else " beyond 2^53"), str(w), False
-        return gv == str(w), "integer as text", str(w), False
+        if w > 2**63 - 1:     # arrives as a decimal (source-mysql): the DECIMAL rule
+            if dec_as_double(str(w)):
+                return xnum_is(gv, str(w)), "integer above 2^63 as number", str(w), False
+            return gv == str(w) and not isinstance(gv, XNum), "integer above 2^63 as text", str(w), False
+        if abs(w) <= 2**53:
+            return xnum_is(gv, str(w)), "integer as number", str(w), False
+        return gv == str(w) and not isinstance(gv, XNum), "integer beyond 2^53 as text", str(w), False
     if k == "dec":
-        if isinstance(gv, XNum):
-            return decimal.Decimal(float(gv)) == decimal.Decimal(want), "decimal as inexact number", want, False
-        return gv == want, "decimal as text", want, False
+        if dec_as_double(want):
+            return xnum_is(gv, want), "decimal as number", want, False
+        return gv == want and not isinstance(gv, XNum), "decimal as exact text", want, False
     if k in ("f32", "f64"):
         return isinstance(gv, XNum) and float_ok(n, want, gv), "float", want, False
     if k in ("date", "ts"):
         text = expect_text(n, want) if k == "ts" else want
-        year = int(want[:4])
-        in_range = 1900 <= year <= 9999
-        if isinstance(gv, XDate):
-            ok = in_range and serial_us(gv.serial) == want_serial_us(n, want)
-            return ok, "date serial" if in_range else "date outside 1900-9999 as serial", text, False
-        return gv == text, "date as text", text, not in_range
+        d = db_datetime(n, want)
+        us = d.microsecond
+        # the nearest millisecond (half up); Excel has 1900-01-01 .. 9999-12-31
+        try:
+            r = d.replace(microsecond=0) + datetime.timedelta(milliseconds=(us + 500) // 1000)
+        except OverflowError:   # 9999-12-31 23:59:59.9995 and later
+            r = None
+        if r is None or not datetime.datetime(1900, 1, 1) <= r:
+            ok = gv == text and not isinstance(gv, XNum)
+            return ok, "date outside 1900-01-01..9999-12-31 as text", text, True
+        got = excel_datetime(gv.serial) if isinstance(gv, XDate) and not gv.td else None
+        if got is None:
+            return False, "date as serial", r.isoformat(sep=" ", timespec="milliseconds"), us % 1000 != 0
+        if k == "date" and decimal.Decimal(str(gv.serial)) != int(decimal.Decimal(str(gv.serial))):
+            return False, "date serial with a time", want, False
+        return got == r, "date serial" + (" to the millisecond" if us % 1000 else ""), \
+            r.isoformat(sep=" ", timespec="milliseconds"), us % 1000 != 0
     if k == "time":
         if isinstance(gv, XDate):
             return serial_us(gv.serial) == duration_us(want), "duration serial", duration(want), False
         if isinstance(gv, XNum):
             return False, "duration as plain number", duration(want), False
         return gv == duration(want), "duration as text", duration(want), False
-    w = expect_text(n, want)
-    if k == "json":
-        if isinstance(gv, str) and not isinstance(gv, XNum) and json_equal(want, ooxml_unescape(gv)):
-            return True, "", w, False
+    w, cut = xlsx_cut(expect_text(n, want))
     if isinstance(gv, XNum):
-        return False, "text as number", w, False
+        return False, "text as number", w, cut
     g = "" if gv is None else gv
-    if isinstance(g, str):
-        g = ooxml_unescape(g)
     if not isinstance(g, str):
-        return False, "text as " + type(g).__name__, w, False
-    if utf16_units(w) > XLSX_CELL_MAX:
-        # cut to the cell limit: must be a prefix, within the limit, and warned
-        return False, "text over 32767 characters", w, True
-    return g == w, "text", w, False
+        return False, "text as " + type(g).__name__, w, cut
+    return ooxml_unescape(g) == w, "text cut with the mark" if cut else "text", w, cut
 
 
-def xlsx_cut_ok(n, want, gv):
-    w = expect_text(n, want)
-    g = ooxml_unescape(gv) if isinstance(gv, str) else ""
-    if k_date(n):
-        return gv == (expect_text(n, want) if KIND[n] == "ts" else want)
-    return (g.endswith("…") and w.startswith(g[:-1]) or w.startswith(g)) and utf16_units(g) <= XLSX_CELL_MAX
-
-
-def k_date(n):
-    return KIND[n] in ("date", "ts")
-
-
-def check_xlsx(path, truth, rep, fmt, warned):
+def check_xlsx(path, truth, rep, fmt, warnings):
     try:
         rows = load_xlsx(path)
     except Exception as e:  # noqa: BLE001 — any reader failure is the finding
@@ -754,6 +803,7 @@ def check_xlsx(path, truth, rep, fmt, warned):
         rep.bad(fmt, "header", "*", cols, header[0] if header else None)
     if len(data) != len(truth):
         rep.bad(fmt, "count", "*", len(truth), len(data), "row count")
+    expected = set()
     for t, g in zip(truth, data):
         g = list(g) + [None] * (len(cols) - len(g))
         rep.count(fmt)
@@ -763,15 +813,30 @@ def check_xlsx(path, truth, rep, fmt, warned):
             rep.count(fmt)
             want, gv = t[n], g[ci]
             ok, why, shown, lossy = xlsx_value_ok(n, want, gv)
-            if ok:
-                continue
             if lossy:
-                if (t["id"], ci) in warned and xlsx_cut_ok(n, want, gv):
-                    rep.loss(fmt)
-                    continue
-                why += ", " + ("reported but not a correct cut" if (t["id"], ci) in warned
-                               else "loss not reported as a warning")
-            rep.bad(fmt, t["id"], n, shown, gv, why)
+                expected.add((t["id"], ci))
+            if not ok:
+                rep.bad(fmt, t["id"], n, shown, gv, why)
+            elif lossy:
+                rep.loss(fmt)
+    check_warnings(rep, fmt, expected, warnings)
+
+
+def check_warnings(rep, fmt, expected, warnings):
+    """Every expected loss has exactly one warning for its (row, column),
+    and every warning is an expected loss."""
+    got = {}
+    for row, col, msg in warnings:
+        got.setdefault((row, col), []).append(msg)
+    name = lambda col: (["id"] + NAMES)[col] if 0 <= col <= len(NAMES) else str(col)
+    for cell in sorted(expected):
+        if cell not in got:
+            rep.bad(fmt, cell[0], name(cell[1]), "a warning", None, "loss not reported as a warning")
+    for cell, msgs in sorted(got.items()):
+        if cell not in expected:
+            rep.bad(fmt, cell[0], name(cell[1]), "no warning", msgs[0], "unexplained warning")
+        elif len(msgs) != 1:
+            rep.bad(fmt, cell[0], name(cell[1]), "one warning", msgs, "warned %d times" % len(msgs))
 
 
 # -- PDF ----------------------------------------------------------------------------
@@ -1030,11 +1095,11 @@ def pdf_expect_bidi(glyphs, text, nl, pos, end):
     return "".join(out) + rest
 
 
-def check_pdf(path, truth, rep, fmt, warned, summary):
+def check_pdf(path, truth, rep, fmt, warnings):
     """Each value, rendered by the PDF's policy (PdfPolicy), must be the
     next text of the page bodies, exactly (whitespace aside: lines wrap);
-    every value the policy changes must be reported: the first 20 logged
-    for their row and column, all in the summary's count."""
+    every value the policy changes must be reported with exactly one
+    warning for its row and column, and every warning be such a value."""
     got = pdf_read(path, rep, fmt, PDF_COLUMNS)
     if got is None:
         return
@@ -1072,12 +1137,8 @@ def check_pdf(path, truth, rep, fmt, warned, summary):
             pos += len(hit[0])
     if pos != len(text):
         rep.bad(fmt, "end", "*", "", text[pos:pos + 40], "text after the last row")
-    logged = sorted(warned)
-    if summary != len(changed) or logged != changed[:len(logged)] or len(logged) != min(20, len(changed)):
-        rep.bad(fmt, "warnings", "*", "%d cells reported, first %s" % (len(changed), changed[:20]),
-                "%d reported, logged %s" % (summary, logged), "replacements not reported exactly")
-    else:
-        rep.loss(fmt, len(changed))
+    rep.loss(fmt, len(changed))
+    check_warnings(rep, fmt, set(changed), warnings)
 
 
 def float_renderings(n, want):
@@ -1111,6 +1172,9 @@ FORMATS = {
 }
 
 
+WARN_LINE = re.compile(r'\blevel=(warn|debug) .*?\bmsg="((?:[^"\\]|\\.)*)" plugin=(\S+) row=(\d+) column=(-?\d+)')
+
+
 def run_ferry(ferry, url, fmt, tmp):
     fmtcfg, enc, ext, srcopt = FORMATS[fmt]
     query = "SELECT * FROM fidelity"
@@ -1126,18 +1190,19 @@ def run_ferry(ferry, url, fmt, tmp):
                 % (fmt.replace(".", "-"), url, query, srcopt, fmtcfg,
                    "encoders = %s;\n" % enc if enc else "", outdir))
     env = dict(os.environ)
-    p = subprocess.run([ferry, "run", cfg], capture_output=True, env=env)
+    # -v: the core logs a plugin's first 20 warnings at warn level and the
+    # rest at debug level; with -v every one is there with its row and column
+    p = subprocess.run([ferry, "-v", "run", cfg], capture_output=True, env=env)
     stderr = p.stderr.decode("utf-8", errors="replace")
-    warned = set()
+    warnings = []
     for line in stderr.splitlines():
-        if "level=warn" in line:
-            mr, mc = re.search(r"\brow=(\d+)", line), re.search(r"\bcolumn=(-?\d+)", line)
-            if mr and mc:
-                warned.add((int(mr.group(1)), int(mc.group(1))))
+        m = WARN_LINE.search(line)
+        if m and not m.group(2).startswith("further warnings of this plugin"):
+            warnings.append((int(m.group(4)), int(m.group(5)), m.group(3) + ": " + m.group(2)))
     m = re.search(r"ferry: (\d+) values? (?:was|were) not carried exactly", stderr)
     summary = int(m.group(1)) if m else 0
     path = os.path.join(outdir, "fidelity." + ext)
-    return p.returncode, stderr, path, warned, summary
+    return p.returncode, stderr, path, warnings, summary
 
 
 def _valid_json(v):
@@ -1187,14 +1252,17 @@ def main():
         truth = load(conn, rows)
         print("fidelity: %d rows x %d columns in table fidelity" % (len(truth), len(NAMES) + 1))
         rep = Report(a.max_report)
-        summaries = {}
+        summaries, times = {}, {}
         for fmt in formats:
             t0 = time.monotonic()
-            rc, stderr, path, warned, summary = run_ferry(ferry, url, fmt, tmp)
-            summaries[fmt] = (summary, len(warned))
+            rc, stderr, path, warnings, summary = run_ferry(ferry, url, fmt, tmp)
+            summaries[fmt] = (summary, len(warnings))
             if rc != 0 or not os.path.exists(path):
                 rep.bad(fmt, "run", "*", "ferry run exits 0", "exit %d: %s" % (rc, stderr.strip()[-400:]))
                 continue
+            if summary != len(warnings):
+                rep.bad(fmt, "warnings", "*", "the summary's %d warnings each logged (ferry -v)" % summary,
+                        "%d logged with a row and column" % len(warnings), "warning count")
             if fmt == "csv":
                 check_csv(path, truth, rep, fmt, lambda p: open(p, "rb"))
             elif fmt == "csv.gz":
@@ -1202,12 +1270,12 @@ def main():
             elif fmt in ("json", "ndjson"):
                 check_json(path, truth, rep, fmt, fmt == "ndjson")
             elif fmt == "xlsx":
-                check_xlsx(path, truth, rep, fmt, warned)
+                check_xlsx(path, truth, rep, fmt, warnings)
             elif fmt == "pdf":
-                check_pdf(path, truth, rep, fmt, warned, summary)
-            if summary > len(warned) and summary > 20:
-                print("fidelity: note: %s reported %d warnings, %d logged in full (the core logs 20 per plugin)"
-                      % (fmt, summary, len(warned)))
+                check_pdf(path, truth, rep, fmt, warnings)
+            if fmt not in ("xlsx", "pdf"):   # the text formats carry every value: no warning
+                check_warnings(rep, fmt, set(), warnings)
+            times[fmt] = time.monotonic() - t0
             print("fidelity: %-7s %6d values compared, %4d mismatches, %2d reported losses (%.1f s)"
                   % (fmt, rep.compared.get(fmt, 0), rep.mismatch.get(fmt, 0),
                      rep.reported.get(fmt, 0), time.monotonic() - t0), flush=True)
@@ -1223,6 +1291,12 @@ def main():
             print("%-8s %10d %10d %9d %9d" % (fmt, rep.compared.get(fmt, 0), rep.mismatch.get(fmt, 0),
                                                rep.reported.get(fmt, 0), summaries.get(fmt, (0, 0))[0]))
         total = sum(rep.mismatch.values())
+        print()
+        for fmt in formats:   # one line per format, to paste into a note
+            print("fidelity summary: %s: %d values compared, %d mismatches, %d losses each warned "
+                  "(%d warnings), seeds %d+%d, %.1f s" % (
+                      fmt, rep.compared.get(fmt, 0), rep.mismatch.get(fmt, 0), rep.reported.get(fmt, 0),
+                      summaries.get(fmt, (0, 0))[0], FIXED_SEED, fresh, times.get(fmt, 0.0)))
         print("fidelity: %d values compared, %d mismatches, seeds %d and %d, %.1f s"
               % (sum(rep.compared.values()), total, FIXED_SEED, fresh, time.monotonic() - started))
         return 1 if total else 0
