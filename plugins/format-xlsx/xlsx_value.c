@@ -101,7 +101,7 @@ int xlsx_double_text(double x, char out[32])
  * Returns the number of digits, or -1 when s is not a plain decimal. */
 static int decimal_digits(const char *s, size_t len, char *digits, size_t cap, int *exp10)
 {
-    size_t i = (len && s[0] == '-') ? 1 : 0, nd = 0;
+    size_t i = (len && s[0] == '-') ? 1 : 0, nd = 0, zeros = 0;
     int seen_dot = 0, any = 0, point = 0;
 
     for (; i < len; i++) {
@@ -116,23 +116,28 @@ static int decimal_digits(const char *s, size_t len, char *digits, size_t cap, i
             point -= seen_dot;
             continue;
         }
-        if (nd + 1 >= cap)
-            return (int)cap; /* more digits than a double has */
-        digits[nd++] = s[i];
         point += !seen_dot;
+        if (s[i] == '0') { /* kept only when a nonzero digit follows */
+            zeros++;
+            continue;
+        }
+        if (nd + zeros + 1 >= cap)
+            return (int)cap; /* more digits than a double has */
+        memset(digits + nd, '0', zeros);
+        nd += zeros;
+        zeros = 0;
+        digits[nd++] = s[i];
     }
     if (!any)
         return -1;
-    while (nd && digits[nd - 1] == '0')
-        nd--;
-    digits[nd] = '\0';
+    digits[nd] = '\0'; /* trailing zeros ("0.100…0" of a DECIMAL(65,30)) left out */
     *exp10 = point - 1;
     return (int)nd;
 }
 
 int xlsx_decimal_double(const char *s, size_t len, double *x)
 {
-    char d[24], e[24], buf[40], tmp[64];
+    char d[24], e[24], buf[40], tmp[80]; /* DECIMAL(65,s): up to 67 characters */
     int nd, ne, exp_d, exp_e = 0, p;
 
     if (len == 0 || len >= sizeof tmp)
