@@ -643,9 +643,18 @@ static int xlsx_datetime(xlsx_state *st, uint32_t c, const ferry_value *v)
     } else {
         if ((rc = xlsx_zone_offset(st, &st->cols[c], v, &off)) < 0)
             return rc;
-        rc = v->u.i64 > INT64_MAX / 2 || v->u.i64 < INT64_MIN / 2
-                 ? -1
-                 : xlsx_datetime_serial(v->u.i64 + off * 1000000, &serial);
+        /* Excel keeps the millisecond: the serial of the nearest one (half
+         * up), so that the day is right once rounded (1900-02-28
+         * 23:59:59.9995 is 1900-03-01, not Excel's phantom 1900-02-29;
+         * 9999-12-31 23:59:59.9995 is past the last day: text) and a reader
+         * rounding the serial gets this millisecond at any date. */
+        int64_t local = v->u.i64 + off * 1000000, ms;
+        if (v->u.i64 > INT64_MAX / 2 || v->u.i64 < INT64_MIN / 2) {
+            rc = -1;
+        } else {
+            ms = (local + 500) / 1000 - ((local + 500) % 1000 < 0);
+            rc = xlsx_datetime_serial(ms * 1000, &serial);
+        }
     }
     if (rc < 0) {
         xlsx_warn(st, c, "%s outside Excel's dates (1900-01-01 to 9999-12-31): written as text",
