@@ -478,6 +478,7 @@ static int pdf_put_run(pdf_fonts *f, pdf_text *t, HPDF_Page page, const uint32_t
                        size_t b, int font, float x, float size)
 {
     size_t need = (b - a) * 3 + 1, n = 0, i;
+    float w = 0;
 
     if (need > t->utf8_cap) {
         char *p = realloc(t->utf8, need);
@@ -488,15 +489,24 @@ static int pdf_put_run(pdf_fonts *f, pdf_text *t, HPDF_Page page, const uint32_t
     }
     for (i = a; i < b; i++) {
         const pdf_glyph *g = &t->g[map ? map[i] : i];
-        if (g->brk != 3)
+        if (g->brk != 3) {
             n += (size_t)ferry_utf8_encode(g->cp, t->utf8 + n);
+            w += g->w;
+        }
     }
     t->utf8[n] = '\0';
     if (n == 0)
         return 0;
     HPDF_Page_SetFontAndSize(page, f->font[font], size);
     HPDF_Page_MoveTextPos(page, x, 0);
+    /* HPDF_Page_ShowText draws nothing of a text whose width is 0 (a run
+     * of only U+200D, U+200B, combining marks …, as after a character of
+     * another font): a character spacing of 1/1000 pt gives it a width. */
+    if (w == 0)
+        HPDF_Page_SetCharSpace(page, 0.001f);
     HPDF_Page_ShowText(page, t->utf8);
+    if (w == 0)
+        HPDF_Page_SetCharSpace(page, 0);
     HPDF_Page_MoveTextPos(page, -x, 0);
     return 0;
 }

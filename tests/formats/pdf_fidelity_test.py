@@ -150,6 +150,14 @@ for i, (_, _, value, want) in enumerate(repl, 1):
     check(got.get(i) == want, "repl row %d: %r, want %r" % (i, got.get(i), want))
 check(warns == 3, "repl: %d warnings, not 3" % warns)
 
+# A run of zero-width characters alone in its font (U+200D after a CJK
+# character of the fallback font) is drawn: libharu skips a text of width 0.
+pdf, warns = render("zerowidth", [("i", "1", "\u6771\u200d\u2401x"), ("i", "2", "\u6771\u0301y")])
+raw = text(pdf, layout=False)
+check("\u6771\u200d" in raw and "\u6771\u0301" in unicodedata.normalize("NFD", raw),
+      "zero-width run not drawn: %r" % raw)
+check(warns == 0, "zerowidth: %d warnings" % warns)
+
 if failures:
     sys.exit(1)
 print("ok")
