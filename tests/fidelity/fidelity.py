@@ -822,13 +822,14 @@ def check_xlsx(path, truth, rep, fmt, warnings):
     check_warnings(rep, fmt, expected, warnings)
 
 
-def check_warnings(rep, fmt, expected, warnings):
+def check_warnings(rep, fmt, expected, warnings, names=None):
     """Every expected loss has exactly one warning for its (row, column),
     and every warning is an expected loss."""
     got = {}
     for row, col, msg in warnings:
         got.setdefault((row, col), []).append(msg)
-    name = lambda col: (["id"] + NAMES)[col] if 0 <= col <= len(NAMES) else str(col)
+    names = names or ["id"] + NAMES
+    name = lambda col: names[col] if 0 <= col < len(names) else str(col)
     for cell in sorted(expected):
         if cell not in got:
             rep.bad(fmt, cell[0], name(cell[1]), "a warning", None, "loss not reported as a warning")
@@ -1071,7 +1072,7 @@ def pdf_read(path, rep, fmt, labels):
     return "".join(chars), nl, ws
 
 
-def pdf_expect_bidi(glyphs, text, nl, pos, end):
+def pdf_expect_bidi(glyphs, text, nl, pos, end, poppler=True):
     """The drawn lines of a right-to-left cell, as pdftotext gives them: the
     got segment's line breaks say where each line ends; each line's glyphs in
     visual order (rule L2), read back by words (poppler_word)."""
@@ -1089,23 +1090,99 @@ def pdf_expect_bidi(glyphs, text, nl, pos, end):
         while line and line[-1][1] in (1, 2):
             line.pop()
         vis = "".join(" " if g[1] in (1, 2) else chr(g[0]) for g in pdf_visual(line))
-        out.append("".join(sq(ord(c)) for c in "".join(poppler_word(w) for w in vis.split(" "))))
+        if poppler:
+            vis = "".join(poppler_word(w) for w in vis.split(" "))
+        out.append("".join(sq(ord(c)) for c in vis))
         start = cut
     rest = "".join(sq(g[0]) for g in drawn[gi:] if g[1] == 0)
     return "".join(out) + rest
 
 
+def pdf_read_drawn(path, rep, fmt, labels):
+    """The page bodies in drawing order (content-stream order, no bidi
+    heuristics), through python3-pypdf: each Tj string decoded with its
+    font's ToUnicode CMap; a new line wherever the text position's y
+    changes. (chars, nl) as pdf_read, headers and footers stripped."""
+    import pypdf
+    from pypdf.generic import ContentStream
+    reader = pypdf.PdfReader(path)
+    cmaps = {}
+
+    def tounicode(font):
+        key = font.indirect_reference.idnum if font.indirect_reference else id(font)
+        if key not in cmaps:
+            d = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+            m = {}
+            for blk in re.findall(r"beginbfrange(.*?)endbfrange", d, re.S):
+                for lo, hi, dst in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", blk):
+                    for k in range(int(lo, 16), int(hi, 16) + 1):
+                        m[k] = chr(int(dst, 16) + k - int(lo, 16))
+            for blk in re.findall(r"beginbfchar(.*?)endbfchar", d, re.S):
+                for src, dst in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", blk):
+                    m[int(src, 16)] = bytes.fromhex(dst).decode("utf-16-be")
+            cmaps[key] = m
+        return cmaps[key]
+
+    chars, nl = [], []
+    npages = len(reader.pages)
+    for k, page in enumerate(reader.pages, 1):
+        fonts = {name: f.get_object() for name, f in page["/Resources"]["/Font"].items()}
+        pieces, font, x, y = [], None, 0.0, 0.0
+        for operands, op in ContentStream(page.get_contents(), reader).operations:
+            if op == b"BT":
+                x = y = 0.0
+            elif op == b"Tf":
+                font = tounicode(fonts[operands[0]])
+            elif op == b"Td":
+                x, y = x + float(operands[0]), y + float(operands[1])
+            elif op == b"Tj":
+                b = operands[0].original_bytes
+                pieces.append((y, "".join(font.get(int.from_bytes(b[i:i + 2], "big"), "\ufffd")
+                                          for i in range(0, len(b), 2))))
+            elif op in (b"TJ", b"'", b'"'):
+                rep.bad(fmt, "page %d" % k, "*", "Tj only", op.decode(), "unexpected text operator")
+        texts = [p[1] for p in pieces]
+        head = 2 + len(labels)
+        if (len(texts) < head + 1 or texts[0] != "Export" or not texts[1].startswith("Generated ")
+                or texts[2:head] != labels or texts[-1] != "Page %d of %d" % (k, npages)):
+            rep.bad(fmt, "page %d" % k, "*", "header, labels, footer", texts[:head] + texts[-1:],
+                    "page header/footer (drawn)")
+            continue
+        lines = []   # the pieces of one line joined, then normalized (a mark may be a run of its own)
+        for yy, t in pieces[head:-1]:
+            if lines and lines[-1][0] == yy:
+                lines[-1][1] += t
+            else:
+                lines.append([yy, t])
+        for _, t in lines:
+            # as the expectation: each character's NFKC without white space, then the whole
+            w = "".join(sq(ord(c)) for c in t)
+            w = "".join(sq(ord(c)) for c in unicodedata.normalize("NFKC", w))
+            for i, c in enumerate(w):
+                chars.append(c)
+                nl.append(i == 0)
+    return "".join(chars), nl
+
+
 def check_pdf(path, truth, rep, fmt, warnings):
     """Each value, rendered by the PDF's policy (PdfPolicy), must be the
-    next text of the page bodies, exactly (whitespace aside: lines wrap);
-    every value the policy changes must be reported with exactly one
-    warning for its row and column, and every warning be such a value."""
+    next text of the page bodies, exactly (whitespace aside: lines wrap),
+    in two readers: pdftotext -raw, and the drawing order (pdf_read_drawn).
+    A cell with right-to-left text is compared exactly in the drawing
+    order only (FriBidi's visual order, shaped, NFKC on both sides: that
+    ferry drew the visual order with joined letters); pdftotext reorders
+    right-to-left words by its own heuristics, so there the cell must be
+    the same characters, in any order. Every value the policy changes must
+    be reported with exactly one warning for its row and column, and every
+    warning be such a value."""
     got = pdf_read(path, rep, fmt, PDF_COLUMNS)
+    drawn = pdf_read_drawn(path, rep, fmt, PDF_COLUMNS)
     if got is None:
         return
     text, nl, ws = got
+    dtext, dnl = drawn
     policy = PdfPolicy()
-    pos, changed = 0, []
+    pos, dpos, changed = 0, 0, []
     for t in truth:
         for ci, n in enumerate(PDF_COLUMNS):
             rep.count(fmt)
@@ -1117,28 +1194,36 @@ def check_pdf(path, truth, rep, fmt, warnings):
             hit = None
             for cand in cands:
                 glyphs, issues = policy.lines(cand, whole)
-                if any(g[2] for g in glyphs):
+                rtl = any(g[2] for g in glyphs)
+                if rtl:
                     total = sum(len(sq(g[0])) for g in glyphs if g[1] == 0)
-                    exp = pdf_expect_bidi(glyphs, text, nl, pos, min(pos + total, len(text)))
+                    exp = pdf_expect_bidi(glyphs, dtext, dnl, dpos, min(dpos + total, len(dtext)), False)
                 else:
                     exp = "".join(sq(g[0]) for g in glyphs if g[1] == 0)
                 exp = "".join(sq(ord(c)) for c in unicodedata.normalize("NFKC", exp))
-                if text.startswith(exp, pos):
+                d_ok = dtext.startswith(exp, dpos)
+                t_ok = (sorted(text[pos:pos + len(exp)]) == sorted(exp)) if rtl else text.startswith(exp, pos)
+                if d_ok and t_ok:
                     hit = (exp, issues)
                     break
             if hit is None:
-                rep.bad(fmt, t["id"], n, exp, text[pos:pos + max(len(exp), 20)], "not the next text")
+                rep.bad(fmt, t["id"], n, exp, (dtext[dpos:dpos + max(len(exp), 20)] if not d_ok else
+                                               text[pos:pos + max(len(exp), 20)]),
+                        "not the next text (%s)" % ("drawing order" if not d_ok else
+                                                    "pdftotext, characters" if rtl else "pdftotext"))
                 nxt = str(t["id"] + 1)   # re-anchor on the next row's id at a line start
-                at = next((i for i in range(pos, len(text)) if nl[i] and text.startswith(nxt, i)), len(text))
-                pos = at
+                pos = next((i for i in range(pos, len(text)) if nl[i] and text.startswith(nxt, i)), len(text))
+                dpos = next((i for i in range(dpos, len(dtext)) if dnl[i] and dtext.startswith(nxt, i)),
+                            len(dtext))
                 break
             if hit[1]:
                 changed.append((t["id"], ci))
             pos += len(hit[0])
-    if pos != len(text):
-        rep.bad(fmt, "end", "*", "", text[pos:pos + 40], "text after the last row")
+            dpos += len(hit[0])
+    if pos != len(text) or dpos != len(dtext):
+        rep.bad(fmt, "end", "*", "", text[pos:pos + 40] + " / " + dtext[dpos:dpos + 40], "text after the last row")
     rep.loss(fmt, len(changed))
-    check_warnings(rep, fmt, set(changed), warnings)
+    check_warnings(rep, fmt, set(changed), warnings, ["id"] + PDF_COLUMNS[1:])
 
 
 def float_renderings(n, want):
