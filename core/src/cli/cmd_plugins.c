@@ -36,7 +36,7 @@ static void usage(FILE *f)
                "       --strict: an error with a message or a missing example fails too\n");
 }
 
-/* The plugin path: the site's, else $FERRY_PLUGIN_PATH, else the built-in dirs. */
+/* The plugin path: the site's, else $FERRY_PLUGIN_PATH and the bundled plugins. */
 static void plugin_dirs(ferry_app *app, dirlist *dl)
 {
     ferry_site *site = NULL;
@@ -59,9 +59,10 @@ static void plugin_dirs(ferry_app *app, dirlist *dl)
             dl->dirs[dl->n++] = strdup(t);
         free(copy);
     }
-    if (dl->n == 0) {
-        dl->dirs[dl->n++] = strdup(FERRY_BUILD_PLUGIN_DIR);
-        dl->dirs[dl->n++] = strdup(FERRY_INSTALL_PLUGIN_DIR);
+    ferry_paths paths;
+    if (ferry_paths_get(&paths, &err) == 0) {
+        dl->dirs[dl->n++] = strdup(paths.plugin_dir);
+        ferry_paths_free(&paths);
     }
 }
 
@@ -125,10 +126,10 @@ static int cmd_list(ferry_app *app)
         fprintf(stderr, "ferry: no plugins found in");
         for (size_t i = 0; i < dl.n; i++)
             fprintf(stderr, " %s", dl.dirs[i]);
-        fprintf(stderr, "\n");
+        fprintf(stderr, " (set FERRY_PLUGIN_PATH or plugins.path)\n");
     }
     dirlist_free(&dl);
-    return FERRY_EXIT_OK;
+    return found ? FERRY_EXIT_OK : FERRY_EXIT_PLUGIN;
 }
 
 static int is_path(const char *a)

@@ -2,6 +2,7 @@
 #include "site.h"
 
 #include "config_ints.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -95,6 +96,7 @@ void ferry_site_free(ferry_site *site)
     free(site->base_url);
     free(site->secret);
     free(site->request_pipeline);
+    ferry_paths_free(&site->paths);
     free(site);
 }
 
@@ -117,28 +119,50 @@ static int add_plugin_dir(ferry_site *site, char *dir)
     return 0;
 }
 
-int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
+/* The file to read: --config, $FERRY_CONFIG, this ferry's default
+ * (paths.h), /etc/ferry/ferry.conf. */
+static int find_config(const char **out, const char *explicit_path, const ferry_paths *paths,
+                       ferry_err *err)
 {
-    *out = NULL;
     const char *path = explicit_path;
     if (!path)
         path = getenv("FERRY_CONFIG");
     if (path && !readable(path))
         return ferry_err_set(err, FERRY_ERR_CONFIG, "cannot read config %s: %s", path,
                              strerror(errno));
-    if (!path && readable(FERRY_SOURCE_DIR "/conf/ferry.conf"))
-        path = FERRY_SOURCE_DIR "/conf/ferry.conf";
-    if (!path && readable(FERRY_INSTALL_SYSCONFDIR "/ferry/ferry.conf"))
-        path = FERRY_INSTALL_SYSCONFDIR "/ferry/ferry.conf";
+    if (!path && readable(paths->config_file))
+        path = paths->config_file;
     if (!path && readable("/etc/ferry/ferry.conf"))
         path = "/etc/ferry/ferry.conf";
     if (!path)
         return ferry_err_set(err, FERRY_ERR_CONFIG,
-                             "no ferry.conf: give --config FILE or set FERRY_CONFIG");
+                             "no ferry.conf (looked for %s and /etc/ferry/ferry.conf): give "
+                             "--config FILE or set FERRY_CONFIG",
+                             paths->config_file);
+    *out = path;
+    return 0;
+}
+
+int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
+{
+    *out = NULL;
+    ferry_paths paths;
+    int prc = ferry_paths_get(&paths, err);
+    if (prc)
+        return prc;
+    const char *path = NULL;
+    prc = find_config(&path, explicit_path, &paths, err);
+    if (prc) {
+        ferry_paths_free(&paths);
+        return prc;
+    }
 
     ferry_site *site = calloc(1, sizeof *site);
-    if (!site)
+    if (!site) {
+        ferry_paths_free(&paths);
         return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+    }
+    site->paths = paths;
     config_init(&site->cfg);
     site->path = realpath(path, NULL);
     site->dir = abs_dir_of(path);
@@ -184,12 +208,10 @@ int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
     } else if (pp && config_setting_get_string(pp)) {
         add_plugin_dir(site, ferry_site_resolve(site, config_setting_get_string(pp)));
     }
-    if (site->nplugin_path == 0) {
-        add_plugin_dir(site, strdup(FERRY_BUILD_PLUGIN_DIR));
-        add_plugin_dir(site, strdup(FERRY_INSTALL_PLUGIN_DIR));
-    }
+    add_plugin_dir(site, strdup(site->paths.plugin_dir));
 
-    site->store_path = ferry_site_resolve(site, ferry_site_string(site, "store.path", "store"));
+    const char *store = ferry_site_string(site, "store.path", NULL);
+    site->store_path = store ? ferry_site_resolve(site, store) : strdup(site->paths.store_dir);
     char *real = site->store_path ? realpath(site->store_path, NULL) : NULL;
     if (real) {
         free(site->store_path);
