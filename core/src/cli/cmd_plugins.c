@@ -37,20 +37,22 @@ static void usage(FILE *f)
 }
 
 /* The plugin path: the site's, else $FERRY_PLUGIN_PATH and the bundled plugins. */
-static void plugin_dirs(ferry_app *app, dirlist *dl)
+static int plugin_dirs(ferry_app *app, dirlist *dl, ferry_err *err)
 {
     ferry_site *site = NULL;
-    ferry_err err = FERRY_ERR_INIT;
     memset(dl, 0, sizeof *dl);
-    if (ferry_app_site(app, &site, &err) == 0 && site->nplugin_path) {
+    if (ferry_site_exists(app->config_path)) {
+        int rc = ferry_app_site(app, &site, err);
+        if (rc)
+            return rc;
         dl->dirs = site->plugin_path;
         dl->n = site->nplugin_path;
-        return;
+        return 0;
     }
     dl->owned = 1;
     dl->dirs = calloc(64, sizeof *dl->dirs);
     if (!dl->dirs)
-        return;
+        return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
     const char *env = getenv("FERRY_PLUGIN_PATH");
     if (env && *env) {
         char *copy = strdup(env), *save = NULL;
@@ -60,10 +62,12 @@ static void plugin_dirs(ferry_app *app, dirlist *dl)
         free(copy);
     }
     ferry_paths paths;
-    if (ferry_paths_get(&paths, &err) == 0) {
+    int rc = ferry_paths_get(&paths, err);
+    if (rc == 0) {
         dl->dirs[dl->n++] = strdup(paths.plugin_dir);
         ferry_paths_free(&paths);
     }
+    return rc;
 }
 
 static void dirlist_free(dirlist *dl)
@@ -84,7 +88,11 @@ static int is_so(const struct dirent *e)
 static int cmd_list(ferry_app *app)
 {
     dirlist dl;
-    plugin_dirs(app, &dl);
+    ferry_err perr = FERRY_ERR_INIT;
+    if (plugin_dirs(app, &dl, &perr)) {
+        dirlist_free(&dl);
+        return ferry_app_fail(app, &perr);
+    }
     char **seen = NULL;
     size_t nseen = 0;
     int found = 0;
@@ -144,8 +152,9 @@ static int load(ferry_app *app, const char *arg, ferry_plugin **out, ferry_err *
     if (is_path(arg))
         return ferry_plugin_open(out, arg, err);
     dirlist dl;
-    plugin_dirs(app, &dl);
-    int rc = ferry_plugin_find(out, dl.dirs, dl.n, arg, err);
+    int rc = plugin_dirs(app, &dl, err);
+    if (!rc)
+        rc = ferry_plugin_find(out, dl.dirs, dl.n, arg, err);
     dirlist_free(&dl);
     return rc;
 }

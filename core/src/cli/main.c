@@ -26,6 +26,7 @@ static const command commands[] = {
     {"expire", ferry_cmd_expire, "delete expired artifacts and sweep orphans"},
     {"serve", ferry_cmd_serve, "serve downloads over HTTP with signed, expiring tokens"},
     {"daemon", ferry_cmd_daemon, "run worker, scheduler, expiry and server together"},
+    {"config", ferry_cmd_config, "config check [FILE]: check ferry.conf, print the settings"},
 };
 
 static void usage(FILE *f)

@@ -3,6 +3,7 @@
 
 #include "config_ints.h"
 #include "paths.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -35,9 +36,17 @@ char *ferry_site_resolve(const ferry_site *site, const char *p)
     return r;
 }
 
+/* The table's default for `path` when it has one, else `dflt`. */
+static const char *table_default(const char *path, const char *dflt)
+{
+    const ferry_setting_def *d = ferry_setting_find(path);
+    return d && d->dflt ? d->dflt : dflt;
+}
+
 const char *ferry_site_string(const ferry_site *site, const char *path, const char *dflt)
 {
     const char *s;
+    dflt = table_default(path, dflt);
     if (site && config_lookup_string(&site->cfg, path, &s) == CONFIG_TRUE)
         return s;
     return dflt;
@@ -47,6 +56,9 @@ int64_t ferry_site_int(const ferry_site *site, const char *path, int64_t dflt)
 {
     long long v;
     int i;
+    const char *td = table_default(path, NULL);
+    if (td)
+        dflt = strtoll(td, NULL, 10);
     if (!site)
         return dflt;
     if (config_lookup_int64(&site->cfg, path, &v) == CONFIG_TRUE)
@@ -59,6 +71,9 @@ int64_t ferry_site_int(const ferry_site *site, const char *path, int64_t dflt)
 int ferry_site_bool(const ferry_site *site, const char *path, int dflt)
 {
     int b;
+    const char *td = table_default(path, NULL);
+    if (td)
+        dflt = strcmp(td, "true") == 0;
     if (site && config_lookup_bool(&site->cfg, path, &b) == CONFIG_TRUE)
         return b;
     return dflt;
@@ -135,7 +150,7 @@ static int find_config(const char **out, const char *explicit_path, const ferry_
     if (!path && readable("/etc/ferry/ferry.conf"))
         path = "/etc/ferry/ferry.conf";
     if (!path)
-        return ferry_err_set(err, FERRY_ERR_CONFIG,
+        return ferry_err_set(err, FERRY_ERR_NOTFOUND,
                              "no ferry.conf (looked for %s and /etc/ferry/ferry.conf): give "
                              "--config FILE or set FERRY_CONFIG",
                              paths->config_file);
@@ -154,7 +169,9 @@ int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
     prc = find_config(&path, explicit_path, &paths, err);
     if (prc) {
         ferry_paths_free(&paths);
-        return prc;
+        if (prc == FERRY_ERR_NOTFOUND && err)
+            err->code = FERRY_ERR_CONFIG;
+        return FERRY_ERR_CONFIG;
     }
 
     ferry_site *site = calloc(1, sizeof *site);
@@ -179,6 +196,8 @@ int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
         return FERRY_ERR_CONFIG;
     }
     int irc = ferry_config_check_file_ints(site->path, err);
+    if (!irc)
+        irc = ferry_settings_check(&site->cfg, site->path, err);
     if (irc) {
         ferry_site_free(site);
         return irc;
@@ -234,4 +253,16 @@ int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
         site->request_pipeline = ferry_site_resolve(site, rp);
     *out = site;
     return 0;
+}
+
+int ferry_site_exists(const char *explicit_path)
+{
+    ferry_paths paths;
+    ferry_err err = FERRY_ERR_INIT;
+    if (ferry_paths_get(&paths, &err))
+        return 0;
+    const char *path = NULL;
+    int rc = find_config(&path, explicit_path, &paths, &err);
+    ferry_paths_free(&paths);
+    return rc != FERRY_ERR_NOTFOUND;
 }

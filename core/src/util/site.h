@@ -39,7 +39,14 @@ typedef struct ferry_site {
 int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err);
 void ferry_site_free(ferry_site *site); /* accepts NULL */
 
-/* Lookups by libconfig path ("worker.lease_seconds"), with defaults. */
+/* 0 when no ferry.conf is given or found (commands that can do without
+ * one, like `plugins list`, then use the defaults); 1 otherwise. */
+int ferry_site_exists(const char *explicit_path);
+
+/* Lookups by libconfig path ("worker.lease_seconds"). The settings
+ * table's default (settings.h) wins over `dflt` where it has one. The file
+ * is checked against the table on load: unknown keys, wrong types and
+ * out-of-range values are refused there. */
 const char *ferry_site_string(const ferry_site *site, const char *path, const char *dflt);
 int64_t ferry_site_int(const ferry_site *site, const char *path, int64_t dflt);
 int ferry_site_bool(const ferry_site *site, const char *path, int dflt);
