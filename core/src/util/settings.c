@@ -65,8 +65,8 @@ static const ferry_setting_def table[] = {
     G("download", "the download server (`ferry serve`)"),
     SD("download.listen", "127.0.0.1:8080", "HOST:PORT the server listens on"),
     {"download.secret", FERRY_SET_STRING, NULL, 0, 0, NULL, "FERRY_SECRET", 1,
-     "HMAC key of download tokens, at least 16 characters; no default: `ferry serve` "
-     "refuses to start without one"},
+     "HMAC key of download tokens; no default: `ferry serve` refuses to start without "
+     "one, or with the sample's placeholder"},
     I("download.token_ttl_seconds", NULL, 1, 315360000,
       "lifetime of a download token (default: store.retention_days)"),
     I("download.max_connections", "256", 1, 100000, "connections served at once"),
