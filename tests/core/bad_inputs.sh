@@ -124,7 +124,7 @@ bad "unreachable database (request)" 5 "cannot connect to database nodb on 127\.
 echo "--- requests"
 bad "request that does not exist" 6 "no export request with id 0123456789abcdef0123456789abcdef$" \
     "$FERRY" request run 0123456789abcdef0123456789abcdef
-bad "request id that is an injection" 6 "no export request with id x' OR 1=1 --$" \
+bad "request id that is an injection" 2 "\"x' OR 1=1 --\" is not a request ID" \
     "$FERRY" request run "x' OR 1=1 --"
 zoe=$(uid zoe)
 req=$(new_request "$zoe" '{"description": {"contains": "a"}}')

@@ -37,13 +37,13 @@ expect_eq "aligned" "$(tail -n +2 <<<"$out" | awk -v c="$col" 'substr($0, c, 7) 
 rc=0; req list --status bogus 2>/dev/null || rc=$?
 expect_eq "bad status exit" "$rc" 2
 
-# unknown and malformed IDs: exit 6, one line
+# unknown IDs: exit 6, one line; malformed IDs: a usage error, exit 2
 for verb in show cancel retry delete; do
     rc=0; err=$(req "$verb" 0123456789abcdef0123456789abcdef 2>&1 >/dev/null) || rc=$?
     expect_eq "$verb unknown id exit" "$rc" 6
     expect_eq "$verb unknown id message lines" "$(wc -l <<<"$err")" 1
     rc=0; req "$verb" not-an-id 2>/dev/null || rc=$?
-    expect_eq "$verb malformed id exit" "$rc" 6
+    expect_eq "$verb malformed id exit" "$rc" 2
 done
 
 # show: every column, dashed UUID accepted, audit section

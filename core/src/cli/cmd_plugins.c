@@ -36,21 +36,23 @@ static void usage(FILE *f)
                "       --strict: an error with a message or a missing example fails too\n");
 }
 
-/* The plugin path: the site's, else $FERRY_PLUGIN_PATH, else the built-in dirs. */
-static void plugin_dirs(ferry_app *app, dirlist *dl)
+/* The plugin path: the site's, else $FERRY_PLUGIN_PATH and the bundled plugins. */
+static int plugin_dirs(ferry_app *app, dirlist *dl, ferry_err *err)
 {
     ferry_site *site = NULL;
-    ferry_err err = FERRY_ERR_INIT;
     memset(dl, 0, sizeof *dl);
-    if (ferry_app_site(app, &site, &err) == 0 && site->nplugin_path) {
+    if (ferry_site_exists(app->config_path)) {
+        int rc = ferry_app_site(app, &site, err);
+        if (rc)
+            return rc;
         dl->dirs = site->plugin_path;
         dl->n = site->nplugin_path;
-        return;
+        return 0;
     }
     dl->owned = 1;
     dl->dirs = calloc(64, sizeof *dl->dirs);
     if (!dl->dirs)
-        return;
+        return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
     const char *env = getenv("FERRY_PLUGIN_PATH");
     if (env && *env) {
         char *copy = strdup(env), *save = NULL;
@@ -59,10 +61,13 @@ static void plugin_dirs(ferry_app *app, dirlist *dl)
             dl->dirs[dl->n++] = strdup(t);
         free(copy);
     }
-    if (dl->n == 0) {
-        dl->dirs[dl->n++] = strdup(FERRY_BUILD_PLUGIN_DIR);
-        dl->dirs[dl->n++] = strdup(FERRY_INSTALL_PLUGIN_DIR);
+    ferry_paths paths;
+    int rc = ferry_paths_get(&paths, err);
+    if (rc == 0) {
+        dl->dirs[dl->n++] = strdup(paths.plugin_dir);
+        ferry_paths_free(&paths);
     }
+    return rc;
 }
 
 static void dirlist_free(dirlist *dl)
@@ -83,7 +88,11 @@ static int is_so(const struct dirent *e)
 static int cmd_list(ferry_app *app)
 {
     dirlist dl;
-    plugin_dirs(app, &dl);
+    ferry_err perr = FERRY_ERR_INIT;
+    if (plugin_dirs(app, &dl, &perr)) {
+        dirlist_free(&dl);
+        return ferry_app_fail(app, &perr);
+    }
     char **seen = NULL;
     size_t nseen = 0;
     int found = 0;
@@ -125,10 +134,10 @@ static int cmd_list(ferry_app *app)
         fprintf(stderr, "ferry: no plugins found in");
         for (size_t i = 0; i < dl.n; i++)
             fprintf(stderr, " %s", dl.dirs[i]);
-        fprintf(stderr, "\n");
+        fprintf(stderr, " (set FERRY_PLUGIN_PATH or plugins.path)\n");
     }
     dirlist_free(&dl);
-    return FERRY_EXIT_OK;
+    return found ? FERRY_EXIT_OK : FERRY_EXIT_PLUGIN;
 }
 
 static int is_path(const char *a)
@@ -143,8 +152,9 @@ static int load(ferry_app *app, const char *arg, ferry_plugin **out, ferry_err *
     if (is_path(arg))
         return ferry_plugin_open(out, arg, err);
     dirlist dl;
-    plugin_dirs(app, &dl);
-    int rc = ferry_plugin_find(out, dl.dirs, dl.n, arg, err);
+    int rc = plugin_dirs(app, &dl, err);
+    if (!rc)
+        rc = ferry_plugin_find(out, dl.dirs, dl.n, arg, err);
     dirlist_free(&dl);
     return rc;
 }

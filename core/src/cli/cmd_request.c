@@ -87,6 +87,12 @@ int ferry_cmd_request(ferry_app *app, int argc, char **argv)
             usage(stderr);
             return FERRY_EXIT_USAGE;
         }
+        char id[33];
+        if (ferry_request_norm_id(argv[2], id) != 0) {
+            fprintf(stderr, "ferry: \"%s\" is not a request ID (32 hex digits, dashes allowed)\n",
+                    argv[2]);
+            return FERRY_EXIT_USAGE;
+        }
         return run_one(app, argv[2]);
     }
     return ferry_request_admin(app, argc, argv);

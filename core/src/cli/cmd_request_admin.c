@@ -63,7 +63,7 @@ static int fail(admin *a, const ferry_err *err)
 }
 
 /* Normalises an ID (dashes dropped, lower case) into out; -1 if malformed. */
-static int norm_id(const char *in, char out[33])
+int ferry_request_norm_id(const char *in, char out[33])
 {
     size_t n = 0;
     for (const char *p = in; *p; p++) {
@@ -221,8 +221,11 @@ static int one_id(int argc, char **argv, char id[33], const char *verb)
         fprintf(stderr, "usage: ferry request %s ID\n", verb);
         return -1;
     }
-    if (norm_id(argv[1], id) != 0)
-        id[0] = '\0';
+    if (ferry_request_norm_id(argv[1], id) != 0) {
+        fprintf(stderr, "ferry: \"%s\" is not a request ID (32 hex digits, dashes allowed)\n",
+                argv[1]);
+        return -1;
+    }
     return 0;
 }
 

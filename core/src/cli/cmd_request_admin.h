@@ -19,4 +19,8 @@
  */
 int ferry_request_admin(ferry_app *app, int argc, char **argv);
 
+/* The 32 lower-case hex digits of a request ID given with or without
+ * dashes, into out; -1 when `in` is not one. */
+int ferry_request_norm_id(const char *in, char out[33]);
+
 #endif

@@ -23,6 +23,14 @@ static void usage(FILE *f)
                "130 interrupted.\n");
 }
 
+/* A download URL means something only when ferry.conf sets up `ferry serve`
+ * (download.listen or store.base_url). */
+static int server_configured(const ferry_site *site)
+{
+    return site && (config_lookup(&site->cfg, "download.listen") ||
+                    config_lookup(&site->cfg, "store.base_url"));
+}
+
 int ferry_cmd_run(ferry_app *app, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -140,11 +148,11 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
         if (r.warnings)
             fprintf(stderr, "ferry: %llu value%s not carried exactly (see the warnings above)\n",
                     (unsigned long long)r.warnings, r.warnings == 1 ? " was" : "s were");
+        const char *url = server_configured(app->site) ? r.download_url : NULL;
         if (app->stdout_tty)
             printf("wrote %s\n  %llu rows, %llu bytes, %.2fs, sha256 %s\n%s%s%s", r.path,
                    (unsigned long long)r.rows, (unsigned long long)r.size, el, r.sha256,
-                   r.download_url ? "  " : "", r.download_url ? r.download_url : "",
-                   r.download_url ? "\n" : "");
+                   url ? "  " : "", url ? url : "", url ? "\n" : "");
         else
             printf("%s\n", r.path);
         ferry_run_result_free(&r);

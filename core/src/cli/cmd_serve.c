@@ -20,6 +20,9 @@ static void usage(FILE *f)
                "download.drain_seconds, store.path.\n");
 }
 
+/* The placeholder conf/ferry.conf ships with: never a real key. */
+#define FERRY_SAMPLE_SECRET "demo-secret-change-me"
+
 static unsigned setting(const ferry_site *site, const char *path, int64_t dflt)
 {
     int64_t v = ferry_site_int(site, path, dflt);
@@ -53,7 +56,16 @@ int ferry_cmd_serve(ferry_app *app, int argc, char **argv)
     ferry_site *site;
     ferry_db *db = NULL;
     /* Refuse to start on a database with pending migrations. */
-    if (ferry_app_site(app, &site, &err) || ferry_app_connect(app, &db, 30, 0, &err))
+    if (ferry_app_site(app, &site, &err))
+        return ferry_app_fail(app, &err);
+    if (site->secret && strcmp(site->secret, FERRY_SAMPLE_SECRET) == 0) {
+        ferry_err_set(&err, FERRY_ERR_CONFIG,
+                      "%s: download.secret is the sample's \"%s\": set your own, e.g. "
+                      "`openssl rand -hex 32`, in download.secret or FERRY_SECRET",
+                      site->path, FERRY_SAMPLE_SECRET);
+        return ferry_app_fail(app, &err);
+    }
+    if (ferry_app_connect(app, &db, 30, 0, &err))
         return ferry_app_fail(app, &err);
     fdb_close(db);
 

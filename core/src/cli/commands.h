@@ -17,5 +17,6 @@ int ferry_cmd_schedule(ferry_app *app, int argc, char **argv);  /* cmd_scheduler
 int ferry_cmd_expire(ferry_app *app, int argc, char **argv);    /* cmd_expire.c */
 int ferry_cmd_serve(ferry_app *app, int argc, char **argv);     /* cmd_serve.c */
 int ferry_cmd_daemon(ferry_app *app, int argc, char **argv);    /* cmd_daemon.c */
+int ferry_cmd_config(ferry_app *app, int argc, char **argv);    /* cmd_config.c */
 
 #endif

@@ -26,6 +26,7 @@ static const command commands[] = {
     {"expire", ferry_cmd_expire, "delete expired artifacts and sweep orphans"},
     {"serve", ferry_cmd_serve, "serve downloads over HTTP with signed, expiring tokens"},
     {"daemon", ferry_cmd_daemon, "run worker, scheduler, expiry and server together"},
+    {"config", ferry_cmd_config, "config check [FILE]: check ferry.conf, print the settings"},
 };
 
 static void usage(FILE *f)
@@ -47,6 +48,15 @@ static void usage(FILE *f)
                "  0 success        1 failed          2 usage          3 config error\n"
                "  4 plugin error   5 database error  6 not found      7 denied\n"
                "  8 limit hit      130 interrupted\n");
+}
+
+/* `ferry COMMAND --help` and `ferry COMMAND VERB --help`: the command's help. */
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc && i <= 2; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
 }
 
 static atomic_int stop_flag;
@@ -113,6 +123,11 @@ int main(int argc, char **argv)
             int sub_argc = argc - optind;
             char **sub_argv = argv + optind;
             optind = 0; /* reset getopt for the command */
+            char *help_argv[] = {(char *)commands[i].name, "--help", NULL};
+            if (wants_help(sub_argc, sub_argv)) {
+                sub_argc = 2;
+                sub_argv = help_argv;
+            }
             int rc = commands[i].fn(&app, sub_argc, sub_argv);
             ferry_site_free(app.site);
             return rc;

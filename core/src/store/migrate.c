@@ -12,11 +12,6 @@
 
 #include <openssl/evp.h>
 
-/* Where `cmake --install` puts the migrations when the build does not say. */
-#ifndef FERRY_INSTALL_DATADIR
-#define FERRY_INSTALL_DATADIR "/usr/local/share"
-#endif
-
 #define MIGRATIONS_TABLE_SQL                                                                       \
     "CREATE TABLE IF NOT EXISTS `ferry_migrations` ("                                              \
     "`version` integer NOT NULL PRIMARY KEY, "                                                     \
@@ -27,20 +22,20 @@
 /* One lock per database: migrations of other databases on the server go on. */
 #define LOCK_NAME_SQL "LEFT(CONCAT('ferry_migrate:', DATABASE()), 64)"
 
-static int is_dir(const char *p)
-{
-    struct stat st;
-    return p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 char *ferry_migrate_dir(const ferry_site *site)
 {
     const char *conf = ferry_site_string(site, "database.migrations", NULL);
     if (conf)
         return ferry_site_resolve(site, conf);
-    if (is_dir(FERRY_SOURCE_DIR "/schema/migrations"))
-        return strdup(FERRY_SOURCE_DIR "/schema/migrations");
-    return strdup(FERRY_INSTALL_DATADIR "/ferry/migrations");
+    if (site && site->paths.migrations_dir)
+        return strdup(site->paths.migrations_dir);
+    ferry_paths paths;
+    ferry_err err = FERRY_ERR_INIT;
+    if (ferry_paths_get(&paths, &err))
+        return NULL;
+    char *dir = strdup(paths.migrations_dir);
+    ferry_paths_free(&paths);
+    return dir;
 }
 
 void ferry_sql_stmts_free(ferry_sql_stmt *s, size_t n)

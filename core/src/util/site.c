@@ -2,6 +2,8 @@
 #include "site.h"
 
 #include "config_ints.h"
+#include "paths.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -34,9 +36,17 @@ char *ferry_site_resolve(const ferry_site *site, const char *p)
     return r;
 }
 
+/* The table's default for `path` when it has one, else `dflt`. */
+static const char *table_default(const char *path, const char *dflt)
+{
+    const ferry_setting_def *d = ferry_setting_find(path);
+    return d && d->dflt ? d->dflt : dflt;
+}
+
 const char *ferry_site_string(const ferry_site *site, const char *path, const char *dflt)
 {
     const char *s;
+    dflt = table_default(path, dflt);
     if (site && config_lookup_string(&site->cfg, path, &s) == CONFIG_TRUE)
         return s;
     return dflt;
@@ -46,6 +56,9 @@ int64_t ferry_site_int(const ferry_site *site, const char *path, int64_t dflt)
 {
     long long v;
     int i;
+    const char *td = table_default(path, NULL);
+    if (td)
+        dflt = strtoll(td, NULL, 10);
     if (!site)
         return dflt;
     if (config_lookup_int64(&site->cfg, path, &v) == CONFIG_TRUE)
@@ -58,6 +71,9 @@ int64_t ferry_site_int(const ferry_site *site, const char *path, int64_t dflt)
 int ferry_site_bool(const ferry_site *site, const char *path, int dflt)
 {
     int b;
+    const char *td = table_default(path, NULL);
+    if (td)
+        dflt = strcmp(td, "true") == 0;
     if (site && config_lookup_bool(&site->cfg, path, &b) == CONFIG_TRUE)
         return b;
     return dflt;
@@ -95,6 +111,7 @@ void ferry_site_free(ferry_site *site)
     free(site->base_url);
     free(site->secret);
     free(site->request_pipeline);
+    ferry_paths_free(&site->paths);
     free(site);
 }
 
@@ -117,28 +134,52 @@ static int add_plugin_dir(ferry_site *site, char *dir)
     return 0;
 }
 
-int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
+/* The file to read: --config, $FERRY_CONFIG, this ferry's default
+ * (paths.h), /etc/ferry/ferry.conf. */
+static int find_config(const char **out, const char *explicit_path, const ferry_paths *paths,
+                       ferry_err *err)
 {
-    *out = NULL;
     const char *path = explicit_path;
     if (!path)
         path = getenv("FERRY_CONFIG");
     if (path && !readable(path))
         return ferry_err_set(err, FERRY_ERR_CONFIG, "cannot read config %s: %s", path,
                              strerror(errno));
-    if (!path && readable(FERRY_SOURCE_DIR "/conf/ferry.conf"))
-        path = FERRY_SOURCE_DIR "/conf/ferry.conf";
-    if (!path && readable(FERRY_INSTALL_SYSCONFDIR "/ferry/ferry.conf"))
-        path = FERRY_INSTALL_SYSCONFDIR "/ferry/ferry.conf";
+    if (!path && readable(paths->config_file))
+        path = paths->config_file;
     if (!path && readable("/etc/ferry/ferry.conf"))
         path = "/etc/ferry/ferry.conf";
     if (!path)
-        return ferry_err_set(err, FERRY_ERR_CONFIG,
-                             "no ferry.conf: give --config FILE or set FERRY_CONFIG");
+        return ferry_err_set(err, FERRY_ERR_NOTFOUND,
+                             "no ferry.conf (looked for %s and /etc/ferry/ferry.conf): give "
+                             "--config FILE or set FERRY_CONFIG",
+                             paths->config_file);
+    *out = path;
+    return 0;
+}
+
+int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
+{
+    *out = NULL;
+    ferry_paths paths;
+    int prc = ferry_paths_get(&paths, err);
+    if (prc)
+        return prc;
+    const char *path = NULL;
+    prc = find_config(&path, explicit_path, &paths, err);
+    if (prc) {
+        ferry_paths_free(&paths);
+        if (prc == FERRY_ERR_NOTFOUND && err)
+            err->code = FERRY_ERR_CONFIG;
+        return FERRY_ERR_CONFIG;
+    }
 
     ferry_site *site = calloc(1, sizeof *site);
-    if (!site)
+    if (!site) {
+        ferry_paths_free(&paths);
         return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+    }
+    site->paths = paths;
     config_init(&site->cfg);
     site->path = realpath(path, NULL);
     site->dir = abs_dir_of(path);
@@ -155,6 +196,8 @@ int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
         return FERRY_ERR_CONFIG;
     }
     int irc = ferry_config_check_file_ints(site->path, err);
+    if (!irc)
+        irc = ferry_settings_check(&site->cfg, site->path, err);
     if (irc) {
         ferry_site_free(site);
         return irc;
@@ -184,12 +227,10 @@ int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
     } else if (pp && config_setting_get_string(pp)) {
         add_plugin_dir(site, ferry_site_resolve(site, config_setting_get_string(pp)));
     }
-    if (site->nplugin_path == 0) {
-        add_plugin_dir(site, strdup(FERRY_BUILD_PLUGIN_DIR));
-        add_plugin_dir(site, strdup(FERRY_INSTALL_PLUGIN_DIR));
-    }
+    add_plugin_dir(site, strdup(site->paths.plugin_dir));
 
-    site->store_path = ferry_site_resolve(site, ferry_site_string(site, "store.path", "store"));
+    const char *store = ferry_site_string(site, "store.path", NULL);
+    site->store_path = store ? ferry_site_resolve(site, store) : strdup(site->paths.store_dir);
     char *real = site->store_path ? realpath(site->store_path, NULL) : NULL;
     if (real) {
         free(site->store_path);
@@ -212,4 +253,16 @@ int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
         site->request_pipeline = ferry_site_resolve(site, rp);
     *out = site;
     return 0;
+}
+
+int ferry_site_exists(const char *explicit_path)
+{
+    ferry_paths paths;
+    ferry_err err = FERRY_ERR_INIT;
+    if (ferry_paths_get(&paths, &err))
+        return 0;
+    const char *path = NULL;
+    int rc = find_config(&path, explicit_path, &paths, &err);
+    ferry_paths_free(&paths);
+    return rc != FERRY_ERR_NOTFOUND;
 }

@@ -3,9 +3,11 @@
  * plugin path and site-wide plugin option defaults, file store, download
  * server, worker, scheduler, expiry and email settings.
  *
- * Found through --config FILE, then $FERRY_CONFIG, then the checkout's
- * conf/ferry.conf (beside the binary's source tree), then
- * /etc/ferry/ferry.conf. FERRY_DATABASE_URL overrides database.url.
+ * Found through --config FILE, then $FERRY_CONFIG, then this ferry's own
+ * (paths.h: the checkout's conf/ferry.conf from the build tree, else
+ * SYSCONFDIR/ferry/ferry.conf of the install), then /etc/ferry/ferry.conf.
+ * FERRY_DATABASE_URL overrides database.url. The plugin path is
+ * $FERRY_PLUGIN_PATH, then plugins.path, then the bundled plugins.
  * Relative paths in the file are relative to the file's directory.
  */
 #ifndef FERRY_CORE_SITE_H
@@ -16,6 +18,7 @@
 #include <libconfig.h>
 
 #include "error.h"
+#include "paths.h"
 
 typedef struct ferry_site {
     config_t cfg;          /* the parsed file; owned */
@@ -28,6 +31,7 @@ typedef struct ferry_site {
     char *base_url;        /* public base URL of the download server, no trailing '/' */
     char *secret;          /* HMAC key for download tokens (may be NULL: no signed URLs) */
     char *request_pipeline; /* absolute path of the pipeline that serves requests */
+    ferry_paths paths;      /* this ferry's own directories; owned */
 } ferry_site;
 
 /* Loads the site config. `explicit_path` is --config or NULL. *out owned by
@@ -35,7 +39,14 @@ typedef struct ferry_site {
 int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err);
 void ferry_site_free(ferry_site *site); /* accepts NULL */
 
-/* Lookups by libconfig path ("worker.lease_seconds"), with defaults. */
+/* 0 when no ferry.conf is given or found (commands that can do without
+ * one, like `plugins list`, then use the defaults); 1 otherwise. */
+int ferry_site_exists(const char *explicit_path);
+
+/* Lookups by libconfig path ("worker.lease_seconds"). The settings
+ * table's default (settings.h) wins over `dflt` where it has one. The file
+ * is checked against the table on load: unknown keys, wrong types and
+ * out-of-range values are refused there. */
 const char *ferry_site_string(const ferry_site *site, const char *path, const char *dflt);
 int64_t ferry_site_int(const ferry_site *site, const char *path, int64_t dflt);
 int ferry_site_bool(const ferry_site *site, const char *path, int dflt);
