@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "pipeline.h"
+#include "preview.h"
 #include "progress.h"
 
 static void usage(FILE *f)
@@ -39,6 +40,7 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
         {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
     int check = 0;
     long preview = 0;
+    ferry_preview pv = {0};
     const char *outdir = NULL;
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
     size_t nsets = 0;
@@ -126,8 +128,8 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
     o.cancel = app->stop;
     o.progress = ferry_progress_update;
     o.payload = &prog;
-    o.preview = preview;
-    o.preview_out = stdout;
+    if (preview)
+        ferry_preview_attach(&pv, preview, stdout, &o);
     /* Notifications (email) go out once the artifact is published; their
      * failure is an error, but the artifact stays. */
     o.skip_after_commit = 1;
@@ -158,10 +160,12 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
         ferry_run_result_free(&r);
     }
 done:
+    ferry_preview_free(&pv);
     ferry_pipeline_free(p);
     free(sets);
     return 0;
 fail:
+    ferry_preview_free(&pv);
     ferry_pipeline_free(p);
     free(sets);
     return ferry_app_fail(app, &err);

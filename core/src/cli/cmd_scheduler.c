@@ -10,10 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "cron.h"
 #include "db.h"
 #include "migrate.h"
+#include "retry.h"
 #include "scheduler.h"
 
 static void scheduler_usage(FILE *f)
@@ -27,32 +29,43 @@ static void scheduler_usage(FILE *f)
                "Stops cleanly on SIGTERM/SIGINT (exit 0).\n");
 }
 
-/* Sleeps `seconds` in short slices; returns non-zero when asked to stop. */
+/* Sleeps `seconds`, waking early on a stop; non-zero when asked to stop. */
 static int nap(ferry_app *app, double seconds)
 {
-    struct timespec slice = {0, 100 * 1000 * 1000};
-    for (double t = 0; t < seconds; t += 0.1) {
-        if (app->stop && *app->stop)
-            return 1;
-        nanosleep(&slice, NULL);
-    }
-    return app->stop && *app->stop;
+    return ferry_nap_ms((unsigned)(seconds * 1000), app->stop);
 }
 
-static int connect_db(ferry_site *site, ferry_db **db, ferry_err *err)
+typedef struct connector {
+    ferry_app *app;
+    ferry_site *site;
+    ferry_db **db;
+} connector;
+
+/* One try: connect and check the migrations. Pending migrations are a
+ * FERRY_ERR_CONFIG (refuse to run); a lost connection is retried. */
+static int connect_db(void *arg, unsigned i, ferry_err *err)
 {
-    int rc = fdb_connect_url(db, site->database_url, 60, err);
+    connector *c = arg;
+    (void)i;
+    int rc = fdb_connect_url(c->db, c->site->database_url, 60, err);
     if (rc)
-        return rc;
-    rc = ferry_migrate_require(site, *db, err);
+        return rc == FERRY_ERR_CONFIG ? FERRY_ERR_DB : rc;
+    rc = ferry_migrate_require(c->site, *c->db, err);
     if (rc) {
-        int lost = fdb_is_connection_error(*db);
-        fdb_close(*db);
-        *db = NULL;
-        /* Pending migrations: refuse to run; a lost connection: retry. */
-        return lost ? rc : FERRY_ERR_CONFIG;
+        int lost = fdb_is_connection_error(*c->db);
+        fdb_close(*c->db);
+        *c->db = NULL;
+        return lost ? (rc == FERRY_ERR_CONFIG ? FERRY_ERR_DB : rc) : FERRY_ERR_CONFIG;
     }
     return 0;
+}
+
+static void connect_report(void *arg, unsigned i, unsigned delay_ms, const ferry_err *err)
+{
+    connector *c = arg;
+    (void)i;
+    ferry_logf(&c->app->log, FERRY_LOG_WARN, NULL, "database unreachable, retrying in %g s: %s",
+               delay_ms / 1000.0, err->msg);
 }
 
 int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
@@ -108,29 +121,19 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
     char ua[256];
     ferry_app_user_agent(app, ua, sizeof ua);
     ferry_db *db = NULL;
-    double backoff = 1;
+    ferry_backoff backoff;
+    ferry_backoff_init(&backoff, 1000, 60000);
+    connector conn = {app, site, &db};
+    ferry_retry_ops ops = {connect_db, connect_report, &conn};
     int exit_code = FERRY_EXIT_OK;
     ferry_logf(&app->log, FERRY_LOG_INFO, NULL, "scheduler started (every %g s)", interval);
     while (!(app->stop && *app->stop)) {
         if (!db) {
-            int rc = connect_db(site, &db, &err);
-            if (rc == FERRY_ERR_CONFIG) {
+            int rc = ferry_retry(&backoff, once ? 1 : 0, app->stop, &ops, &err);
+            if (rc && rc != FERRY_ERR_CANCEL)
                 exit_code = ferry_app_fail(app, &err);
+            if (rc)
                 break;
-            }
-            if (rc) {
-                if (once) {
-                    exit_code = ferry_app_fail(app, &err);
-                    break;
-                }
-                ferry_logf(&app->log, FERRY_LOG_WARN, NULL,
-                           "database unreachable, retrying in %g s: %s", backoff, err.msg);
-                if (nap(app, backoff))
-                    break;
-                backoff = backoff * 2 > 60 ? 60 : backoff * 2;
-                continue;
-            }
-            backoff = 1;
         }
         ferry_scheduler s = {db, &app->log, ua, 0};
         ferry_sched_stats st;
@@ -144,9 +147,8 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
                 exit_code = ferry_err_exit_code(rc);
                 break;
             }
-            if (nap(app, backoff))
+            if (ferry_backoff_wait(&backoff, app->stop))
                 break;
-            backoff = backoff * 2 > 60 ? 60 : backoff * 2;
             continue;
         }
         if (st.due || app->log.level >= FERRY_LOG_DEBUG) {

@@ -48,8 +48,8 @@ static int check_perms(const char *path, ferry_err *err)
         return ferry_err_set(err, FERRY_ERR_PLUGIN, "plugin %s: not a regular file", path);
     if (st.st_mode & (S_IWGRP | S_IWOTH))
         return ferry_err_set(err, FERRY_ERR_PLUGIN,
-                             "plugin %s is writable by group or others (mode %03o): refused",
-                             path, (unsigned)(st.st_mode & 0777));
+                             "plugin %s is writable by group or others (mode %03o): refused", path,
+                             (unsigned)(st.st_mode & 0777));
     char *copy = strdup(path);
     if (!copy)
         return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
@@ -78,9 +78,61 @@ static int check_descriptor(const char *path, const ferry_plugin_descriptor *d, 
                              FERRY_ABI_MAJOR, FERRY_ABI_MAJOR, FERRY_ABI_MINOR);
     if (d->size < FERRY_DESCRIPTOR_SIZE_1_0)
         return ferry_err_set(err, FERRY_ERR_PLUGIN,
-                             "plugin %s: descriptor size %u is smaller than ABI %u.%u's",
-                             path, d->size, d->abi_major, d->abi_minor);
+                             "plugin %s: descriptor size %u is smaller than ABI %u.%u's", path,
+                             d->size, d->abi_major, d->abi_minor);
     return 0;
+}
+
+/*
+ * Callbacks in each kind's table at each ABI minor of this major. A minor
+ * that appends a callback to a table gives that minor's column one more;
+ * tests/core/test_ops_abi.c checks the newest column against the structs,
+ * so a callback appended without a column here fails it.
+ */
+static const uint8_t ops_count[][FERRY_ABI_MINOR + 1] = {
+    /*                       1.0 1.1 1.2 */
+    [FERRY_KIND_SOURCE] = {3, 3, 3}, [FERRY_KIND_FILTER] = {3, 3, 3},
+    [FERRY_KIND_FORMAT] = {4, 4, 4}, [FERRY_KIND_ENCODE] = {4, 4, 4},
+    [FERRY_KIND_SINK] = {1, 1, 1},
+};
+
+size_t ferry_ops_size(int kind, unsigned minor)
+{
+    if (kind < FERRY_KIND_SOURCE || kind > FERRY_KIND_SINK || minor > FERRY_ABI_MINOR)
+        return 0;
+    return ops_count[kind][minor] * sizeof(void (*)(void));
+}
+
+/* Copies the plugin's callback table into p->ops_, reading only the bytes
+ * its ABI minor had, and points the descriptor copy at it. */
+static void adopt_ops(ferry_plugin *p, unsigned minor)
+{
+    ferry_plugin_descriptor *d = &p->copy_;
+    size_t n = ferry_ops_size(d->kind, minor);
+    memset(&p->ops_, 0, sizeof p->ops_);
+#define ADOPT(f)                                                                                   \
+    if (d->f) {                                                                                    \
+        memcpy(&p->ops_.f, d->f, n < sizeof p->ops_.f ? n : sizeof p->ops_.f);                     \
+        d->f = &p->ops_.f;                                                                         \
+    }
+    switch (d->kind) {
+    case FERRY_KIND_SOURCE:
+        ADOPT(source);
+        break;
+    case FERRY_KIND_FILTER:
+        ADOPT(filter);
+        break;
+    case FERRY_KIND_FORMAT:
+        ADOPT(format);
+        break;
+    case FERRY_KIND_ENCODE:
+        ADOPT(encode);
+        break;
+    case FERRY_KIND_SINK:
+        ADOPT(sink);
+        break;
+    }
+#undef ADOPT
 }
 
 static int check_fields(const char *path, const ferry_plugin_descriptor *d, ferry_err *err)
@@ -166,6 +218,7 @@ int ferry_plugin_open(ferry_plugin **out, const char *path, ferry_err *err)
     }
     size_t n = d->size < sizeof p->copy_ ? d->size : sizeof p->copy_;
     memcpy(&p->copy_, d, n);
+    adopt_ops(p, d->abi_minor);
     p->desc = &p->copy_;
     p->handle = h;
     p->path = strdup(path);

@@ -23,7 +23,22 @@ typedef struct ferry_plugin {
     /* The descriptor as this core sees it: the plugin's `size` bytes copied,
      * fields the plugin's (older, compatible) ABI lacks left zero. */
     ferry_plugin_descriptor copy_;
+    /* The kind's callback table as this core sees it: only the callbacks
+     * the plugin's ABI minor had copied (ferry_ops_size), later ones NULL;
+     * copy_'s table pointer points here. */
+    union {
+        ferry_source_ops source;
+        ferry_filter_ops filter;
+        ferry_format_ops format;
+        ferry_encode_ops encode;
+        ferry_sink_ops sink;
+    } ops_;
 } ferry_plugin;
+
+/* Bytes of `kind`'s callback table a plugin built for ABI minor `minor`
+ * (of this major) has: all the core ever reads of it. 0 for an unknown
+ * kind or a minor newer than the core's. */
+size_t ferry_ops_size(int kind, unsigned minor);
 
 /* Loads the .so at `path`. *out owned by the caller: ferry_plugin_close. */
 int ferry_plugin_open(ferry_plugin **out, const char *path, ferry_err *err);

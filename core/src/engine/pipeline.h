@@ -91,8 +91,15 @@ typedef struct ferry_run_opts {
     /* Called on the pipeline thread after each batch. */
     void (*progress)(void *payload, uint64_t rows, int64_t total);
     void *payload;
-    long preview;          /* > 0: print that many rows as a table, write nothing */
-    FILE *preview_out;     /* where the preview goes */
+    /* A row sink (a preview): when `rows` is set, each batch after the
+     * filters goes to it on the pipeline thread instead of the formatter,
+     * and nothing is written, published or delivered. It returns 0 or a
+     * FERRY_ERR_* code, and sets *enough to stop reading. `rows_end` (may be
+     * NULL) gets the final schema, labels and all, once every batch went
+     * well. The batch and schema are borrowed for the call. */
+    int (*rows)(void *row_payload, const ferry_batch *b, int *enough);
+    int (*rows_end)(void *row_payload, const ferry_schema *s);
+    void *row_payload;
     int skip_after_commit; /* leave FERRY_SINK_AFTER_COMMIT sinks to ferry_pipeline_after_commit */
     int no_sinks;          /* publish only */
 } ferry_run_opts;

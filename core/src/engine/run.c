@@ -186,149 +186,34 @@ static int plugin_fail(ferry_err *err, int rc, const ferry_step *st, const char 
                          m[0] ? m : what);
 }
 
-/* ---- preview: an aligned table of the first rows -------------------------- */
+/* ---- the run: one record, named steps ------------------------------------ */
 
-typedef struct preview {
-    char **cells; /* rows * ncols strings */
-    size_t rows, ncols, cap;
-} preview;
+typedef struct run {
+    ferry_pipeline *p;
+    const ferry_run_opts *o;
+    ferry_run_result *r;
+    ferry_err *err;
+    atomic_int *cancel;
+    int preview; /* o->rows set: batches go to the caller, nothing is written */
+    const char **names;
+    ferry_query query;
+    char *name, *display; /* artifact file name and offered name */
+    ferry_stage stage;
+    queue q;
+    pthread_t th;
+    int started;
+    /* the chain: schemas[0] the source's, schemas[i+1] filter i's */
+    ferry_schema **schemas;
+    ferry_batch **fout;
+    size_t opened_filters;
+    ferry_output *file_out, **enc_out;
+    int format_open;
+} run;
 
-static int preview_add(preview *pv, const ferry_batch *b, long limit)
+static int nomem(run *R)
 {
-    const ferry_schema *s = b->schema;
-    pv->ncols = s->ncolumns;
-    for (uint32_t r = 0; r < b->nrows && (long)pv->rows < limit; r++) {
-        if (pv->rows == pv->cap) {
-            pv->cap = pv->cap ? pv->cap * 2 : 64;
-            char **n = realloc(pv->cells, pv->cap * pv->ncols * sizeof *n);
-            if (!n)
-                return FERRY_ERR_NOMEM;
-            pv->cells = n;
-        }
-        for (uint32_t c = 0; c < s->ncolumns; c++) {
-            ferry_buf buf = {0};
-            ferry_format_value(&s->columns[c], ferry_batch_at(b, r, c), &buf);
-            /* One line per row: newlines and tabs shown as spaces. */
-            for (size_t i = 0; i < buf.len; i++)
-                if (buf.data[i] == '\n' || buf.data[i] == '\r' || buf.data[i] == '\t')
-                    buf.data[i] = ' ';
-            pv->cells[pv->rows * pv->ncols + c] = buf.data ? buf.data : strdup("");
-        }
-        pv->rows++;
-    }
-    return 0;
+    return ferry_err_set(R->err, FERRY_ERR_NOMEM, "out of memory");
 }
-
-/* Columns a code point takes on a terminal: 2 for East Asian wide and
- * fullwidth ranges, 0 for combining marks, else 1. */
-static int cp_width(uint32_t c)
-{
-    if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F))
-        return 0;
-    if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF && c != 0x303F) ||
-        (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
-        (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
-        (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1FAFF) ||
-        (c >= 0x20000 && c <= 0x3FFFD))
-        return 2;
-    return 1;
-}
-
-/* Decodes one UTF-8 sequence at s (never past its NUL); returns its length. */
-static int u8next(const char *s, uint32_t *cp)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    int n = u[0] < 0x80             ? 1
-            : (u[0] & 0xE0) == 0xC0 ? 2
-            : (u[0] & 0xF0) == 0xE0 ? 3
-            : (u[0] & 0xF8) == 0xF0 ? 4
-                                    : 1;
-    uint32_t c = n == 1 ? u[0] : u[0] & (0x7F >> n);
-    for (int i = 1; i < n; i++) {
-        if ((u[i] & 0xC0) != 0x80) {
-            *cp = 0xFFFD;
-            return i;
-        }
-        c = c << 6 | (u[i] & 0x3F);
-    }
-    *cp = c;
-    return n;
-}
-
-/* Display width of UTF-8 text on a terminal. */
-static size_t u8width(const char *s)
-{
-    size_t w = 0;
-    while (*s) {
-        uint32_t c;
-        s += u8next(s, &c);
-        w += (size_t)cp_width(c);
-    }
-    return w;
-}
-
-static void preview_print(preview *pv, const ferry_schema *s, FILE *out)
-{
-    enum { MAXW = 40 };
-    size_t *w = calloc(s->ncolumns, sizeof *w);
-    if (!w)
-        return;
-    for (uint32_t c = 0; c < s->ncolumns; c++) {
-        w[c] = u8width(s->columns[c].label);
-        for (size_t r = 0; r < pv->rows; r++) {
-            size_t l = u8width(pv->cells[r * pv->ncols + c]);
-            if (l > w[c])
-                w[c] = l;
-        }
-        if (w[c] > MAXW)
-            w[c] = MAXW;
-    }
-    for (size_t r = 0; r <= pv->rows + 1; r++) {
-        for (uint32_t c = 0; c < s->ncolumns; c++) {
-            const char *text = r == 0   ? s->columns[c].label
-                               : r == 1 ? NULL
-                                        : pv->cells[(r - 2) * pv->ncols + c];
-            fputs(c ? " | " : "", out);
-            if (!text) {
-                for (size_t i = 0; i < w[c]; i++)
-                    fputc('-', out);
-                continue;
-            }
-            size_t shown = 0, total = u8width(text);
-            const char *p = text;
-            while (*p) {
-                uint32_t cp;
-                int n = u8next(p, &cp);
-                size_t cw = (size_t)cp_width(cp);
-                /* Leave room for the ellipsis when the text does not fit. */
-                if (total > w[c] && shown + cw > w[c] - 1) {
-                    fputs("…", out);
-                    shown++;
-                    break;
-                }
-                if (shown + cw > w[c])
-                    break;
-                fwrite(p, 1, (size_t)n, out);
-                p += n;
-                shown += cw;
-            }
-            for (; shown < w[c]; shown++)
-                fputc(' ', out);
-        }
-        fputc('\n', out);
-    }
-    fprintf(out, "(%zu row%s)\n", pv->rows, pv->rows == 1 ? "" : "s");
-    free(w);
-}
-
-static void preview_free(preview *pv)
-{
-    for (size_t i = 0; i < pv->rows * pv->ncols; i++)
-        free(pv->cells[i]);
-    free(pv->cells);
-}
-
-/* ---- the run ------------------------------------------------------------- */
 
 static char *artifact_name(const char *base, const ferry_pipeline *p)
 {
@@ -355,337 +240,436 @@ static uint64_t pipeline_warnings(const ferry_pipeline *p)
     return n;
 }
 
-int ferry_pipeline_run(ferry_pipeline *p, const ferry_run_opts *o, ferry_run_result *r,
-                       ferry_err *err)
+/* Every instance polls the same cancel flag. */
+static void share_cancel(ferry_pipeline *p, atomic_int *cancel)
 {
-    memset(r, 0, sizeof *r);
-    r->source_rows = -1;
-    const ferry_plugin_descriptor *fd = p->format.plugin->desc;
-    int wants_file = (fd->flags & FERRY_FORMAT_WANTS_FILE) != 0;
-    int preview_mode = o->preview > 0;
-    atomic_int local_cancel = 0;
-    atomic_int *cancel = o->cancel ? o->cancel : &local_cancel;
-
-    /* Every instance polls the same cancel flag. */
     ferry_instance_set_cancel(p->source.inst, cancel);
     ferry_instance_set_cancel(p->format.inst, cancel);
     for (size_t i = 0; i < p->nfilters; i++)
         ferry_instance_set_cancel(p->filters[i].inst, cancel);
     for (size_t i = 0; i < p->nencoders; i++)
         ferry_instance_set_cancel(p->encoders[i].inst, cancel);
+}
 
-    /* The query: the selected fields, plus the caller's predicates. */
-    const char **names = calloc(p->fields.nselected + 1, sizeof *names);
-    if (!names)
-        return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+/* The query: the selected fields, plus the caller's predicates. */
+static int build_query(run *R)
+{
+    const ferry_pipeline *p = R->p;
+    R->names = calloc(p->fields.nselected + 1, sizeof *R->names);
+    if (!R->names)
+        return nomem(R);
     for (size_t i = 0; i < p->fields.nselected; i++)
-        names[i] = p->fields.all[p->fields.selected[i]].name;
-    ferry_query query = {(uint32_t)p->fields.nselected, 0, names, NULL};
-    if (o->query) {
-        query.npredicates = o->query->npredicates;
-        query.predicates = o->query->predicates;
-        if (o->query->nfields) {
-            query.nfields = o->query->nfields;
-            query.fields = o->query->fields;
+        R->names[i] = p->fields.all[p->fields.selected[i]].name;
+    R->query = (ferry_query){(uint32_t)p->fields.nselected, 0, R->names, NULL};
+    const ferry_query *oq = R->o->query;
+    if (oq) {
+        R->query.npredicates = oq->npredicates;
+        R->query.predicates = oq->predicates;
+        if (oq->nfields) {
+            R->query.nfields = oq->nfields;
+            R->query.fields = oq->fields;
         }
     }
+    return 0;
+}
 
-    ferry_stage stage;
-    memset(&stage, 0, sizeof stage);
-    stage.fd = -1;
-    ferry_output *file_out = NULL, **enc_out = NULL, *head = NULL;
-    char *name = NULL, *display = NULL;
-    int rc = 0;
-    if (!preview_mode) {
-        name = artifact_name(o->file_base ? o->file_base : p->out_name, p);
-        display = artifact_name(o->display_base ? o->display_base
-                                : o->file_base  ? o->file_base
-                                                : p->out_name,
-                                p);
-        if (!name || !display) {
-            rc = ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
-            goto out_free_names;
-        }
-        rc = ferry_stage_open(&stage, o->out_dir ? o->out_dir : p->out_dir, name, err);
-        if (rc)
-            goto out_free_names;
-    }
+/* The artifact's names and its staging file (not for a preview). */
+static int open_stage(run *R)
+{
+    const ferry_run_opts *o = R->o;
+    const char *base = o->file_base ? o->file_base : R->p->out_name;
+    R->name = artifact_name(base, R->p);
+    R->display = artifact_name(o->display_base ? o->display_base : base, R->p);
+    if (!R->name || !R->display)
+        return nomem(R);
+    return ferry_stage_open(&R->stage, o->out_dir ? o->out_dir : R->p->out_dir, R->name, R->err);
+}
 
-    queue q;
-    memset(&q, 0, sizeof q);
-    pthread_mutex_init(&q.mu, NULL);
-    pthread_cond_init(&q.cv, NULL);
-    q.k = p->queue_batches;
-    q.pool = calloc(q.k, sizeof *q.pool);
-    q.free_ = calloc(q.k, sizeof *q.free_);
-    q.full = calloc(q.k, sizeof *q.full);
-    q.p = p;
-    q.query = &query;
-    q.cancel = cancel;
-    q.row_count = -1;
-    pthread_t th;
-    int started = 0;
-    if (!q.pool || !q.free_ || !q.full) {
-        rc = ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
-        goto out_queue;
+/* Starts the source thread and waits for its open. */
+static int start_source(run *R)
+{
+    queue *q = &R->q;
+    q->k = R->p->queue_batches;
+    q->pool = calloc(q->k, sizeof *q->pool);
+    q->free_ = calloc(q->k, sizeof *q->free_);
+    q->full = calloc(q->k, sizeof *q->full);
+    q->p = R->p;
+    q->query = &R->query;
+    q->cancel = R->cancel;
+    q->row_count = -1;
+    if (!q->pool || !q->free_ || !q->full)
+        return nomem(R);
+    if (pthread_create(&R->th, NULL, source_main, q))
+        return ferry_err_set(R->err, FERRY_ERR, "cannot start the source thread");
+    R->started = 1;
+    pthread_mutex_lock(&q->mu);
+    while (!q->opened)
+        pthread_cond_wait(&q->cv, &q->mu);
+    pthread_mutex_unlock(&q->mu);
+    if (q->src_rc && !q->schema) {
+        *R->err = q->src_err;
+        return q->src_rc;
     }
-    if (pthread_create(&th, NULL, source_main, &q)) {
-        rc = ferry_err_set(err, FERRY_ERR, "cannot start the source thread");
-        goto out_queue;
-    }
-    started = 1;
+    R->r->source_rows = q->row_count;
+    return 0;
+}
 
-    pthread_mutex_lock(&q.mu);
-    while (!q.opened)
-        pthread_cond_wait(&q.cv, &q.mu);
-    pthread_mutex_unlock(&q.mu);
-    if (q.src_rc && !q.schema) {
-        *err = q.src_err;
-        rc = q.src_rc;
-        goto out_join;
-    }
-    r->source_rows = q.row_count;
-
-    /* Schemas along the chain, decorated with labels and styles. */
+/* Filters, each with its decorated output schema and batch. */
+static int open_filters(run *R)
+{
+    ferry_pipeline *p = R->p;
     size_t nf = p->nfilters;
-    ferry_schema **schemas = calloc(nf + 1, sizeof *schemas);
-    ferry_batch **fout = calloc(nf + 1, sizeof *fout);
-    size_t opened_filters = 0;
-    int format_open = 0;
-    preview pv = {0};
-    if (!schemas || !fout || !(schemas[0] = decorate(q.schema, &p->fields))) {
-        rc = ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
-        goto out_chain;
-    }
+    R->schemas = calloc(nf + 1, sizeof *R->schemas);
+    R->fout = calloc(nf + 1, sizeof *R->fout);
+    if (!R->schemas || !R->fout || !(R->schemas[0] = decorate(R->q.schema, &p->fields)))
+        return nomem(R);
     for (size_t i = 0; i < nf; i++) {
         const ferry_schema *outs = NULL;
         ferry_step *st = &p->filters[i];
-        rc = st->plugin->desc->filter->open(ferry_instance_state(st->inst), schemas[i], &outs);
-        if (rc || !outs) {
-            rc = plugin_fail(err, rc, st, "open failed (no message)");
-            goto out_chain;
-        }
-        opened_filters++;
-        schemas[i + 1] = decorate(outs, &p->fields);
-        fout[i] = schemas[i + 1] ? ferry_batch_new(schemas[i + 1], p->batch_rows) : NULL;
-        if (!fout[i]) {
-            rc = ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
-            goto out_chain;
-        }
+        int rc =
+            st->plugin->desc->filter->open(ferry_instance_state(st->inst), R->schemas[i], &outs);
+        if (rc || !outs)
+            return plugin_fail(R->err, rc, st, "open failed (no message)");
+        R->opened_filters++;
+        R->schemas[i + 1] = decorate(outs, &p->fields);
+        R->fout[i] = R->schemas[i + 1] ? ferry_batch_new(R->schemas[i + 1], p->batch_rows) : NULL;
+        if (!R->fout[i])
+            return nomem(R);
     }
-    const ferry_schema *final_schema = schemas[nf];
+    return 0;
+}
 
-    if (!preview_mode) {
-        file_out = ferry_output_file(stage.fd);
-        head = file_out;
-        enc_out = calloc(p->nencoders + 1, sizeof *enc_out);
-        if (!file_out || !enc_out) {
-            rc = ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
-            goto out_chain;
-        }
-        /* Build the chain from the file back to the formatter. */
-        for (size_t i = p->nencoders; i-- > 0;) {
-            ferry_step *st = &p->encoders[i];
-            enc_out[i] = ferry_output_encoder(st->inst, head);
-            if (!enc_out[i]) {
-                rc = ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
-                goto out_chain;
-            }
-            rc = st->plugin->desc->encode->open(ferry_instance_state(st->inst), head);
-            if (rc) {
-                rc = plugin_fail(err, rc, st, "open failed (no message)");
-                goto out_chain;
-            }
-            head = enc_out[i];
-        }
-        rc = fd->format->open(ferry_instance_state(p->format.inst), final_schema,
-                              wants_file ? NULL : head, wants_file ? stage.path : NULL,
-                              stage.tmpdir, q.row_count);
-        if (rc) {
-            rc = plugin_fail(err, rc, &p->format, "open failed (no message)");
-            goto out_chain;
-        }
-        format_open = 1;
+/* Encoders from the file back to the formatter, then the formatter. */
+static int open_writers(run *R)
+{
+    ferry_pipeline *p = R->p;
+    const ferry_plugin_descriptor *fd = p->format.plugin->desc;
+    int wants_file = (fd->flags & FERRY_FORMAT_WANTS_FILE) != 0;
+    R->file_out = ferry_output_file(R->stage.fd);
+    R->enc_out = calloc(p->nencoders + 1, sizeof *R->enc_out);
+    if (!R->file_out || !R->enc_out)
+        return nomem(R);
+    ferry_output *head = R->file_out;
+    for (size_t i = p->nencoders; i-- > 0;) {
+        ferry_step *st = &p->encoders[i];
+        R->enc_out[i] = ferry_output_encoder(st->inst, head);
+        if (!R->enc_out[i])
+            return nomem(R);
+        int rc = st->plugin->desc->encode->open(ferry_instance_state(st->inst), head);
+        if (rc)
+            return plugin_fail(R->err, rc, st, "open failed (no message)");
+        head = R->enc_out[i];
     }
+    int rc = fd->format->open(ferry_instance_state(p->format.inst), R->schemas[p->nfilters],
+                              wants_file ? NULL : head, wants_file ? R->stage.path : NULL,
+                              R->stage.tmpdir, R->q.row_count);
+    if (rc)
+        return plugin_fail(R->err, rc, &p->format, "open failed (no message)");
+    R->format_open = 1;
+    return 0;
+}
 
-    uint64_t rows = 0;
-    for (;;) {
-        pthread_mutex_lock(&q.mu);
-        while (q.nfull == 0 && !q.eof)
-            pthread_cond_wait(&q.cv, &q.mu);
-        if (q.nfull == 0) {
-            pthread_mutex_unlock(&q.mu);
-            break;
-        }
-        ferry_batch *b = q_pop_full(&q);
-        pthread_mutex_unlock(&q.mu);
+/* Opens the chain after the source: filters, then (unless previewing)
+ * encoders and the formatter. */
+static int open_chain(run *R)
+{
+    int rc = open_filters(R);
+    return rc || R->preview ? rc : open_writers(R);
+}
 
-        b->schema = schemas[0];
-        const ferry_batch *cur = b;
-        for (size_t i = 0; i < nf && !rc; i++) {
-            ferry_batch_reset(fout[i]);
-            ferry_step *st = &p->filters[i];
-            rc = st->plugin->desc->filter->process(ferry_instance_state(st->inst), cur, fout[i]);
-            if (rc)
-                rc = plugin_fail(err, rc, st, "process failed (no message)");
-            cur = fout[i];
-        }
+/* One source batch through the filters; *out is the last one's output. */
+static int filter_batch(run *R, ferry_batch *b, const ferry_batch **out)
+{
+    ferry_pipeline *p = R->p;
+    b->schema = R->schemas[0];
+    const ferry_batch *cur = b;
+    for (size_t i = 0; i < p->nfilters; i++) {
+        ferry_batch_reset(R->fout[i]);
+        ferry_step *st = &p->filters[i];
+        int rc = st->plugin->desc->filter->process(ferry_instance_state(st->inst), cur, R->fout[i]);
+        if (rc)
+            return plugin_fail(R->err, rc, st, "process failed (no message)");
+        cur = R->fout[i];
+    }
+    *out = cur;
+    return 0;
+}
+
+/* Filtered rows to the formatter, or to the caller's row sink. */
+static int write_batch(run *R, const ferry_batch *b, int *enough)
+{
+    if (R->preview)
+        return R->o->rows(R->o->row_payload, b, enough);
+    ferry_step *f = &R->p->format;
+    int rc = f->plugin->desc->format->write(ferry_instance_state(f->inst), b);
+    if (!rc)
+        return 0;
+    const char *oe = ferry_output_error(R->file_out);
+    if (oe && !ferry_instance_error(f->inst)[0])
+        return ferry_err_set(R->err, FERRY_ERR_IO, "writing %s: %s", R->stage.path, oe);
+    return plugin_fail(R->err, rc, f, "write failed (no message)");
+}
+
+/* The next full batch from the source, or NULL at its end. */
+static ferry_batch *next_batch(queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->nfull == 0 && !q->eof)
+        pthread_cond_wait(&q->cv, &q->mu);
+    ferry_batch *b = q->nfull ? q_pop_full(q) : NULL;
+    pthread_mutex_unlock(&q->mu);
+    return b;
+}
+
+static void give_back(queue *q, ferry_batch *b)
+{
+    pthread_mutex_lock(&q->mu);
+    q->free_[q->nfree++] = b;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* Moves batches from the source through the chain until the source ends,
+ * a step fails, the row sink has enough or the run is cancelled. */
+static int pump(run *R)
+{
+    const ferry_run_opts *o = R->o;
+    ferry_batch *b;
+    while ((b = next_batch(&R->q))) {
+        const ferry_batch *cur = NULL;
+        int enough = 0;
+        int rc = filter_batch(R, b, &cur);
         if (!rc && cur->nrows) {
-            if (preview_mode) {
-                rc = preview_add(&pv, cur, o->preview);
-            } else {
-                rc = fd->format->write(ferry_instance_state(p->format.inst), cur);
-                if (rc) {
-                    const char *oe = ferry_output_error(file_out);
-                    if (oe && !ferry_instance_error(p->format.inst)[0])
-                        rc = ferry_err_set(err, FERRY_ERR_IO, "writing %s: %s", stage.path, oe);
-                    else
-                        rc = plugin_fail(err, rc, &p->format, "write failed (no message)");
-                }
-            }
-            rows += cur->nrows;
+            rc = write_batch(R, cur, &enough);
+            R->r->rows += cur->nrows;
         }
-        pthread_mutex_lock(&q.mu);
-        q.free_[q.nfree++] = b;
-        pthread_cond_broadcast(&q.cv);
-        pthread_mutex_unlock(&q.mu);
+        give_back(&R->q, b);
         if (rc)
-            break;
+            return rc;
         if (o->progress)
-            o->progress(o->payload, rows, q.row_count);
-        if (preview_mode && (long)pv.rows >= o->preview)
+            o->progress(o->payload, R->r->rows, R->q.row_count);
+        if (enough)
             break;
-        if (*cancel) {
-            rc = ferry_err_set(err, FERRY_ERR_CANCEL, "cancelled");
-            break;
-        }
+        if (*R->cancel)
+            return ferry_err_set(R->err, FERRY_ERR_CANCEL, "cancelled");
     }
-    /* Stop the source (it may be waiting for a free batch) and collect its
-     * result; it stays open, schema and all, until released below. */
-    pthread_mutex_lock(&q.mu);
-    q.closed = 1;
-    pthread_cond_broadcast(&q.cv);
-    while (!q.src_done)
-        pthread_cond_wait(&q.cv, &q.mu);
-    pthread_mutex_unlock(&q.mu);
-    if (!rc && q.src_rc) {
-        *err = q.src_err;
-        rc = q.src_rc;
-    }
-    r->rows = rows;
+    return 0;
+}
 
-    if (!rc && preview_mode) {
-        preview_print(&pv, final_schema, o->preview_out ? o->preview_out : stdout);
-    } else if (!rc) {
-        rc = fd->format->finish(ferry_instance_state(p->format.inst));
+/* Stops the source (it may be waiting for a free batch) and collects its
+ * result; it stays open, schema and all, until release_source. */
+static int stop_source(run *R, int rc)
+{
+    queue *q = &R->q;
+    pthread_mutex_lock(&q->mu);
+    q->closed = 1;
+    pthread_cond_broadcast(&q->cv);
+    while (!q->src_done)
+        pthread_cond_wait(&q->cv, &q->mu);
+    pthread_mutex_unlock(&q->mu);
+    if (!rc && q->src_rc) {
+        *R->err = q->src_err;
+        rc = q->src_rc;
+    }
+    return rc;
+}
+
+/* The formatter's and encoders' finish, then the file's flush; for a
+ * preview, the row sink's end. */
+static int finish_chain(run *R)
+{
+    ferry_pipeline *p = R->p;
+    if (R->preview)
+        return R->o->rows_end ? R->o->rows_end(R->o->row_payload, R->schemas[p->nfilters]) : 0;
+    int rc = p->format.plugin->desc->format->finish(ferry_instance_state(p->format.inst));
+    if (rc)
+        return plugin_fail(R->err, rc, &p->format, "finish failed (no message)");
+    for (size_t i = 0; i < p->nencoders; i++) {
+        ferry_step *st = &p->encoders[i];
+        rc = st->plugin->desc->encode->finish(ferry_instance_state(st->inst));
         if (rc)
-            rc = plugin_fail(err, rc, &p->format, "finish failed (no message)");
-        for (size_t i = 0; !rc && i < p->nencoders; i++) {
-            ferry_step *st = &p->encoders[i];
-            rc = st->plugin->desc->encode->finish(ferry_instance_state(st->inst));
-            if (rc)
-                rc = plugin_fail(err, rc, st, "finish failed (no message)");
-        }
-        if (!rc)
-            rc = ferry_output_flush(file_out, err);
+            return plugin_fail(R->err, rc, st, "finish failed (no message)");
     }
+    return ferry_output_flush(R->file_out, R->err);
+}
 
-out_chain:
-    if (format_open)
-        fd->format->close(ferry_instance_state(p->format.inst));
-    for (size_t i = 0; enc_out && i < p->nencoders; i++) {
-        if (enc_out[i]) {
+static void close_chain(run *R)
+{
+    ferry_pipeline *p = R->p;
+    if (R->format_open)
+        p->format.plugin->desc->format->close(ferry_instance_state(p->format.inst));
+    for (size_t i = 0; R->enc_out && i < p->nencoders; i++) {
+        if (R->enc_out[i]) {
             p->encoders[i].plugin->desc->encode->close(ferry_instance_state(p->encoders[i].inst));
-            ferry_output_free(enc_out[i]);
+            ferry_output_free(R->enc_out[i]);
         }
     }
-    free(enc_out);
-    for (size_t i = 0; i < opened_filters; i++)
+    free(R->enc_out);
+    for (size_t i = 0; i < R->opened_filters; i++)
         p->filters[i].plugin->desc->filter->close(ferry_instance_state(p->filters[i].inst));
-    for (size_t i = 0; fout && i < nf; i++)
-        ferry_batch_free(fout[i]);
-    free(fout);
-    for (size_t i = 0; schemas && i <= nf; i++)
-        schema_free(schemas[i]);
-    free(schemas);
-    preview_free(&pv);
+    for (size_t i = 0; R->fout && i < p->nfilters; i++)
+        ferry_batch_free(R->fout[i]);
+    free(R->fout);
+    for (size_t i = 0; R->schemas && i <= p->nfilters; i++)
+        schema_free(R->schemas[i]);
+    free(R->schemas);
+}
 
-    r->warnings = pipeline_warnings(p);
-    if (!rc && !preview_mode) {
-        if (wants_file) {
-            rc = ferry_sha256_file(stage.path, r->sha256, &r->size, err);
-        } else {
-            ferry_output_sha256(file_out, r->sha256);
-            r->size = ferry_output_bytes(file_out);
+/* The written file's checksum and size. */
+static int measure(run *R)
+{
+    ferry_run_result *r = R->r;
+    if (R->p->format.plugin->desc->flags & FERRY_FORMAT_WANTS_FILE)
+        return ferry_sha256_file(R->stage.path, r->sha256, &r->size, R->err);
+    ferry_output_sha256(R->file_out, r->sha256);
+    r->size = ferry_output_bytes(R->file_out);
+    return 0;
+}
+
+/* Releases the source (closing it) and frees the queue. */
+static void release_source(run *R)
+{
+    queue *q = &R->q;
+    if (R->started) {
+        pthread_mutex_lock(&q->mu);
+        q->closed = 1;
+        q->release = 1;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        pthread_join(R->th, NULL);
+    }
+    for (size_t i = 0; q->pool && i < q->k; i++)
+        ferry_batch_free(q->pool[i]);
+    free(q->pool);
+    free(q->free_);
+    free(q->full);
+}
+
+/* Renames the staged file into place and fills the result, or removes it. */
+static int publish(run *R, int rc)
+{
+    ferry_pipeline *p = R->p;
+    ferry_run_result *r = R->r;
+    if (!rc && *R->cancel)
+        rc = ferry_err_set(R->err, FERRY_ERR_CANCEL, "cancelled");
+    if (!rc)
+        rc = ferry_stage_publish(&R->stage, R->err);
+    if (rc) {
+        ferry_stage_abort(&R->stage);
+        return rc;
+    }
+    r->path = strdup(R->stage.final);
+    r->name = R->display;
+    R->display = NULL;
+    r->content_type = strdup(p->nencoders ? p->encoders[p->nencoders - 1].plugin->desc->content_type
+                                          : p->format.plugin->desc->content_type);
+    if (R->o->download_url)
+        r->download_url = strdup(R->o->download_url);
+    return 0;
+}
+
+enum { SINKS_BEFORE = 1, SINKS_AFTER = 2 };
+
+/*
+ * The one sink-delivery loop. `which` picks sinks by FERRY_SINK_AFTER_COMMIT
+ * (SINKS_BEFORE: those without, SINKS_AFTER: those with). `url`, when not
+ * NULL, is the result's download URL slot a sink's URL replaces (the next
+ * sink sees it); `keep_going` delivers to every sink, reporting the first
+ * failure, instead of stopping at it.
+ */
+static int deliver(ferry_pipeline *p, const ferry_run_opts *o, const ferry_run_result *r, int which,
+                   char **url, int keep_going, ferry_err *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < p->nsinks && (keep_going || !rc); i++) {
+        ferry_step *st = &p->sinks[i];
+        int after = (st->plugin->desc->flags & FERRY_SINK_AFTER_COMMIT) != 0;
+        if (!(which & (after ? SINKS_AFTER : SINKS_BEFORE)))
+            continue;
+        ferry_artifact a = {r->path, r->name,         r->content_type, r->sha256, r->size,
+                            r->rows, r->download_url, o->nmeta,        o->meta};
+        char *given = NULL;
+        int one = st->plugin->desc->sink->deliver(ferry_instance_state(st->inst), &a, &given);
+        if (given && url) {
+            free(*url);
+            *url = strdup(given);
         }
+        if (given)
+            ferry_host_table()->free(ferry_instance_ctx(st->inst), given);
+        if (one && !rc)
+            rc = plugin_fail(err, one, st, "deliver failed (no message)");
     }
-    ferry_output_free(file_out);
+    return rc;
+}
 
-out_join:
-    if (started) {
-        pthread_mutex_lock(&q.mu);
-        q.closed = 1;
-        q.release = 1;
-        pthread_cond_broadcast(&q.cv);
-        pthread_mutex_unlock(&q.mu);
-        pthread_join(th, NULL);
-    }
-out_queue:
-    for (size_t i = 0; q.pool && i < q.k; i++)
-        ferry_batch_free(q.pool[i]);
-    free(q.pool);
-    free(q.free_);
-    free(q.full);
-    pthread_mutex_destroy(&q.mu);
-    pthread_cond_destroy(&q.cv);
+/* Sinks that deliver before any commit (file store, …). One that fails
+ * means nothing was published for anyone: the file is taken back. */
+static int deliver_before_commit(run *R)
+{
+    const ferry_run_opts *o = R->o;
+    if (o->no_sinks)
+        return 0;
+    int which = o->skip_after_commit ? SINKS_BEFORE : SINKS_BEFORE | SINKS_AFTER;
+    int rc = deliver(R->p, o, R->r, which, &R->r->download_url, 0, R->err);
+    if (rc)
+        unlink(R->r->path);
+    return rc;
+}
 
-    if (!preview_mode) {
-        if (!rc && *cancel)
-            rc = ferry_err_set(err, FERRY_ERR_CANCEL, "cancelled");
+/* Source open to source closed: everything between the stage and publish. */
+static int run_chain(run *R)
+{
+    int rc = start_source(R);
+    if (!rc) {
+        rc = open_chain(R);
         if (!rc)
-            rc = ferry_stage_publish(&stage, err);
-        if (rc) {
-            ferry_stage_abort(&stage);
-        } else {
-            r->path = strdup(stage.final);
-            r->name = display;
-            display = NULL;
-            const char *ct = p->nencoders ? p->encoders[p->nencoders - 1].plugin->desc->content_type
-                                          : fd->content_type;
-            r->content_type = strdup(ct);
-            if (o->download_url)
-                r->download_url = strdup(o->download_url);
-        }
-        ferry_stage_free(&stage);
+            rc = pump(R);
+        rc = stop_source(R, rc);
+        if (!rc)
+            rc = finish_chain(R);
+        close_chain(R);
+        R->r->warnings = pipeline_warnings(R->p);
+        if (!rc && !R->preview)
+            rc = measure(R);
+        ferry_output_free(R->file_out);
     }
-    if (!rc && !preview_mode && !o->no_sinks) {
-        /* Sinks that deliver before any commit (file store, …). */
-        for (size_t i = 0; i < p->nsinks && !rc; i++) {
-            ferry_step *st = &p->sinks[i];
-            if (o->skip_after_commit && (st->plugin->desc->flags & FERRY_SINK_AFTER_COMMIT))
-                continue;
-            ferry_artifact a = {r->path, r->name,         r->content_type, r->sha256, r->size,
-                                r->rows, r->download_url, o->nmeta,        o->meta};
-            char *url = NULL;
-            rc = st->plugin->desc->sink->deliver(ferry_instance_state(st->inst), &a, &url);
-            if (rc)
-                rc = plugin_fail(err, rc, st, "deliver failed (no message)");
-            if (url) {
-                free(r->download_url);
-                r->download_url = strdup(url);
-                ferry_host_table()->free(ferry_instance_ctx(st->inst), url);
-            }
-        }
-        if (rc) {
-            /* A sink that failed before any commit: nothing was published
-             * for anyone; take the file back. */
-            unlink(r->path);
-        }
+    release_source(R);
+    return rc;
+}
+
+int ferry_pipeline_run(ferry_pipeline *p, const ferry_run_opts *o, ferry_run_result *r,
+                       ferry_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->source_rows = -1;
+    atomic_int local_cancel = 0;
+    run R;
+    memset(&R, 0, sizeof R);
+    R.p = p;
+    R.o = o;
+    R.r = r;
+    R.err = err;
+    R.cancel = o->cancel ? o->cancel : &local_cancel;
+    R.preview = o->rows != NULL;
+    R.stage.fd = -1;
+    pthread_mutex_init(&R.q.mu, NULL);
+    pthread_cond_init(&R.q.cv, NULL);
+    share_cancel(p, R.cancel);
+
+    int rc = build_query(&R);
+    if (!rc && !R.preview && !(rc = open_stage(&R))) {
+        rc = publish(&R, run_chain(&R));
+        ferry_stage_free(&R.stage);
+        if (!rc)
+            rc = deliver_before_commit(&R);
+    } else if (!rc) {
+        rc = run_chain(&R);
     }
-out_free_names:
-    free(names);
-    free(name);
-    free(display);
+    pthread_mutex_destroy(&R.q.mu);
+    pthread_cond_destroy(&R.q.cv);
+    free(R.names);
+    free(R.name);
+    free(R.display);
     if (rc)
         ferry_run_result_free(r);
     return rc;
@@ -694,21 +678,7 @@ out_free_names:
 int ferry_pipeline_after_commit(ferry_pipeline *p, const ferry_run_opts *o,
                                 const ferry_run_result *r, ferry_err *err)
 {
-    int rc = 0;
-    for (size_t i = 0; i < p->nsinks; i++) {
-        ferry_step *st = &p->sinks[i];
-        if (!(st->plugin->desc->flags & FERRY_SINK_AFTER_COMMIT))
-            continue;
-        ferry_artifact a = {r->path, r->name,         r->content_type, r->sha256, r->size,
-                            r->rows, r->download_url, o->nmeta,        o->meta};
-        char *url = NULL;
-        int one = st->plugin->desc->sink->deliver(ferry_instance_state(st->inst), &a, &url);
-        if (url)
-            ferry_host_table()->free(ferry_instance_ctx(st->inst), url);
-        if (one && !rc)
-            rc = plugin_fail(err, one, st, "deliver failed (no message)");
-    }
-    return rc;
+    return deliver(p, o, r, SINKS_AFTER, NULL, 1, err);
 }
 
 void ferry_run_result_free(ferry_run_result *r)

@@ -351,127 +351,124 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
     return rc;
 }
 
-int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
-                          atomic_int *cancel, int *permanent, ferry_err *err)
+/* The format plugin: the request's format, else the template's. */
+static int resolve_format(job *j, const char **plugin, ferry_err *err)
 {
-    if (permanent)
-        *permanent = 0;
-    job j;
-    memset(&j, 0, sizeof j);
-    j.svc = svc;
-    j.db = db;
-    j.claim = claim;
-    ferry_site *site = svc->site;
-    ferry_pipeline *p = NULL;
-    ferry_predset preds = {0};
-    ferry_run_result r;
-    memset(&r, 0, sizeof r);
-    char *pipeline_path = NULL;
-    int published = 0;
-    int rc = load_request(&j, err);
-    if (!rc)
-        rc = load_template(&j, err);
-    if (!rc)
-        rc = load_schedule(&j, err);
-    if (rc)
-        goto done;
-
-    /* Format: the request's, else the template's. */
-    const char *format = col(j.req, R_FORMAT);
+    const char *format = col(j->req, R_FORMAT);
     if (!format || !*format)
-        format = j.tpl ? col(j.tpl, 2) : NULL;
-    const char *plugin = ferry_format_plugin(format);
-    if (!plugin) {
-        rc = ferry_err_set(err, FERRY_ERR_CONFIG,
-                           "request %s: unknown format \"%s\" (csv, json, pdf, excel)", claim->id,
-                           format ? format : "");
-        goto done;
-    }
-    snprintf(j.format, sizeof j.format, "%s", format);
+        format = j->tpl ? col(j->tpl, 2) : NULL;
+    *plugin = ferry_format_plugin(format);
+    if (!*plugin)
+        return ferry_err_set(err, FERRY_ERR_CONFIG,
+                             "request %s: unknown format \"%s\" (csv, json, pdf, excel)",
+                             j->claim->id, format ? format : "");
+    snprintf(j->format, sizeof j->format, "%s", format);
+    return 0;
+}
 
-    /* Pipeline: one the template names, else the site's request pipeline. */
-    char *named = j.tpl ? json_member_string(col(j.tpl, 5), "pipeline") : NULL;
+/* The pipeline file: one the template names, else the site's request
+ * pipeline. *path: free. */
+static int resolve_pipeline_path(const job *j, char **path, ferry_err *err)
+{
+    const ferry_site *site = j->svc->site;
+    char *named = j->tpl ? json_member_string(col(j->tpl, 5), "pipeline") : NULL;
+    int rc = 0;
     if (named) {
-        pipeline_path = ferry_site_pipeline(site, named);
-        if (!pipeline_path)
+        *path = ferry_site_pipeline(site, named);
+        if (!*path)
             rc = ferry_err_set(err, FERRY_ERR_CONFIG,
                                "request %s: template names pipeline \"%s\", which ferry.conf "
                                "requests.pipelines does not define",
-                               claim->id, named);
+                               j->claim->id, named);
         free(named);
-        if (rc)
-            goto done;
-    } else if (site->request_pipeline) {
-        pipeline_path = strdup(site->request_pipeline);
-    } else {
-        rc = ferry_err_set(err, FERRY_ERR_CONFIG,
-                           "ferry.conf names no requests.pipeline to serve export requests");
-        goto done;
+        return rc;
     }
-    if ((rc = ferry_pipeline_parse(&p, pipeline_path, err)) ||
-        (rc = ferry_pipeline_use_format(p, plugin, err)) ||
-        (rc = apply_layout(&j, p, plugin, err)) ||
-        (rc = ferry_pipeline_add_sinks(p, config_lookup(&site->cfg, "requests.sinks"), err)) ||
-        (rc = ferry_pipeline_build(p, site, NULL, svc->log, err)))
-        goto done;
+    if (!site->request_pipeline)
+        return ferry_err_set(err, FERRY_ERR_CONFIG,
+                             "ferry.conf names no requests.pipeline to serve export requests");
+    *path = strdup(site->request_pipeline);
+    return *path ? 0 : ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+}
 
-    /* Fields: pipeline, then template, then request. */
-    if ((rc = ferry_fields_apply_template(&p->fields, j.tpl ? col(j.tpl, 3) : NULL, err)) ||
-        (rc = ferry_fields_select_json(&p->fields, col(j.req, R_SELECTED), err)))
-        goto done;
+/* Request over template over pipeline: the built pipeline, its fields
+ * selected. *out: ferry_pipeline_free, also on failure. */
+static int resolve(job *j, ferry_pipeline **out, ferry_err *err)
+{
+    ferry_site *site = j->svc->site;
+    const char *plugin = NULL;
+    char *path = NULL;
+    int rc;
+    if ((rc = load_request(j, err)) || (rc = load_template(j, err)) ||
+        (rc = load_schedule(j, err)) || (rc = resolve_format(j, &plugin, err)) ||
+        (rc = resolve_pipeline_path(j, &path, err)))
+        return rc;
+    ferry_pipeline *p = NULL;
+    if (!(rc = ferry_pipeline_parse(&p, path, err)) &&
+        !(rc = ferry_pipeline_use_format(p, plugin, err)) &&
+        !(rc = apply_layout(j, p, plugin, err)) &&
+        !(rc = ferry_pipeline_add_sinks(p, config_lookup(&site->cfg, "requests.sinks"), err)) &&
+        !(rc = ferry_pipeline_build(p, site, NULL, j->svc->log, err)) &&
+        !(rc = ferry_fields_apply_template(&p->fields, j->tpl ? col(j->tpl, 3) : NULL, err)))
+        rc = ferry_fields_select_json(&p->fields, col(j->req, R_SELECTED), err);
+    free(path);
+    *out = p;
+    return rc;
+}
 
-    /* Owner scoping, always and first; then filters; then the date range. */
-    if (!p->fields.owner_column) {
-        rc = ferry_err_set(err, FERRY_ERR_CONFIG,
-                           "pipeline %s has no fields.owner_column: it cannot serve requests",
-                           p->path);
-        goto done;
-    }
-    ferry_value owner;
-    ferry_value_set_i64(&owner, FERRY_TYPE_INT64, claim->user_id);
-    rc = ferry_predset_add(&preds, p->fields.owner_column, FERRY_OP_EQ, &owner, err);
-    /* The template's defaults apply where the request says nothing of a field. */
-    const char *rf = col(j.req, R_FILTERS);
-    const char *tf = j.tpl ? col(j.tpl, 4) : NULL;
+/* The template's default filters, where the request says nothing of a field. */
+static int add_template_filters(const job *j, ferry_pipeline *p, ferry_predset *preds,
+                                ferry_err *err)
+{
     static const char *const meta_keys[] = {"date_range", "pipeline", NULL};
-    if (!rc && tf && *tf) {
-        json_t *req_json = rf ? json_loads(rf, JSON_DECODE_ANY, NULL) : NULL;
-        json_t *tpl_json = json_loads(tf, JSON_DECODE_ANY, NULL);
-        if (tpl_json && json_is_object(tpl_json)) {
-            /* Drop template keys the request sets itself. */
-            const char *k;
-            json_t *v;
-            void *tmp;
-            json_object_foreach_safe(tpl_json, tmp, k, v)
-            {
-                if (req_json && json_is_object(req_json) && json_object_get(req_json, k))
-                    json_object_del(tpl_json, k);
-            }
-            char *text = json_dumps(tpl_json, 0);
-            rc = ferry_filters_parse(&preds, &p->fields, text, "template default_filters",
-                                     meta_keys, err);
-            free(text);
-        } else if (tpl_json || strcmp(tf, "{}")) {
-            rc = ferry_err_set(err, FERRY_ERR_CONFIG,
-                               "template default_filters must be a JSON object");
+    const char *rf = col(j->req, R_FILTERS);
+    const char *tf = j->tpl ? col(j->tpl, 4) : NULL;
+    if (!tf || !*tf)
+        return 0;
+    json_t *req_json = rf ? json_loads(rf, JSON_DECODE_ANY, NULL) : NULL;
+    json_t *tpl_json = json_loads(tf, JSON_DECODE_ANY, NULL);
+    int rc = 0;
+    if (tpl_json && json_is_object(tpl_json)) {
+        /* Drop template keys the request sets itself. */
+        const char *k;
+        json_t *v;
+        void *tmp;
+        json_object_foreach_safe(tpl_json, tmp, k, v)
+        {
+            if (req_json && json_is_object(req_json) && json_object_get(req_json, k))
+                json_object_del(tpl_json, k);
         }
-        json_decref(req_json);
-        json_decref(tpl_json);
+        char *text = json_dumps(tpl_json, 0);
+        rc = ferry_filters_parse(preds, &p->fields, text, "template default_filters", meta_keys,
+                                 err);
+        free(text);
+    } else if (tpl_json || strcmp(tf, "{}")) {
+        rc = ferry_err_set(err, FERRY_ERR_CONFIG, "template default_filters must be a JSON object");
     }
-    if (!rc)
-        rc = ferry_filters_parse(&preds, &p->fields, rf, "request filters", NULL, err);
-    const char *start = col(j.req, R_START), *end = col(j.req, R_END);
-    if (!rc && (start || end) && !p->fields.date_column)
-        rc = ferry_err_set(err, FERRY_ERR_CONFIG,
-                           "request %s has a date range but pipeline %s has no "
-                           "fields.date_column",
-                           claim->id, p->path);
-    /* A calendar-date column compares with the range as local wall-clock
-     * time, so "previous week" in Los Angeles starts on Monday's date, not
-     * at Monday 08:00 UTC (which a DATE would fall before). */
+    json_decref(req_json);
+    json_decref(tpl_json);
+    return rc;
+}
+
+/*
+ * The date range as predicates on fields.date_column. A calendar-date
+ * column compares with the range as local wall-clock time, so "previous
+ * week" in Los Angeles starts on Monday's date, not at Monday 08:00 UTC
+ * (which a DATE would fall before).
+ */
+static int add_date_range(const job *j, ferry_pipeline *p, ferry_predset *preds, ferry_err *err)
+{
+    const char *start = col(j->req, R_START), *end = col(j->req, R_END);
+    if (!start && !end)
+        return 0;
+    if (!p->fields.date_column)
+        return ferry_err_set(err, FERRY_ERR_CONFIG,
+                             "request %s has a date range but pipeline %s has no "
+                             "fields.date_column",
+                             j->claim->id, p->path);
     char lstart[40], lend[40];
-    if (!rc && p->fields.date_is_calendar && (start || end)) {
-        char *tzname = range_timezone(&j, p);
+    int rc = 0;
+    if (p->fields.date_is_calendar) {
+        char *tzname = range_timezone(j, p);
         if (!tzname)
             rc = ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
         if (!rc && start && !(rc = to_local(start, tzname, lstart, sizeof lstart, err)))
@@ -483,91 +480,151 @@ int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_cl
     ferry_value dv;
     if (!rc && start) {
         ferry_value_set_ref(&dv, FERRY_TYPE_STRING, start, (uint32_t)strlen(start));
-        rc = ferry_predset_add(&preds, p->fields.date_column, FERRY_OP_GTE, &dv, err);
+        rc = ferry_predset_add(preds, p->fields.date_column, FERRY_OP_GTE, &dv, err);
     }
     if (!rc && end) {
         ferry_value_set_ref(&dv, FERRY_TYPE_STRING, end, (uint32_t)strlen(end));
-        rc = ferry_predset_add(&preds, p->fields.date_column, FERRY_OP_LT, &dv, err);
+        rc = ferry_predset_add(preds, p->fields.date_column, FERRY_OP_LT, &dv, err);
     }
-    if (rc)
-        goto done;
+    return rc;
+}
 
-    /* Run into the store under a name of this attempt's own. */
-    char file_base[80], display[200];
-    snprintf(file_base, sizeof file_base, "%s-%d", claim->id, claim->attempt);
-    display_base(col(j.req, R_TITLE), display, sizeof display);
-    int64_t retention = ferry_site_int(site, "store.retention_days", 7);
+/* Owner scoping, always and first; then filters; then the date range. */
+static int build_predicates(const job *j, ferry_pipeline *p, ferry_predset *preds, ferry_err *err)
+{
+    if (!p->fields.owner_column)
+        return ferry_err_set(err, FERRY_ERR_CONFIG,
+                             "pipeline %s has no fields.owner_column: it cannot serve requests",
+                             p->path);
+    ferry_value owner;
+    ferry_value_set_i64(&owner, FERRY_TYPE_INT64, j->claim->user_id);
+    int rc;
+    if ((rc = ferry_predset_add(preds, p->fields.owner_column, FERRY_OP_EQ, &owner, err)) ||
+        (rc = add_template_filters(j, p, preds, err)) ||
+        (rc = ferry_filters_parse(preds, &p->fields, col(j->req, R_FILTERS), "request filters",
+                                  NULL, err)))
+        return rc;
+    return add_date_range(j, p, preds, err);
+}
+
+/* A signed download URL for the request, or NULL (logged). Free. */
+static char *signed_url(const job *j, int64_t retention)
+{
+    const ferry_site *site = j->svc->site;
     char *url = NULL;
-    if (site->secret) {
-        int64_t now = (int64_t)time(NULL);
-        int64_t exp = ferry_token_expiry(
-            now, ferry_site_int(site, "download.token_ttl_seconds", retention * 86400),
-            now + retention * 86400);
-        ferry_err te = FERRY_ERR_INIT;
-        if (ferry_download_url(site->base_url, site->secret, claim->id, exp, &url, &te))
-            ferry_logf(svc->log, FERRY_LOG_WARN, NULL, "no download URL: %s", te.msg);
-    }
-    char expires[64], attempt[16], uid[32];
+    if (!site->secret)
+        return NULL;
+    int64_t now = (int64_t)time(NULL);
+    int64_t exp = ferry_token_expiry(
+        now, ferry_site_int(site, "download.token_ttl_seconds", retention * 86400),
+        now + retention * 86400);
+    ferry_err te = FERRY_ERR_INIT;
+    if (ferry_download_url(site->base_url, site->secret, j->claim->id, exp, &url, &te))
+        ferry_logf(j->svc->log, FERRY_LOG_WARN, NULL, "no download URL: %s", te.msg);
+    return url;
+}
+
+/* Texts the sinks' metadata borrows. */
+typedef struct meta_text {
+    char expires[64], attempt[16], uid[32], file_base[80], display[200];
+} meta_text;
+
+/* Request metadata for sinks (email and others); `meta` has room for 10. */
+static size_t request_meta(const job *j, int64_t retention, meta_text *t, ferry_kv *meta)
+{
+    const ferry_claim *claim = j->claim;
     time_t exp_t = time(NULL) + (time_t)(retention * 86400);
     struct tm tm;
     gmtime_r(&exp_t, &tm);
-    strftime(expires, sizeof expires, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    snprintf(attempt, sizeof attempt, "%d", claim->attempt);
-    snprintf(uid, sizeof uid, "%lld", (long long)claim->user_id);
-    const char *recipients = j.sched ? col(j.sched, 0) : NULL;
-    ferry_kv meta[] = {
+    strftime(t->expires, sizeof t->expires, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(t->attempt, sizeof t->attempt, "%d", claim->attempt);
+    snprintf(t->uid, sizeof t->uid, "%lld", (long long)claim->user_id);
+    const char *recipients = j->sched ? col(j->sched, 0) : NULL;
+    const char *title = col(j->req, R_TITLE), *email = col(j->req, R_EMAIL);
+    ferry_kv m[] = {
         {"request_id", claim->id},
-        {"title", col(j.req, R_TITLE) ? col(j.req, R_TITLE) : ""},
-        {"user_id", uid},
-        {"user_email", col(j.req, R_EMAIL) ? col(j.req, R_EMAIL) : ""},
-        {"format", j.format},
-        {"attempt", attempt},
-        {"expires_at", expires},
+        {"title", title ? title : ""},
+        {"user_id", t->uid},
+        {"user_email", email ? email : ""},
+        {"format", j->format},
+        {"attempt", t->attempt},
+        {"expires_at", t->expires},
         {"email_recipients", recipients ? recipients : "[]"},
-        {"include_download_link", j.sched && col(j.sched, 1) ? col(j.sched, 1) : "1"},
-        {"attach_file", j.sched && col(j.sched, 2) ? col(j.sched, 2) : "0"},
+        {"include_download_link", j->sched && col(j->sched, 1) ? col(j->sched, 1) : "1"},
+        {"attach_file", j->sched && col(j->sched, 2) ? col(j->sched, 2) : "0"},
     };
-    ferry_query q = {0, (uint32_t)preds.n, NULL, preds.preds};
+    memcpy(meta, m, sizeof m);
+    return sizeof m / sizeof m[0];
+}
+
+/* Runs into the store under a name of this attempt's own, then commits
+ * the outcome; after the commit, email and other notifications, at least
+ * once. */
+static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *preds,
+                            atomic_int *cancel, ferry_err *err)
+{
+    const ferry_claim *claim = j->claim;
+    int64_t retention = ferry_site_int(j->svc->site, "store.retention_days", 7);
+    meta_text t;
+    ferry_kv meta[10];
+    snprintf(t.file_base, sizeof t.file_base, "%s-%d", claim->id, claim->attempt);
+    display_base(col(j->req, R_TITLE), t.display, sizeof t.display);
+    ferry_query q = {0, (uint32_t)preds->n, NULL, preds->preds};
     ferry_run_opts o;
     memset(&o, 0, sizeof o);
     o.query = &q;
-    o.out_dir = site->store_path;
-    o.file_base = file_base;
-    o.display_base = display;
+    o.out_dir = j->svc->site->store_path;
+    o.file_base = t.file_base;
+    o.display_base = t.display;
     o.meta = meta;
-    o.nmeta = sizeof meta / sizeof meta[0];
-    o.download_url = url;
+    o.nmeta = request_meta(j, retention, &t, meta);
+    o.download_url = signed_url(j, retention);
     o.cancel = cancel;
     o.progress = progress_cb;
-    o.payload = &j;
+    o.payload = j;
     o.skip_after_commit = 1;
-    rc = ferry_pipeline_run(p, &o, &r, err);
-    free(url);
+    ferry_run_result r;
+    int rc = ferry_pipeline_run(p, &o, &r, err);
+    free((char *)o.download_url);
     if (rc)
-        goto done;
-    published = 1;
-    rc = complete(&j, p, &r, retention, err);
-    if (rc) {
+        return rc;
+    if ((rc = complete(j, p, &r, retention, err))) {
         /* Not the request's artifact: an attempt's file nobody names. */
         unlink(r.path);
-        goto done;
+        ferry_run_result_free(&r);
+        return rc;
     }
-    ferry_logf(svc->log, FERRY_LOG_INFO, NULL, "request %s completed: %llu rows, %llu bytes, %s",
+    ferry_logf(j->svc->log, FERRY_LOG_INFO, NULL, "request %s completed: %llu rows, %llu bytes, %s",
                claim->id, (unsigned long long)r.rows, (unsigned long long)r.size, r.path);
-    /* After the commit: email and other notifications, at least once. */
     ferry_err se = FERRY_ERR_INIT;
     if (ferry_pipeline_after_commit(p, &o, &r, &se))
-        ferry_logf(svc->log, FERRY_LOG_ERROR, NULL, "request %s: delivery failed: %s", claim->id,
+        ferry_logf(j->svc->log, FERRY_LOG_ERROR, NULL, "request %s: delivery failed: %s", claim->id,
                    se.msg);
-done:
-    (void)published;
-    if (rc && permanent)
-        *permanent = rc == FERRY_ERR_CONFIG || rc == FERRY_ERR_DENIED || rc == FERRY_ERR_LIMIT ||
-                     rc == FERRY_ERR_PLUGIN || rc == FERRY_ERR_DATA;
     ferry_run_result_free(&r);
+    return 0;
+}
+
+int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
+                          atomic_int *cancel, int *permanent, ferry_err *err)
+{
+    job j;
+    memset(&j, 0, sizeof j);
+    j.svc = svc;
+    j.db = db;
+    j.claim = claim;
+    ferry_pipeline *p = NULL;
+    ferry_predset preds = {0};
+    int rc = resolve(&j, &p, err);
+    if (!rc)
+        rc = build_predicates(&j, p, &preds, err);
+    if (!rc)
+        rc = run_and_complete(&j, p, &preds, cancel, err);
+    if (permanent)
+        *permanent =
+            rc && (rc == FERRY_ERR_CONFIG || rc == FERRY_ERR_DENIED || rc == FERRY_ERR_LIMIT ||
+                   rc == FERRY_ERR_PLUGIN || rc == FERRY_ERR_DATA);
     ferry_predset_free(&preds);
     ferry_pipeline_free(p);
-    free(pipeline_path);
     fdb_rows_free(j.req);
     fdb_rows_free(j.tpl);
     fdb_rows_free(j.sched);

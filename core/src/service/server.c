@@ -446,6 +446,60 @@ static int count_download(ferry_db *db, const char *id, int64_t user_id, const r
     return r;
 }
 
+/* 416, naming the file's size. */
+static enum MHD_Result range_unsatisfiable(struct MHD_Connection *conn, req_ctx *rc, uint64_t size)
+{
+    char crange[96];
+    snprintf(crange, sizeof crange, "bytes */%" PRIu64, size);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen("range not satisfiable\n"),
+                                        (void *)"range not satisfiable\n", MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    return queue(conn, rc, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp);
+}
+
+/* The part of the file a response sends. */
+typedef struct file_part {
+    uint64_t start, len, size;
+    int kind; /* FERRY_RANGE_* */
+} file_part;
+
+/* 200 or 206 with the artifact's bytes from `fd` (taken: given to the
+ * response, or closed), offered as `name`. */
+static enum MHD_Result send_file(struct MHD_Connection *conn, req_ctx *rc, int fd,
+                                 const file_part *pt, const char *name, const char *ctype,
+                                 const char *etag)
+{
+    struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64(pt->len, fd, pt->start);
+    if (!resp) {
+        close(fd);
+        return MHD_NO;
+    }
+    char disp[2048];
+    if (ferry_content_disposition(name, disp, sizeof disp) == 0)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+    char ct[128];
+    log_safe(ct, sizeof ct, *ctype ? ctype : ferry_content_type_for(name));
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ct);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-store");
+    if (*etag)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    if (pt->kind == FERRY_RANGE_PARTIAL) {
+        char crange[96];
+        snprintf(crange, sizeof crange, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, pt->start,
+                 pt->start + pt->len - 1, pt->size);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
+    }
+    rc->body_len = pt->len;
+    rc->file_body = 1;
+    return queue(conn, rc, pt->kind == FERRY_RANGE_PARTIAL ? MHD_HTTP_PARTIAL_CONTENT : MHD_HTTP_OK,
+                 resp);
+}
+
 static enum MHD_Result download(ferry_server *s, struct MHD_Connection *conn, req_ctx *rc,
                                 const char *id)
 {
@@ -526,19 +580,8 @@ static enum MHD_Result download(ferry_server *s, struct MHD_Connection *conn, re
     if (range && if_range && (!*etag || strcmp(if_range, etag) != 0))
         range = NULL; /* the client's copy is another version: send it all */
     int kind = ferry_http_range(range, size, &start, &len);
-    char crange[96];
     if (kind == FERRY_RANGE_UNSATISFIABLE) {
-        snprintf(crange, sizeof crange, "bytes */%" PRIu64, size);
-        struct MHD_Response *resp = MHD_create_response_from_buffer(
-            strlen("range not satisfiable\n"), (void *)"range not satisfiable\n",
-            MHD_RESPMEM_PERSISTENT);
-        if (!resp) {
-            result = MHD_NO;
-            goto done;
-        }
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-        result = queue(conn, rc, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp);
+        result = range_unsatisfiable(conn, rc, size);
         goto done;
     }
     /* A whole GET or a range from byte 0 is a download; HEAD never is. */
@@ -564,32 +607,10 @@ static enum MHD_Result download(ferry_server *s, struct MHD_Connection *conn, re
         }
         atomic_fetch_add(&s->downloads, 1);
     }
-    struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64(len, fd, start);
-    if (!resp) {
-        result = MHD_NO;
-        goto done;
-    }
-    fd = -1; /* the response owns it now */
     const char *name = *file_name ? file_name : (strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel);
-    char disp[2048];
-    if (ferry_content_disposition(name, disp, sizeof disp) == 0)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
-    char ct[128];
-    log_safe(ct, sizeof ct, *ctype ? ctype : ferry_content_type_for(name));
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ct);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-store");
-    if (*etag)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-    if (kind == FERRY_RANGE_PARTIAL) {
-        snprintf(crange, sizeof crange, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start,
-                 start + len - 1, size);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
-    }
-    rc->body_len = len;
-    rc->file_body = 1;
-    result =
-        queue(conn, rc, kind == FERRY_RANGE_PARTIAL ? MHD_HTTP_PARTIAL_CONTENT : MHD_HTTP_OK, resp);
+    file_part part = {start, len, size, kind};
+    result = send_file(conn, rc, fd, &part, name, ctype, etag);
+    fd = -1; /* send_file closed it or gave it to the response */
 done:
     if (fd >= 0)
         close(fd);

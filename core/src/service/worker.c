@@ -42,9 +42,11 @@
 #include <time.h>
 
 #include "claim.h"
+#include "clock.h"
 #include "db.h"
 #include "migrate.h"
 #include "request.h"
+#include "retry.h"
 
 typedef struct worker worker;
 
@@ -102,39 +104,49 @@ static double mono_since(const struct timespec *t0)
 /* Sleeps `ms`, waking early when the worker stops (unless `ignore_stop`). */
 static void nap(const worker *w, unsigned ms, int ignore_stop)
 {
-    while (ms > 0 && (ignore_stop || !stopping(w))) {
-        unsigned step = ms < 100 ? ms : 100;
-        struct timespec ts = {0, (long)step * 1000000L};
-        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-            ;
-        ms -= step;
-    }
+    ferry_nap_ms(ms, ignore_stop ? NULL : w->svc->stop);
 }
 
-/* Connects the slot's connection *db, retrying with backoff until it
- * succeeds or (unless `ignore_stop`) the worker stops. 0 when connected. */
+typedef struct reconnect {
+    slot *s;
+    ferry_db **db;
+    const char *what;
+    const char *fields;
+} reconnect;
+
+static int reconnect_attempt(void *arg, unsigned i, ferry_err *err)
+{
+    reconnect *rc = arg;
+    worker *w = rc->s->w;
+    if (fdb_connect_url(rc->db, w->url, 60, err))
+        return err->code ? err->code : FERRY_ERR_DB;
+    if (i > 0)
+        ferry_logf(w->svc->log, FERRY_LOG_INFO, rc->fields, "%s connection is back", rc->what);
+    return 0;
+}
+
+static void reconnect_report(void *arg, unsigned i, unsigned delay_ms, const ferry_err *err)
+{
+    reconnect *rc = arg;
+    if (i == 0 || delay_ms >= 30000)
+        ferry_logf(rc->s->w->svc->log, FERRY_LOG_WARN, rc->fields,
+                   "%s connection failed, retrying: %s", rc->what, err->msg);
+}
+
+/* Connects the slot's connection *db, retrying with backoff (250 ms … 30 s)
+ * until it succeeds, `tries` tries failed (0: no limit) or (unless
+ * `ignore_stop`) the worker stops. 0 when connected. */
 static int connect_backoff(slot *s, ferry_db **db, const char *what, int ignore_stop, int tries)
 {
-    worker *w = s->w;
-    unsigned delay = 250;
     char f[64];
     fields(f, sizeof f, s, NULL);
-    for (int i = 0; tries == 0 || i < tries; i++) {
-        if (!ignore_stop && stopping(w))
-            return -1;
-        ferry_err err = FERRY_ERR_INIT;
-        if (fdb_connect_url(db, w->url, 60, &err) == 0) {
-            if (i > 0)
-                ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "%s connection is back", what);
-            return 0;
-        }
-        if (i == 0 || delay >= 30000)
-            ferry_logf(w->svc->log, FERRY_LOG_WARN, f, "%s connection failed, retrying: %s", what,
-                       err.msg);
-        nap(w, delay, ignore_stop);
-        delay = delay * 2 > 30000 ? 30000 : delay * 2;
-    }
-    return -1;
+    reconnect ctx = {s, db, what, f};
+    ferry_retry_ops ops = {reconnect_attempt, reconnect_report, &ctx};
+    ferry_backoff b;
+    ferry_backoff_init(&b, 250, 30000);
+    ferry_err err = FERRY_ERR_INIT;
+    return ferry_retry(&b, (unsigned)tries, ignore_stop ? NULL : s->w->svc->stop, &ops, &err) ? -1
+                                                                                              : 0;
 }
 
 /* After a failed statement on *db: drops the connection when it is gone. */
@@ -363,7 +375,8 @@ static void *slot_main(void *arg)
     ferry_db *db = NULL;
     char f[64];
     fields(f, sizeof f, s, NULL);
-    unsigned backoff = 250;
+    ferry_backoff backoff;
+    ferry_backoff_init(&backoff, 250, 30000);
     while (!stopping(w)) {
         if (!db && connect_backoff(s, &db, "worker", 0, 0) != 0)
             break;
@@ -376,11 +389,10 @@ static void *slot_main(void *arg)
             drop_if_gone(&db);
             ferry_logf(w->svc->log, gone ? FERRY_LOG_WARN : FERRY_LOG_ERROR, f,
                        "claiming failed: %s", err.msg);
-            nap(w, backoff, 0);
-            backoff = backoff * 2 > 30000 ? 30000 : backoff * 2;
+            ferry_backoff_wait(&backoff, w->svc->stop);
             continue;
         }
-        backoff = 250;
+        ferry_backoff_reset(&backoff);
         if (!got) {
             if (w->o->once)
                 break;
