@@ -21,6 +21,7 @@
 #include "filters.h"
 #include "loader.h"
 #include "pipeline.h"
+#include "template_opts.h"
 #include "token.h"
 
 enum {
@@ -186,7 +187,10 @@ static int apply_layout(job *j, ferry_pipeline *p, const char *format_plugin, fe
             continue;
         snprintf(label, sizeof label, "template layout_settings.%s", key);
         snprintf(path, sizeof path, "format.%s", key);
-        rc = ferry_pipeline_set(p, path, text, label, err);
+        rc = ferry_template_option_check(site, p, format_plugin, o, col(j->req, R_TEMPLATE), text,
+                                         err);
+        if (!rc)
+            rc = ferry_pipeline_set(p, path, text, label, err);
     }
     ferry_plugin_close(plug);
     json_decref(root);
