@@ -44,11 +44,12 @@ typedef struct xlsx_config {
 } xlsx_config;
 
 static const ferry_option xlsx_options[] = {
-    {"sheet_name", FERRY_OPT_STRING, 0, "Export", NULL, offsetof(xlsx_config, sheet_name),
+    {"sheet_name", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "Export", NULL,
+     offsetof(xlsx_config, sheet_name),
      "worksheet name (at most 31 characters; []:*?/\\ become _); further sheets add \" (2)\", "
      "\" (3)\"…",
      "Time entries"},
-    {"title", FERRY_OPT_STRING, 0, NULL, NULL, offsetof(xlsx_config, title),
+    {"title", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, NULL, NULL, offsetof(xlsx_config, title),
      "a title row above the header on every sheet, and the document title; unset: none",
      "Timesheet"},
     {"sheet_rows", FERRY_OPT_INT, 0, "1048576", NULL, offsetof(xlsx_config, sheet_rows),

@@ -112,6 +112,11 @@ typedef enum ferry_opt_type {
 #define FERRY_OPT_PATH                                                                             \
     0x4u /* a file path: relative values are resolved against the                                  \
           * directory of the config file that set them */
+/* Since ABI 1.2: a template's layout_settings may set it (the request
+ * contract refuses any other option of the format unless ferry.conf's
+ * requests.template_options allows it). Only presentation: never a path, a
+ * cap or a safety switch. Older cores ignore the bit. */
+#define FERRY_OPT_TEMPLATE 0x8u
 
 typedef struct ferry_strlist {
     size_t n;

@@ -7,7 +7,6 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <libgen.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,29 +37,84 @@ const char *ferry_kind_name(int kind)
     }
 }
 
-/* Refuses a path that group or others can write (the file and its dir). */
-static int check_perms(const char *path, ferry_err *err)
+/* The trust rule (docs/operations.md, "Plugin trust"): the plugin's real
+ * path (symlinks resolved) and every directory from it up to "/" must be
+ * owned by root or ferry's own user and not writable by group or others.
+ * The one exception: a root-owned sticky directory (/tmp), in which only an
+ * entry's owner can rename or remove it. */
+static int unsafe_owner(const struct stat *st)
+{
+    return st->st_uid != 0 && st->st_uid != geteuid();
+}
+
+static int check_dir(const char *path, const char *real, const char *dir, ferry_err *err)
 {
     struct stat st;
-    if (stat(path, &st) != 0)
+    if (stat(dir, &st) != 0)
+        return ferry_err_set(err, FERRY_ERR_PLUGIN, "plugin %s: directory %s: %s", path, dir,
+                             strerror(errno));
+    int sticky_root = (st.st_mode & S_ISVTX) && st.st_uid == 0;
+    const char *via = strcmp(path, real) ? " (plugin " : "";
+    const char *rp = strcmp(path, real) ? path : "";
+    const char *end = strcmp(path, real) ? ")" : "";
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !sticky_root)
+        return ferry_err_set(err, FERRY_ERR_PLUGIN,
+                             "plugin directory %s is writable by group or others (mode %03o): "
+                             "refused%s%s%s",
+                             dir, (unsigned)(st.st_mode & 0777), via, rp, end);
+    if (unsafe_owner(&st))
+        return ferry_err_set(err, FERRY_ERR_PLUGIN,
+                             "plugin directory %s is owned by uid %u, not root or ferry's user: "
+                             "refused%s%s%s",
+                             dir, (unsigned)st.st_uid, via, rp, end);
+    return 0;
+}
+
+static int check_file(const char *path, const char *real, ferry_err *err)
+{
+    struct stat st;
+    if (stat(real, &st) != 0)
         return ferry_err_set(err, FERRY_ERR_PLUGIN, "plugin %s: %s", path, strerror(errno));
+    const char *arrow = strcmp(path, real) ? " -> " : "";
+    const char *shown = strcmp(path, real) ? real : "";
     if (!S_ISREG(st.st_mode))
-        return ferry_err_set(err, FERRY_ERR_PLUGIN, "plugin %s: not a regular file", path);
+        return ferry_err_set(err, FERRY_ERR_PLUGIN, "plugin %s%s%s: not a regular file", path,
+                             arrow, shown);
     if (st.st_mode & (S_IWGRP | S_IWOTH))
         return ferry_err_set(err, FERRY_ERR_PLUGIN,
-                             "plugin %s is writable by group or others (mode %03o): refused", path,
-                             (unsigned)(st.st_mode & 0777));
-    char *copy = strdup(path);
-    if (!copy)
-        return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
-    const char *dir = dirname(copy);
-    int rc = 0;
-    if (stat(dir, &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)))
-        rc = ferry_err_set(err, FERRY_ERR_PLUGIN,
-                           "plugin directory %s is writable by group or others (mode %03o): "
-                           "refused",
-                           dir, (unsigned)(st.st_mode & 0777));
-    free(copy);
+                             "plugin %s%s%s is writable by group or others (mode %03o): refused",
+                             path, arrow, shown, (unsigned)(st.st_mode & 0777));
+    if (unsafe_owner(&st))
+        return ferry_err_set(err, FERRY_ERR_PLUGIN,
+                             "plugin %s%s%s is owned by uid %u, not root or ferry's user: refused",
+                             path, arrow, shown, (unsigned)st.st_uid);
+    return 0;
+}
+
+/* Refuses a plugin whose real path someone else could change (above). */
+static int check_perms(const char *path, ferry_err *err)
+{
+    char *real = realpath(path, NULL);
+    if (!real)
+        return ferry_err_set(err, FERRY_ERR_PLUGIN, "plugin %s: %s", path, strerror(errno));
+    int rc = check_file(path, real, err);
+    char *dir = strdup(real);
+    if (!rc && !dir)
+        rc = ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+    while (!rc) {
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            break;
+        if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+        rc = check_dir(path, real, dir, err);
+        if (slash == dir)
+            break;
+    }
+    free(dir);
+    free(real);
     return rc;
 }
 

@@ -2,8 +2,10 @@
  * loader.h — finding, loading and checking plugins, and making instances
  * of them with their options filled from a config setting.
  *
- * Loading: dlopen(RTLD_NOW | RTLD_LOCAL); a file or directory writable by
- * group or others is refused; the descriptor's magic, ABI major/minor and
+ * Loading: dlopen(RTLD_NOW | RTLD_LOCAL); the real path is refused when
+ * the file or any directory up to "/" is writable by group or others (a
+ * root-owned sticky directory excepted) or owned by anyone but root or
+ * ferry's user; the descriptor's magic, ABI major/minor and
  * size are checked before anything else of it is read.
  */
 #ifndef FERRY_CORE_LOADER_H

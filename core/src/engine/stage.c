@@ -74,7 +74,7 @@ int ferry_stage_open(ferry_stage *st, const char *dir, const char *name, ferry_e
     snprintf(st->path, n, "%s/" INIT_PREFIX "%.80s-XXXXXX", dir, name);
     st->fd = mkostemp(st->path, O_CLOEXEC);
     if (st->fd < 0) {
-        /* The message first: `dir` is st->dir, freed with st. */
+        /* The message first: `dir` is st->dir, which ferry_stage_free frees. */
         int rc = ferry_err_set(err, FERRY_ERR_IO, "cannot create a staging file in %s: %s", dir,
                                strerror(errno));
         ferry_stage_free(st);
@@ -99,10 +99,11 @@ int ferry_stage_open(ferry_stage *st, const char *dir, const char *name, ferry_e
     fchmod(st->fd, 0644);
     snprintf(st->tmpdir, n, "%s.d", st->path);
     if (mkdir(st->tmpdir, 0700)) {
-        int e = errno;
+        int rc =
+            ferry_err_set(err, FERRY_ERR_IO, "cannot create %s: %s", st->tmpdir, strerror(errno));
         ferry_stage_abort(st);
         ferry_stage_free(st);
-        return ferry_err_set(err, FERRY_ERR_IO, "cannot create %s: %s", st->tmpdir, strerror(e));
+        return rc;
     }
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -232,6 +233,47 @@ static int named_now(expire_ctx *c, const char *rel, int *named, ferry_err *err)
     return 0;
 }
 
+static int is_staging(const char *name)
+{
+    return strncmp(name, STAGE_PREFIX, strlen(STAGE_PREFIX)) == 0 ||
+           strncmp(name, INIT_PREFIX, strlen(INIT_PREFIX)) == 0;
+}
+
+/* The staging file's lock (docs/architecture.md): an fd holding it, or -1
+ * when an export holds it (or the file is gone). Non-blocking. */
+static int lock_staging(int dirfd, const char *name)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Removes NAME.d, a staging file's temp dir (flat: stage.c makes no more). */
+static void remove_temp_dir(int dirfd, const char *name)
+{
+    char sub[4096];
+    if ((size_t)snprintf(sub, sizeof sub, "%s.d", name) >= sizeof sub)
+        return;
+    int fd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            unlinkat(fd, de->d_name, 0);
+    closedir(d);
+    unlinkat(dirfd, sub, AT_REMOVEDIR);
+}
+
 static int sweep_dir(expire_ctx *c, int dirfd, const char *prefix, int depth, const name_set *named,
                      time_t now, ferry_err *err)
 {
@@ -258,8 +300,8 @@ static int sweep_dir(expire_ctx *c, int dirfd, const char *prefix, int depth, co
         if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
             continue;
         if (S_ISDIR(st.st_mode)) {
-            if (depth >= MAX_DEPTH)
-                continue;
+            if (depth >= MAX_DEPTH || is_staging(name))
+                continue; /* a staging file's temp dir goes with its file */
             int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub < 0)
                 continue;
@@ -271,8 +313,9 @@ static int sweep_dir(expire_ctx *c, int dirfd, const char *prefix, int depth, co
             continue;
         if ((int64_t)(now - st.st_mtime) < c->o->grace_seconds)
             continue;
-        int staging = strncmp(name, STAGE_PREFIX, strlen(STAGE_PREFIX)) == 0 ||
-                      strncmp(name, INIT_PREFIX, strlen(INIT_PREFIX)) == 0;
+        int staging = is_staging(name), lock_fd = -1;
+        if (staging && (lock_fd = lock_staging(dirfd, name)) < 0)
+            continue; /* a live export's, whatever its age (or gone) */
         if (!staging) {
             if (name[0] == '.') /* not ours (.nfsXXXX, editors' files) */
                 continue;
@@ -287,7 +330,13 @@ static int sweep_dir(expire_ctx *c, int dirfd, const char *prefix, int depth, co
         char fields[4200];
         snprintf(fields, sizeof fields, "file=\"%s\" bytes=%" PRIu64 "%s", rel,
                  (uint64_t)st.st_size, c->o->dry_run ? " dry_run=1" : "");
-        if (!c->o->dry_run && unlinkat(dirfd, name, 0) != 0) {
+        int unlinked = c->o->dry_run ? 0 : unlinkat(dirfd, name, 0);
+        if (lock_fd >= 0) {
+            if (!c->o->dry_run && unlinked == 0)
+                remove_temp_dir(dirfd, name);
+            close(lock_fd);
+        }
+        if (unlinked != 0) {
             if (errno == ENOENT) /* another expire got there first */
                 continue;
             logf_(c, FERRY_LOG_ERROR, fields, "cannot remove %s",

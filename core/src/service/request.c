@@ -21,6 +21,7 @@
 #include "filters.h"
 #include "loader.h"
 #include "pipeline.h"
+#include "template_opts.h"
 #include "token.h"
 
 enum {
@@ -186,7 +187,10 @@ static int apply_layout(job *j, ferry_pipeline *p, const char *format_plugin, fe
             continue;
         snprintf(label, sizeof label, "template layout_settings.%s", key);
         snprintf(path, sizeof path, "format.%s", key);
-        rc = ferry_pipeline_set(p, path, text, label, err);
+        rc = ferry_template_option_check(site, p, format_plugin, o, col(j->req, R_TEMPLATE), text,
+                                         err);
+        if (!rc)
+            rc = ferry_pipeline_set(p, path, text, label, err);
     }
     ferry_plugin_close(plug);
     json_decref(root);
@@ -325,15 +329,23 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
                              c->id, c->attempt);
     }
     const char *ua = j->svc->user_agent;
-    char extra[512], now[32];
-    snprintf(extra, sizeof extra,
-             "{\"attempt\": %d, \"rows\": %llu, \"bytes\": %llu, \"warnings\": %llu, "
-             "\"sha256\": \"%s\", \"file\": \"%s\", \"pipeline\": \"%s\"}",
-             c->attempt, (unsigned long long)r->rows, (unsigned long long)r->size,
-             (unsigned long long)r->warnings, r->sha256, rel, p->name);
+    char now[32];
+    /* jansson, not snprintf: a '"' in a pipeline or file name stays valid JSON. */
+    json_t *ej = json_pack("{s:i, s:I, s:I, s:I, s:s, s:s, s:s}", "attempt", c->attempt, "rows",
+                           (json_int_t)r->rows, "bytes", (json_int_t)r->size, "warnings",
+                           (json_int_t)r->warnings, "sha256", r->sha256, "file", rel, "pipeline",
+                           p->name ? p->name : "");
+    char *extra = ej ? json_dumps(ej, JSON_PRESERVE_ORDER) : NULL;
+    json_decref(ej);
+    if (!rc && !extra)
+        rc = ferry_err_set(err, FERRY_ERR,
+                           "request %s: cannot build its audit record (pipeline "
+                           "or file name not UTF-8?)",
+                           c->id);
     utc_now_text(now, sizeof now);
     if (!rc)
         rc = ferry_audit_write(j->db, c->id, c->user_id, "completed", "", ua, extra, err);
+    free(extra);
     if (!rc)
         rc = ferry_usage_add(j->db, c->user_id, now, j->format, 0, r->rows, r->size, elapsed_us,
                              err);

@@ -859,16 +859,18 @@ int ferry_server_start(ferry_server **out, const ferry_server_opts *o, ferry_err
                      MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
     uint16_t port =
         ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+    /* SO_REUSEADDR only (MHD's default), never SO_REUSEPORT: a second
+     * `ferry serve` on the same port must fail, not take half the traffic. */
     s->d = MHD_start_daemon(
         flags, port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)(o->max_connections ? o->max_connections : 256),
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o->per_ip_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(o->timeout_seconds ? o->timeout_seconds : 30),
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        s, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->d) {
-        ferry_err_set(err, FERRY_ERR_IO, "cannot listen on %s (address in use or not allowed?)",
+        ferry_err_set(err, FERRY_ERR_IO,
+                      "cannot listen on %s: address in use (another ferry serve?) or not allowed",
                       o->listen);
         server_free(s);
         return FERRY_ERR_IO;

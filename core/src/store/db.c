@@ -56,9 +56,11 @@ int fdb_parse_url(fdb_params *p, const char *url, ferry_err *err)
         s = url + 8;
     else if (strncmp(url, "mariadb://", 10) == 0)
         s = url + 10;
-    else
+    else /* only the scheme is shown: the rest may hold a password */
         return ferry_err_set(err, FERRY_ERR_CONFIG,
-                             "database URL must start with mysql:// (got \"%.40s\")", url);
+                             "database URL must start with mysql:// or mariadb:// (got scheme "
+                             "\"%.*s\")",
+                             (int)(strcspn(url, ":/@") < 20 ? strcspn(url, ":/@") : 20), url);
     const char *at = strrchr(s, '@');
     const char *slash = strchr(at ? at : s, '/');
     if (!at || !slash)
