@@ -20,6 +20,7 @@
 #include "tzif.h"
 #include "filters.h"
 #include "loader.h"
+#include "objects.h"
 #include "pipeline.h"
 #include "token.h"
 
@@ -46,6 +47,7 @@ typedef struct job {
     fdb_rows *sched; /* may be NULL */
     char format[24];
     double last_progress;
+    const char *object; /* "s3://bucket/key" when uploaded, else NULL; borrowed */
 } job;
 
 static const char *col(const fdb_rows *r, int c)
@@ -280,6 +282,8 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
 {
     const ferry_claim *c = j->claim;
     const char *rel = strrchr(r->path, '/') ? strrchr(r->path, '/') + 1 : r->path;
+    if (j->object)
+        rel = j->object;
     int rc = fdb_begin(j->db, err);
     if (rc)
         return rc;
@@ -546,10 +550,18 @@ int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_cl
     if (rc)
         goto done;
     published = 1;
-    rc = complete(&j, p, &r, retention, err);
+    char *object = NULL;
+    rc = ferry_objects_publish(site, r.path, r.content_type, &object, err);
+    j.object = object;
+    if (!rc)
+        rc = complete(&j, p, &r, retention, err);
     if (rc) {
         /* Not the request's artifact: an attempt's file nobody names. */
         unlink(r.path);
+        ferry_err oe = FERRY_ERR_INIT;
+        if (object && ferry_objects_delete(site, object, &oe))
+            ferry_logf(svc->log, FERRY_LOG_WARN, NULL, "%s left for expiry: %s", object, oe.msg);
+        free(object);
         goto done;
     }
     ferry_logf(svc->log, FERRY_LOG_INFO, NULL, "request %s completed: %llu rows, %llu bytes, %s",
@@ -559,6 +571,9 @@ int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_cl
     if (ferry_pipeline_after_commit(p, &o, &r, &se))
         ferry_logf(svc->log, FERRY_LOG_ERROR, NULL, "request %s: delivery failed: %s", claim->id,
                    se.msg);
+    if (object)
+        unlink(r.path); /* the staging copy of an uploaded artifact */
+    free(object);
 done:
     (void)published;
     if (rc && permanent)
