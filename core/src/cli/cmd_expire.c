@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "db.h"
 #include "expire.h"
+#include "s3.h"
 #include "migrate.h"
 
 static void usage(FILE *f)
@@ -49,12 +50,22 @@ int ferry_cmd_expire(ferry_app *app, int argc, char **argv)
         return ferry_app_fail(app, &err);
     char ua[512];
     ferry_app_user_agent(app, ua, sizeof ua);
-    ferry_expire_opts o = {
-        site->store_path, ferry_site_int(site, "store.orphan_grace_seconds", 3600),
-        dry_run,          ua,
-        &app->log,        app->stop};
+    ferry_expire_opts o = {site->store_path,
+                           ferry_site_int(site, "store.orphan_grace_seconds", 3600),
+                           dry_run,
+                           ua,
+                           &app->log,
+                           app->stop,
+                           NULL};
+    ferry_s3 *s3 = NULL;
+    if (ferry_s3_open(&s3, site, &err)) {
+        fdb_close(db);
+        return ferry_app_fail(app, &err);
+    }
+    o.s3 = s3;
     ferry_expire_stats st;
     int rc = ferry_expire_run(db, &o, &st, &err);
+    ferry_s3_free(s3);
     fdb_close(db);
     printf("%sexpired %" PRIu64 " request%s (%" PRIu64 " file%s deleted), removed %" PRIu64
            " orphan%s and %" PRIu64 " staging file%s (%" PRIu64 " bytes), %" PRIu64 " error%s\n",

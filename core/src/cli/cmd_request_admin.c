@@ -47,6 +47,8 @@
 #include "db.h"
 #include "artifacts.h"
 #include "migrate.h"
+#include "objects.h"
+#include "s3.h"
 
 static const char *const statuses[] = {"pending", "processing", "completed", "failed", "expired"};
 
@@ -445,6 +447,11 @@ static int remove_artifact(admin *a, const char *file_path, int *removed, ferry_
     *removed = 0;
     if (!file_path || !*file_path)
         return 0;
+    if (ferry_s3_is_object(file_path)) {
+        int rc = ferry_objects_delete(a->site, file_path, err);
+        *removed = rc == 0;
+        return rc;
+    }
     const char *store = a->site->store_path;
     char *real = store ? realpath(store, NULL) : NULL;
     char rel[PATH_MAX];

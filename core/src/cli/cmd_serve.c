@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "db.h"
 #include "migrate.h"
+#include "s3.h"
 #include "server.h"
 
 static void usage(FILE *f)
@@ -77,10 +78,19 @@ int ferry_cmd_serve(ferry_app *app, int argc, char **argv)
                            setting(site, "download.max_connections", 256),
                            setting(site, "download.per_ip_connections", 32),
                            setting(site, "download.timeout_seconds", 30),
-                           &app->log};
-    ferry_server *srv = NULL;
-    if (ferry_server_start(&srv, &o, &err))
+                           &app->log,
+                           NULL,
+                           0};
+    ferry_s3 *s3 = NULL;
+    if (ferry_s3_open(&s3, site, &err))
         return ferry_app_fail(app, &err);
+    o.s3 = s3;
+    o.s3_stream = strcmp(ferry_site_string(site, "download.objects", "redirect"), "stream") == 0;
+    ferry_server *srv = NULL;
+    if (ferry_server_start(&srv, &o, &err)) {
+        ferry_s3_free(s3);
+        return ferry_app_fail(app, &err);
+    }
     char fields[256];
     snprintf(fields, sizeof fields, "listen=%s port=%u", o.listen, ferry_server_port(srv));
     ferry_logf(&app->log, FERRY_LOG_INFO, fields, "serving downloads");
@@ -90,6 +100,7 @@ int ferry_cmd_serve(ferry_app *app, int argc, char **argv)
     }
     ferry_logf(&app->log, FERRY_LOG_INFO, NULL, "stopping: finishing open connections");
     ferry_server_stop(srv, setting(site, "download.drain_seconds", 10));
+    ferry_s3_free(s3);
     ferry_logf(&app->log, FERRY_LOG_INFO, NULL, "stopped");
     return FERRY_EXIT_OK;
 }

@@ -18,6 +18,7 @@
 
 #include "artifacts.h"
 #include "audit.h"
+#include "s3.h"
 
 #define STAGE_PREFIX ".ferry-stage-"
 #define INIT_PREFIX  ".ferry-init-" /* a staging file before its rename (stage.c) */
@@ -53,6 +54,24 @@ static void logf_(const expire_ctx *c, int level, const char *fields, const char
 /* Expires one request in its own transaction. Returns 0, 1 when the row
  * was no longer due (another process got there), or a DB error. Per-file
  * problems are counted, not returned. */
+/* Deletes the object `file_path` (or, in a dry run, only says it would).
+ * Returns -1, counted and logged, when it cannot: the request stays. */
+static int expire_object(expire_ctx *c, const char *file_path, int *deleted, const char *fields)
+{
+    ferry_err e = FERRY_ERR_INIT;
+    if (!c->o->s3)
+        ferry_err_set(&e, FERRY_ERR_CONFIG, "store.url names no object store");
+    else if (c->o->dry_run || ferry_s3_delete(c->o->s3, file_path, &e) == 0)
+        *deleted = 1;
+    if (*deleted)
+        return 0;
+    char what[1200];
+    snprintf(what, sizeof what, "%s (%s)", file_path, e.msg);
+    logf_(c, FERRY_LOG_ERROR, fields, "cannot delete %s: request left as it is", what);
+    c->st->errors++;
+    return -1;
+}
+
 static int expire_one(expire_ctx *c, const char *id, ferry_err *err)
 {
     char fields[256];
@@ -79,6 +98,12 @@ static int expire_one(expire_ctx *c, const char *id, ferry_err *err)
     const char *note = NULL;
     if (!*file_path) {
         note = "no file";
+    } else if (ferry_s3_is_object(file_path)) {
+        if (expire_object(c, file_path, &deleted, fields)) {
+            fdb_rows_free(rows);
+            fdb_rollback(c->db);
+            return 0;
+        }
     } else if (ferry_store_relpath(c->o->store_path, c->store_real, file_path, rel, sizeof rel)) {
         note = "file outside the store: left alone";
         logf_(c, FERRY_LOG_WARN, fields, "file_path %s is not beneath the store: not deleted",

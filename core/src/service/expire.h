@@ -23,13 +23,16 @@ typedef struct ferry_expire_stats {
     uint64_t errors;        /* requests or files that could not be handled */
 } ferry_expire_stats;
 
+struct ferry_s3;
+
 typedef struct ferry_expire_opts {
-    const char *store_path; /* absolute; borrowed */
-    int64_t grace_seconds;  /* orphans and staging files younger than this stay */
-    int dry_run;            /* report, change nothing */
-    const char *user_agent; /* for the 'expired' audit rows; borrowed */
-    const ferry_log *log;   /* borrowed, may be NULL */
-    atomic_int *stop;       /* polled between requests and files; may be NULL */
+    const char *store_path;    /* absolute; borrowed */
+    int64_t grace_seconds;     /* orphans and staging files younger than this stay */
+    int dry_run;               /* report, change nothing */
+    const char *user_agent;    /* for the 'expired' audit rows; borrowed */
+    const ferry_log *log;      /* borrowed, may be NULL */
+    atomic_int *stop;          /* polled between requests and files; may be NULL */
+    const struct ferry_s3 *s3; /* deletes "s3://" artifacts; may be NULL; borrowed */
 } ferry_expire_opts;
 
 /* One pass: expires every completed request whose expires_at has passed

@@ -20,6 +20,7 @@
 #include "tzif.h"
 #include "filters.h"
 #include "loader.h"
+#include "objects.h"
 #include "pipeline.h"
 #include "template_opts.h"
 #include "token.h"
@@ -47,6 +48,7 @@ typedef struct job {
     fdb_rows *sched; /* may be NULL */
     char format[24];
     double last_progress;
+    const char *object; /* "s3://bucket/key" when uploaded, else NULL; borrowed */
 } job;
 
 static const char *col(const fdb_rows *r, int c)
@@ -284,6 +286,8 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
 {
     const ferry_claim *c = j->claim;
     const char *rel = strrchr(r->path, '/') ? strrchr(r->path, '/') + 1 : r->path;
+    if (j->object)
+        rel = j->object;
     int rc = fdb_begin(j->db, err);
     if (rc)
         return rc;
@@ -600,9 +604,19 @@ static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *pred
     free((char *)o.download_url);
     if (rc)
         return rc;
-    if ((rc = complete(j, p, &r, retention, err))) {
+    char *object = NULL;
+    rc = ferry_objects_publish(j->svc->site, r.path, r.content_type, &object, err);
+    j->object = object;
+    if (!rc)
+        rc = complete(j, p, &r, retention, err);
+    if (rc) {
         /* Not the request's artifact: an attempt's file nobody names. */
         unlink(r.path);
+        ferry_err oe = FERRY_ERR_INIT;
+        if (object && ferry_objects_delete(j->svc->site, object, &oe))
+            ferry_logf(j->svc->log, FERRY_LOG_WARN, NULL, "%s left for expiry: %s", object, oe.msg);
+        j->object = NULL;
+        free(object);
         ferry_run_result_free(&r);
         return rc;
     }
@@ -612,6 +626,10 @@ static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *pred
     if (ferry_pipeline_after_commit(p, &o, &r, &se))
         ferry_logf(j->svc->log, FERRY_LOG_ERROR, NULL, "request %s: delivery failed: %s", claim->id,
                    se.msg);
+    if (object)
+        unlink(r.path); /* the staging copy of an uploaded artifact */
+    j->object = NULL;
+    free(object);
     ferry_run_result_free(&r);
     return 0;
 }

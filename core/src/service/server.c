@@ -23,6 +23,7 @@
 #include "audit.h"
 #include "db.h"
 #include "artifacts.h"
+#include "s3.h"
 #include "token.h"
 
 #define POOL_MAX 16
@@ -32,6 +33,8 @@ struct ferry_server {
     struct MHD_Daemon *d;
     char *listen, *db_url, *store_path, *store_real, *secret;
     int store_fd;
+    const struct ferry_s3 *s3; /* borrowed, may be NULL */
+    int s3_stream;
     const ferry_log *log;
     unsigned port;
     pthread_mutex_t mu;
@@ -500,6 +503,96 @@ static enum MHD_Result send_file(struct MHD_Connection *conn, req_ctx *rc, int f
                  resp);
 }
 
+/* An artifact in the object store, as download() found it. */
+typedef struct object_ref {
+    const char *id;
+    int64_t user_id;
+    const char *file_path, *file_name, *ctype;
+    int64_t token_exp;
+} object_ref;
+
+/* The object's bytes in an unlinked temp file in the store (stream mode). */
+static int object_fetch(ferry_server *s, const object_ref *o, ferry_err *err)
+{
+    int fd = open(s->store_path, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return ferry_err_set(err, FERRY_ERR_IO, "temp file in %s: %s", s->store_path,
+                             strerror(errno));
+    if (ferry_s3_get(s->s3, o->file_path, fd, err) || lseek(fd, 0, SEEK_SET) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Counts and audits the download, then redirects (302) to a presigned GET
+ * that expires with the token, or streams the object through. HEAD is
+ * answered the same way, uncounted. */
+static enum MHD_Result object_download(ferry_server *s, struct MHD_Connection *conn, req_ctx *rc,
+                                       ferry_db **db, const object_ref *o)
+{
+    ferry_err err = FERRY_ERR_INIT;
+    if (!s->s3) {
+        ferry_logf(s->log, FERRY_LOG_ERROR, NULL, "%s: no object store configured", o->file_path);
+        return text(conn, rc, MHD_HTTP_SERVICE_UNAVAILABLE, "store unavailable\n");
+    }
+    const char *name = *o->file_name ? o->file_name : strrchr(o->file_path, '/') + 1;
+    char disp[2048], ct[128], *url = NULL;
+    if (ferry_content_disposition(name, disp, sizeof disp))
+        disp[0] = '\0';
+    log_safe(ct, sizeof ct, *o->ctype ? o->ctype : ferry_content_type_for(name));
+    int fd = -1;
+    if (s->s3_stream)
+        fd = object_fetch(s, o, &err);
+    else
+        ferry_s3_presign(s->s3, o->file_path, (int64_t)time(NULL), o->token_exp, disp, ct, &url,
+                         &err);
+    if (fd < 0 && !url) {
+        ferry_logf(s->log, FERRY_LOG_ERROR, NULL, "object %s: %s", o->file_path, err.msg);
+        return text(conn, rc, MHD_HTTP_BAD_GATEWAY, "the object store failed\n");
+    }
+    struct stat st;
+    uint64_t len = fd >= 0 && fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+    int gone = 0;
+    if (rc->is_get && count_download(*db, o->id, o->user_id, rc, "", len, &gone, &err)) {
+        ferry_logf(s->log, FERRY_LOG_ERROR, NULL, "counting the download: %s", err.msg);
+        if (conn_dead(*db)) {
+            fdb_close(*db);
+            *db = NULL;
+        }
+        gone = -1;
+    }
+    if (gone) {
+        free(url);
+        if (fd >= 0)
+            close(fd);
+        return gone < 0 ? text(conn, rc, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable\n")
+                        : text(conn, rc, MHD_HTTP_GONE, "this export has expired\n");
+    }
+    if (rc->is_get)
+        atomic_fetch_add(&s->downloads, 1);
+    struct MHD_Response *resp =
+        fd >= 0 ? MHD_create_response_from_fd(len, fd)
+                : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!resp) {
+        free(url);
+        if (fd >= 0)
+            close(fd);
+        return MHD_NO;
+    }
+    if (url)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, url);
+    free(url);
+    if (fd >= 0 && *disp)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+    if (fd >= 0)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ct);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-store");
+    rc->body_len = len;
+    rc->file_body = fd >= 0;
+    return queue(conn, rc, fd >= 0 ? MHD_HTTP_OK : MHD_HTTP_FOUND, resp);
+}
+
 static enum MHD_Result download(ferry_server *s, struct MHD_Connection *conn, req_ctx *rc,
                                 const char *id)
 {
@@ -508,7 +601,8 @@ static enum MHD_Result download(ferry_server *s, struct MHD_Connection *conn, re
     snprintf(rc->request_id, sizeof rc->request_id, "%s", id);
     const char *token = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
     ferry_err err = FERRY_ERR_INIT;
-    int t = ferry_token_check(s->secret, id, token, (int64_t)time(NULL), NULL, &err);
+    int64_t token_exp = 0;
+    int t = ferry_token_check(s->secret, id, token, (int64_t)time(NULL), &token_exp, &err);
     if (t == FERRY_ERR_TOKEN_EXPIRED)
         return text(conn, rc, MHD_HTTP_GONE, "this download link has expired\n");
     if (t)
@@ -554,6 +648,11 @@ static enum MHD_Result download(ferry_server *s, struct MHD_Connection *conn, re
     char rel[4096];
     char fields[128];
     snprintf(fields, sizeof fields, "request_id=%s", id);
+    if (ferry_s3_is_object(file_path)) {
+        object_ref o = {id, user_id, file_path, file_name, ctype, token_exp};
+        result = object_download(s, conn, rc, &db, &o);
+        goto done;
+    }
     if (ferry_store_relpath(s->store_path, s->store_real, file_path, rel, sizeof rel)) {
         ferry_logf(s->log, FERRY_LOG_WARN, fields, "file_path is not beneath the store: refused");
         result = text(conn, rc, MHD_HTTP_NOT_FOUND, "not found\n");
@@ -836,6 +935,8 @@ int ferry_server_start(ferry_server **out, const ferry_server_opts *o, ferry_err
     s->listen = strdup(o->listen);
     s->db_url = strdup(o->database_url);
     s->store_path = strdup(o->store_path);
+    s->s3 = o->s3;
+    s->s3_stream = o->s3_stream;
     s->secret = strdup(o->secret);
     for (int i = 0; i < NCODES; i++)
         atomic_init(&s->by_code[i], 0);

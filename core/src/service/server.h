@@ -22,6 +22,8 @@
 #include "error.h"
 #include "log.h"
 
+struct ferry_s3;
+
 typedef struct ferry_server_opts {
     const char *listen;          /* "ADDR:PORT", "[V6ADDR]:PORT" or ":PORT" (all IPv4) */
     const char *database_url;    /* ferry's own database */
@@ -31,6 +33,8 @@ typedef struct ferry_server_opts {
     unsigned per_ip_connections; /* MHD_OPTION_PER_IP_CONNECTION_LIMIT */
     unsigned timeout_seconds;    /* MHD_OPTION_CONNECTION_TIMEOUT */
     const ferry_log *log;        /* access and error log; borrowed, outlives the server */
+    const struct ferry_s3 *s3;   /* object store for "s3://" artifacts; may be NULL; borrowed */
+    int s3_stream;               /* 1: stream objects through; 0: 302 to a presigned GET */
 } ferry_server_opts;
 
 typedef struct ferry_server ferry_server;

@@ -1,0 +1,59 @@
+# tests/store/s3lib.sh — sourced by the object-store tests: installs s3rver
+# (the S3-protocol test server, from npm) once into the build tree, starts it
+# on a free loopback port with the bucket "ferry", and points the site's
+# store at it. Skips (77) when s3rver cannot be installed.
+. "$FERRY_SOURCE_DIR/tests/core/lib.sh"
+
+S3RVER_DIR=${FERRY_BUILD_DIR:-/tmp}/s3rver-npm
+S3RVER_BIN=$S3RVER_DIR/node_modules/s3rver/bin/s3rver.js
+
+# s3_install: s3rver under the build tree, or exit 77 with the reason.
+s3_install() {
+    [ -f "$S3RVER_BIN" ] && return 0
+    command -v node >/dev/null || { echo "SKIP: no node (Debian's nodejs)"; exit 77; }
+    command -v npm >/dev/null || { echo "SKIP: no npm"; exit 77; }
+    mkdir -p "$S3RVER_DIR"
+    if ! npm install --prefix "$S3RVER_DIR" --no-audit --no-fund s3rver@3 >"$S3RVER_DIR/npm.log" 2>&1 \
+        || [ ! -f "$S3RVER_BIN" ]; then
+        echo "SKIP: cannot install s3rver from npm: $(tail -1 "$S3RVER_DIR/npm.log")"
+        exit 77
+    fi
+}
+
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# s3_start: s3rver on $S3PORT with data in $TMP/s3data; $S3PID. Its access
+# key (and secret) is S3RVER.
+s3_start() {
+    s3_install
+    S3PORT=$(free_port)
+    mkdir -p "$TMP/s3data"
+    node "$S3RVER_BIN" -d "$TMP/s3data" -a 127.0.0.1 -p "$S3PORT" --no-vhost-buckets \
+        --configure-bucket ferry >"$TMP/s3rver.log" 2>&1 &
+    S3PID=$!
+    for _ in $(seq 1 200); do
+        grep -q "listening" "$TMP/s3rver.log" && return 0
+        kill -0 "$S3PID" 2>/dev/null || fail "s3rver did not start: $(cat "$TMP/s3rver.log")"
+        sleep 0.1
+    done
+    fail "s3rver did not start"
+}
+
+# s3_use [KEY_ID]: the site's store becomes s3://ferry/exports on s3rver.
+s3_use() {
+    sed -i "s|^store: { path = |store: { url = \"s3://ferry/exports\"; endpoint = \"http://127.0.0.1:$S3PORT\"; region = \"us-east-1\"; path_style = true; access_key_id = \"${1:-S3RVER}\"; secret_access_key = \"S3RVER\"; path = |" "$CONF"
+}
+
+# s3_get KEY OUT: GETs s3://ferry/KEY with curl's own SigV4; prints the status.
+s3_get() {
+    curl -sS --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+        -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -o "$2" -w '%{http_code}' \
+        "http://127.0.0.1:$S3PORT/ferry/$1"
+}
+
+# sha FILE
+sha() {
+    sha256sum <"$1" | cut -d' ' -f1
+}
