@@ -776,8 +776,12 @@ def xlsx_value_ok(n, want, gv):
         return got == r, "date serial" + (" to the millisecond" if us % 1000 else ""), \
             r.isoformat(sep=" ", timespec="milliseconds"), us % 1000 != 0
     if k == "time":
+        # a time value in days to the nearest millisecond (half away from zero), as a timestamp
+        us = duration_us(want)
+        ms = (abs(us) + 500) // 1000 * (1 if us >= 0 else -1)
         if isinstance(gv, XDate):
-            return serial_us(gv.serial) == duration_us(want), "duration serial", duration(want), False
+            return serial_us(gv.serial) == ms * 1000, "duration serial" + (
+                " to the millisecond" if us % 1000 else ""), duration(want), us % 1000 != 0
         if isinstance(gv, XNum):
             return False, "duration as plain number", duration(want), False
         return gv == duration(want), "duration as text", duration(want), False
