@@ -670,20 +670,29 @@ static int xlsx_datetime(xlsx_state *st, uint32_t c, const ferry_value *v)
     return xlsx_number(st, c, serial, f);
 }
 
+/* A TIME value: hours or seconds as a plain number, else a time value in
+ * days. Like a timestamp, a time value keeps the millisecond (Excel shows
+ * and openpyxl reads no finer): the nearest one (half away from zero,
+ * -0.0015 s is -0.002 s), with a warning when microseconds are lost. */
 static int xlsx_duration(xlsx_state *st, uint32_t c, const ferry_value *v)
 {
     lxw_format *f;
+    int64_t us = v->u.i64, ms;
     int rc = xlsx_value_fmt(st, c, FERRY_TYPE_DURATION, &f);
 
     if (rc < 0)
         return rc;
     switch (st->cols[c].zstyle.duration_style) {
     case FERRY_DURATION_HOURS:
-        return xlsx_number(st, c, (double)v->u.i64 / 3.6e9, f);
+        return xlsx_number(st, c, (double)us / 3.6e9, f);
     case FERRY_DURATION_SECONDS:
-        return xlsx_number(st, c, (double)v->u.i64 / 1e6, f);
+        return xlsx_number(st, c, (double)us / 1e6, f);
     default:
-        return xlsx_number(st, c, (double)v->u.i64 / 8.64e10, f);
+        ms = us / 1000 + (us % 1000 >= 500) - (us % 1000 <= -500);
+        if (us % 1000 != 0)
+            xlsx_warn(st, c, "microseconds .%06d rounded to the millisecond Excel keeps",
+                      (int)(us % 1000000 < 0 ? -(us % 1000000) : us % 1000000));
+        return xlsx_number(st, c, (double)ms / 8.64e7, f);
     }
 }
 

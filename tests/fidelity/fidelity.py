@@ -776,8 +776,12 @@ def xlsx_value_ok(n, want, gv):
         return got == r, "date serial" + (" to the millisecond" if us % 1000 else ""), \
             r.isoformat(sep=" ", timespec="milliseconds"), us % 1000 != 0
     if k == "time":
+        # a time value in days to the nearest millisecond (half away from zero), as a timestamp
+        us = duration_us(want)
+        ms = (abs(us) + 500) // 1000 * (1 if us >= 0 else -1)
         if isinstance(gv, XDate):
-            return serial_us(gv.serial) == duration_us(want), "duration serial", duration(want), False
+            return serial_us(gv.serial) == ms * 1000, "duration serial" + (
+                " to the millisecond" if us % 1000 else ""), duration(want), us % 1000 != 0
         if isinstance(gv, XNum):
             return False, "duration as plain number", duration(want), False
         return gv == duration(want), "duration as text", duration(want), False
@@ -1011,35 +1015,19 @@ def pdf_visual(glyphs):
 POPPLER_MARKS = "\u202b\u202c"   # pdftotext wraps right-to-left runs in RLE … PDF: not compared
 
 
-def sq(cp):
-    """One drawn character as the comparison sees it: NFKC, no whitespace,
-    no RLE/PDF marks (pdftotext adds them)."""
-    return "".join(c for c in unicodedata.normalize("NFKC", chr(cp))
+def nk(s):
+    """Text as the pdftotext comparison sees it: NFKD (compatibility
+    decomposition: presentation forms, ligatures and composed characters
+    compare as their parts, wherever a line break or pdftotext's own
+    normalisation fell), no white space, no RLE/PDF marks."""
+    return "".join(c for c in unicodedata.normalize("NFKD", s)
                    if not c.isspace() and c not in POPPLER_MARKS)
-
-
-def poppler_word(word):
-    """pdftotext's reorderText for a word on a left-to-right page: a run of
-    right-to-left characters (and neutrals) comes out reversed (logical)."""
-    kind = lambda c: {"R": "R", "AL": "R", "L": "L", "EN": "N", "AN": "N"}.get(unicodedata.bidirectional(c), "")
-    out, i = [], 0
-    while i < len(word):
-        j = i
-        while j < len(word) and kind(word[j]) != "R":
-            j += 1
-        out.append(word[i:j])
-        i = j
-        while j < len(word) and kind(word[j]) not in ("L", "N"):
-            j += 1
-        out.append(word[i:j][::-1])
-        i = j
-    return "".join(out)
 
 
 def pdf_read(path, rep, fmt, labels):
     """pdftotext -raw: the page bodies (headers and footers stripped, each
-    checked) as one stream of characters (NFKC, whitespace out) with, per
-    character, whether a line break or a word break comes before it."""
+    checked) as one stream of characters (nk: NFKD, whitespace out) with,
+    per character, whether a line break or a word break comes before it."""
     out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", path, "-"], capture_output=True)
     if out.returncode:
         rep.bad(fmt, "file", "*", "pdftotext reads it", out.stderr.decode(errors="replace")[:200])
@@ -1062,8 +1050,7 @@ def pdf_read(path, rep, fmt, labels):
         for line in lines[3:-1]:
             first = True
             for word in line.split(" "):
-                w = unicodedata.normalize("NFKC", word)
-                w = "".join(c for c in w if not c.isspace() and c not in POPPLER_MARKS)
+                w = nk(word)
                 for i, c in enumerate(w):
                     chars.append(c)
                     nl.append(first and i == 0)
@@ -1072,37 +1059,34 @@ def pdf_read(path, rep, fmt, labels):
     return "".join(chars), nl, ws
 
 
-def pdf_expect_bidi(glyphs, text, nl, pos, end, poppler=True):
-    """The drawn lines of a right-to-left cell, as pdftotext gives them: the
-    got segment's line breaks say where each line ends; each line's glyphs in
-    visual order (rule L2), read back by words (poppler_word)."""
-    cuts = [i for i in range(pos + 1, end) if nl[i]] + [end]
-    drawn = [g for g in glyphs if g[1] not in (3,)]
-    out, gi, start = [], 0, pos
-    for cut in cuts:
-        want_len, line, have = cut - start, [], 0
-        while gi < len(drawn) and drawn[gi][1] in (1, 2) and not line:
+def pdf_expect_drawn(glyphs, dtext, dnl, dpos):
+    """A right-to-left cell as drawn, from dpos of the drawing-order stream:
+    the drawn lines say how many glyphs each line of the cell holds (raw
+    glyphs, before any normalisation); the logical glyphs are split at the
+    same glyph boundaries and each line put in visual order (rule L2, as
+    pdf_text.c). Spaces, line breaks and FriBidi's fillers are not compared."""
+    out, gi, at, left = [], 0, dpos, sum(1 for g in glyphs if g[1] == 0)
+    while left > 0 and at < len(dtext):
+        end = next((i for i in range(at + 1, len(dtext)) if dnl[i]), len(dtext))
+        want, line = min(end - at, left), []
+        while gi < len(glyphs) and want > 0:
+            line.append(glyphs[gi])
+            want -= glyphs[gi][1] == 0
+            left -= glyphs[gi][1] == 0
             gi += 1
-        while gi < len(drawn) and have < want_len:
-            line.append(drawn[gi])
-            have += len(sq(drawn[gi][0])) if drawn[gi][1] == 0 else 0
-            gi += 1
-        while line and line[-1][1] in (1, 2):
-            line.pop()
-        vis = "".join(" " if g[1] in (1, 2) else chr(g[0]) for g in pdf_visual(line))
-        if poppler:
-            vis = "".join(poppler_word(w) for w in vis.split(" "))
-        out.append("".join(sq(ord(c)) for c in vis))
-        start = cut
-    rest = "".join(sq(g[0]) for g in drawn[gi:] if g[1] == 0)
-    return "".join(out) + rest
+        out.extend(chr(g[0]) for g in pdf_visual(line) if g[1] == 0)
+        at = end
+    out.extend(chr(g[0]) for g in glyphs[gi:] if g[1] == 0)   # more than was drawn: shows as a mismatch
+    return "".join(out)
 
 
 def pdf_read_drawn(path, rep, fmt, labels):
     """The page bodies in drawing order (content-stream order, no bidi
     heuristics), through python3-pypdf: each Tj string decoded with its
     font's ToUnicode CMap; a new line wherever the text position's y
-    changes. (chars, nl) as pdf_read, headers and footers stripped."""
+    changes. (chars, nl, ws) as pdf_read, headers and footers stripped, but
+    the characters raw: no normalisation, only spaces left out; ws: a Tj
+    (a cell, or a font run within one) starts there."""
     import pypdf
     from pypdf.generic import ContentStream
     reader = pypdf.PdfReader(path)
@@ -1123,7 +1107,7 @@ def pdf_read_drawn(path, rep, fmt, labels):
             cmaps[key] = m
         return cmaps[key]
 
-    chars, nl = [], []
+    chars, nl, ws = [], [], []
     npages = len(reader.pages)
     for k, page in enumerate(reader.pages, 1):
         fonts = {name: f.get_object() for name, f in page["/Resources"]["/Font"].items()}
@@ -1137,7 +1121,7 @@ def pdf_read_drawn(path, rep, fmt, labels):
                 x, y = x + float(operands[0]), y + float(operands[1])
             elif op == b"Tj":
                 b = operands[0].original_bytes
-                pieces.append((y, "".join(font.get(int.from_bytes(b[i:i + 2], "big"), "\ufffd")
+                pieces.append((y, "".join(font.get(int.from_bytes(b[i:i + 2], "big"), "\x00")
                                           for i in range(0, len(b), 2))))
             elif op in (b"TJ", b"'", b'"'):
                 rep.bad(fmt, "page %d" % k, "*", "Tj only", op.decode(), "unexpected text operator")
@@ -1148,78 +1132,103 @@ def pdf_read_drawn(path, rep, fmt, labels):
             rep.bad(fmt, "page %d" % k, "*", "header, labels, footer", texts[:head] + texts[-1:],
                     "page header/footer (drawn)")
             continue
-        lines = []   # the pieces of one line joined, then normalized (a mark may be a run of its own)
+        last_y = None
         for yy, t in pieces[head:-1]:
-            if lines and lines[-1][0] == yy:
-                lines[-1][1] += t
-            else:
-                lines.append([yy, t])
-        for _, t in lines:
-            # as the expectation: each character's NFKC without white space, then the whole
-            w = "".join(sq(ord(c)) for c in t)
-            w = "".join(sq(ord(c)) for c in unicodedata.normalize("NFKC", w))
-            for i, c in enumerate(w):
+            t = t.replace(" ", "")   # raw glyphs, exactly as drawn; spaces are not compared
+            for i, c in enumerate(t):
                 chars.append(c)
-                nl.append(i == 0)
-    return "".join(chars), nl
+                nl.append(i == 0 and yy != last_y)
+                ws.append(i == 0)
+            if t:
+                last_y = yy
+    return "".join(chars), nl, ws
+
+
+def pdf_resync(text, nl, ws, start, key):
+    """Where the row whose first cells read `key` (id, bi, biu: digits only,
+    the same in both readers) starts: at a line start, each cell a word of
+    its own. len(text) when there is none."""
+    for i in range(start, len(text)):
+        if nl[i] and text.startswith("".join(key), i):
+            at, ok = i, True
+            for k in key:
+                if k:
+                    ok = ok and ws[at]
+                    at += len(k)
+            if ok and (at == len(text) or ws[at]):
+                return i
+    return len(text)
 
 
 def check_pdf(path, truth, rep, fmt, warnings):
     """Each value, rendered by the PDF's policy (PdfPolicy), must be the
-    next text of the page bodies, exactly (whitespace aside: lines wrap),
-    in two readers: pdftotext -raw, and the drawing order (pdf_read_drawn).
-    A cell with right-to-left text is compared exactly in the drawing
-    order only (FriBidi's visual order, shaped, NFKC on both sides: that
-    ferry drew the visual order with joined letters); pdftotext reorders
-    right-to-left words by its own heuristics, so there the cell must be
-    the same characters, in any order. Every value the policy changes must
-    be reported with exactly one warning for its row and column, and every
-    warning be such a value."""
+    next text of the page bodies in two readers: in the drawing order
+    (pdf_read_drawn) exactly, glyph for glyph (only spaces and line breaks
+    aside: lines wrap), and in pdftotext -raw (nk: NFKD, whitespace aside).
+    A cell with right-to-left text must be, in the drawing order, FriBidi's
+    visual order of each drawn line, shaped (that ferry drew the visual
+    order with joined letters); pdftotext reorders right-to-left words by
+    its own heuristics, so there the cell must be the same characters, in
+    any order. Every value the policy changes must be reported with exactly
+    one warning for its row and column, and every warning be such a value.
+    After a cell that is not the next text, both readers resume at the next
+    row (its id, bi and biu): one defect, one mismatch."""
     got = pdf_read(path, rep, fmt, PDF_COLUMNS)
     drawn = pdf_read_drawn(path, rep, fmt, PDF_COLUMNS)
     if got is None:
         return
     text, nl, ws = got
-    dtext, dnl = drawn
+    dtext, dnl, dws = drawn
     policy = PdfPolicy()
     pos, dpos, changed = 0, 0, []
-    for t in truth:
+    for ti, t in enumerate(truth):
+        failed = False
         for ci, n in enumerate(PDF_COLUMNS):
-            rep.count(fmt)
             want = str(t["id"]) if n == "id" else expect_text(n, t[n])
             cands = [want]
             if n != "id" and t[n] is not None and KIND[n] in ("f32", "f64"):
                 cands = sorted(float_renderings(n, t[n])[0], key=len, reverse=True)
             whole = n == "id" or KIND[n] in ("int", "dec", "f32", "f64", "date", "bool")
+            if failed:   # not compared; its loss still expected, so that its warning is explained
+                if policy.lines(cands[0], whole)[1]:
+                    changed.append((t["id"], ci))
+                continue
+            rep.count(fmt)
             hit = None
             for cand in cands:
                 glyphs, issues = policy.lines(cand, whole)
                 rtl = any(g[2] for g in glyphs)
                 if rtl:
-                    total = sum(len(sq(g[0])) for g in glyphs if g[1] == 0)
-                    exp = pdf_expect_bidi(glyphs, dtext, dnl, dpos, min(dpos + total, len(dtext)), False)
+                    dexp = pdf_expect_drawn(glyphs, dtext, dnl, dpos)
                 else:
-                    exp = "".join(sq(g[0]) for g in glyphs if g[1] == 0)
-                exp = "".join(sq(ord(c)) for c in unicodedata.normalize("NFKC", exp))
-                d_ok = dtext.startswith(exp, dpos)
+                    dexp = "".join(chr(g[0]) for g in glyphs if g[1] == 0)
+                exp = nk("".join(chr(g[0]) for g in glyphs if g[1] == 0))
+                d_ok = dtext.startswith(dexp, dpos)
                 t_ok = (sorted(text[pos:pos + len(exp)]) == sorted(exp)) if rtl else text.startswith(exp, pos)
                 if d_ok and t_ok:
-                    hit = (exp, issues)
+                    hit = (dexp, exp, issues)
                     break
             if hit is None:
-                rep.bad(fmt, t["id"], n, exp, (dtext[dpos:dpos + max(len(exp), 20)] if not d_ok else
-                                               text[pos:pos + max(len(exp), 20)]),
+                rep.bad(fmt, t["id"], n, dexp if not d_ok else exp,
+                        (dtext[dpos:dpos + max(len(dexp), 20)] if not d_ok else text[pos:pos + max(len(exp), 20)]),
                         "not the next text (%s)" % ("drawing order" if not d_ok else
                                                     "pdftotext, characters" if rtl else "pdftotext"))
-                nxt = str(t["id"] + 1)   # re-anchor on the next row's id at a line start
-                pos = next((i for i in range(pos, len(text)) if nl[i] and text.startswith(nxt, i)), len(text))
-                dpos = next((i for i in range(dpos, len(dtext)) if dnl[i] and dtext.startswith(nxt, i)),
-                            len(dtext))
-                break
-            if hit[1]:
+                if issues:
+                    changed.append((t["id"], ci))
+                failed = True
+                continue
+            if hit[2]:
                 changed.append((t["id"], ci))
-            pos += len(hit[0])
             dpos += len(hit[0])
+            pos += len(hit[1])
+        if failed:   # both readers resume at the next row
+            if ti + 1 < len(truth):
+                u = truth[ti + 1]
+                key = [str(u["id"])] + [expect_text(c, u[c]) for c in PDF_COLUMNS[1:3]]
+                pos = pdf_resync(text, nl, ws, pos, key)
+                dpos = pdf_resync(dtext, dnl, dws, dpos, key)
+            else:
+                pos, dpos = len(text), len(dtext)
     if pos != len(text) or dpos != len(dtext):
         rep.bad(fmt, "end", "*", "", text[pos:pos + 40] + " / " + dtext[dpos:dpos + 40], "text after the last row")
     rep.loss(fmt, len(changed))

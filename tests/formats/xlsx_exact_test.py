@@ -3,8 +3,8 @@ with openpyxl: strings with any character (OOXML _xHHHH_ escapes decoded as
 Excel does; openpyxl 3.0 leaves inline strings escaped), every finite double
 bit-exact, DECIMAL text in an INT64 column, INT64 in a BOOL column, dates at
 both ends of Excel's range, JSON columns; and a host->warn for each value
-that cannot be carried (NaN, out-of-range dates, sub-millisecond times, cut
-or repaired strings).
+that cannot be carried (NaN, out-of-range dates, sub-millisecond timestamps
+and durations, cut or repaired strings).
 
   xlsx_exact_test.py VALUE_HARNESS
 """
@@ -126,6 +126,20 @@ STAMPS = [  # UTC; (microseconds, expected, warns)
     (micros(D(8731, 12, 4, 20, 8, 46, 574499)), D(8731, 12, 4, 20, 8, 46, 574000), 1),
     (micros(D(1960, 1, 1, 0, 0, 0, 500)), D(1960, 1, 1, 0, 0, 0, 1000), 1),
 ]
+H = 3600 * 10**6
+DURS = [  # TIME values as microseconds: (microseconds, the serial's in microseconds, warns);
+    # a time value keeps the nearest millisecond (half away from zero), as a timestamp
+    (3723250000, 3723250000, 0),
+    (86400 * 10**6, 86400 * 10**6, 0),
+    (3723123456, 3723123000, 1),
+    (999, 1000, 1),
+    (499, 0, 1),
+    (500, 1000, 1),
+    (-1500, -2000, 1),
+    (-1499, -1000, 1),
+    (838 * H + 3599999999, 839 * H, 1),     # TIME's limits
+    (-838 * H - 3599999999, -839 * H, 1),
+]
 JSONS = [("string", '{"a": [1, 2]}'), ("string", "123"), ("string", "_x0041_"), ("int", 7),
          ("double", 0.5)]  # a JSON column is text, whatever the value's type
 
@@ -217,6 +231,30 @@ def t_dates():
         check(got == want, "timestamp row %d: %r, want %r" % (r + 1, got, want))
 
 
+def sheet_numbers(name):
+    """The <v> of each number cell of column A after the header, exactly as
+    written (openpyxl rounds a time value to the millisecond when reading)."""
+    import zipfile
+    with zipfile.ZipFile(os.path.join(TMP, name + ".xlsx")) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    return {int(r): v for r, v in re.findall(r'<c r="A(\d+)"[^>]*><v>([^<]*)</v>', xml) if int(r) > 1}
+
+
+def t_durations():
+    import decimal
+    col, err = run("durations", [("dur", "duration", "")],
+                   [[enc("duration", us) for us, _, _ in DURS]], sum(w for _, _, w in DURS))
+    raw = sheet_numbers("durations")
+    for r, (us, want, warns) in enumerate(DURS):
+        v = raw.get(r + 2)
+        got = None if v is None else int((decimal.Decimal(v) * 86400 * 10**6).to_integral_value(
+            rounding=decimal.ROUND_HALF_EVEN))
+        check(got == want, "duration row %d (%d us): serial %r is %r us, want %d" % (r + 1, us, v, got, want))
+        if warns:
+            check(re.search(r"microseconds .* row=%d column=0\n" % (r + 1), err) is not None,
+                  "duration row %d: no warning: %s" % (r + 1, err[-2000:]))
+
+
 def t_json():
     col, err = run("json", [("_x0041_", "string", "json")], [[enc(t, j) for t, j in JSONS]], 0)
     head = openpyxl.load_workbook(os.path.join(TMP, "json.xlsx")).active["A1"].value
@@ -232,6 +270,7 @@ t_strings()
 t_doubles()
 t_types()
 t_dates()
+t_durations()
 t_json()
 if failures:
     print("%d failures (output in %s)" % (len(failures), TMP))
