@@ -292,7 +292,7 @@ int s3_call(const ferry_s3 *s3, s3_req *r, ferry_err *err)
 
 int ferry_s3_delete(const ferry_s3 *s3, const char *file_path, ferry_err *err)
 {
-    const char *key;
+    const char *key = NULL;
     int rc = split(s3, file_path, &key, err);
     if (rc)
         return rc;
@@ -309,7 +309,7 @@ int ferry_s3_delete(const ferry_s3 *s3, const char *file_path, ferry_err *err)
 
 int ferry_s3_get(const ferry_s3 *s3, const char *file_path, int fd, ferry_err *err)
 {
-    const char *key;
+    const char *key = NULL;
     int rc = split(s3, file_path, &key, err);
     if (rc)
         return rc;
@@ -323,7 +323,7 @@ int ferry_s3_get(const ferry_s3 *s3, const char *file_path, int fd, ferry_err *e
 int ferry_s3_presign(const ferry_s3 *s3, const char *file_path, int64_t now, int64_t expires_at,
                      const char *disposition, const char *content_type, char **url, ferry_err *err)
 {
-    const char *key;
+    const char *key = NULL;
     int rc = split(s3, file_path, &key, err);
     if (rc)
         return rc;

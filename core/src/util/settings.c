@@ -2,6 +2,8 @@
  * file against it (see settings.h). */
 #include "settings.h"
 
+#include <stdint.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,9 +55,31 @@ static const ferry_setting_def table[] = {
                            "by the request's"),
     F("requests.sinks", "sinks added to every request's pipeline, after its own "
                         "(a list of groups as a pipeline's sinks)"),
+    {"requests.template_options", FERRY_SET_STRINGS, NULL, 0, 0, NULL, NULL, 0,
+     "format options a template's layout_settings may set beyond those the plugin marks "
+     "safe, as \"PLUGIN.OPTION\"; a number so allowed is a cap at the site's value"},
     G("requests.pipelines", "other pipelines a template may name in layout_settings.pipeline"),
     S("requests.pipelines.*", "a named pipeline file"),
-    G("store", "the file store of published artifacts"),
+    G("store", "where published artifacts live: a directory, or an S3-compatible bucket"),
+    S("store.url", "s3://BUCKET/PREFIX: publish to S3-compatible object storage (unset: the "
+                   "directory store.path)"),
+    S("store.endpoint", "the object store's base URL (default: https://s3.REGION.amazonaws.com)"),
+    S("store.region", "the bucket's region, part of every signature (default: $AWS_REGION, else "
+                      "us-east-1)"),
+    B("store.path_style", "false",
+      "address the bucket as ENDPOINT/BUCKET (MinIO, Ceph) instead "
+      "of BUCKET.ENDPOINT"),
+    S("store.access_key_id", "access key (default: $AWS_ACCESS_KEY_ID)"),
+    {"store.secret_access_key", FERRY_SET_STRING, NULL, 0, 0, NULL, NULL, 1,
+     "secret key (default: $AWS_SECRET_ACCESS_KEY)"},
+    {"store.session_token", FERRY_SET_STRING, NULL, 0, 0, NULL, NULL, 1,
+     "temporary credentials' token (default: $AWS_SESSION_TOKEN)"},
+    I("store.multipart_threshold", "67108864", 1, INT64_MAX,
+      "artifacts from this many bytes are uploaded in parts"),
+    I("store.part_size", "16777216", 1, 5368709120,
+      "bytes per part (S3 needs at least 5 MiB "
+      "but for the last)"),
+    I("store.part_retries", "3", 0, 100, "attempts again for a part that failed"),
     S("store.path", "directory of published artifacts (default: var/store in a checkout, "
                     "else /var/lib/ferry/store or PREFIX/var/lib/ferry/store)"),
     SD("store.base_url", "http://127.0.0.1:8080", "public base URL of `ferry serve`"),
@@ -64,6 +88,8 @@ static const ferry_setting_def table[] = {
       "`ferry expire` leaves orphan files younger than this"),
     G("download", "the download server (`ferry serve`)"),
     SD("download.listen", "127.0.0.1:8080", "HOST:PORT the server listens on"),
+    {"download.objects", FERRY_SET_STRING, "redirect", 0, 0, "redirect|stream", NULL, 0,
+     "an artifact in the object store: a 302 to a presigned URL, or streamed through"},
     {"download.secret", FERRY_SET_STRING, NULL, 0, 0, NULL, "FERRY_SECRET", 1,
      "HMAC key of download tokens; no default: `ferry serve` refuses to start without "
      "one, or with the sample's placeholder"},
