@@ -20,9 +20,10 @@ typedef struct gz_config {
 } gz_config;
 
 static const ferry_option gz_options[] = {
-    {"level", FERRY_OPT_INT, 0, "6", NULL, offsetof(gz_config, level),
-     "compression level, 0 (none) to 9 (smallest, slowest)", "9"},
-    {0}};
+    FERRY_OPTION("level", FERRY_OPT_INT, 0, "6", NULL, gz_config, level,
+                 "compression level, 0 (none) to 9 (smallest, slowest)", "9"),
+    {0},
+};
 
 typedef struct gz_state {
     ferry_ctx *fx;

@@ -398,12 +398,15 @@ static void compute_close(void *state)
 }
 
 static const ferry_option compute_options[] = {
-    {"columns", FERRY_OPT_LIST, FERRY_OPT_REQUIRED, NULL, NULL, offsetof(compute_config, columns),
-     "expressions \"name = func(column)\"; func is one of duration_hours, duration_minutes, "
-     "duration_seconds, date_trunc_week, date_trunc_month, date_trunc_year, to_date, year, month, "
-     "iso_week, upper, lower, text, copy",
-     "hours = duration_hours(duration)"},
-    {0}};
+    FERRY_OPTION(
+        "columns", FERRY_OPT_LIST, FERRY_OPT_REQUIRED, NULL, NULL, compute_config, columns,
+        "expressions \"name = func(column)\"; func is one of duration_hours, duration_minutes, "
+        "duration_seconds, date_trunc_week, date_trunc_month, date_trunc_year, to_date, year, "
+        "month, "
+        "iso_week, upper, lower, text, copy",
+        "hours = duration_hours(duration)"),
+    {0},
+};
 
 static const ferry_filter_ops compute_ops = {compute_open, compute_process, compute_close};
 

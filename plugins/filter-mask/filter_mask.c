@@ -172,19 +172,22 @@ static void mask_close(void *state)
 }
 
 static const ferry_option mask_options[] = {
-    {"redact", FERRY_OPT_LIST, 0, NULL, NULL, offsetof(mask_config, redact),
-     "columns replaced by redact_text (or null with redact_null)", "description"},
-    {"hash", FERRY_OPT_LIST, 0, NULL, NULL, offsetof(mask_config, hash),
-     "columns replaced by the hex HMAC-SHA-256 of their canonical text under key", "project"},
-    {"key", FERRY_OPT_STRING, FERRY_OPT_SECRET, NULL, NULL, offsetof(mask_config, key),
-     "the HMAC key (at least 16 characters); needed with hash", "check-example-key-0123456789"},
-    {"redact_text", FERRY_OPT_STRING, 0, "REDACTED", NULL, offsetof(mask_config, redact_text),
-     "the text a redacted value becomes", NULL},
-    {"redact_null", FERRY_OPT_BOOL, 0, "false", NULL, offsetof(mask_config, redact_null),
-     "redacted values become null instead of redact_text", NULL},
-    {"hash_length", FERRY_OPT_INT, 0, "64", NULL, offsetof(mask_config, hash_length),
-     "hex digits of the hash kept (8 to 64)", NULL},
-    {0}};
+    FERRY_OPTION("redact", FERRY_OPT_LIST, 0, NULL, NULL, mask_config, redact,
+                 "columns replaced by redact_text (or null with redact_null)", "description"),
+    FERRY_OPTION("hash", FERRY_OPT_LIST, 0, NULL, NULL, mask_config, hash,
+                 "columns replaced by the hex HMAC-SHA-256 of their canonical text under key",
+                 "project"),
+    FERRY_OPTION("key", FERRY_OPT_STRING, FERRY_OPT_SECRET, NULL, NULL, mask_config, key,
+                 "the HMAC key (at least 16 characters); needed with hash",
+                 "check-example-key-0123456789"),
+    FERRY_OPTION("redact_text", FERRY_OPT_STRING, 0, "REDACTED", NULL, mask_config, redact_text,
+                 "the text a redacted value becomes", NULL),
+    FERRY_OPTION("redact_null", FERRY_OPT_BOOL, 0, "false", NULL, mask_config, redact_null,
+                 "redacted values become null instead of redact_text", NULL),
+    FERRY_OPTION("hash_length", FERRY_OPT_INT, 0, "64", NULL, mask_config, hash_length,
+                 "hex digits of the hash kept (8 to 64)", NULL),
+    {0},
+};
 
 static const ferry_filter_ops mask_ops = {mask_open, mask_process, mask_close};
 

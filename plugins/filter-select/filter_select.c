@@ -193,15 +193,18 @@ static void select_close(void *state)
 }
 
 static const ferry_option select_options[] = {
-    {"keep", FERRY_OPT_LIST, 0, NULL, NULL, offsetof(select_config, keep),
-     "the columns to keep, in this order (default: all, in input order)", "project,duration"},
-    {"drop", FERRY_OPT_LIST, 0, NULL, NULL, offsetof(select_config, drop), "columns to remove",
-     NULL},
-    {"rename", FERRY_OPT_LIST, 0, NULL, NULL, offsetof(select_config, rename),
-     "renames as \"old:new\" (a label equal to the old name follows)", "project:client"},
-    {"order", FERRY_OPT_LIST, 0, NULL, NULL, offsetof(select_config, order),
-     "columns moved to the front, in this order; the others follow", NULL},
-    {0}};
+    FERRY_OPTION("keep", FERRY_OPT_LIST, 0, NULL, NULL, select_config, keep,
+                 "the columns to keep, in this order (default: all, in input order)",
+                 "project,duration"),
+    FERRY_OPTION("drop", FERRY_OPT_LIST, 0, NULL, NULL, select_config, drop, "columns to remove",
+                 NULL),
+    FERRY_OPTION("rename", FERRY_OPT_LIST, 0, NULL, NULL, select_config, rename,
+                 "renames as \"old:new\" (a label equal to the old name follows)",
+                 "project:client"),
+    FERRY_OPTION("order", FERRY_OPT_LIST, 0, NULL, NULL, select_config, order,
+                 "columns moved to the front, in this order; the others follow", NULL),
+    {0},
+};
 
 static const ferry_filter_ops select_ops = {select_open, select_process, select_close};
 

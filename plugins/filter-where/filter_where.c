@@ -123,15 +123,16 @@ static void where_close(void *state)
 }
 
 static const ferry_option where_options[] = {
-    {"conditions", FERRY_OPT_LIST, FERRY_OPT_REQUIRED, NULL, NULL,
-     offsetof(where_config, conditions),
-     "conditions on columns: \"duration > 3600\", \"project in (A, B)\", "
-     "\"description contains 'x'\", \"task is null\", \"task is not null\"; operators = != < <= "
-     "> >= in contains; values are converted to the column's type",
-     "duration > 3600"},
-    {"match", FERRY_OPT_STRING, 0, "all", "all|any", offsetof(where_config, match),
-     "keep a row when all conditions hold, or when any does", NULL},
-    {0}};
+    FERRY_OPTION(
+        "conditions", FERRY_OPT_LIST, FERRY_OPT_REQUIRED, NULL, NULL, where_config, conditions,
+        "conditions on columns: \"duration > 3600\", \"project in (A, B)\", "
+        "\"description contains 'x'\", \"task is null\", \"task is not null\"; operators = != < <= "
+        "> >= in contains; values are converted to the column's type",
+        "duration > 3600"),
+    FERRY_OPTION("match", FERRY_OPT_STRING, 0, "all", "all|any", where_config, match,
+                 "keep a row when all conditions hold, or when any does", NULL),
+    {0},
+};
 
 static const ferry_filter_ops where_ops = {where_open, where_process, where_close};
 

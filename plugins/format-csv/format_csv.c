@@ -28,23 +28,23 @@ typedef struct config {
 } config;
 
 static const ferry_option options[] = {
-    {"delimiter", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "comma", "comma|semicolon|tab|pipe",
-     offsetof(config, delimiter), "field separator", NULL},
-    {"line_ending", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "crlf", "crlf|lf",
-     offsetof(config, line_ending), "record terminator: CRLF (RFC 4180) or LF", NULL},
-    {"bom", FERRY_OPT_BOOL, FERRY_OPT_TEMPLATE, "false", NULL, offsetof(config, bom),
-     "start with a UTF-8 byte order mark, so Excel reads the file as UTF-8", NULL},
-    {"header", FERRY_OPT_BOOL, FERRY_OPT_TEMPLATE, "true", NULL, offsetof(config, header),
-     "write a header row of the field labels", NULL},
-    {"quote", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "minimal", "minimal|all",
-     offsetof(config, quote), "quote only fields that need it, or every field", NULL},
-    {"formula_guard", FERRY_OPT_BOOL, 0, "true", NULL, offsetof(config, formula_guard),
-     "prefix ' to strings starting with = + - @ tab or CR (formula injection)", NULL},
-    {"invalid_utf8", FERRY_OPT_STRING, 0, "replace", "replace|reject",
-     offsetof(config, invalid_utf8),
-     "invalid UTF-8 in text: replaced with U+FFFD (and reported), or the export fails naming "
-     "the row",
-     NULL},
+    FERRY_OPTION("delimiter", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "comma",
+                 "comma|semicolon|tab|pipe", config, delimiter, "field separator", NULL),
+    FERRY_OPTION("line_ending", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "crlf", "crlf|lf", config,
+                 line_ending, "record terminator: CRLF (RFC 4180) or LF", NULL),
+    FERRY_OPTION("bom", FERRY_OPT_BOOL, FERRY_OPT_TEMPLATE, "false", NULL, config, bom,
+                 "start with a UTF-8 byte order mark, so Excel reads the file as UTF-8", NULL),
+    FERRY_OPTION("header", FERRY_OPT_BOOL, FERRY_OPT_TEMPLATE, "true", NULL, config, header,
+                 "write a header row of the field labels", NULL),
+    FERRY_OPTION("quote", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "minimal", "minimal|all", config,
+                 quote, "quote only fields that need it, or every field", NULL),
+    FERRY_OPTION("formula_guard", FERRY_OPT_BOOL, 0, "true", NULL, config, formula_guard,
+                 "prefix ' to strings starting with = + - @ tab or CR (formula injection)", NULL),
+    FERRY_OPTION(
+        "invalid_utf8", FERRY_OPT_STRING, 0, "replace", "replace|reject", config, invalid_utf8,
+        "invalid UTF-8 in text: replaced with U+FFFD (and reported), or the export fails naming "
+        "the row",
+        NULL),
     {0},
 };
 

@@ -31,24 +31,27 @@ typedef struct json_config {
 } json_config;
 
 static const ferry_option json_options[] = {
-    {"style", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "array", "array|ndjson",
-     offsetof(json_config, style),
-     "\"array\": one JSON array of row objects; \"ndjson\": one object per line", "ndjson"},
-    {"decimals_as", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "string", "string|number",
-     offsetof(json_config, decimals_as),
-     "exact decimals as strings (\"12.50\", no precision lost) or as JSON numbers", NULL},
-    {"keys", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "name", "name|label",
-     offsetof(json_config, keys),
-     "object keys: the field names, or the header labels of the field configuration", NULL},
-    {"invalid_utf8", FERRY_OPT_STRING, 0, "replace", "replace|reject",
-     offsetof(json_config, invalid_utf8),
-     "invalid UTF-8 in text: replaced with U+FFFD, or the export fails naming the row", NULL},
-    {"nonfinite", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "null", "null|string",
-     offsetof(json_config, nonfinite),
-     "NaN and infinities, which JSON numbers cannot hold: null, or the strings \"NaN\", "
-     "\"Infinity\", \"-Infinity\"; each is reported as a warning",
-     NULL},
-    {0}};
+    FERRY_OPTION(
+        "style", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "array", "array|ndjson", json_config, style,
+        "\"array\": one JSON array of row objects; \"ndjson\": one object per line", "ndjson"),
+    FERRY_OPTION("decimals_as", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "string", "string|number",
+                 json_config, decimals_as,
+                 "exact decimals as strings (\"12.50\", no precision lost) or as JSON numbers",
+                 NULL),
+    FERRY_OPTION(
+        "keys", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "name", "name|label", json_config, keys,
+        "object keys: the field names, or the header labels of the field configuration", NULL),
+    FERRY_OPTION(
+        "invalid_utf8", FERRY_OPT_STRING, 0, "replace", "replace|reject", json_config, invalid_utf8,
+        "invalid UTF-8 in text: replaced with U+FFFD, or the export fails naming the row", NULL),
+    FERRY_OPTION(
+        "nonfinite", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "null", "null|string", json_config,
+        nonfinite,
+        "NaN and infinities, which JSON numbers cannot hold: null, or the strings \"NaN\", "
+        "\"Infinity\", \"-Infinity\"; each is reported as a warning",
+        NULL),
+    {0},
+};
 
 /* Per column: its key, already a JSON literal with the colon, and a copy
  * of the column whose style renders timestamps as ISO 8601 text. */

@@ -50,38 +50,46 @@ typedef struct pdf_config {
 } pdf_config;
 
 static const ferry_option pdf_options[] = {
-    {"page_size", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "A4", "A4|Letter",
-     offsetof(pdf_config, page_size), "paper size", "Letter"},
-    {"orientation", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "portrait", "portrait|landscape",
-     offsetof(pdf_config, orientation), "page orientation", "landscape"},
-    {"title", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "Export", NULL, offsetof(pdf_config, title),
-     "title in the header of every page", "Timesheet"},
-    {"subtitle", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, NULL, NULL, offsetof(pdf_config, subtitle),
-     "a line under the title, such as the filters applied; unset: none", "Project: Apollo"},
-    {"font", FERRY_OPT_STRING, 0, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", NULL,
-     offsetof(pdf_config, font), "TrueType font for text, embedded (fonts-dejavu-core)", NULL},
-    {"fallback_fonts", FERRY_OPT_LIST, 0, PDF_DEFAULT_FALLBACKS, NULL,
-     offsetof(pdf_config, fallback_fonts),
-     "TrueType fonts, in order, for characters the main font lacks: CJK "
-     "(fonts-droid-fallback), Hangul (fonts-nanum), symbols and control pictures "
-     "(fonts-symbola); each loaded and embedded only when a character needs it; at most 8",
-     "[\"/usr/share/fonts/truetype/nanum/NanumGothic.ttf\"]"},
-    {"fallback_font", FERRY_OPT_STRING, 0, NULL, NULL, offsetof(pdf_config, fallback_font),
-     "alias: fallback_fonts of this one font (not both)", NULL},
-    {"font_size", FERRY_OPT_DOUBLE, FERRY_OPT_TEMPLATE, "8", NULL, offsetof(pdf_config, font_size),
-     "table text size in points (4 to 24); the title is larger", "10"},
-    {"overflow", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "wrap", "wrap|ellipsis",
-     offsetof(pdf_config, overflow),
-     "text wider than its column: wrapped onto more lines, or cut with an ellipsis", "ellipsis"},
-    {"totals", FERRY_OPT_LIST, FERRY_OPT_TEMPLATE, NULL, NULL, offsetof(pdf_config, totals),
-     "columns (number or duration fields) summed in a totals row at the end", NULL},
-    {"row_cap", FERRY_OPT_INT, 0, "100000", NULL, offsetof(pdf_config, row_cap),
-     "most rows a PDF may hold (libharu keeps the document in memory); more is an error", "5000"},
-    {"max_cell_chars", FERRY_OPT_INT, 0, "32767", NULL, offsetof(pdf_config, max_cell_chars),
-     "most characters of a value drawn (wrapped over lines and pages); a longer value is cut "
-     "with a visible mark and a warning (100 to 10000000)",
-     "1000"},
-    {0}};
+    FERRY_OPTION("page_size", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "A4", "A4|Letter", pdf_config,
+                 page_size, "paper size", "Letter"),
+    FERRY_OPTION("orientation", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "portrait",
+                 "portrait|landscape", pdf_config, orientation, "page orientation", "landscape"),
+    FERRY_OPTION("title", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "Export", NULL, pdf_config, title,
+                 "title in the header of every page", "Timesheet"),
+    FERRY_OPTION("subtitle", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, NULL, NULL, pdf_config, subtitle,
+                 "a line under the title, such as the filters applied; unset: none",
+                 "Project: Apollo"),
+    FERRY_OPTION("font", FERRY_OPT_STRING, 0, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                 NULL, pdf_config, font, "TrueType font for text, embedded (fonts-dejavu-core)",
+                 NULL),
+    FERRY_OPTION(
+        "fallback_fonts", FERRY_OPT_LIST, 0, PDF_DEFAULT_FALLBACKS, NULL, pdf_config,
+        fallback_fonts,
+        "TrueType fonts, in order, for characters the main font lacks: CJK "
+        "(fonts-droid-fallback), Hangul (fonts-nanum), symbols and control pictures "
+        "(fonts-symbola); each loaded and embedded only when a character needs it; at most 8",
+        "[\"/usr/share/fonts/truetype/nanum/NanumGothic.ttf\"]"),
+    FERRY_OPTION("fallback_font", FERRY_OPT_STRING, 0, NULL, NULL, pdf_config, fallback_font,
+                 "alias: fallback_fonts of this one font (not both)", NULL),
+    FERRY_OPTION("font_size", FERRY_OPT_DOUBLE, FERRY_OPT_TEMPLATE, "8", NULL, pdf_config,
+                 font_size, "table text size in points (4 to 24); the title is larger", "10"),
+    FERRY_OPTION("overflow", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "wrap", "wrap|ellipsis",
+                 pdf_config, overflow,
+                 "text wider than its column: wrapped onto more lines, or cut with an ellipsis",
+                 "ellipsis"),
+    FERRY_OPTION("totals", FERRY_OPT_LIST, FERRY_OPT_TEMPLATE, NULL, NULL, pdf_config, totals,
+                 "columns (number or duration fields) summed in a totals row at the end", NULL),
+    FERRY_OPTION(
+        "row_cap", FERRY_OPT_INT, 0, "100000", NULL, pdf_config, row_cap,
+        "most rows a PDF may hold (libharu keeps the document in memory); more is an error",
+        "5000"),
+    FERRY_OPTION(
+        "max_cell_chars", FERRY_OPT_INT, 0, "32767", NULL, pdf_config, max_cell_chars,
+        "most characters of a value drawn (wrapped over lines and pages); a longer value is cut "
+        "with a visible mark and a warning (100 to 10000000)",
+        "1000"),
+    {0},
+};
 
 /* How a cell's text is laid out. */
 enum { PDF_WRAP, PDF_ELLIPSIS, PDF_WHOLE };

@@ -44,19 +44,21 @@ typedef struct xlsx_config {
 } xlsx_config;
 
 static const ferry_option xlsx_options[] = {
-    {"sheet_name", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "Export", NULL,
-     offsetof(xlsx_config, sheet_name),
-     "worksheet name (at most 31 characters; []:*?/\\ become _); further sheets add \" (2)\", "
-     "\" (3)\"…",
-     "Time entries"},
-    {"title", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, NULL, NULL, offsetof(xlsx_config, title),
-     "a title row above the header on every sheet, and the document title; unset: none",
-     "Timesheet"},
-    {"sheet_rows", FERRY_OPT_INT, 0, "1048576", NULL, offsetof(xlsx_config, sheet_rows),
-     "rows per sheet, title and header included, before a new sheet starts (Excel's maximum "
-     "1048576)",
-     NULL},
-    {0}};
+    FERRY_OPTION(
+        "sheet_name", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "Export", NULL, xlsx_config, sheet_name,
+        "worksheet name (at most 31 characters; []:*?/\\ become _); further sheets add \" (2)\", "
+        "\" (3)\"…",
+        "Time entries"),
+    FERRY_OPTION("title", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, NULL, NULL, xlsx_config, title,
+                 "a title row above the header on every sheet, and the document title; unset: none",
+                 "Timesheet"),
+    FERRY_OPTION(
+        "sheet_rows", FERRY_OPT_INT, 0, "1048576", NULL, xlsx_config, sheet_rows,
+        "rows per sheet, title and header included, before a new sheet starts (Excel's maximum "
+        "1048576)",
+        NULL),
+    {0},
+};
 
 /* Per column: Excel formats and a style copy whose timestamps render as
  * the offset of their zone ("%z"), for local Excel datetimes. */

@@ -41,49 +41,52 @@ typedef struct email_config {
     int64_t timeout_seconds;
 } email_config;
 
-#define OPT(name, type, flags, dflt, allowed, field, help, example)                                \
-    {                                                                                              \
-        name, type, flags, dflt, allowed, offsetof(email_config, field), help, example             \
-    }
-
 static const ferry_option email_options[] = {
-    OPT("smtp_url", FERRY_OPT_STRING, FERRY_OPT_REQUIRED, NULL, NULL, smtp_url,
-        "mail server, smtp://host:port or smtps://host:port (implicit TLS)",
-        "smtp://127.0.0.1:2525"),
-    OPT("from", FERRY_OPT_STRING, FERRY_OPT_REQUIRED, NULL, NULL, from,
-        "sender: address or \"Display Name <address>\"", "ferry@example.com"),
-    OPT("recipients", FERRY_OPT_LIST, 0, NULL, NULL, recipients,
-        "addresses mailed when the request names none (see recipients_merge)", NULL),
-    OPT("recipients_merge", FERRY_OPT_BOOL, 0, "false", NULL, recipients_merge,
-        "true: mail `recipients` and the request's email_recipients; false: the request's "
-        "replace them",
-        NULL),
-    OPT("subject", FERRY_OPT_STRING, 0, "Export ready: {title}", NULL, subject,
-        "subject template; {name} file name, {title} request title (else the file name), "
-        "{rows}, {size}, {request_id}",
-        NULL),
-    OPT("username", FERRY_OPT_STRING, 0, NULL, NULL, username, "SMTP AUTH user name", NULL),
-    OPT("password", FERRY_OPT_STRING, FERRY_OPT_SECRET, NULL, NULL, password, "SMTP AUTH password",
-        NULL),
-    OPT("starttls", FERRY_OPT_STRING, 0, "try", "none|try|required", starttls,
-        "STARTTLS on smtp://: none, try (use it if offered), required", NULL),
-    OPT("ca_file", FERRY_OPT_STRING, 0, NULL, NULL, ca_file,
-        "PEM file of CA certificates for TLS (default: the system's)", NULL),
-    OPT("include_download_link", FERRY_OPT_BOOL, 0, "true", NULL, include_download_link,
+    FERRY_OPTION("smtp_url", FERRY_OPT_STRING, FERRY_OPT_REQUIRED, NULL, NULL, email_config,
+                 smtp_url, "mail server, smtp://host:port or smtps://host:port (implicit TLS)",
+                 "smtp://127.0.0.1:2525"),
+    FERRY_OPTION("from", FERRY_OPT_STRING, FERRY_OPT_REQUIRED, NULL, NULL, email_config, from,
+                 "sender: address or \"Display Name <address>\"", "ferry@example.com"),
+    FERRY_OPTION("recipients", FERRY_OPT_LIST, 0, NULL, NULL, email_config, recipients,
+                 "addresses mailed when the request names none (see recipients_merge)", NULL),
+    FERRY_OPTION("recipients_merge", FERRY_OPT_BOOL, 0, "false", NULL, email_config,
+                 recipients_merge,
+                 "true: mail `recipients` and the request's email_recipients; false: the request's "
+                 "replace them",
+                 NULL),
+    FERRY_OPTION("subject", FERRY_OPT_STRING, 0, "Export ready: {title}", NULL, email_config,
+                 subject,
+                 "subject template; {name} file name, {title} request title (else the file name), "
+                 "{rows}, {size}, {request_id}",
+                 NULL),
+    FERRY_OPTION("username", FERRY_OPT_STRING, 0, NULL, NULL, email_config, username,
+                 "SMTP AUTH user name", NULL),
+    FERRY_OPTION("password", FERRY_OPT_STRING, FERRY_OPT_SECRET, NULL, NULL, email_config, password,
+                 "SMTP AUTH password", NULL),
+    FERRY_OPTION("starttls", FERRY_OPT_STRING, 0, "try", "none|try|required", email_config,
+                 starttls, "STARTTLS on smtp://: none, try (use it if offered), required", NULL),
+    FERRY_OPTION("ca_file", FERRY_OPT_STRING, 0, NULL, NULL, email_config, ca_file,
+                 "PEM file of CA certificates for TLS (default: the system's)", NULL),
+    FERRY_OPTION(
+        "include_download_link", FERRY_OPT_BOOL, 0, "true", NULL, email_config,
+        include_download_link,
         "put the download link in the mail (request metadata include_download_link overrides)",
         NULL),
-    OPT("attach_file", FERRY_OPT_BOOL, 0, "false", NULL, attach_file,
+    FERRY_OPTION(
+        "attach_file", FERRY_OPT_BOOL, 0, "false", NULL, email_config, attach_file,
         "attach the file when it is at most max_attachment_bytes (request metadata attach_file "
         "overrides)",
         NULL),
-    OPT("max_attachment_bytes", FERRY_OPT_INT, 0, "10485760", NULL, max_attachment_bytes,
-        "largest file attached; a larger one gets the link and a note instead", NULL),
-    OPT("retries", FERRY_OPT_INT, 0, "3", NULL, retries,
-        "attempts after the first when sending fails (not for a 5xx refusal)", NULL),
-    OPT("retry_delay_seconds", FERRY_OPT_DOUBLE, 0, "2", NULL, retry_delay_seconds,
-        "wait before the first retry; doubles each time, at most 300", NULL),
-    OPT("timeout_seconds", FERRY_OPT_INT, 0, "60", NULL, timeout_seconds,
-        "limit for one attempt (connect, send, reply)", NULL),
+    FERRY_OPTION("max_attachment_bytes", FERRY_OPT_INT, 0, "10485760", NULL, email_config,
+                 max_attachment_bytes,
+                 "largest file attached; a larger one gets the link and a note instead", NULL),
+    FERRY_OPTION("retries", FERRY_OPT_INT, 0, "3", NULL, email_config, retries,
+                 "attempts after the first when sending fails (not for a 5xx refusal)", NULL),
+    FERRY_OPTION("retry_delay_seconds", FERRY_OPT_DOUBLE, 0, "2", NULL, email_config,
+                 retry_delay_seconds, "wait before the first retry; doubles each time, at most 300",
+                 NULL),
+    FERRY_OPTION("timeout_seconds", FERRY_OPT_INT, 0, "60", NULL, email_config, timeout_seconds,
+                 "limit for one attempt (connect, send, reply)", NULL),
     {0},
 };
 

@@ -24,12 +24,12 @@ typedef struct config {
 } config;
 
 static const ferry_option options[] = {
-    {"directory", FERRY_OPT_STRING, 0, NULL, NULL, offsetof(config, directory),
-     "publish a copy into this directory (default: where the core published it)", NULL},
-    {"base_url", FERRY_OPT_STRING, 0, NULL, NULL, offsetof(config, base_url),
-     "public URL of the file store for plain runs, e.g. https://files.example.com "
-     "(site default: ferry.conf plugins.sink-file.base_url)",
-     NULL},
+    FERRY_OPTION("directory", FERRY_OPT_STRING, 0, NULL, NULL, config, directory,
+                 "publish a copy into this directory (default: where the core published it)", NULL),
+    FERRY_OPTION("base_url", FERRY_OPT_STRING, 0, NULL, NULL, config, base_url,
+                 "public URL of the file store for plain runs, e.g. https://files.example.com "
+                 "(site default: ferry.conf plugins.sink-file.base_url)",
+                 NULL),
     {0},
 };
 

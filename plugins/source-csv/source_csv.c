@@ -290,8 +290,8 @@ static int parse_record(csv_state *s)
         const csv_field *f = &r->fields[s->pos[c]];
         const char *text = csv_field_text(r, s->pos[c]);
         ferry_value *v = &s->row[c];
-        if (f->len == 0 && (s->decl[c].type != FERRY_TYPE_STRING ||
-                            (!f->quoted && s->cfg->empty_is_null))) {
+        if (f->len == 0 &&
+            (s->decl[c].type != FERRY_TYPE_STRING || (!f->quoted && s->cfg->empty_is_null))) {
             ferry_value_set_null(v);
             continue;
         }
@@ -346,21 +346,24 @@ static int csv_read(void *state, ferry_batch *batch, int *eof)
 }
 
 static const ferry_option csv_options[] = {
-    {"path", FERRY_OPT_STRING, FERRY_OPT_REQUIRED | FERRY_OPT_PATH, NULL, NULL, offsetof(csv_config, path),
-     "the CSV file to read", "/etc/passwd"},
-    {"columns", FERRY_OPT_LIST, 0, NULL, NULL, offsetof(csv_config, columns),
-     "columns as \"name:type\" (type: bool, int64, double, decimal, string, date, timestamp, "
-     "duration; default string); found by name in the header, else by position; default: "
-     "every header column as a string",
-     "user:string,password:string,uid:int64,gid:int64,gecos:string,home:string,shell:string"},
-    {"header", FERRY_OPT_BOOL, 0, "true", NULL, offsetof(csv_config, header),
-     "the first record names the columns", "false"},
-    {"delimiter", FERRY_OPT_STRING, 0, ",", NULL, offsetof(csv_config, delimiter),
-     "the field separator: one character, or \"tab\"", ":"},
-    {"empty_is_null", FERRY_OPT_BOOL, 0, "true", NULL, offsetof(csv_config, empty_is_null),
-     "an empty unquoted field of a string column is null (a quoted \"\" stays an "
-     "empty string); an empty field of any other type is always null", NULL},
-    {0}};
+    FERRY_OPTION("path", FERRY_OPT_STRING, FERRY_OPT_REQUIRED | FERRY_OPT_PATH, NULL, NULL,
+                 csv_config, path, "the CSV file to read", "/etc/passwd"),
+    FERRY_OPTION(
+        "columns", FERRY_OPT_LIST, 0, NULL, NULL, csv_config, columns,
+        "columns as \"name:type\" (type: bool, int64, double, decimal, string, date, timestamp, "
+        "duration; default string); found by name in the header, else by position; default: "
+        "every header column as a string",
+        "user:string,password:string,uid:int64,gid:int64,gecos:string,home:string,shell:string"),
+    FERRY_OPTION("header", FERRY_OPT_BOOL, 0, "true", NULL, csv_config, header,
+                 "the first record names the columns", "false"),
+    FERRY_OPTION("delimiter", FERRY_OPT_STRING, 0, ",", NULL, csv_config, delimiter,
+                 "the field separator: one character, or \"tab\"", ":"),
+    FERRY_OPTION("empty_is_null", FERRY_OPT_BOOL, 0, "true", NULL, csv_config, empty_is_null,
+                 "an empty unquoted field of a string column is null (a quoted \"\" stays an "
+                 "empty string); an empty field of any other type is always null",
+                 NULL),
+    {0},
+};
 
 static const ferry_source_ops csv_ops = {csv_open, csv_read, csv_close};
 

@@ -30,28 +30,31 @@ typedef struct config {
 } config;
 
 static const ferry_option options[] = {
-    {"url", FERRY_OPT_STRING, FERRY_OPT_REQUIRED | FERRY_OPT_SECRET, NULL, NULL,
-     offsetof(config, url),
-     "mysql://user:password@host:port/db or …@localhost/db?socket=PATH; usually filled from "
-     "the pipeline's `connection` (ferry.conf connections.NAME.url)",
-     NULL},
-    {"query", FERRY_OPT_STRING, FERRY_OPT_REQUIRED, NULL, NULL, offsetof(config, query),
-     "a SELECT whose result columns are the exportable fields (and the owner/date columns)",
-     "SELECT 1 AS one"},
-    {"count", FERRY_OPT_BOOL, 0, "true", NULL, offsetof(config, count),
-     "count the rows first, in the same snapshot (progress ETA, row caps)", NULL},
-    {"net_write_timeout", FERRY_OPT_INT, 0, "3600", NULL, offsetof(config, net_write_timeout),
-     "seconds the server waits on a slow reader before dropping the connection", NULL},
-    {"column_types", FERRY_OPT_LIST, 0, NULL, NULL, offsetof(config, column_types),
-     "type overrides \"column:type\", e.g. \"duration:duration\" for Django's DurationField "
-     "(bigint microseconds) or \"active:bool\"",
-     NULL},
-    {"order_by", FERRY_OPT_LIST, 0, NULL, NULL, offsetof(config, order_by),
-     "result columns to order by, each optionally followed by \" desc\"", NULL},
-    {"binary", FERRY_OPT_STRING, 0, "base64", "base64|hex", offsetof(config, binary),
-     "how binary columns (BINARY, VARBINARY, BLOB) become text: base64 (RFC 4648) or lowercase "
-     "hex; raw bytes never reach a UTF-8 format",
-     NULL},
+    FERRY_OPTION(
+        "url", FERRY_OPT_STRING, FERRY_OPT_REQUIRED | FERRY_OPT_SECRET, NULL, NULL, config, url,
+        "mysql://user:password@host:port/db or …@localhost/db?socket=PATH; usually filled from "
+        "the pipeline's `connection` (ferry.conf connections.NAME.url)",
+        NULL),
+    FERRY_OPTION(
+        "query", FERRY_OPT_STRING, FERRY_OPT_REQUIRED, NULL, NULL, config, query,
+        "a SELECT whose result columns are the exportable fields (and the owner/date columns)",
+        "SELECT 1 AS one"),
+    FERRY_OPTION("count", FERRY_OPT_BOOL, 0, "true", NULL, config, count,
+                 "count the rows first, in the same snapshot (progress ETA, row caps)", NULL),
+    FERRY_OPTION("net_write_timeout", FERRY_OPT_INT, 0, "3600", NULL, config, net_write_timeout,
+                 "seconds the server waits on a slow reader before dropping the connection", NULL),
+    FERRY_OPTION(
+        "column_types", FERRY_OPT_LIST, 0, NULL, NULL, config, column_types,
+        "type overrides \"column:type\", e.g. \"duration:duration\" for Django's DurationField "
+        "(bigint microseconds) or \"active:bool\"",
+        NULL),
+    FERRY_OPTION("order_by", FERRY_OPT_LIST, 0, NULL, NULL, config, order_by,
+                 "result columns to order by, each optionally followed by \" desc\"", NULL),
+    FERRY_OPTION(
+        "binary", FERRY_OPT_STRING, 0, "base64", "base64|hex", config, binary,
+        "how binary columns (BINARY, VARBINARY, BLOB) become text: base64 (RFC 4648) or lowercase "
+        "hex; raw bytes never reach a UTF-8 format",
+        NULL),
     {0},
 };
 

@@ -142,6 +142,33 @@ typedef struct ferry_option {
     const char *example; /* a value `ferry plugins check` may use; NULL: default */
 } ferry_option;
 
+/*
+ * FERRY_OPTION(name, type, flags, default, allowed, config_struct, field,
+ * help, example) — one row of an option table, with the offset of `field`
+ * in `config_struct` taken by offsetof:
+ *
+ *   static const ferry_option my_options[] = {
+ *       FERRY_OPTION("level", FERRY_OPT_INT, 0, "6", NULL, my_config, level,
+ *                    "compression level, 0 to 9", "9"),
+ *       {0}};
+ */
+#ifdef __cplusplus
+#define FERRY_OPTION(o_name, o_type, o_flags, o_default, o_allowed, o_struct, o_field, o_help,     \
+                     o_example)                                                                    \
+    {                                                                                              \
+        (o_name), (o_type), (o_flags), (o_default), (o_allowed), offsetof(o_struct, o_field),      \
+            (o_help), (o_example)                                                                  \
+    }
+#else
+#define FERRY_OPTION(o_name, o_type, o_flags, o_default, o_allowed, o_struct, o_field, o_help,     \
+                     o_example)                                                                    \
+    {                                                                                              \
+        .name = (o_name), .type = (o_type), .flags = (o_flags), .default_value = (o_default),      \
+        .allowed = (o_allowed), .offset = offsetof(o_struct, o_field), .help = (o_help),           \
+        .example = (o_example)                                                                     \
+    }
+#endif
+
 /* ---- Host services ------------------------------------------------------ */
 
 typedef struct ferry_ctx ferry_ctx;       /* one plugin instance's handle; opaque */
@@ -205,8 +232,7 @@ typedef struct ferry_host {
      * core logs the first 20 at warn level (the rest at debug), counts
      * every one, and puts the count in the run's summary and the
      * request's record. Never fails. */
-    void (*warn)(ferry_ctx *fx, uint64_t row, int32_t col, const char *fmt, ...)
-        FERRY_PRINTF(4, 5);
+    void (*warn)(ferry_ctx *fx, uint64_t row, int32_t col, const char *fmt, ...) FERRY_PRINTF(4, 5);
 } ferry_host;
 
 /* ---- Query: what a request asks of a source ------------------------------ */
@@ -386,13 +412,13 @@ typedef const ferry_plugin_descriptor *(*ferry_plugin_descriptor_fn)(void);
  *   FERRY_PLUGIN_DEFINE(my_plugin)
  */
 #ifdef __cplusplus
-#define FERRY_PLUGIN_HEADER                                                                       \
+#define FERRY_PLUGIN_HEADER                                                                        \
     FERRY_PLUGIN_MAGIC, FERRY_ABI_MAJOR, FERRY_ABI_MINOR, (uint32_t)sizeof(ferry_plugin_descriptor)
 #else
 /* Designated, so that fields a later minor version appends need no edit
  * (and draw no -Wmissing-field-initializers) in plugins written before. */
-#define FERRY_PLUGIN_HEADER                                                                       \
-    .magic = FERRY_PLUGIN_MAGIC, .abi_major = FERRY_ABI_MAJOR, .abi_minor = FERRY_ABI_MINOR,      \
+#define FERRY_PLUGIN_HEADER                                                                        \
+    .magic = FERRY_PLUGIN_MAGIC, .abi_major = FERRY_ABI_MAJOR, .abi_minor = FERRY_ABI_MINOR,       \
     .size = (uint32_t)sizeof(ferry_plugin_descriptor)
 #endif
 
