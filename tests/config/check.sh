@@ -8,8 +8,7 @@
 set -u
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$FERRY_SOURCE_DIR/tests/lib/assert.sh"
 unset FERRY_CONFIG FERRY_SECRET FERRY_DATABASE_URL FERRY_PLUGIN_PATH
 
 # bad CONTENT EXPECTED-MESSAGE: every command that reads ferry.conf refuses it.
@@ -21,9 +20,9 @@ bad() {
         # shellcheck disable=SC2086
         timeout 20 "$FERRY" --config "$tmp/bad.conf" $cmd >"$tmp/out" 2>"$tmp/err" </dev/null
         local rc=$?
-        [ $rc = 3 ] || fail "$cmd with '$1': exit $rc, not 3 ($(head -c 300 "$tmp/err"))"
-        grep -qF -- "$tmp/bad.conf:$2" "$tmp/err" || fail "$cmd with '$1': $(cat "$tmp/err") lacks '$2'"
-        [ "$(wc -l <"$tmp/err")" = 1 ] || fail "$cmd with '$1': not one line: $(cat "$tmp/err")"
+        [ $rc = 3 ] || fail_later "$cmd with '$1': exit $rc, not 3 ($(head -c 300 "$tmp/err"))"
+        grep -qF -- "$tmp/bad.conf:$2" "$tmp/err" || fail_later "$cmd with '$1': $(cat "$tmp/err") lacks '$2'"
+        [ "$(wc -l <"$tmp/err")" = 1 ] || fail_later "$cmd with '$1': not one line: $(cat "$tmp/err")"
     done
 }
 bad 'bogus_section = 1;' '1: bogus_section: unknown setting; allowed here: database, connections'
@@ -46,25 +45,25 @@ download = { secret = "0123456789abcdef-secret"; };
 
 worker = { concurrency = 4; };
 CONF
-FERRY_DATABASE_URL= "$FERRY" config check "$tmp/good.conf" >"$tmp/out" 2>"$tmp/err" || fail "config check good: $(cat "$tmp/err")"
+FERRY_DATABASE_URL= "$FERRY" config check "$tmp/good.conf" >"$tmp/out" 2>"$tmp/err" || fail_later "config check good: $(cat "$tmp/err")"
 line() { grep -E "^$1 +=" "$tmp/out"; }
-line worker.concurrency | grep -qF "= 4 " && line worker.concurrency | grep -qF "# $tmp/good.conf:5" || fail "worker.concurrency: $(line worker.concurrency)"
-line worker.lease_seconds | grep -qE '= 30 +# default$' || fail "worker.lease_seconds: $(line worker.lease_seconds)"
-line database.url | grep -qF '"mysql://ferry:***@db:3306/ferry"' || fail "database.url: $(line database.url)"
-line connections.tracking.url | grep -qF '"mysql://reader:***@db2/tracking"' || fail "connection: $(line connections.tracking.url)"
-line download.secret | grep -qF '"***"' || fail "secret: $(line download.secret)"
-grep -qE 'hunter2|s3cret|0123456789abcdef' "$tmp/out" && fail "a secret printed: $(cat "$tmp/out")"
+line worker.concurrency | grep -qF "= 4 " && line worker.concurrency | grep -qF "# $tmp/good.conf:5" || fail_later "worker.concurrency: $(line worker.concurrency)"
+line worker.lease_seconds | grep -qE '= 30 +# default$' || fail_later "worker.lease_seconds: $(line worker.lease_seconds)"
+line database.url | grep -qF '"mysql://ferry:***@db:3306/ferry"' || fail_later "database.url: $(line database.url)"
+line connections.tracking.url | grep -qF '"mysql://reader:***@db2/tracking"' || fail_later "connection: $(line connections.tracking.url)"
+line download.secret | grep -qF '"***"' || fail_later "secret: $(line download.secret)"
+grep -qE 'hunter2|s3cret|0123456789abcdef' "$tmp/out" && fail_later "a secret printed: $(cat "$tmp/out")"
 FERRY_SECRET=from-the-environment-123 "$FERRY" config check "$tmp/good.conf" >"$tmp/out" 2>&1
-line download.secret | grep -qF '# environment FERRY_SECRET' || fail "env origin: $(line download.secret)"
-grep -q 'from-the-environment' "$tmp/out" && fail "env secret printed"
+line download.secret | grep -qF '# environment FERRY_SECRET' || fail_later "env origin: $(line download.secret)"
+grep -q 'from-the-environment' "$tmp/out" && fail_later "env secret printed"
 
 # The sample config holds the table's defaults wherever the table has one.
 : >"$tmp/empty.conf"
-"$FERRY" config check "$tmp/empty.conf" >"$tmp/defaults" || fail "config check of an empty file"
-"$FERRY" config check "$FERRY_SOURCE_DIR/conf/ferry.conf" >"$tmp/sample" || fail "config check of the sample"
+"$FERRY" config check "$tmp/empty.conf" >"$tmp/defaults" || fail_later "config check of an empty file"
+"$FERRY" config check "$FERRY_SOURCE_DIR/conf/ferry.conf" >"$tmp/sample" || fail_later "config check of the sample"
 while read -r key _ val _; do
     d=$(grep -E "^$key +=" "$tmp/defaults" | awk '{print $3}')
-    [ "$d" = "(unset)" ] || [ "$d" = "$val" ] || fail "conf/ferry.conf: $key = $val, the documented default is $d"
+    [ "$d" = "(unset)" ] || [ "$d" = "$val" ] || fail_later "conf/ferry.conf: $key = $val, the documented default is $d"
 done < <(grep -v '^#' "$tmp/sample" | grep -v '# default$' | grep -v -E '^(database\.url|download\.secret|requests\.|connections\.)')
-[ $fails = 0 ] || exit 1
-echo "bad settings refused by every command; config check values, origins and masks; sample = defaults"
+[ "$ASSERT_FAILED" != 0 ] || pass "bad settings refused by every command; config check values, origins and masks; sample = defaults"
+assert_done

@@ -18,4 +18,4 @@ audit() {
 }
 expect_eq "additional_data is valid JSON" "$(audit "JSON_VALID(additional_data)")" 1
 expect_eq "pipeline name in the audit row" "$(audit "JSON_VALUE(additional_data, '\$.pipeline')")" 'time"sheet'
-echo "audit_json: all ok"
+assert_done

@@ -178,4 +178,4 @@ got = [(r[0].strip(), r[5].strip()) for r in cells[2:]]
 assert got == want, f"rows {got}, want {want}"
 print("ok: --preview 5 is an aligned table of the first 5 rows")
 PY
-echo "bad_inputs: 1 passed, 0 failed"
+assert_done

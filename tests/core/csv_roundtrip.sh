@@ -13,4 +13,4 @@ expect_eq "files in the output dir" "$(all_files "$TMP/out")" "timesheet.csv"
 expect_eq "demo rows" "$(testdb_sql "SELECT COUNT(*) FROM tracking_timeentry")" 2000
 check_csv "$TMP/out/timesheet.csv" all --specials
 
-echo "csv_roundtrip: 1 passed, 0 failed"
+assert_done

@@ -38,4 +38,4 @@ set_range "$req" "2024-03-04 00:00:00" "2024-03-11 00:00:00"
 run_request "$req"
 [ "$RC" = 0 ] || fail "request run exited $RC: $ERR"
 expect_eq "UTC week: Monday to Sunday" "$(csv_dates "$OUT")" "$first $last $n"
-echo "3 passed, 0 failed"
+assert_done

@@ -39,4 +39,4 @@ bad=${url%?}x
 code=$(curl -sS -o /dev/null -w '%{http_code}' "$bad")
 expect_eq "tampered token refused" "$code" 403
 expect_eq "download_count unchanged" "$(req_col "$req" download_count)" 1
-echo "passed"
+assert_done

@@ -35,4 +35,4 @@ expect_eq "unknown URL scheme: exit code" "$rc" 3
 expect_match "unknown URL scheme: message" "$(cat "$TMP/stderr")" \
     'database URL must start with mysql:// or mariadb:// \(got scheme "postgres"\)'
 grep -q hunter2 "$TMP/stderr" && fail "unknown URL scheme: the password is echoed: $(cat "$TMP/stderr")"
-echo "fault_paths: all ok"
+assert_done

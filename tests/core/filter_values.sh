@@ -9,7 +9,7 @@ core_setup fvals 1500
 
 taro=$(uid taro)
 rows() { /usr/bin/python3 -c 'import csv,sys; print(len(list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8"))))-1)' "$1"; }
-check() { # NAME FILTERS_JSON SQL_CONDITION
+check_filter() { # NAME FILTERS_JSON SQL_CONDITION
     local req
     req=$(new_request "$taro" "$2" '[]')
     run_request "$req"
@@ -18,13 +18,13 @@ check() { # NAME FILTERS_JSON SQL_CONDITION
     want=$(testdb_sql "SELECT COUNT(*) FROM tracking_timeentry e JOIN tracking_project p ON p.id = e.project_id LEFT JOIN tracking_task t ON t.id = e.task_id WHERE e.user_id = $taro AND ($3)")
     expect_eq "$1" "$(rows "$OUT")" "$want"
 }
-check "duration >= 3600 seconds" '{"duration": {"gte": 3600}}' "e.duration >= 3600000000"
-check "duration < \"0:30\"" '{"duration": {"lt": "0:30"}}' "e.duration < 1800000000"
-check "duration between 1.5 h and 2:00:00" '{"duration": {"gte": 5400.0, "lte": "2:00:00"}}' \
+check_filter "duration >= 3600 seconds" '{"duration": {"gte": 3600}}' "e.duration >= 3600000000"
+check_filter "duration < \"0:30\"" '{"duration": {"lt": "0:30"}}' "e.duration < 1800000000"
+check_filter "duration between 1.5 h and 2:00:00" '{"duration": {"gte": 5400.0, "lte": "2:00:00"}}' \
     "e.duration BETWEEN 5400000000 AND 7200000000"
 # (names with a double quote would come back escaped from the client's batch mode)
 names=$(testdb_sql "SELECT GROUP_CONCAT(JSON_QUOTE(name)) FROM tracking_project WHERE name NOT LIKE '%\"%'")
 filler=$(seq 1 30 | sed 's/.*/"no such project &"/' | paste -sd,)
-check "project in a 30+ value list" "{\"project\": [$filler, $names]}" "p.name NOT LIKE '%\"%'"
-check "project in a list with one real name" "{\"project\": [$filler, \"東京 Office\"]}" "p.name = '東京 Office'"
-echo "passed"
+check_filter "project in a 30+ value list" "{\"project\": [$filler, $names]}" "p.name NOT LIKE '%\"%'"
+check_filter "project in a list with one real name" "{\"project\": [$filler, \"東京 Office\"]}" "p.name = '東京 Office'"
+assert_done

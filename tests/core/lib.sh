@@ -1,29 +1,13 @@
 # tests/core/lib.sh — sourced by the core tests (issue 2): a test database
 # (tests/lib/testdb.sh), a temp site config whose store and request pipeline
 # are temp copies, users, templates and requests as the web app makes them,
-# and small assertions.
+# and the assertions of tests/lib/assert.sh.
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
+. "$FERRY_SOURCE_DIR/tests/lib/assert.sh"
 
 CORE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CORE_PY=/usr/bin/python3
 
-# fail MESSAGE: prints it and exits 1.
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-# expect_eq WHAT GOT WANT
-expect_eq() {
-    [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
-    echo "ok: $1 = $3"
-}
-
-# expect_match WHAT TEXT REGEX (extended)
-expect_match() {
-    printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: '$2' does not match /$3/"
-    echo "ok: $1 ~ /$3/"
-}
 
 # core_setup NAME [DEMO_ROWS]: a fresh database (migrated, with demo data
 # unless DEMO_ROWS is 0), a temp dir $TMP (removed on exit), a site config

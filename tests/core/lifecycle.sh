@@ -78,4 +78,4 @@ expect_eq "audit rows" "$(audit)" "completed:1 started:1 "
 expect_eq "usage stats" "$(usage)" "1 1 1 0 0 0 $want_rows $(row file_size) 0 1"
 expect_eq "template usage" "$(tplrow)" "1 1"
 expect_eq "files in the store" "$(all_files "$STORE")" "$path"
-echo "lifecycle: 1 passed, 0 failed"
+assert_done

@@ -78,4 +78,4 @@ expect_eq "tables after the injections" \
     "$(testdb_sql "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()")" "$tables"
 expect_eq "requests not completed or failed" \
     "$(testdb_sql "SELECT COUNT(*) FROM export_requests WHERE status NOT IN ('completed', 'failed')")" 0
-echo "owner_scoping: 1 passed, 0 failed"
+assert_done

@@ -8,19 +8,8 @@
 # with exit 4 and one line naming the path and the reason; a safe copy and a
 # symlink to one load.
 set -euo pipefail
-# (No database: the assertions of tests/core/lib.sh, without its testdb.)
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-expect_eq() {
-    [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
-    echo "ok: $1 = $3"
-}
-expect_match() {
-    printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: '$2' does not match /$3/"
-    echo "ok: $1 ~ /$3/"
-}
+# (No database: only the assertions.)
+. "$FERRY_SOURCE_DIR/tests/lib/assert.sh"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ferry-trust.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 chmod 755 "$TMP"
@@ -71,4 +60,4 @@ refused "a plugin directory owned by nobody" \
     "$TMP/nb"
 chown root "$TMP/nb"
 loads "the same file owned by root" "$TMP/nb"
-echo "plugin_trust: all ok"
+assert_done

@@ -49,4 +49,4 @@ done
 expect_eq "usage: one export per format" \
     "$(testdb_sql "SELECT CONCAT_WS(' ', total_exports, csv_exports, json_exports, excel_exports, pdf_exports) FROM export_usage_stats WHERE user_id = $olga")" "4 1 1 1 1"
 expect_eq "template usage" "$(testdb_sql "SELECT usage_count FROM export_templates WHERE id = '$tpl'")" 4
-echo "passed"
+assert_done

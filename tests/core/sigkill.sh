@@ -37,4 +37,4 @@ printed=$("$FERRY" run "$cfg" --output-dir "$out")
 expect_eq "printed path" "$printed" "$out/timesheet.csv"
 expect_eq "files after the next run" "$(all_files "$out")" "timesheet.csv"
 check_csv "$out/timesheet.csv" all
-echo "sigkill: 1 passed, 0 failed"
+assert_done

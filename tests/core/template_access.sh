@@ -68,4 +68,4 @@ expect_eq "stderr lines" "$(printf '%s\n' "$ERR" | wc -l)" 1
 expect_match "message" "$ERR" '^ferry: .*unknown field "hours" \(allowed: date, project, task, duration, description, billable\)$'
 expect_eq "status" "$(req_col "$req" status)" failed
 expect_eq "store unchanged" "$(all_files "$STORE")" "$before"
-echo "template_access: 1 passed, 0 failed"
+assert_done

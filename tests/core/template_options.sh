@@ -62,4 +62,4 @@ refused "row_cap above the site's" pdf '{"row_cap": 100001}' \
 accepted "row_cap at the site's" pdf '{"row_cap": 100000}'
 accepted "row_cap below the site's" pdf '{"row_cap": 5000}'
 refused "formula_guard, still" csv '{"formula_guard": false}' "formula_guard: a template may not"
-echo "template_options: all ok"
+assert_done

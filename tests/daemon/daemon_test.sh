@@ -6,11 +6,10 @@
 # killed with SIGKILL is restarted, and SIGTERM stops every child and exits 0.
 set -euo pipefail
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
+. "$FERRY_SOURCE_DIR/tests/lib/assert.sh"
 
-fail() {
-    echo "FAIL: $*" >&2
-    [ -f "${log:-/dev/null}" ] && { echo "--- daemon log:" >&2; tail -40 "$log" >&2; }
-    exit 1
+assert_on_fail() {
+    [ -f "${log:-/dev/null}" ] && { echo "--- daemon log:"; tail -40 "$log"; }
 }
 
 for cmd in serve worker scheduler; do
@@ -131,4 +130,5 @@ done
 # The daemon's own lines are logfmt: time=… level=… cmd=daemon msg="…".
 grep 'cmd=daemon' "$log" | grep -v -E '^time=[0-9T:.-]+Z level=(debug|info|warn|error) cmd=daemon msg="[^"]*"( [a-z_]+=("[^"]*"|[^ "]*))*$' &&
     fail "a daemon log line is not logfmt"
-echo "ok: daemon refuses pending migrations, supervises worker/scheduler/serve/expire, restarts, stops on SIGTERM"
+pass "daemon refuses pending migrations, supervises worker/scheduler/serve/expire, restarts, stops on SIGTERM"
+assert_done

@@ -8,11 +8,10 @@
 # commit), the failure is logged, the artifact stays.
 set -euo pipefail
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
+. "$FERRY_SOURCE_DIR/tests/lib/assert.sh"
 
-fail() {
-    echo "FAIL: $*" >&2
-    [ -f "${tmp:-/nonexistent}/worker.log" ] && tail -20 "$tmp/worker.log" >&2
-    exit 1
+assert_on_fail() {
+    [ -f "${tmp:-/nonexistent}/worker.log" ] && tail -20 "$tmp/worker.log"
 }
 
 testdb_create email
@@ -115,4 +114,5 @@ grep -q "failed after 2 attempts" "$tmp/worker.log" || fail "the mail failure wa
 p2=$(testdb_sql "SELECT file_path FROM export_requests WHERE id = '$R2'")
 case "$p2" in /*) ;; *) p2="$tmp/store/$p2" ;; esac
 [ -f "$p2" ] || fail "the artifact did not stay after the mail failed"
-echo "ok: with the SMTP server down the request completed, the failure was logged, the file stayed"
+pass "with the SMTP server down the request completed, the failure was logged, the file stayed"
+assert_done

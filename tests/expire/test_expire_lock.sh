@@ -16,7 +16,6 @@ mkdir -p "$store"
 export FERRY_CONFIG=$tmp/ferry.conf
 fx_conf "$FERRY_CONFIG" "$store"
 testdb_migrate
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 live=$store/.ferry-stage-live.xlsx-AAAAAA
 stale=$store/.ferry-stage-stale.xlsx-BBBBBB
@@ -37,4 +36,5 @@ exec {lockfd}<&-
 [ ! -e "$stale.d" ] || fail "the stale staging file's temp dir was kept"
 [ "$out" = "expired 0 requests (0 files deleted), removed 0 orphans and 1 staging file (0 bytes), 0 errors" ] ||
     fail "summary: $out"
-echo "ok: expire skips a locked staging file"
+pass "expire skips a locked staging file"
+assert_done

@@ -19,7 +19,7 @@ cmake --install "$copy/build" --prefix "$inst" >"$tmp/install.log"
 rm -rf "$copy"
 unset FERRY_CONFIG FERRY_PLUGIN_PATH
 ferry="$inst/bin/ferry"
-fail() { echo "FAIL: $*"; exit 1; }
+. "$FERRY_SOURCE_DIR/tests/lib/assert.sh"
 
 # The bundled plugins, from the install's own directory, its own ferry.conf.
 "$ferry" plugins list >"$tmp/list" 2>&1 || { cat "$tmp/list"; fail "plugins list"; }
@@ -72,4 +72,5 @@ bad = [r for r in rows if any("a" <= c <= "z" for c in r["Project"])]
 assert not bad, bad[:1]
 assert any(r["Project"] != r["Project"].lower() for r in rows), rows[0]
 PY
-echo "installed ferry: plugins, migrations, demo export and an out-of-tree plugin work without the tree"
+pass "installed ferry: plugins, migrations, demo export and an out-of-tree plugin work without the tree"
+assert_done

@@ -20,15 +20,7 @@ export FERRY_CONFIG=$tmp/ferry.conf
 echo '' >"$FERRY_CONFIG"
 testdb_migrate
 
-fails=0
-check() {
-    if [ "$2" == "$3" ]; then
-        echo "ok - $1"
-    else
-        echo "FAIL - $1: expected $(printf '%q' "$3"), got $(printf '%q' "$2")"
-        fails=$((fails + 1))
-    fi
-}
+. "$FERRY_SOURCE_DIR/tests/lib/assert.sh"
 
 testdb_sql "INSERT INTO auth_user (id, password, is_superuser, username, first_name, last_name,
     email, is_staff, is_active, date_joined) VALUES (1, '', 0, 'alice', '', '', '', 0, 1, NOW(6))"
@@ -94,15 +86,10 @@ check "every request has its run row" "$after" "$ran"
 # boundary passing during the run may add one more each, never a backlog.
 extra=$((after - before))
 if [ "$extra" -lt "$N" ] || [ "$extra" -gt $((N * 3)) ]; then
-    echo "FAIL - catch-up made $extra requests for $N schedules"
-    fails=$((fails + 1))
+    fail_later "catch-up made $extra requests for $N schedules"
 else
-    echo "ok - catch-up made $extra requests for $N schedules, no backlog"
+    pass "catch-up made $extra requests for $N schedules, no backlog"
 fi
 
-if [ "$fails" -ne 0 ]; then
-    tail -20 "$tmp/once.log" "$tmp/a.log" "$tmp/b.log"
-    echo "$fails check(s) failed"
-    exit 1
-fi
-echo "all concurrency checks passed"
+[ "$ASSERT_FAILED" = 0 ] || tail -20 "$tmp/once.log" "$tmp/a.log" "$tmp/b.log"
+assert_done

@@ -46,13 +46,7 @@ wait_runs() { # wait_runs ID: until the schedule has run once (30 s at most)
     return 1
 }
 
-fails=0
-check() {
-    if [ "$2" == "$3" ]; then echo "ok - $1"; else
-        echo "FAIL - $1: expected $(printf '%q' "$3"), got $(printf '%q' "$2")"
-        fails=$((fails + 1))
-    fi
-}
+. "$FERRY_SOURCE_DIR/tests/lib/assert.sh"
 
 schedule s0000000000000000000000000000001
 "$FERRY" scheduler --interval 0.2 2>"$tmp/sched.log" &
@@ -76,8 +70,5 @@ rc=0
 wait "$sched" || rc=$?
 sched=
 check "SIGTERM exits 0" "$rc" 0
-if [ "$fails" -ne 0 ]; then
-    cat "$tmp/sched.log"
-    exit 1
-fi
-echo "all reconnect checks passed"
+[ "$ASSERT_FAILED" = 0 ] || cat "$tmp/sched.log"
+assert_done

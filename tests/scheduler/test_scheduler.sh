@@ -14,17 +14,7 @@ trap 'rm -rf "$tmp"; testdb_drop' EXIT
 export FERRY_CONFIG=$tmp/ferry.conf
 echo 'scheduler: { interval_seconds = 1; };' >"$FERRY_CONFIG"
 
-fails=0
-check() { # check DESCRIPTION ACTUAL EXPECTED
-    if [ "$2" == "$3" ]; then
-        echo "ok - $1"
-    else
-        echo "FAIL - $1"
-        echo "  expected: $(printf '%q' "$3")"
-        echo "  actual:   $(printf '%q' "$2")"
-        fails=$((fails + 1))
-    fi
-}
+. "$FERRY_SOURCE_DIR/tests/lib/assert.sh"
 
 # A database with pending migrations: the scheduler refuses to start.
 set +e
@@ -210,9 +200,7 @@ check "schedule next rejects a bad pattern (exit 3)" "$rc" 3
 check "with a one-line message" "$(cat "$tmp/next.err")" \
     'ferry: cron pattern "0 25 * * *": hour field at position 3: 25 is out of range 0-23'
 
-if [ "$fails" -ne 0 ]; then
+if [ "$ASSERT_FAILED" != 0 ]; then
     echo "--- scheduler log"; cat "$tmp/scheduler.log"
-    echo "$fails check(s) failed"
-    exit 1
 fi
-echo "all scheduler checks passed"
+assert_done

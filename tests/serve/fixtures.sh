@@ -41,7 +41,5 @@ ${3:-}
 CONF
 }
 
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+# fail, expect_eq, …: tests/lib/assert.sh.
+. "$FERRY_SOURCE_DIR/tests/lib/assert.sh"

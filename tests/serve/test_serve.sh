@@ -19,10 +19,8 @@ cleanup() {
     testdb_drop
 }
 trap cleanup EXIT
-fail() { # with the server's last log lines
-    echo "FAIL: $*" >&2
-    [ -f "$tmp/server.log" ] && tail -n 15 "$tmp/server.log" >&2
-    exit 1
+assert_on_fail() { # the server's last log lines
+    [ -f "$tmp/server.log" ] && tail -n 15 "$tmp/server.log"
 }
 store=$tmp/store
 outside=$tmp/outside
@@ -285,4 +283,5 @@ wait "$pid" || rc=$?
 pid=
 [ "$rc" = 0 ] || fail "exit status after SIGTERM: $rc"
 grep -q 'msg="stopped"' "$tmp/server.log" || fail "no stop line"
-echo PASS
+pass "serve over real HTTP"
+assert_done

@@ -34,4 +34,5 @@ timeout 20 "$FERRY" serve --listen "127.0.0.1:$port" 2>"$tmp/second.log" || rc=$
 grep -q "cannot listen on 127.0.0.1:$port: address in use" "$tmp/second.log" ||
     fail "second serve's message: $(cat "$tmp/second.log")"
 kill -0 "$pid" || fail "the first server is gone"
-echo "ok: a second serve on the same port fails with exit 1"
+pass "a second serve on the same port fails with exit 1"
+assert_done

@@ -88,4 +88,4 @@ testdb_sql "UPDATE export_requests SET expires_at = NOW(6) - INTERVAL 1 DAY WHER
 "$FERRY" expire >"$TMP/expire.log" 2>&1 || fail "expire: $(cat "$TMP/expire.log")"
 expect_eq "expired" "$(req_col "$big" status)" expired
 expect_eq "expired object gone" "$(s3_get "exports/$big-1.csv" "$TMP/gone")" 404
-echo "passed"
+assert_done

@@ -103,4 +103,4 @@ expect_eq "outside audit" "$(testdb_sql "SELECT JSON_EXTRACT(additional_data, '$
 testdb_sql "UPDATE export_requests SET status = 'processing' WHERE id = '$A'"
 rc=0; req delete "$A" 2>/dev/null || rc=$?
 expect_eq "delete processing exit" "$rc" 1
-echo "admin tests passed"
+assert_done

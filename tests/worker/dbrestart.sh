@@ -43,4 +43,4 @@ expect_eq "completed rows, one per request" "$(testdb_sql "SELECT COUNT(*), COUN
 expect_eq "no failures" "$(testdb_sql "SELECT COUNT(*) FROM export_audit_logs WHERE action = 'failed'")" 0
 expect_eq "usage" "$(testdb_sql "SELECT SUM(total_exports) FROM export_usage_stats")" $n
 expect_eq "artifacts" "$(visible_files "$store" | wc -l)" $n
-echo "database restart test passed"
+assert_done

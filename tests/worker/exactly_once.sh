@@ -39,4 +39,4 @@ visible_files "$store" >"$tmp/found"
 expect_eq "distinct file paths" "$(sort -u "$tmp/named" | wc -l)" 500
 cmp -s "$tmp/named" "$tmp/found" || fail "file_path values and files in the store differ"
 expect_eq "work spread over processes" "$(grep -l 'claimed request' "$tmp"/w*.log | wc -l)" 4
-echo "exactly-once test passed"
+assert_done

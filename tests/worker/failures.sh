@@ -35,4 +35,4 @@ worker_requests "$uid" 1
 STUB_FAIL=permanent "${WORKER[@]}" --concurrency 1 --once 2>"$tmp/p.log"
 expect_eq "permanent: failed at once" "$(testdb_sql "SELECT status, ferry_attempt, error_message FROM export_requests")" "failed	1	stub: unknown field \"nope\""
 expect_eq "permanent: usage" "$(testdb_sql "SELECT SUM(failed_exports) FROM export_usage_stats")" 1
-echo "failure tests passed"
+assert_done

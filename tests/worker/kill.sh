@@ -42,4 +42,4 @@ file=$(named_files "$store")
 [ -s "$store/$file" ] || fail "artifact $file missing"
 expect_eq "only the winner's file" "$(visible_files "$store")" "$file"
 expect_eq "audit" "$(testdb_sql "SELECT action, COUNT(*) FROM export_audit_logs GROUP BY action ORDER BY action" | tr '\n' ' ')" "completed	1 started	1 "
-echo "kill test passed"
+assert_done

@@ -1,5 +1,7 @@
 # tests/worker/lib.sh — sourced by the worker tests: fixtures on top of
-# tests/lib/testdb.sh (a user, pending requests) and small helpers.
+# tests/lib/testdb.sh (a user, pending requests) and small helpers; the
+# assertions are tests/lib/assert.sh's.
+. "$FERRY_SOURCE_DIR/tests/lib/assert.sh"
 
 # worker_conf FILE STORE [extra libconfig text]: a site config for the test
 # database ($FERRY_DATABASE_URL) and a file store.
@@ -45,25 +47,15 @@ worker_requests() {
       FROM seq_1_to_$2"
 }
 
-# fail MESSAGE: prints it, and the end of every worker log in $tmp, and
-# exits 1.
-fail() {
-    echo "FAIL: $*" >&2
+# assert_on_fail: the end of every worker log in $tmp, printed by
+# tests/lib/assert.sh's fail.
+assert_on_fail() {
     local f
     for f in "${tmp:-/nonexistent}"/*.log; do
         [ -f "$f" ] || continue
         echo "--- $(basename "$f") (last lines)" >&2
         tail -n 8 "$f" | cut -c1-400 >&2
     done
-    exit 1
-}
-
-# expect_eq WHAT GOT WANT
-expect_eq() {
-    if [ "$2" != "$3" ]; then
-        fail "$1: got '$2', want '$3'"
-    fi
-    echo "ok: $1 = $3"
 }
 
 # worker_mode MODE [DRIVER]: how the tests start a worker. "stub" runs
@@ -129,10 +121,3 @@ worker_fixture() {
     done
 }
 
-# expect_exit WHAT PID WANT: waits for a background process (of this shell)
-# and checks its exit status.
-expect_exit() {
-    local rc=0
-    wait "$2" || rc=$?
-    expect_eq "$1" "$rc" "$3"
-}

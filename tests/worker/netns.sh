@@ -80,4 +80,4 @@ expect_eq "started rows, one per request" "$(testdb_sql "SELECT COUNT(*), COUNT(
 expect_eq "usage total" "$(testdb_sql "SELECT SUM(total_exports) FROM export_usage_stats")" $n
 expect_eq "artifacts" "$(visible_files "$store" | wc -l)" $n
 expect_eq "both hosts worked" "$(testdb_sql "SELECT GROUP_CONCAT(DISTINCT SUBSTRING_INDEX(JSON_VALUE(additional_data, '$.worker'), ':', 1) ORDER BY 1) FROM export_audit_logs WHERE action = 'started'")" "host-a,host-b"
-echo "two-host test passed"
+assert_done

@@ -35,4 +35,4 @@ wait_for "SELECT COUNT(*) FROM export_requests WHERE status = 'processing'" 1
 kill -TERM "$b"
 expect_exit "worker after SIGTERM" "$b" 0
 expect_eq "finished what it held" "$(testdb_sql "SELECT status, COUNT(*) FROM export_requests GROUP BY status ORDER BY status" | tr '\n' ' ')" "completed	1 pending	1 "
-echo "sigterm test passed"
+assert_done

@@ -43,4 +43,4 @@ expect_eq "nothing else published" "$(visible_files "$store")" "$winner"
 expect_eq "one completed row" "$(testdb_sql "SELECT COUNT(*) FROM export_audit_logs WHERE action = 'completed'")" 1
 expect_eq "no failed row" "$(testdb_sql "SELECT COUNT(*) FROM export_audit_logs WHERE action = 'failed'")" 0
 expect_eq "usage counted once" "$(testdb_sql "SELECT SUM(total_exports), SUM(failed_exports) FROM export_usage_stats")" "1	0"
-echo "stop test passed"
+assert_done
