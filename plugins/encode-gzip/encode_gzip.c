@@ -43,9 +43,10 @@ static int gz_init(ferry_ctx *fx, const ferry_host *host, const void *config, vo
     if (cfg->level < 0 || cfg->level > 9)
         return host->error(fx, FERRY_ERR_CONFIG, "option level = %lld is out of range (0 to 9)",
                            (long long)cfg->level);
-    st = calloc(1, sizeof *st);
+    st = host->alloc(fx, sizeof *st);
     if (!st)
         return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
+    memset(st, 0, sizeof *st);
     st->fx = fx;
     st->host = host;
     st->level = (int)cfg->level;
@@ -69,7 +70,7 @@ static void gz_destroy(void *state)
     if (!st)
         return;
     gz_end(st);
-    free(st);
+    st->host->free(st->fx, st);
 }
 
 static int gz_open(void *state, ferry_output *next)

@@ -66,9 +66,10 @@ typedef struct state {
 
 static int init(ferry_ctx *fx, const ferry_host *host, const void *cfg, void **out)
 {
-    state *s = calloc(1, sizeof *s);
+    state *s = host->alloc(fx, sizeof *s);
     if (!s)
         return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
+    memset(s, 0, sizeof *s);
     s->fx = fx;
     s->host = host;
     s->cfg = cfg;
@@ -93,7 +94,7 @@ static void destroy(void *st)
     s->host->buf_free(&s->line);
     s->host->buf_free(&s->cell);
     s->host->buf_free(&s->fixed);
-    free(s);
+    s->host->free(s->fx, s);
 }
 
 static int formula_char(char c)

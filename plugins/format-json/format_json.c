@@ -78,10 +78,11 @@ typedef struct json_state {
 
 static int json_init(ferry_ctx *fx, const ferry_host *host, const void *config, void **state)
 {
-    json_state *st = calloc(1, sizeof *st);
+    json_state *st = host->alloc(fx, sizeof *st);
 
     if (!st)
         return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
+    memset(st, 0, sizeof *st);
     st->fx = fx;
     st->host = host;
     st->cfg = config;
@@ -113,7 +114,7 @@ static void json_destroy(void *state)
     json_free_columns(st);
     fj_buf_free(&st->buf);
     st->host->buf_free(&st->text);
-    free(st);
+    st->host->free(st->fx, st);
 }
 
 static int json_nomem(json_state *st)

@@ -196,9 +196,10 @@ static int pdf_init(ferry_ctx *fx, const ferry_host *host, const void *config, v
         return host->error(fx, FERRY_ERR_CONFIG, "option font is empty");
     if ((rc = pdf_check_fallbacks(fx, host, cfg)) < 0)
         return rc;
-    st = calloc(1, sizeof *st);
+    st = host->alloc(fx, sizeof *st);
     if (!st)
         return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
+    memset(st, 0, sizeof *st);
     st->fx = fx;
     st->host = host;
     st->cfg = cfg;
@@ -242,7 +243,7 @@ static void pdf_destroy(void *state)
     pdf_text_free(&st->scratch);
     st->host->buf_free(&st->text);
     st->host->buf_free(&st->cut);
-    free(st);
+    st->host->free(st->fx, st);
 }
 
 static int pdf_nomem(pdf_state *st)

@@ -108,9 +108,10 @@ static int xlsx_init(ferry_ctx *fx, const ferry_host *host, const void *config, 
         return host->error(fx, FERRY_ERR_CONFIG,
                            "option sheet_rows = %lld is out of range (3 to %d)",
                            (long long)cfg->sheet_rows, LXW_ROW_MAX);
-    st = calloc(1, sizeof *st);
+    st = host->alloc(fx, sizeof *st);
     if (!st)
         return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
+    memset(st, 0, sizeof *st);
     st->fx = fx;
     st->host = host;
     st->cfg = cfg;
@@ -146,7 +147,7 @@ static void xlsx_destroy(void *state)
     free(st->tmpdir);
     free(st->scratch);
     st->host->buf_free(&st->text);
-    free(st);
+    st->host->free(st->fx, st);
 }
 
 static int xlsx_nomem(xlsx_state *st)

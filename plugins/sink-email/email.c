@@ -189,17 +189,18 @@ static void email_destroy(void *state)
     em_rcpts_free(&st->configured);
     if (st->curl_ready)
         curl_global_cleanup();
-    free(st);
+    st->host->free(st->fx, st);
 }
 
 static int email_init(ferry_ctx *fx, const ferry_host *host, const void *config, void **state)
 {
     const email_config *cfg = config;
     char why[1024];
-    email_state *st = calloc(1, sizeof *st);
+    email_state *st = host->alloc(fx, sizeof *st);
     *state = st;
     if (!st)
         return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
+    memset(st, 0, sizeof *st);
     st->fx = fx;
     st->host = host;
     st->cfg = cfg;

@@ -41,9 +41,10 @@ typedef struct state {
 
 static int init(ferry_ctx *fx, const ferry_host *host, const void *cfg, void **out)
 {
-    state *s = calloc(1, sizeof *s);
+    state *s = host->alloc(fx, sizeof *s);
     if (!s)
         return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
+    memset(s, 0, sizeof *s);
     s->fx = fx;
     s->host = host;
     s->cfg = cfg;
@@ -53,7 +54,9 @@ static int init(ferry_ctx *fx, const ferry_host *host, const void *cfg, void **o
 
 static void destroy(void *st)
 {
-    free(st);
+    state *s = st;
+    if (s)
+        s->host->free(s->fx, s);
 }
 
 static int copy_file(state *s, const char *from, const char *to)

@@ -554,9 +554,10 @@ static int bind_column(state *s, unsigned i, const MYSQL_FIELD *f)
 
 static int init(ferry_ctx *fx, const ferry_host *host, const void *cfg, void **out)
 {
-    state *s = calloc(1, sizeof *s);
+    state *s = host->alloc(fx, sizeof *s);
     if (!s)
         return host->error(fx, FERRY_ERR_NOMEM, "out of memory");
+    memset(s, 0, sizeof *s);
     s->fx = fx;
     s->host = host;
     s->cfg = cfg;
@@ -598,7 +599,7 @@ static void destroy(void *st)
     if (!s)
         return;
     close_all(s);
-    free(s);
+    s->host->free(s->fx, s);
 }
 
 static int run_plain(state *s, const char *sql)
