@@ -494,20 +494,17 @@ static int xlsx_as_text(xlsx_state *st, uint32_t c, const ferry_value *v)
     return xlsx_string(st, c, st->text.data ? st->text.data : "", st->text.len);
 }
 
-/* The offset in seconds of the column's zone at `v`, from "+0130". */
+/* The offset in seconds of the column's zone at `v` (host->zone_offset). */
 static int xlsx_zone_offset(xlsx_state *st, xlsx_column *xc, const ferry_value *v, int64_t *secs)
 {
-    const char *t;
-    int rc = xlsx_text(st, &xc->zcol, v);
+    int64_t us = v->u.i64;
+    int64_t utc = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+    int32_t off = 0;
+    int rc = st->host->zone_offset(st->fx, xc->zcol.style->timezone, utc, &off);
 
+    *secs = off;
     if (rc < 0)
-        return rc;
-    t = st->text.data;
-    *secs = 0;
-    if (st->text.len >= 5 && (t[0] == '+' || t[0] == '-')) {
-        int64_t h = (t[1] - '0') * 10 + (t[2] - '0'), m = (t[3] - '0') * 10 + (t[4] - '0');
-        *secs = (h * 3600 + m * 60) * (t[0] == '-' ? -1 : 1);
-    }
+        return st->host->error(st->fx, rc, "cannot render column %s", xc->zcol.name);
     return 0;
 }
 

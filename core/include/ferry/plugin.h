@@ -233,6 +233,13 @@ typedef struct ferry_host {
      * every one, and puts the count in the run's summary and the
      * request's record. Never fails. */
     void (*warn)(ferry_ctx *fx, uint64_t row, int32_t col, const char *fmt, ...) FERRY_PRINTF(4, 5);
+    /* Sets *offset_seconds to the offset east of UTC of IANA zone `tz`
+     * ("Europe/Berlin"; NULL or "" is UTC) at `utc_seconds` since the
+     * epoch, from the system's TZif files (never the process's TZ; any
+     * thread). Returns 0, or FERRY_ERR_CONFIG for an unknown or malformed
+     * zone (*offset_seconds 0; no message recorded: report it with
+     * host->error). Appended in 1.2 after warn: check host->size. */
+    int (*zone_offset)(ferry_ctx *fx, const char *tz, int64_t utc_seconds, int32_t *offset_seconds);
 } ferry_host;
 
 /* ---- Query: what a request asks of a source ------------------------------ */

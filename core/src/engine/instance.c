@@ -115,8 +115,8 @@ static void host_warn(ferry_ctx *fx, uint64_t row, int32_t col, const char *fmt,
     if (level > fx->log->level)
         return;
     char fields[200];
-    snprintf(fields, sizeof fields, "plugin=%s row=%llu column=%d",
-             fx->inst->plugin->desc->name, (unsigned long long)row, (int)col);
+    snprintf(fields, sizeof fields, "plugin=%s row=%llu column=%d", fx->inst->plugin->desc->name,
+             (unsigned long long)row, (int)col);
     va_list ap;
     va_start(ap, fmt);
     ferry_vlogf(fx->log, level, fields, fmt, ap);
@@ -126,11 +126,24 @@ static void host_warn(ferry_ctx *fx, uint64_t row, int32_t col, const char *fmt,
                    "further warnings of this plugin are logged at debug level (ferry -v)");
 }
 
+static int host_zone_offset(ferry_ctx *fx, const char *tz, int64_t utc_seconds,
+                            int32_t *offset_seconds)
+{
+    int off = 0;
+    (void)fx;
+    *offset_seconds = 0;
+    if (ferry_zone_offset(tz, utc_seconds, &off, NULL, 0) != 0)
+        return FERRY_ERR_CONFIG;
+    *offset_seconds = (int32_t)off;
+    return 0;
+}
+
 static const ferry_host host_table = {
     FERRY_ABI_MAJOR,  FERRY_ABI_MINOR,     sizeof(ferry_host),    0,
     host_log,         host_error,          host_cancelled,        host_alloc,
     host_free,        ferry_batch_add_row, ferry_batch_set_bytes, ferry_output_write,
     ferry_buf_append, ferry_buf_free,      host_format_value,     host_warn,
+    host_zone_offset,
 };
 
 const ferry_host *ferry_host_table(void)
