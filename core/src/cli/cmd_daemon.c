@@ -59,6 +59,29 @@ static unsigned seconds_setting(const ferry_site *site, const char *path, int64_
     return (unsigned)(v < min ? min : v > max ? max : v);
 }
 
+/* One child: `ferry <cmd> [opt val]` with the daemon's config, every
+ * `interval` seconds (0: kept running); *n counts it. */
+static void add_child(child_argv *av, ferry_daemon_child *kid, size_t *n, ferry_app *app,
+                      const char *conf, const char *cmd, const char *opt, const char *val,
+                      unsigned interval)
+{
+    make_argv(av, app, conf, cmd, opt, val);
+    *kid = (ferry_daemon_child){cmd, av->v, interval};
+    (*n)++;
+}
+
+/* The supervisor's restart delays and stop timeout from ferry.conf. */
+static void supervisor_settings(ferry_daemon_opts *o, const ferry_site *site)
+{
+    ferry_daemon_opts_init(o, "/proc/self/exe");
+    o->restart_delay_ms = 1000 * seconds_setting(site, "daemon.restart_delay_seconds", 1, 1, 3600);
+    o->restart_max_delay_ms =
+        1000 * seconds_setting(site, "daemon.restart_max_delay_seconds", 60, 1, 3600);
+    if (o->restart_max_delay_ms < o->restart_delay_ms)
+        o->restart_max_delay_ms = o->restart_delay_ms;
+    o->stop_timeout_seconds = seconds_setting(site, "daemon.stop_timeout_seconds", 60, 1, 3600);
+}
+
 int ferry_cmd_daemon(ferry_app *app, int argc, char **argv)
 {
     int want_worker = -1, want_scheduler = -1, want_serve = -1, want_expire = -1;
@@ -145,36 +168,18 @@ int ferry_cmd_daemon(ferry_app *app, int argc, char **argv)
     child_argv av[4];
     ferry_daemon_child kids[4];
     size_t n = 0;
-    if (want_worker) {
-        make_argv(&av[n], app, site->path, "worker", concurrency > 0 ? "--concurrency" : NULL,
-                  concurrency > 0 ? conc : NULL);
-        kids[n] = (ferry_daemon_child){"worker", av[n].v, 0};
-        n++;
-    }
-    if (want_scheduler) {
-        make_argv(&av[n], app, site->path, "scheduler", NULL, NULL);
-        kids[n] = (ferry_daemon_child){"scheduler", av[n].v, 0};
-        n++;
-    }
-    if (want_serve) {
-        make_argv(&av[n], app, site->path, "serve", NULL, NULL);
-        kids[n] = (ferry_daemon_child){"serve", av[n].v, 0};
-        n++;
-    }
-    if (want_expire) {
-        make_argv(&av[n], app, site->path, "expire", NULL, NULL);
-        kids[n] = (ferry_daemon_child){"expire", av[n].v, (unsigned)interval};
-        n++;
-    }
+    if (want_worker)
+        add_child(&av[n], &kids[n], &n, app, site->path, "worker",
+                  concurrency > 0 ? "--concurrency" : NULL, concurrency > 0 ? conc : NULL, 0);
+    if (want_scheduler)
+        add_child(&av[n], &kids[n], &n, app, site->path, "scheduler", NULL, NULL, 0);
+    if (want_serve)
+        add_child(&av[n], &kids[n], &n, app, site->path, "serve", NULL, NULL, 0);
+    if (want_expire)
+        add_child(&av[n], &kids[n], &n, app, site->path, "expire", NULL, NULL, (unsigned)interval);
 
     ferry_daemon_opts o;
-    ferry_daemon_opts_init(&o, "/proc/self/exe");
-    o.restart_delay_ms = 1000 * seconds_setting(site, "daemon.restart_delay_seconds", 1, 1, 3600);
-    o.restart_max_delay_ms =
-        1000 * seconds_setting(site, "daemon.restart_max_delay_seconds", 60, 1, 3600);
-    if (o.restart_max_delay_ms < o.restart_delay_ms)
-        o.restart_max_delay_ms = o.restart_delay_ms;
-    o.stop_timeout_seconds = seconds_setting(site, "daemon.stop_timeout_seconds", 60, 1, 3600);
+    supervisor_settings(&o, site);
 
     char fields[512];
     snprintf(fields, sizeof fields,

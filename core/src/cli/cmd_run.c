@@ -32,6 +32,39 @@ static int server_configured(const ferry_site *site)
                     config_lookup(&site->cfg, "store.base_url"));
 }
 
+/* Applies each --set KEY=VALUE to the pipeline. */
+static int apply_sets(ferry_pipeline *p, char **sets, size_t nsets, ferry_err *err)
+{
+    for (size_t i = 0; i < nsets; i++) {
+        char label[600], key[512];
+        snprintf(label, sizeof label, "--set %s", sets[i]);
+        const char *eq = strchr(sets[i], '=');
+        if (!eq || eq == sets[i])
+            return ferry_err_set(err, FERRY_ERR_USAGE, "%s: expected KEY=VALUE", label);
+        snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
+        int rc = ferry_pipeline_set(p, key, eq + 1, label, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The published artifact: its path (a summary on a terminal), and the
+ * count of values not carried exactly. */
+static void print_result(ferry_app *app, const ferry_run_result *r, double elapsed)
+{
+    if (r->warnings)
+        fprintf(stderr, "ferry: %llu value%s not carried exactly (see the warnings above)\n",
+                (unsigned long long)r->warnings, r->warnings == 1 ? " was" : "s were");
+    const char *url = server_configured(app->site) ? r->download_url : NULL;
+    if (app->stdout_tty)
+        printf("wrote %s\n  %llu rows, %llu bytes, %.2fs, sha256 %s\n%s%s%s", r->path,
+               (unsigned long long)r->rows, (unsigned long long)r->size, elapsed, r->sha256,
+               url ? "  " : "", url ? url : "", url ? "\n" : "");
+    else
+        printf("%s\n", r->path);
+}
+
 int ferry_cmd_run(ferry_app *app, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -96,19 +129,9 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
     rc = ferry_pipeline_parse(&p, file, &err);
     if (rc)
         goto fail;
-    for (size_t i = 0; i < nsets; i++) {
-        char label[600], key[512];
-        snprintf(label, sizeof label, "--set %s", sets[i]);
-        const char *eq = strchr(sets[i], '=');
-        if (!eq || eq == sets[i]) {
-            rc = ferry_err_set(&err, FERRY_ERR_USAGE, "%s: expected KEY=VALUE", label);
-            goto fail;
-        }
-        snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
-        rc = ferry_pipeline_set(p, key, eq + 1, label, &err);
-        if (rc)
-            goto fail;
-    }
+    rc = apply_sets(p, sets, nsets, &err);
+    if (rc)
+        goto fail;
     rc = ferry_pipeline_build(p, site, NULL, &app->log, &err);
     if (rc)
         goto fail;
@@ -146,17 +169,7 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
         goto fail;
     }
     if (!preview) {
-        double el = ferry_monotonic() - t0;
-        if (r.warnings)
-            fprintf(stderr, "ferry: %llu value%s not carried exactly (see the warnings above)\n",
-                    (unsigned long long)r.warnings, r.warnings == 1 ? " was" : "s were");
-        const char *url = server_configured(app->site) ? r.download_url : NULL;
-        if (app->stdout_tty)
-            printf("wrote %s\n  %llu rows, %llu bytes, %.2fs, sha256 %s\n%s%s%s", r.path,
-                   (unsigned long long)r.rows, (unsigned long long)r.size, el, r.sha256,
-                   url ? "  " : "", url ? url : "", url ? "\n" : "");
-        else
-            printf("%s\n", r.path);
+        print_result(app, &r, ferry_monotonic() - t0);
         ferry_run_result_free(&r);
     }
 done:

@@ -92,6 +92,36 @@ static void on_stdout(watch *w, const char *buf, size_t n)
     w->stdout_bytes += n;
 }
 
+/* The defects the parent saw itself: bytes on stdout, a hang, a crash,
+ * an exit before the child reported it was done. */
+static void judge_child(watch *w, FILE *out, int status, int hung, unsigned timeout)
+{
+    char msg[1024];
+    const char *stage = w->stage[0] ? w->stage : "load";
+    if (w->stdout_bytes) {
+        snprintf(msg, sizeof msg, "stdout: the plugin wrote %zu bytes to stdout (\"%s\")",
+                 w->stdout_bytes, w->stdout_head);
+        print_line(out, "FAIL", msg);
+        w->defects++;
+    }
+    if (hung) {
+        snprintf(msg, sizeof msg, "hang: still running after %u s, during %s; killed", timeout,
+                 stage);
+        print_line(out, "FAIL", msg);
+        w->defects++;
+    } else if (WIFSIGNALED(status)) {
+        snprintf(msg, sizeof msg, "crash: killed by signal %d (%s) during %s", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)), stage);
+        print_line(out, "FAIL", msg);
+        w->defects++;
+    } else if (!w->done) {
+        snprintf(msg, sizeof msg, "exit: the plugin ended the process with exit(%d) during %s",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, stage);
+        print_line(out, "FAIL", msg);
+        w->defects++;
+    }
+}
+
 int ferry_plugin_check(const char *path, const ferry_check_opts *opts, FILE *out, int *loaded,
                        ferry_err *err)
 {
@@ -186,30 +216,7 @@ int ferry_plugin_check(const char *path, const ferry_check_opts *opts, FILE *out
         w.line[w.len] = '\0';
         on_line(&w, out, strict, w.line);
     }
-    char msg[1024];
-    const char *stage = w.stage[0] ? w.stage : "load";
-    if (w.stdout_bytes) {
-        snprintf(msg, sizeof msg, "stdout: the plugin wrote %zu bytes to stdout (\"%s\")",
-                 w.stdout_bytes, w.stdout_head);
-        print_line(out, "FAIL", msg);
-        w.defects++;
-    }
-    if (hung) {
-        snprintf(msg, sizeof msg, "hang: still running after %u s, during %s; killed", timeout,
-                 stage);
-        print_line(out, "FAIL", msg);
-        w.defects++;
-    } else if (WIFSIGNALED(status)) {
-        snprintf(msg, sizeof msg, "crash: killed by signal %d (%s) during %s", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)), stage);
-        print_line(out, "FAIL", msg);
-        w.defects++;
-    } else if (!w.done) {
-        snprintf(msg, sizeof msg, "exit: the plugin ended the process with exit(%d) during %s",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, stage);
-        print_line(out, "FAIL", msg);
-        w.defects++;
-    }
+    judge_child(&w, out, status, hung, timeout);
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (w.defects)
         fprintf(out, "  result: FAILED (%d defect%s)\n", w.defects, w.defects == 1 ? "" : "s");
