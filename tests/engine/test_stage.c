@@ -1,0 +1,114 @@
+/*
+ * test_stage.c — staging files (engine/stage.c): a staged artifact is a
+ * hidden file beside its destination until publish renames it into place;
+ * abort leaves nothing (file and temp dir); sweep removes a stale staging
+ * file whose writer is gone and keeps one still locked.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "stage.h"
+
+static int setup(void **state)
+{
+    char *dir = strdup("/tmp/ferry-stage-test-XXXXXX");
+    if (!dir || !mkdtemp(dir))
+        return -1;
+    *state = dir;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", (char *)*state);
+    free(*state);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+static void test_stage__publish_renames_into_place(void **state)
+{
+    const char *dir = *state;
+    ferry_err err = FERRY_ERR_INIT;
+    ferry_stage st;
+    char final[512];
+    snprintf(final, sizeof final, "%s/out.csv", dir);
+
+    assert_int_equal(ferry_stage_open(&st, dir, "out.csv", &err), 0);
+    assert_non_null(strstr(st.path, "/.ferry-stage-"));
+    assert_int_equal(write(st.fd, "a,b\n", 4), 4);
+    assert_false(exists(final));
+    char *staged = strdup(st.path);
+    assert_int_equal(ferry_stage_publish(&st, &err), 0);
+    ferry_stage_free(&st);
+    assert_true(exists(final));
+    assert_false(exists(staged));
+    free(staged);
+}
+
+static void test_stage__abort_leaves_nothing(void **state)
+{
+    const char *dir = *state;
+    ferry_err err = FERRY_ERR_INIT;
+    ferry_stage st;
+    char final[512];
+    snprintf(final, sizeof final, "%s/out.xlsx", dir);
+
+    assert_int_equal(ferry_stage_open(&st, dir, "out.xlsx", &err), 0);
+    char *staged = strdup(st.path);
+    char *tmpdir = st.tmpdir ? strdup(st.tmpdir) : NULL;
+    if (tmpdir)
+        mkdir(tmpdir, 0700);
+    ferry_stage_abort(&st);
+    ferry_stage_free(&st);
+    assert_false(exists(staged));
+    assert_false(exists(final));
+    if (tmpdir)
+        assert_false(exists(tmpdir));
+    free(staged);
+    free(tmpdir);
+}
+
+static void test_stage__sweep_removes_only_stale(void **state)
+{
+    const char *dir = *state;
+    ferry_err err = FERRY_ERR_INIT;
+    ferry_stage live;
+    char stale[512];
+    snprintf(stale, sizeof stale, "%s/.ferry-stage-old.csv-AAAAAA", dir);
+    /* (open sweeps too: the stale file comes after it) */
+    assert_int_equal(ferry_stage_open(&live, dir, "new.csv", &err), 0);
+    FILE *f = fopen(stale, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(ferry_stage_sweep(dir, 0), 1);
+    assert_false(exists(stale));
+    assert_true(exists(live.path));
+    ferry_stage_abort(&live);
+    ferry_stage_free(&live);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_stage__publish_renames_into_place, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stage__abort_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stage__sweep_removes_only_stale, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
