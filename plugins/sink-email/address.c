@@ -1,4 +1,5 @@
-/* address.c — checking addresses and building recipient lists (see address.h). */
+/* address.c — checking addresses, parsing RFC 5322 mailboxes and building
+ * recipient lists (see address.h). */
 #include "address.h"
 
 #include <jansson.h>
@@ -6,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "text.h"
 
 void em_quote_value(char *why, size_t whylen, const char *s, size_t max)
 {
@@ -90,54 +93,103 @@ int em_address_check(const char *addr, char *why, size_t whylen)
     return 0;
 }
 
+/* Copies `s` with leading and trailing spaces and tabs dropped. */
+static char *trimmed(const char *s, size_t len)
+{
+    while (len > 0 && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    return strndup(s, len);
+}
+
+/* A quoted string's content, its \-escapes undone; NULL if not one whole
+ * quoted string. `q` starts at the opening quote. */
+static char *unquote(const char *q, size_t len)
+{
+    if (len < 2 || q[0] != '"' || q[len - 1] != '"')
+        return NULL;
+    char *out = malloc(len);
+    size_t k = 0;
+    for (size_t i = 1; out && i + 1 < len; i++) {
+        if (q[i] == '\\' && i + 2 < len)
+            i++;
+        else if (q[i] == '"' || q[i] == '\\') {
+            free(out);
+            return NULL;
+        }
+        out[k++] = q[i];
+    }
+    if (out)
+        out[k] = '\0';
+    return out;
+}
+
+/* The display name before '<': a quoted string, or words (UTF-8 allowed)
+ * without RFC 5322 specials. 0, or -1 with the reason in `why`. */
+static int display_name(const char *spec, const char *s, size_t len, char **name, char *why,
+                        size_t whylen)
+{
+    char *t = trimmed(s, len);
+    if (!t)
+        return fail(why, whylen, spec, "out of memory");
+    if (t[0] == '"') {
+        *name = unquote(t, strlen(t));
+        free(t);
+        return *name ? 0 : fail(why, whylen, spec, "the display name's quotes do not match");
+    }
+    for (const char *p = t; *p; p++)
+        if (strchr("\"()<>[]:;@\\,", *p)) {
+            free(t);
+            return fail(why, whylen, spec,
+                        "a display name with one of ()<>[]:;@\\,\" must be quoted");
+        }
+    *name = t;
+    return 0;
+}
+
+int em_mailbox_parse(const char *spec, char **name, char **addr, char *why, size_t whylen)
+{
+    *name = *addr = NULL;
+    size_t len = strlen(spec);
+    if (!em_text_clean(spec, len))
+        return fail(why, whylen, spec,
+                    "contains a line break, a control character or invalid "
+                    "UTF-8");
+    while (len > 0 && (spec[len - 1] == ' ' || spec[len - 1] == '\t'))
+        len--;
+    const char *lt = len && spec[len - 1] == '>' ? memrchr(spec, '<', len) : NULL;
+    int rc = 0;
+    if (lt) {
+        rc = display_name(spec, spec, (size_t)(lt - spec), name, why, whylen);
+        *addr = rc ? NULL : strndup(lt + 1, (size_t)(spec + len - 1 - lt - 1));
+    } else {
+        *name = strdup("");
+        *addr = trimmed(spec, len);
+    }
+    if (!rc && (!*name || !*addr))
+        rc = fail(why, whylen, spec, "out of memory");
+    if (!rc)
+        rc = em_address_check(*addr, why, whylen);
+    if (!rc && !em_text_clean(*name, strlen(*name)))
+        rc = fail(why, whylen, spec, "the display name contains a control character");
+    if (rc) {
+        free(*name);
+        free(*addr);
+        *name = *addr = NULL;
+    }
+    return rc;
+}
+
 int em_from_parse(const char *from, em_from *out, char *why, size_t whylen)
 {
     memset(out, 0, sizeof *out);
-    const char *lt = strchr(from, '<');
-    const char *name = "", *addr = from;
-    size_t nlen = 0, alen = strlen(from);
-    for (const char *p = from; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c < 0x20 || c == 0x7f) {
-            snprintf(why, whylen, "option from: \"");
-            em_quote_value(why, whylen, from, 120);
-            size_t n = strlen(why);
-            snprintf(why + n, whylen - n, "\" contains a control character or line break");
-            return -1;
-        }
-    }
-    if (lt) {
-        const char *gt = strchr(lt, '>');
-        if (!gt || gt[1] != '\0') {
-            snprintf(why, whylen, "option from: \"%.200s\": expected \"Name <address>\"", from);
-            return -1;
-        }
-        name = from;
-        nlen = (size_t)(lt - from);
-        while (nlen > 0 && name[nlen - 1] == ' ')
-            nlen--;
-        while (nlen > 0 && *name == ' ')
-            name++, nlen--;
-        if (nlen >= 2 && name[0] == '"' && name[nlen - 1] == '"')
-            name++, nlen -= 2;
-        addr = lt + 1;
-        alen = (size_t)(gt - lt - 1);
-    }
-    out->name = strndup(name, nlen);
-    out->addr = strndup(addr, alen);
-    if (!out->name || !out->addr) {
-        snprintf(why, whylen, "out of memory");
-        em_from_free(out);
-        return -1;
-    }
-    if (em_address_check(out->addr, why, whylen)) {
-        char tmp[768];
-        snprintf(tmp, sizeof tmp, "option from: %s", why);
-        snprintf(why, whylen, "%s", tmp);
-        em_from_free(out);
-        return -1;
-    }
-    return 0;
+    if (em_mailbox_parse(from, &out->name, &out->addr, why, whylen) == 0)
+        return 0;
+    char tmp[768];
+    snprintf(tmp, sizeof tmp, "option from: %s", why);
+    snprintf(why, whylen, "%s", tmp);
+    return -1;
 }
 
 void em_from_free(em_from *f)
@@ -149,23 +201,31 @@ void em_from_free(em_from *f)
     f->name = f->addr = NULL;
 }
 
-int em_rcpts_add(em_rcpts *r, const char *addr, char *why, size_t whylen)
+int em_rcpts_add(em_rcpts *r, const char *spec, char *why, size_t whylen)
 {
-    if (em_address_check(addr, why, whylen))
+    char *name, *addr;
+    if (em_mailbox_parse(spec, &name, &addr, why, whylen))
         return -1;
     for (size_t i = 0; i < r->n; i++)
-        if (strcasecmp(r->items[i], addr) == 0)
+        if (strcasecmp(r->items[i], addr) == 0) {
+            free(name);
+            free(addr);
             return 0;
+        }
     char **n = realloc(r->items, (r->n + 1) * sizeof *n);
-    if (!n) {
+    if (n)
+        r->items = n;
+    char **m = n ? realloc(r->names, (r->n + 1) * sizeof *m) : NULL;
+    if (m)
+        r->names = m;
+    if (!n || !m) {
+        free(name);
+        free(addr);
         snprintf(why, whylen, "out of memory");
         return -1;
     }
-    r->items = n;
-    if (!(r->items[r->n] = strdup(addr))) {
-        snprintf(why, whylen, "out of memory");
-        return -1;
-    }
+    r->items[r->n] = addr;
+    r->names[r->n] = name;
     r->n++;
     return 0;
 }
@@ -217,9 +277,13 @@ void em_rcpts_free(em_rcpts *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->n; i++)
+    for (size_t i = 0; i < r->n; i++) {
         free(r->items[i]);
+        free(r->names[i]);
+    }
     free(r->items);
+    free(r->names);
     r->items = NULL;
+    r->names = NULL;
     r->n = 0;
 }

@@ -2,10 +2,14 @@
  * email.c — the sink-email plugin: mails a finished export to its
  * recipients through SMTP (libcurl), with the download link and/or the file
  * attached. Runs after the request's completion is committed
- * (FERRY_SINK_AFTER_COMMIT): a failure is retried, then reported as
- * FERRY_ERR_DELIVER; the artifact stays where it is.
+ * (FERRY_SINK_AFTER_COMMIT). It names its recipients (targets) so the core
+ * records one delivery per recipient and asks for each alone
+ * ("delivery_target"); a malformed address fails as FERRY_ERR_DATA, an
+ * SMTP failure (after `retries`) as FERRY_ERR_DELIVER, for the core to
+ * retry later.
  */
 #include <curl/curl.h>
+#include <jansson.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -271,22 +275,135 @@ static int meta_bool(const ferry_artifact *a, const char *key, int dflt)
     return dflt;
 }
 
-static int build_recipients(email_state *st, const ferry_artifact *a, em_rcpts *out, char *why,
-                            size_t whylen)
+/* Recipients as given (unchecked), malloc'd. */
+typedef struct em_specs {
+    char **items;
+    size_t n;
+} em_specs;
+
+static void specs_free(em_specs *l)
 {
-    em_rcpts req = {0};
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+/* Appends a copy of `spec` unless it is already there (case-insensitive). */
+static int spec_add(em_specs *l, const char *spec)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcasecmp(l->items[i], spec) == 0)
+            return 0;
+    char **n = realloc(l->items, (l->n + 1) * sizeof *n);
+    if (!n)
+        return -1;
+    l->items = n;
+    if (!(l->items[l->n] = strdup(spec)))
+        return -1;
+    l->n++;
+    return 0;
+}
+
+/* The recipients as given, each a malloc'd string (deduplicated,
+ * unchecked): the configured ones and/or the request's (see
+ * recipients_merge). A non-string item of the request's array becomes its
+ * JSON text, so it fails alone. 0, or -1 with `why` (not JSON, out of memory). */
+static int recipient_specs(email_state *st, const ferry_artifact *a, em_specs *out, char *why,
+                           size_t whylen)
+{
     const char *json = ferry_artifact_meta(a, "email_recipients");
-    if (json && *json && em_rcpts_add_json(&req, json, why, whylen)) {
-        em_rcpts_free(&req);
+    json_error_t jerr;
+    json_t *arr = json && *json ? json_loads(json, JSON_DECODE_ANY, &jerr) : json_array();
+    if (!arr) {
+        snprintf(why, whylen, "request email_recipients is not JSON: %s", jerr.text);
         return -1;
     }
-    int use_configured = req.n == 0 || st->cfg->recipients_merge;
+    if (json_is_string(arr) || json_is_null(arr)) {
+        json_t *one = json_array();
+        if (json_is_string(arr))
+            json_array_append(one, arr);
+        json_decref(arr);
+        arr = one;
+    }
+    if (!json_is_array(arr)) {
+        json_decref(arr);
+        snprintf(why, whylen, "request email_recipients must be a JSON array of addresses");
+        return -1;
+    }
+    int use_configured = json_array_size(arr) == 0 || st->cfg->recipients_merge;
     int rc = 0;
-    for (size_t i = 0; use_configured && rc == 0 && i < st->configured.n; i++)
-        rc = em_rcpts_add(out, st->configured.items[i], why, whylen);
-    for (size_t i = 0; rc == 0 && i < req.n; i++)
-        rc = em_rcpts_add(out, req.items[i], why, whylen);
-    em_rcpts_free(&req);
+    for (size_t i = 0; use_configured && !rc && i < st->cfg->recipients.n; i++)
+        rc = spec_add(out, st->cfg->recipients.items[i]);
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        char *text = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY);
+        if (!rc)
+            rc = spec_add(out, text ? text : json_string_value(v));
+        free(text);
+    }
+    json_decref(arr);
+    if (rc)
+        snprintf(why, whylen, "out of memory");
+    return rc;
+}
+
+/* Parses each spec into `to`; the bad ones are logged and counted in
+ * *bad, the first one's reason left in `why`. -1 only when out of memory. */
+static int parse_specs(email_state *st, const em_specs *specs, em_rcpts *to, size_t *bad, char *why,
+                       size_t whylen)
+{
+    char one[1024];
+    *bad = 0;
+    for (size_t i = 0; i < specs->n; i++) {
+        if (em_rcpts_add(to, specs->items[i], one, sizeof one) == 0)
+            continue;
+        if (strcmp(one, "out of memory") == 0)
+            return -1;
+        st->host->log(st->fx, FERRY_LOG_ERROR, "recipient skipped: %s", one);
+        if ((*bad)++ == 0)
+            snprintf(why, whylen, "%s", one);
+    }
+    return 0;
+}
+
+/* The recipients of this call: the one "delivery_target" the core asks
+ * for, else every recipient (the bad ones skipped and counted in *bad).
+ * 0, or an error already recorded. */
+static int pick_recipients(email_state *st, const ferry_artifact *a, em_rcpts *to, size_t *bad,
+                           char *why, size_t whylen)
+{
+    const char *target = ferry_artifact_meta(a, "delivery_target");
+    *bad = 0;
+    if (target) {
+        if (em_rcpts_add(to, target, why, whylen))
+            *bad = 1;
+        return 0;
+    }
+    em_specs specs = {0};
+    int rc = recipient_specs(st, a, &specs, why, whylen);
+    if (!rc)
+        rc = parse_specs(st, &specs, to, bad, why, whylen);
+    specs_free(&specs);
+    return rc ? st->host->error(st->fx, FERRY_ERR_DELIVER, "%s; nothing sent", why) : 0;
+}
+
+/* The targets callback: every recipient as given, each NUL-terminated. */
+static int email_targets(void *state, const ferry_artifact *a, ferry_buf *out)
+{
+    email_state *st = state;
+    char why[256];
+    em_specs specs = {0};
+    if (recipient_specs(st, a, &specs, why, sizeof why))
+        return st->host->error(st->fx, FERRY_ERR_DELIVER, "%s", why);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < specs.n; i++)
+        if (st->host->buf_append(out, specs.items[i], strlen(specs.items[i]) + 1))
+            rc = st->host->error(st->fx, FERRY_ERR_NOMEM, "out of memory");
+    specs_free(&specs);
     return rc;
 }
 
@@ -294,7 +411,8 @@ static int compose_body(em_buf *b, const ferry_artifact *a, const char *title, c
                         int link, int attached, int too_large, uint64_t max_bytes)
 {
     const char *url = a->download_url && *a->download_url ? a->download_url : NULL;
-    const char *expires = ferry_artifact_meta(a, "expires_at");
+    /* The link's own expiry (its token's), never the artifact's later one. */
+    const char *expires = ferry_artifact_meta(a, "link_expires_at");
     char max[64];
     human_size(max, sizeof max, max_bytes);
     int rc = em_buf_printf(b, "Your export \"%s\" is ready.\n\n", title);
@@ -343,12 +461,14 @@ static int email_deliver(void *state, const ferry_artifact *a, char **url_out)
     char *title = NULL, *name = NULL;
     int fd = -1, rc = 0;
 
-    if (build_recipients(st, a, &to, why, sizeof why)) {
-        rc = host->error(fx, FERRY_ERR_DELIVER, "%s; nothing sent", why);
+    size_t bad = 0;
+    if ((rc = pick_recipients(st, a, &to, &bad, why, sizeof why)) != 0)
         goto out;
-    }
     if (to.n == 0) {
-        host->log(fx, FERRY_LOG_INFO, "no recipients for %s; no mail sent", a->name);
+        if (bad)
+            rc = host->error(fx, FERRY_ERR_DATA, "%s; not sent", why);
+        else
+            host->log(fx, FERRY_LOG_INFO, "no recipients for %s; no mail sent", a->name);
         goto out;
     }
     int link = meta_bool(a, "include_download_link", cfg->include_download_link);
@@ -418,6 +538,9 @@ static int email_deliver(void *state, const ferry_artifact *a, char **url_out)
         rc = host->error(fx, FERRY_ERR_DELIVER, "%s", why);
         goto out;
     }
+    if (bad)
+        rc = host->error(fx, FERRY_ERR_DATA, "%zu recipient%s not mailed: %s", bad,
+                         bad == 1 ? "" : "s", why);
     host->log(fx, FERRY_LOG_INFO, "mailed %s to %zu recipient%s (%s)", a->name, to.n,
               to.n == 1 ? "" : "s",
               fd >= 0     ? "attached"
@@ -435,7 +558,7 @@ out:
     return rc;
 }
 
-static const ferry_sink_ops email_sink = {email_deliver};
+static const ferry_sink_ops email_sink = {email_deliver, email_targets};
 
 static const ferry_plugin_descriptor email_plugin = {
     FERRY_PLUGIN_HEADER,

@@ -83,7 +83,11 @@ static int add_headers(em_buf *out, const em_message *m, const char *boundary)
     for (size_t i = 0; i < m->to->n; i++) {
         if (i > 0 && em_buf_str(out, ",\r\n "))
             return -1;
-        if (em_buf_str(out, m->to->items[i]))
+        const char *name = m->to->names ? m->to->names[i] : "";
+        if (name[0] && (add_display_name(out, name, 1) || em_buf_str(out, " <") ||
+                        em_buf_str(out, m->to->items[i]) || em_buf_str(out, ">")))
+            return -1;
+        if (!name[0] && em_buf_str(out, m->to->items[i]))
             return -1;
     }
     if (em_buf_str(out, "\r\nSubject: ") || em_header_text(out, m->subject, 9) ||

@@ -195,7 +195,7 @@ static int deliver(void *st, const ferry_artifact *a, char **url_out)
     return 0;
 }
 
-static const ferry_sink_ops ops = {deliver};
+static const ferry_sink_ops ops = {.deliver = deliver};
 
 static const ferry_plugin_descriptor sink_file = {
     FERRY_PLUGIN_HEADER,

@@ -201,7 +201,8 @@ def main():
         rc, err = run(cfg, small, name, rows=42, url=link, meta=[
             ("request_id", "0123456789abcdef0123456789abcdef"), ("title", title),
             ("email_recipients", json.dumps(["alice@example.com", "Bob@Example.org", "alice@example.com"])),
-            ("attach_file", "1"), ("expires_at", "2031-01-02T03:04:05Z")])
+            ("attach_file", "1"), ("expires_at", "2031-01-09T03:04:05Z"),
+            ("link_expires_at", "2031-01-02T03:04:05Z")])
         check(rc == 0, "small attachment delivered (rc %d, %s)" % (rc, err.strip()))
         msgs = handler.take()
         check(len(msgs) == 1, "exactly one message received (%d)" % len(msgs))
@@ -235,6 +236,7 @@ def main():
             check(link in text, "download link in the body")
             check(title in text and name in text, "title and file name in the body")
             check("2031-01-02T03:04:05Z" in text, "link expiry in the body")
+            check("2031-01-09" not in text, "not the artifact's later expiry")
             check(len(atts) == 1, "one attachment")
             if atts:
                 got = atts[0].get_payload(decode=True)
@@ -279,14 +281,42 @@ def main():
             body, atts = parts(parse(msgs[0][2]))
             check(link not in body.get_content() and not atts, "no link and no attachment")
 
-        # 4. A recipient with CR/LF: an error naming it, nothing sent.
+        # 4. A recipient with CR/LF: an error naming it; the good ones still get it.
         evil = "ok@example.com\r\nBcc: victim@evil.example"
         rc, err = run(cfg, small, name, url=link,
                       meta=[("email_recipients", json.dumps(["good@example.com", evil]))])
         check(rc == 1, "CR/LF recipient refused (rc %d)" % rc)
         check("ok@example.com\\r\\nBcc: victim@evil.example" in err and "line break" in err,
               "error names the bad recipient: %s" % err.strip())
-        check(handler.take() == [] and handler.data_attempts == 3, "nothing sent for a bad recipient")
+        msgs = handler.take()
+        check(len(msgs) == 1 and msgs[0][1] == ["ops@example.com", "good@example.com"]
+              and b"victim" not in msgs[0][2], "the good recipients mailed, the bad one not: %s"
+              % [m[1] for m in msgs])
+
+        # 4b. RFC 5322 display names: encoded in To, bare in the envelope.
+        zoe = '"Zo\u00eb \u00dcnicode" <zoe@example.com>'
+        rc, err = run(cfg, small, name, url=link, meta=[("email_recipients", json.dumps(
+            [zoe, "Plain Name <plain@example.com>", "bare@example.com"]))])
+        msgs = handler.take()
+        check(rc == 0 and len(msgs) == 1, "display-name recipients mailed (rc %d) %s" % (rc, err))
+        if msgs:
+            check(msgs[0][1] == ["ops@example.com", "zoe@example.com", "plain@example.com",
+                                 "bare@example.com"], "envelope has bare addresses: %s" % msgs[0][1])
+            to = parse(msgs[0][2])["to"].addresses
+            got = [(a.display_name, a.addr_spec) for a in to]
+            check(got == [("", "ops@example.com"), ("Zo\u00eb \u00dcnicode", "zoe@example.com"),
+                          ("Plain Name", "plain@example.com"), ("", "bare@example.com")],
+                  "To decoded by Python's email parser: %s" % got)
+            raw_to = msgs[0][2].split(b"\r\nTo: ", 1)[1].split(b"\r\nSubject:", 1)[0]
+            check(raw_to.isascii() and b"=?UTF-8?" in raw_to, "To header RFC 2047: %r" % raw_to)
+        rc, err = run(cfg, small, name, meta=[("email_recipients", json.dumps(
+            ['Evil, Name <a@example.com>']))])
+        check(rc == 1 and [m[1] for m in handler.take()] == [["ops@example.com"]]
+              and "must be quoted" in err, "unquoted special in a display name refused: %s" % err)
+        rc, err = run(cfg, small, name, meta=[("delivery_target", zoe)])
+        msgs = handler.take()
+        check(rc == 0 and len(msgs) == 1 and msgs[0][1] == ["zoe@example.com"],
+              "delivery_target: that recipient only: %s" % [m[1] for m in msgs])
 
         # A malformed address, and recipients that are not a JSON array.
         rc, err = run(cfg, small, name, meta=[("email_recipients", '["no-at-sign.example.com"]')])
@@ -295,7 +325,8 @@ def main():
         check(rc == 1 and "NUL" in err, "NUL in a recipient refused: %s" % err.strip())
         rc, err = run(cfg, small, name, meta=[("email_recipients", '{"a": 1}')])
         check(rc == 1 and "JSON array" in err, "non-array recipients refused: %s" % err.strip())
-        check(handler.take() == [], "nothing sent for bad recipient lists")
+        check([m[1] for m in handler.take()] == [["ops@example.com"]],
+              "only the configured recipient mailed past a malformed one; nothing for bad lists")
 
         # 5. A subject template with a line break or an unknown placeholder: refused at init.
         cfg = os.path.join(tmp, "d.cfg")

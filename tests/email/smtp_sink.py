@@ -2,7 +2,10 @@
 message it accepts to DIR/NNNN.eml, with DIR/NNNN.rcpt (one recipient a
 line). Prints its port on stdout once it listens, then runs until killed.
 
-    smtp_sink.py DIR
+    smtp_sink.py DIR [PORT]
+
+PORT (default: a free one) lets a test bring a server back on the port
+another one had, or that nothing listened on.
 """
 
 import os
@@ -34,10 +37,13 @@ class Handler:
 
 
 def main():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    if len(sys.argv) > 2:
+        port = int(sys.argv[2])
+    else:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
     ctl = Controller(Handler(sys.argv[1]), hostname="127.0.0.1", port=port)
     ctl.start()
     print(port, flush=True)

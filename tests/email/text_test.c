@@ -154,6 +154,40 @@ static void test_clean_and_addresses(void **state)
     assert_non_null(strstr(why, "\\r\\n"));
 }
 
+static void test_mailboxes(void **state)
+{
+    (void)state;
+    static const char *const good[][3] = {
+        {"\"Zo\xc3\xab \xc3\x9cnicode\" <zoe@example.com>", "Zo\xc3\xab \xc3\x9cnicode",
+         "zoe@example.com"},
+        {"Name <a@b.example>", "Name", "a@b.example"},
+        {"  bare@example.com ", "", "bare@example.com"},
+        {"\"Doe, \\\"J\\\"\" <j@example.com>", "Doe, \"J\"", "j@example.com"},
+        {"<only@example.com>", "", "only@example.com"},
+    };
+    char why[512], *name, *addr;
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        assert_int_equal(em_mailbox_parse(good[i][0], &name, &addr, why, sizeof why), 0);
+        assert_string_equal(name, good[i][1]);
+        assert_string_equal(addr, good[i][2]);
+        free(name);
+        free(addr);
+    }
+    static const char *const bad[] = {
+        "Evil, Name <a@example.com>",
+        "\"open <a@example.com>",
+        "N <a@example.com>\r\nBcc: x@y.z",
+        "N\r\nBcc: x@y.z <a@example.com>",
+        "N <a b@example.com>",
+        "N <a@example.com",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(em_mailbox_parse(bad[i], &name, &addr, why, sizeof why), -1);
+        assert_null(name);
+        assert_null(addr);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_encoded_words),
         cmocka_unit_test(test_rfc2231_and_fallback),
         cmocka_unit_test(test_clean_and_addresses),
+        cmocka_unit_test(test_mailboxes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

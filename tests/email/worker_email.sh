@@ -2,7 +2,7 @@
 # worker_email.sh — sink-email after a real request: `ferry worker --once`
 # runs a scheduled request through the request pipeline (timesheet, CSV,
 # sink-file then sink-email), and the SMTP server on loopback receives one
-# message for the schedule's email_recipients, with the signed download link
+# message for each of the schedule's email_recipients, with the signed download link
 # and the attachment identical to the published artifact. Then the same with
 # the SMTP server gone: the request still completes (the mail is after the
 # commit), the failure is logged, the artifact stays.
@@ -75,7 +75,7 @@ request "$R1" "Zoë's week"
 "$FERRY" worker --once 2>"$tmp/worker.log" || fail "worker failed"
 [ "$(testdb_sql "SELECT status FROM export_requests WHERE id = '$R1'")" = completed ] ||
     fail "request not completed"
-for _ in $(seq 1 100); do [ -f "$tmp/mail/0001.eml" ] && break; sleep 0.1; done
+for _ in $(seq 1 100); do [ -f "$tmp/mail/0002.eml" ] && break; sleep 0.1; done
 path=$(testdb_sql "SELECT file_path FROM export_requests WHERE id = '$R1'")
 url=$(testdb_sql "SELECT download_url FROM export_requests WHERE id = '$R1'")
 rows=$(testdb_sql "SELECT ferry_row_count FROM export_requests WHERE id = '$R1'")
@@ -84,8 +84,8 @@ case "$path" in /*) ;; *) path="$tmp/store/$path" ;; esac
 import email, email.policy, hashlib, os, sys
 folder, path, url, rows = sys.argv[1:5]
 names = sorted(n for n in os.listdir(folder) if n.endswith(".eml"))
-assert names == ["0001.eml"], names
-rcpt = open(os.path.join(folder, "0001.rcpt")).read().split()
+assert names == ["0001.eml", "0002.eml"], names  # one message per recipient
+rcpt = sorted(open(os.path.join(folder, n[:-4] + ".rcpt")).read().strip() for n in names)
 assert rcpt == ["alice@example.com", "bob@example.org"], rcpt
 msg = email.message_from_bytes(open(os.path.join(folder, "0001.eml"), "rb").read(),
                                policy=email.policy.default)

@@ -26,8 +26,8 @@ _Static_assert(sizeof(ferry_source_ops) == 24, "ferry_source_ops");
 _Static_assert(sizeof(ferry_filter_ops) == 24, "ferry_filter_ops");
 _Static_assert(sizeof(ferry_format_ops) == 32, "ferry_format_ops");
 _Static_assert(sizeof(ferry_encode_ops) == 32, "ferry_encode_ops");
-_Static_assert(sizeof(ferry_sink_ops) == 8, "ferry_sink_ops");
-#if FERRY_ABI_MINOR == 2
+_Static_assert(sizeof(ferry_sink_ops) == 16, "ferry_sink_ops");
+#if FERRY_ABI_MINOR == 3
 _Static_assert(sizeof(ferry_host) == 120, "ferry_host (grows only at the end, minor bump)");
 _Static_assert(sizeof(ferry_plugin_descriptor) == 144,
                "ferry_plugin_descriptor (grows only at the end, minor bump)");
@@ -66,7 +66,7 @@ static int t_deliver(void *state, const ferry_artifact *a, char **url)
     return ferry_artifact_meta(a, "title") ? 0 : FERRY_ERR;
 }
 
-static const ferry_sink_ops t_ops = {t_deliver};
+static const ferry_sink_ops t_ops = {.deliver = t_deliver};
 static const ferry_option t_options[] = {{"x", FERRY_OPT_STRING, 0, "a", "a|b", 0, "help", NULL},
                                          {0}};
 static const ferry_plugin_descriptor t_plugin = {FERRY_PLUGIN_HEADER,

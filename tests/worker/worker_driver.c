@@ -113,6 +113,15 @@ int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_cl
     return 0;
 }
 
+/* The stubbed requests send no mail: nothing is ever redelivered. */
+int ferry_request_redeliver(const ferry_service *svc, ferry_db *db, const ferry_delivery *d,
+                            ferry_err *err)
+{
+    (void)svc;
+    (void)db;
+    return ferry_err_set(err, FERRY_ERR_DATA, "stub: request %s sends no mail", d->request_id);
+}
+
 int ferry_request_fail(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
                        const char *message, int *changed, ferry_err *err)
 {

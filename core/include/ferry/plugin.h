@@ -51,7 +51,7 @@ extern "C" {
  * or table bumps MINOR. The core loads a plugin with the same MAJOR and a
  * MINOR no newer than its own. */
 #define FERRY_ABI_MAJOR    1
-#define FERRY_ABI_MINOR    2
+#define FERRY_ABI_MINOR    3
 #define FERRY_PLUGIN_MAGIC 0x59525246u /* "FRRY" little-endian */
 
 #if defined(_WIN32)
@@ -364,6 +364,18 @@ typedef struct ferry_sink_ops {
      * sinks and for the request row: *url_out = host->alloc'd string, or
      * left NULL. */
     int (*deliver)(void *state, const ferry_artifact *artifact, char **url_out);
+
+    /* ---- since ABI 1.3 (may be NULL) ---- */
+
+    /* An after-commit sink that delivers to independent targets (email
+     * recipients) names them: each appended to `out` (host->buf_append)
+     * followed by a NUL byte, as the request gave them, even a malformed
+     * one. The core records one delivery per target in the database and
+     * calls deliver once per target with request metadata "delivery_target"
+     * set to it; deliver then serves that target only, returning
+     * FERRY_ERR_DATA when it can never succeed (a malformed address) and
+     * another error when a later try may. */
+    int (*targets)(void *state, const ferry_artifact *artifact, ferry_buf *out);
 } ferry_sink_ops;
 
 /* ---- The descriptor ---------------------------------------------------- */

@@ -102,6 +102,9 @@ typedef struct ferry_run_opts {
     void *row_payload;
     int skip_after_commit; /* leave FERRY_SINK_AFTER_COMMIT sinks to ferry_pipeline_after_commit */
     int no_sinks;          /* publish only */
+    /* ferry_pipeline_after_commit leaves out sinks that name targets: the
+     * caller records and delivers to each (service/delivery.c). */
+    int targets_apart;
 } ferry_run_opts;
 
 typedef struct ferry_run_result {
@@ -121,6 +124,18 @@ int ferry_pipeline_run(ferry_pipeline *p, const ferry_run_opts *o, ferry_run_res
 /* Runs the after-commit sinks (email) on a published result. */
 int ferry_pipeline_after_commit(ferry_pipeline *p, const ferry_run_opts *o,
                                 const ferry_run_result *r, ferry_err *err);
+/* Sink `i`'s targets when it is an after-commit sink with a targets
+ * callback (*has = 1): each NUL-terminated in `out` (ferry_buf_free).
+ * Otherwise *has = 0 and nothing is asked. */
+int ferry_pipeline_sink_targets(ferry_pipeline *p, size_t i, const ferry_run_opts *o,
+                                const ferry_run_result *r, ferry_buf *out, int *has,
+                                ferry_err *err);
+
+/* Delivers to sink `i` alone (o->meta names the "delivery_target"); the
+ * plugin's code is returned (FERRY_ERR_DATA: can never succeed). */
+int ferry_pipeline_sink_deliver(ferry_pipeline *p, size_t i, const ferry_run_opts *o,
+                                const ferry_run_result *r, ferry_err *err);
+
 void ferry_run_result_free(ferry_run_result *r);
 
 /* The format plugin for a request's seed format ("excel" → "format-xlsx"). */

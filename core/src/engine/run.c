@@ -586,6 +586,8 @@ static int deliver(ferry_pipeline *p, const ferry_run_opts *o, const ferry_run_r
         int after = (st->plugin->desc->flags & FERRY_SINK_AFTER_COMMIT) != 0;
         if (!(which & (after ? SINKS_AFTER : SINKS_BEFORE)))
             continue;
+        if (after && o->targets_apart && st->plugin->desc->sink->targets)
+            continue; /* the caller delivers to each target itself */
         ferry_artifact a = {r->path, r->name,         r->content_type, r->sha256, r->size,
                             r->rows, r->download_url, o->nmeta,        o->meta};
         char *given = NULL;
@@ -679,6 +681,39 @@ int ferry_pipeline_after_commit(ferry_pipeline *p, const ferry_run_opts *o,
                                 const ferry_run_result *r, ferry_err *err)
 {
     return deliver(p, o, r, SINKS_AFTER, NULL, 1, err);
+}
+
+/* The artifact sinks see. */
+static ferry_artifact artifact_of(const ferry_run_opts *o, const ferry_run_result *r)
+{
+    ferry_artifact a = {r->path, r->name,         r->content_type, r->sha256, r->size,
+                        r->rows, r->download_url, o->nmeta,        o->meta};
+    return a;
+}
+
+int ferry_pipeline_sink_targets(ferry_pipeline *p, size_t i, const ferry_run_opts *o,
+                                const ferry_run_result *r, ferry_buf *out, int *has, ferry_err *err)
+{
+    ferry_step *st = &p->sinks[i];
+    const ferry_plugin_descriptor *d = st->plugin->desc;
+    *has = (d->flags & FERRY_SINK_AFTER_COMMIT) && d->sink->targets;
+    if (!*has)
+        return 0;
+    ferry_artifact a = artifact_of(o, r);
+    int rc = d->sink->targets(ferry_instance_state(st->inst), &a, out);
+    return rc ? plugin_fail(err, rc, st, "targets failed (no message)") : 0;
+}
+
+int ferry_pipeline_sink_deliver(ferry_pipeline *p, size_t i, const ferry_run_opts *o,
+                                const ferry_run_result *r, ferry_err *err)
+{
+    ferry_step *st = &p->sinks[i];
+    ferry_artifact a = artifact_of(o, r);
+    char *given = NULL;
+    int rc = st->plugin->desc->sink->deliver(ferry_instance_state(st->inst), &a, &given);
+    if (given)
+        ferry_host_table()->free(ferry_instance_ctx(st->inst), given);
+    return rc ? plugin_fail(err, rc, st, "deliver failed (no message)") : 0;
 }
 
 void ferry_run_result_free(ferry_run_result *r)

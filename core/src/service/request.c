@@ -16,6 +16,8 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "buf.h"
+#include "delivery.h"
 #include "clock.h"
 #include "tzif.h"
 #include "filters.h"
@@ -49,6 +51,7 @@ typedef struct job {
     char format[24];
     double last_progress;
     const char *object; /* "s3://bucket/key" when uploaded, else NULL; borrowed */
+    int completed;      /* redelivering: the request is completed, not claimed */
 } job;
 
 static const char *col(const fdb_rows *r, int c)
@@ -56,20 +59,27 @@ static const char *col(const fdb_rows *r, int c)
     return r ? fdb_get(r, 0, (size_t)c) : NULL;
 }
 
+#define REQUEST_COLUMNS                                                                            \
+    "SELECT r.user_id, r.title, r.format, r.template_id, r.filters, "                              \
+    "DATE_FORMAT(r.date_range_start, '%Y-%m-%d %H:%i:%s.%f'), "                                    \
+    "DATE_FORMAT(r.date_range_end, '%Y-%m-%d %H:%i:%s.%f'), "                                      \
+    "r.selected_fields, r.ferry_schedule_id, u.email "                                             \
+    "FROM export_requests r LEFT JOIN auth_user u ON u.id = r.user_id "
+
 static int load_request(job *j, ferry_err *err)
 {
     fdb_param p[] = {fdb_str(j->claim->id), fdb_str(j->claim->owner), fdb_i64(j->claim->attempt)};
     int rc = fdb_query(j->db,
-                       "SELECT r.user_id, r.title, r.format, r.template_id, r.filters, "
-                       "DATE_FORMAT(r.date_range_start, '%Y-%m-%d %H:%i:%s.%f'), "
-                       "DATE_FORMAT(r.date_range_end, '%Y-%m-%d %H:%i:%s.%f'), "
-                       "r.selected_fields, r.ferry_schedule_id, u.email "
-                       "FROM export_requests r LEFT JOIN auth_user u ON u.id = r.user_id "
-                       "WHERE r.id = ? AND r.ferry_lease_owner = ? AND r.ferry_attempt = ? "
-                       "AND r.status = 'processing'",
-                       p, 3, &j->req, err);
+                       j->completed ? REQUEST_COLUMNS "WHERE r.id = ? AND r.status = 'completed'"
+                                    : REQUEST_COLUMNS
+                           "WHERE r.id = ? AND r.ferry_lease_owner = ? AND r.ferry_attempt = ? "
+                           "AND r.status = 'processing'",
+                       p, j->completed ? 1 : 3, &j->req, err);
     if (rc)
         return rc;
+    if (j->req->nrows == 0 && j->completed)
+        return ferry_err_set(err, FERRY_ERR_DATA, "request %s is no longer completed",
+                             j->claim->id);
     if (j->req->nrows == 0)
         return ferry_err_set(err, FERRY_ERR_CANCEL,
                              "request %s: not held by this claim (lease lost or cancelled)",
@@ -523,36 +533,53 @@ static int build_predicates(const job *j, ferry_pipeline *p, ferry_predset *pred
     return add_date_range(j, p, preds, err);
 }
 
-/* A signed download URL for the request, or NULL (logged). Free. */
-static char *signed_url(const job *j, int64_t retention)
+/* When the artifact of a request completed now expires, and when a link
+ * made now does: download.token_ttl_seconds, never past the artifact. */
+static void expiries(const job *j, int64_t artifact_exp, int64_t *link_exp)
+{
+    int64_t now = (int64_t)time(NULL);
+    int64_t ttl = ferry_site_int(j->svc->site, "download.token_ttl_seconds",
+                                 ferry_site_int(j->svc->site, "store.retention_days", 7) * 86400);
+    *link_exp = ferry_token_expiry(now, ttl, artifact_exp);
+}
+
+/* A signed download URL for the request expiring at `exp`, or NULL
+ * (logged). Free. */
+static char *signed_url(const job *j, int64_t exp)
 {
     const ferry_site *site = j->svc->site;
     char *url = NULL;
     if (!site->secret)
         return NULL;
-    int64_t now = (int64_t)time(NULL);
-    int64_t exp = ferry_token_expiry(
-        now, ferry_site_int(site, "download.token_ttl_seconds", retention * 86400),
-        now + retention * 86400);
     ferry_err te = FERRY_ERR_INIT;
     if (ferry_download_url(site->base_url, site->secret, j->claim->id, exp, &url, &te))
         ferry_logf(j->svc->log, FERRY_LOG_WARN, NULL, "no download URL: %s", te.msg);
     return url;
 }
 
+static void iso_time(int64_t t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 /* Texts the sinks' metadata borrows. */
 typedef struct meta_text {
-    char expires[64], attempt[16], uid[32], file_base[80], display[200];
+    char expires[64], link_expires[64], attempt[16], uid[32], file_base[80], display[200];
 } meta_text;
 
-/* Request metadata for sinks (email and others); `meta` has room for 10. */
-static size_t request_meta(const job *j, int64_t retention, meta_text *t, ferry_kv *meta)
+enum { META_MAX = 12 };
+
+/* Request metadata for sinks (email and others); `meta` has room for
+ * META_MAX, one left for "delivery_target". */
+static size_t request_meta(const job *j, int64_t artifact_exp, int64_t link_exp, meta_text *t,
+                           ferry_kv *meta)
 {
     const ferry_claim *claim = j->claim;
-    time_t exp_t = time(NULL) + (time_t)(retention * 86400);
-    struct tm tm;
-    gmtime_r(&exp_t, &tm);
-    strftime(t->expires, sizeof t->expires, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    iso_time(artifact_exp, t->expires, sizeof t->expires);
+    iso_time(link_exp, t->link_expires, sizeof t->link_expires);
     snprintf(t->attempt, sizeof t->attempt, "%d", claim->attempt);
     snprintf(t->uid, sizeof t->uid, "%lld", (long long)claim->user_id);
     const char *recipients = j->sched ? col(j->sched, 0) : NULL;
@@ -565,12 +592,82 @@ static size_t request_meta(const job *j, int64_t retention, meta_text *t, ferry_
         {"format", j->format},
         {"attempt", t->attempt},
         {"expires_at", t->expires},
+        {"link_expires_at", t->link_expires},
         {"email_recipients", recipients ? recipients : "[]"},
         {"include_download_link", j->sched && col(j->sched, 1) ? col(j->sched, 1) : "1"},
         {"attach_file", j->sched && col(j->sched, 2) ? col(j->sched, 2) : "0"},
     };
     memcpy(meta, m, sizeof m);
     return sizeof m / sizeof m[0];
+}
+
+/* The after-commit sink named `sink` that names targets, or -1. */
+static long targeted_sink(const ferry_pipeline *p, const char *sink)
+{
+    for (size_t i = 0; i < p->nsinks; i++) {
+        const ferry_plugin_descriptor *d = p->sinks[i].plugin->desc;
+        if ((d->flags & FERRY_SINK_AFTER_COMMIT) && d->sink->targets && !strcmp(d->name, sink))
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Sends delivery `d` through the pipeline's sink: the request metadata
+ * with "delivery_target" added. The plugin's code. */
+static int send_one(ferry_pipeline *p, ferry_run_opts *o, const ferry_run_result *r,
+                    const ferry_delivery *d, ferry_err *err)
+{
+    long i = targeted_sink(p, d->sink);
+    if (i < 0)
+        return ferry_err_set(err, FERRY_ERR_DATA, "the pipeline has no sink %s any more", d->sink);
+    ferry_kv *meta = (ferry_kv *)o->meta;
+    size_t n = o->nmeta;
+    meta[n] = (ferry_kv){"delivery_target", d->recipient};
+    o->nmeta = n + 1;
+    int rc = ferry_pipeline_sink_deliver(p, (size_t)i, o, r, err);
+    o->nmeta = n;
+    return rc;
+}
+
+/* Claims and sends this request's due deliveries, one by one. */
+static void drain(job *j, ferry_pipeline *p, ferry_run_opts *o, const ferry_run_result *r)
+{
+    for (;;) {
+        ferry_delivery d;
+        int got = 0;
+        ferry_err e = FERRY_ERR_INIT;
+        if (ferry_delivery_claim(j->svc, j->db, j->claim->id, &d, &got, &e) || !got) {
+            if (e.code)
+                ferry_logf(j->svc->log, FERRY_LOG_WARN, NULL,
+                           "request %s: deliveries left to the workers: %s", j->claim->id, e.msg);
+            return;
+        }
+        ferry_err se = FERRY_ERR_INIT;
+        int sent = send_one(p, o, r, &d, &se);
+        if (ferry_delivery_finish(j->svc, j->db, &d, sent, se.msg, &e))
+            ferry_logf(j->svc->log, FERRY_LOG_WARN, NULL, "request %s: %s", j->claim->id, e.msg);
+        ferry_delivery_free(&d);
+    }
+}
+
+/* After the commit: a delivery row per target of each sink that names
+ * them, then one try of each now; the workers retry the rest. */
+static void deliver_targets(job *j, ferry_pipeline *p, ferry_run_opts *o, const ferry_run_result *r)
+{
+    for (size_t i = 0; i < p->nsinks; i++) {
+        ferry_buf b = {0};
+        int has = 0;
+        ferry_err e = FERRY_ERR_INIT;
+        int rc = ferry_pipeline_sink_targets(p, i, o, r, &b, &has, &e);
+        if (!rc && has)
+            rc = ferry_delivery_record(j->db, j->claim->id, p->sinks[i].plugin->desc->name, b.data,
+                                       b.len, &e);
+        if (rc)
+            ferry_logf(j->svc->log, FERRY_LOG_ERROR, NULL, "request %s: no deliveries recorded: %s",
+                       j->claim->id, e.msg);
+        ferry_buf_free(&b);
+    }
+    drain(j, p, o, r);
 }
 
 /* Runs into the store under a name of this attempt's own, then commits
@@ -582,7 +679,9 @@ static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *pred
     const ferry_claim *claim = j->claim;
     int64_t retention = ferry_site_int(j->svc->site, "store.retention_days", 7);
     meta_text t;
-    ferry_kv meta[10];
+    ferry_kv meta[META_MAX];
+    int64_t artifact_exp = (int64_t)time(NULL) + retention * 86400, link_exp;
+    expiries(j, artifact_exp, &link_exp);
     snprintf(t.file_base, sizeof t.file_base, "%s-%d", claim->id, claim->attempt);
     display_base(col(j->req, R_TITLE), t.display, sizeof t.display);
     ferry_query q = {0, (uint32_t)preds->n, NULL, preds->preds};
@@ -593,8 +692,8 @@ static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *pred
     o.file_base = t.file_base;
     o.display_base = t.display;
     o.meta = meta;
-    o.nmeta = request_meta(j, retention, &t, meta);
-    o.download_url = signed_url(j, retention);
+    o.nmeta = request_meta(j, artifact_exp, link_exp, &t, meta);
+    o.download_url = signed_url(j, link_exp);
     o.cancel = cancel;
     o.progress = progress_cb;
     o.payload = j;
@@ -623,9 +722,11 @@ static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *pred
     ferry_logf(j->svc->log, FERRY_LOG_INFO, NULL, "request %s completed: %llu rows, %llu bytes, %s",
                claim->id, (unsigned long long)r.rows, (unsigned long long)r.size, r.path);
     ferry_err se = FERRY_ERR_INIT;
+    o.targets_apart = 1;
     if (ferry_pipeline_after_commit(p, &o, &r, &se))
         ferry_logf(j->svc->log, FERRY_LOG_ERROR, NULL, "request %s: delivery failed: %s", claim->id,
                    se.msg);
+    deliver_targets(j, p, &o, &r);
     if (object)
         unlink(r.path); /* the staging copy of an uploaded artifact */
     j->object = NULL;
@@ -658,6 +759,87 @@ int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_cl
     fdb_rows_free(j.req);
     fdb_rows_free(j.tpl);
     fdb_rows_free(j.sched);
+    return rc;
+}
+
+/* The completed request's artifact as the sinks saw it, from its row. */
+static int artifact_of_row(const job *j, const fdb_rows *row, ferry_run_result *r, ferry_err *err)
+{
+    const char *path = fdb_get(row, 0, 2) ? fdb_get(row, 0, 2) : "";
+    char *full = NULL;
+    if (path[0] == '/' || !strncmp(path, "s3://", 5))
+        full = strdup(path); /* an object has no local copy to attach any more */
+    else if (asprintf(&full, "%s/%s", j->svc->site->store_path, path) < 0)
+        full = NULL;
+    r->path = full;
+    r->name = strdup(fdb_get(row, 0, 3) ? fdb_get(row, 0, 3) : "");
+    r->content_type = strdup(fdb_get(row, 0, 4) ? fdb_get(row, 0, 4) : "");
+    snprintf(r->sha256, sizeof r->sha256, "%s", fdb_get(row, 0, 5) ? fdb_get(row, 0, 5) : "");
+    r->size = fdb_get(row, 0, 6) ? (uint64_t)atoll(fdb_get(row, 0, 6)) : 0;
+    r->rows = fdb_get(row, 0, 7) ? (uint64_t)atoll(fdb_get(row, 0, 7)) : 0;
+    if (!r->path || !r->name || !r->content_type)
+        return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+/* Sends `d` for the completed request `j` describes, with a fresh link. */
+static int redeliver_job(job *j, const fdb_rows *row, const ferry_delivery *d, ferry_err *err)
+{
+    ferry_pipeline *p = NULL;
+    ferry_run_result r;
+    memset(&r, 0, sizeof r);
+    int rc = resolve(j, &p, err);
+    if (!rc)
+        rc = artifact_of_row(j, row, &r, err);
+    if (!rc) {
+        meta_text t;
+        ferry_kv meta[META_MAX];
+        int64_t artifact_exp = fdb_get(row, 0, 8) ? atoll(fdb_get(row, 0, 8)) : 0, link_exp;
+        expiries(j, artifact_exp, &link_exp);
+        ferry_run_opts o;
+        memset(&o, 0, sizeof o);
+        o.meta = meta;
+        o.nmeta = request_meta(j, artifact_exp, link_exp, &t, meta);
+        r.download_url = signed_url(j, link_exp);
+        rc = send_one(p, &o, &r, d, err);
+    }
+    ferry_run_result_free(&r);
+    ferry_pipeline_free(p);
+    return rc;
+}
+
+int ferry_request_redeliver(const ferry_service *svc, ferry_db *db, const ferry_delivery *d,
+                            ferry_err *err)
+{
+    fdb_rows *row = NULL;
+    fdb_param p[] = {fdb_str(d->request_id)};
+    int rc = fdb_query(db,
+                       "SELECT user_id, ferry_attempt, file_path, ferry_file_name, "
+                       "ferry_content_type, ferry_checksum, file_size, ferry_row_count, "
+                       "UNIX_TIMESTAMP(expires_at) FROM export_requests "
+                       "WHERE id = ? AND status = 'completed'",
+                       p, 1, &row, err);
+    if (!rc && row->nrows == 0)
+        rc = ferry_err_set(err, FERRY_ERR_DATA,
+                           "request %s is no longer completed (expired or deleted)", d->request_id);
+    if (!rc) {
+        ferry_claim c;
+        memset(&c, 0, sizeof c);
+        snprintf(c.id, sizeof c.id, "%s", d->request_id);
+        c.user_id = atoll(fdb_get(row, 0, 0));
+        c.attempt = atoi(fdb_get(row, 0, 1));
+        job j;
+        memset(&j, 0, sizeof j);
+        j.svc = svc;
+        j.db = db;
+        j.claim = &c;
+        j.completed = 1;
+        rc = redeliver_job(&j, row, d, err);
+        fdb_rows_free(j.req);
+        fdb_rows_free(j.tpl);
+        fdb_rows_free(j.sched);
+    }
+    fdb_rows_free(row);
     return rc;
 }
 

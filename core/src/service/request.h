@@ -10,6 +10,7 @@
 
 #include "claim.h"
 #include "db.h"
+#include "delivery.h"
 #include "service.h"
 
 /*
@@ -23,7 +24,9 @@
  * the template's usage_count/last_used. If that update changes no row (the
  * lease was lost) it deletes its file and returns FERRY_ERR_CANCEL. After
  * the commit it runs the after-commit sinks (email); their failure is
- * logged, never undoes the completion.
+ * logged, never undoes the completion. A sink that names targets (email
+ * recipients) gets a ferry_email_deliveries row per target first, then one
+ * try each; the workers retry the rest (delivery.h).
  *
  * progress_percentage is written at most once a second, conditioned on
  * the claim. `cancel` is polled between batches; the worker sets it when a
@@ -36,6 +39,14 @@
  */
 int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
                           atomic_int *cancel, int *permanent, ferry_err *err);
+
+/* Sends one claimed delivery of a completed request again: its pipeline
+ * resolved as for the run, its artifact from the row, a fresh signed link
+ * (never past expires_at) and "delivery_target" = d->recipient. The sink's
+ * code: FERRY_ERR_DATA when it can never succeed (also when the request is
+ * no longer completed). */
+int ferry_request_redeliver(const ferry_service *svc, ferry_db *db, const ferry_delivery *d,
+                            ferry_err *err);
 
 /* Fails a claimed request, conditioned on the claim: status failed,
  * error_message, completed_at, the 'failed' audit row and the usage

@@ -45,6 +45,7 @@
 #include "clock.h"
 #include "db.h"
 #include "migrate.h"
+#include "delivery.h"
 #include "request.h"
 #include "retry.h"
 
@@ -394,6 +395,9 @@ static void *slot_main(void *arg)
         }
         ferry_backoff_reset(&backoff);
         if (!got) {
+            int did = 0; /* idle: finish a due mail of any request (delivery.h) */
+            if (ferry_delivery_step(w->svc, db, &did, &err) == 0 && did)
+                continue;
             if (w->o->once)
                 break;
             nap(w, w->o->poll_interval_ms, 0);

@@ -82,7 +82,7 @@ static const ferry_option log_options[] = {
      "the log file a line is appended to for every artifact", "/dev/null"},
     {0}};
 
-static const ferry_sink_ops log_ops = {log_deliver};
+static const ferry_sink_ops log_ops = {.deliver = log_deliver};
 
 static const ferry_plugin_descriptor log_plugin = {
     FERRY_PLUGIN_HEADER,
