@@ -71,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bad[at] = bad[at] == 'A' ? 'B' : 'A';
         if (strcmp(bad, made) != 0 && ferry_token_check(secret, id, bad, 0, NULL, &err) == 0)
             abort();
-        if (strcmp(id, tok) != 0 && tok[0] && ferry_token_check(secret, tok, made, 0, NULL, &err) == 0)
+        if (strcmp(id, tok) != 0 && tok[0] &&
+            ferry_token_check(secret, tok, made, 0, NULL, &err) == 0)
             abort(); /* the token of one request opens another */
         char *url = NULL;
         if (ferry_download_url("https://x.example/", secret, id, e, &url, &err) == 0) {
