@@ -1,6 +1,6 @@
 #!/bin/bash
 # dbkill.sh — the database killed (SIGKILL to mysqld) while `ferry run`
-# streams rows from it, then restarted: the run fails with exit 1 and one
+# streams rows from it, then restarted: the run fails with exit 5 (database) and one
 # line, publishes nothing and leaves no staging file; after the restart the
 # same run publishes the whole export. Uses a MariaDB of its own
 # (scripts/db.sh in a temp dir). A worker's request completing exactly
@@ -33,7 +33,7 @@ set +e
 wait "$pid"
 rc=$?
 set -e
-expect_eq "run with the database killed: exit code" "$rc" 1
+expect_eq "run with the database killed: exit code (5, the database)" "$rc" 5
 expect_eq "run with the database killed: stderr lines" "$(wc -l <"$TMP/run.err")" 1
 expect_match "run with the database killed: message" "$(cat "$TMP/run.err")" "^ferry: source-mysql: "
 expect_eq "run with the database killed: published" "$(find "$out" -mindepth 1 -maxdepth 1 ! -name '.*' | wc -l)" 0
