@@ -41,5 +41,5 @@ expect_eq "run with the database killed: staging leftovers" "$(find "$out" -mind
 "$dbsh" start "$FERRY_TEST_DB_DIR" >/dev/null
 "$FERRY" run "$cfg" --output-dir "$out" >/dev/null 2>"$TMP/run.err" || fail "run after the restart: $(cat "$TMP/run.err")"
 f=$(find "$out" -mindepth 1 -maxdepth 1 ! -name '.*')
-expect_eq "run after the restart: data rows" "$(($(wc -l <"$f") - 1))" "$(testdb_sql 'SELECT COUNT(*) FROM tracking_timeentry')"
+expect_eq "run after the restart: data rows" "$(/usr/bin/python3 -c 'import csv, sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline="", encoding="utf-8-sig"))) - 1)' "$f")" "$(testdb_sql 'SELECT COUNT(*) FROM tracking_timeentry')"
 echo "faults dbkill: 1 database kill mid-stream, 1 clean failure, 1 whole export after the restart"
