@@ -56,9 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* a made token for the fuzzer's id and secret */
-    int64_t e = now < 0 ? -now : now;
-    if (e < 0)
-        e = 0;
+    int64_t e = now == INT64_MIN ? 0 : now < 0 ? -now : now;
     char made[FERRY_TOKEN_MAX];
     if (ferry_token_make(secret, id, e, made, sizeof made, &err) == 0) {
         if (ferry_token_check(secret, id, made, e - 1, NULL, &err) != 0 && e > 0)
