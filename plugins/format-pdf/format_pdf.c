@@ -15,6 +15,7 @@
  * work; otherwise the export fails when the cap is hit (and the core
  * publishes nothing).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stddef.h>
@@ -909,9 +910,16 @@ static int pdf_finish(void *state)
     }
     if ((rc = pdf_footer(st)) < 0)
         return rc;
-    if (HPDF_SaveToFile(st->pdf, st->path) != HPDF_OK || st->hpdf_err)
+    errno = 0;
+    if (HPDF_SaveToFile(st->pdf, st->path) != HPDF_OK || st->hpdf_err) {
+        int sys = errno;
+        /* libharu's file I/O error (0x1066) hides the cause: name errno's */
+        if (sys && st->hpdf_err == 0x1066)
+            return st->host->error(st->fx, FERRY_ERR_IO, "cannot write %s: %s", st->path,
+                                   strerror(sys));
         return st->host->error(st->fx, FERRY_ERR_IO, "cannot write %s (libharu error 0x%04X)",
                                st->path, (unsigned)st->hpdf_err);
+    }
     return 0;
 }
 

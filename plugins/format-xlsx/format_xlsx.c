@@ -21,6 +21,7 @@
  * number only when a double holds it; dates outside Excel's range, NaN
  * and infinities are text.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -779,9 +780,15 @@ static int xlsx_finish(void *state)
 
     if ((rc = xlsx_end_sheet(st)) < 0)
         return rc;
+    errno = 0;
     e = workbook_close(st->wb); /* writes the file and frees the workbook */
+    int sys = errno;
     st->wb = NULL;
     st->ws = NULL;
+    /* a ZIP error from the file system (disk full, EIO): name that cause */
+    if (e && e != LXW_ERROR_MEMORY_MALLOC_FAILED && sys)
+        return st->host->error(st->fx, FERRY_ERR_IO, "writing the workbook: %s (%s)", strerror(sys),
+                               lxw_strerror(e));
     if (e)
         return xlsx_lxw(st, e, "writing the workbook");
     return 0;

@@ -395,6 +395,16 @@ static int filter_batch(run *R, ferry_batch *b, const ferry_batch **out)
     return 0;
 }
 
+/* A formatter's or encoder's failure: when the file below failed (disk
+ * full, EIO), that cause, whatever the plugin said ("write failed"). */
+static int chain_fail(run *R, int rc, const ferry_step *st, const char *what)
+{
+    const char *oe = ferry_output_error(R->file_out);
+    if (oe && oe[0])
+        return ferry_err_set(R->err, FERRY_ERR_IO, "writing %s: %s", R->stage.path, oe);
+    return plugin_fail(R->err, rc, st, what);
+}
+
 /* Filtered rows to the formatter, or to the caller's row sink. */
 static int write_batch(run *R, const ferry_batch *b, int *enough)
 {
@@ -404,10 +414,7 @@ static int write_batch(run *R, const ferry_batch *b, int *enough)
     int rc = f->plugin->desc->format->write(ferry_instance_state(f->inst), b);
     if (!rc)
         return 0;
-    const char *oe = ferry_output_error(R->file_out);
-    if (oe && !ferry_instance_error(f->inst)[0])
-        return ferry_err_set(R->err, FERRY_ERR_IO, "writing %s: %s", R->stage.path, oe);
-    return plugin_fail(R->err, rc, f, "write failed (no message)");
+    return chain_fail(R, rc, f, "write failed (no message)");
 }
 
 /* The next full batch from the source, or NULL at its end. */
@@ -483,12 +490,12 @@ static int finish_chain(run *R)
         return R->o->rows_end ? R->o->rows_end(R->o->row_payload, R->schemas[p->nfilters]) : 0;
     int rc = p->format.plugin->desc->format->finish(ferry_instance_state(p->format.inst));
     if (rc)
-        return plugin_fail(R->err, rc, &p->format, "finish failed (no message)");
+        return chain_fail(R, rc, &p->format, "finish failed (no message)");
     for (size_t i = 0; i < p->nencoders; i++) {
         ferry_step *st = &p->encoders[i];
         rc = st->plugin->desc->encode->finish(ferry_instance_state(st->inst));
         if (rc)
-            return plugin_fail(R->err, rc, st, "finish failed (no message)");
+            return chain_fail(R, rc, st, "finish failed (no message)");
     }
     return ferry_output_flush(R->file_out, R->err);
 }

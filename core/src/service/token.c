@@ -89,9 +89,11 @@ int ferry_token_check(const char *secret, const char *request_id, const char *to
     int64_t expires = 0;
     size_t digits = 0;
     while (p[digits] >= '0' && p[digits] <= '9') {
-        if (digits >= 18)
+        int d = p[digits] - '0';
+        /* every expiry ferry_token_make writes (0 … INT64_MAX) reads back */
+        if (digits >= 19 || expires > (INT64_MAX - d) / 10)
             return ferry_err_set(err, FERRY_ERR_DENIED, "malformed token");
-        expires = expires * 10 + (p[digits] - '0');
+        expires = expires * 10 + d;
         digits++;
     }
     if (digits == 0 || p[digits] != '.' || (p[0] == '0' && digits > 1))
@@ -115,7 +117,9 @@ int ferry_token_check(const char *secret, const char *request_id, const char *to
 
 int64_t ferry_token_expiry(int64_t now, int64_t ttl_seconds, int64_t expires_at)
 {
-    int64_t e = now + (ttl_seconds > 0 ? ttl_seconds : 0);
+    int64_t ttl = ttl_seconds > 0 ? ttl_seconds : 0;
+    /* saturate: a huge download.token_ttl_seconds must not overflow */
+    int64_t e = now > 0 && ttl > INT64_MAX - now ? INT64_MAX : now + ttl;
     if (expires_at > 0 && expires_at < e)
         e = expires_at;
     return e;
