@@ -26,7 +26,7 @@ targets=(pipeline config_ints cron_tz filters_fields csv_reader token_path http_
 extra_sources() {
     case $1 in
     csv_reader) echo "$here/plugins/source-csv/csv_reader.c" ;;
-    email_address) echo "$here/plugins/sink-email/address.c" ;;
+    email_address) echo "$here/plugins/sink-email/address.c $here/plugins/sink-email/text.c" ;;
     *) ;;
     esac
 }
