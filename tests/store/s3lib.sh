@@ -30,7 +30,9 @@ s3_start() {
     s3_install
     S3PORT=$(free_port)
     mkdir -p "$TMP/s3data"
-    node "$S3RVER_BIN" -d "$TMP/s3data" -a 127.0.0.1 -p "$S3PORT" --no-vhost-buckets \
+    # The legacy provider: s3rver's ListObjectsV2 continuation tokens use
+    # DES, which OpenSSL 3 keeps there.
+    node --openssl-legacy-provider "$S3RVER_BIN" -d "$TMP/s3data" -a 127.0.0.1 -p "$S3PORT" --no-vhost-buckets \
         --configure-bucket ferry >"$TMP/s3rver.log" 2>&1 &
     S3PID=$!
     for _ in $(seq 1 200); do
@@ -56,4 +58,19 @@ s3_get() {
 # sha FILE
 sha() {
     sha256sum <"$1" | cut -d' ' -f1
+}
+
+# s3_put KEY FILE: PUTs FILE as s3://ferry/KEY with curl's own SigV4 (an
+# object ferry did not make: an orphan); prints the status.
+s3_put() {
+    curl -sS --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+        -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T "$2" -o /dev/null -w '%{http_code}' \
+        "http://127.0.0.1:$S3PORT/ferry/$1"
+}
+
+# s3_head KEY: the status of a HEAD of s3://ferry/KEY (200 or 404).
+s3_head() {
+    curl -sS --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+        -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -I -o /dev/null -w '%{http_code}' \
+        "http://127.0.0.1:$S3PORT/ferry/$1"
 }
