@@ -74,3 +74,31 @@ s3_head() {
         -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -I -o /dev/null -w '%{http_code}' \
         "http://127.0.0.1:$S3PORT/ferry/$1"
 }
+
+# s3_proxy_start STALL_PART: tests/store/s3_proxy.py in front of s3rver on
+# $PROXYPORT ($PROXYPID); it hangs the first PUT of part STALL_PART after
+# touching $TMP/stalled, and lists and aborts multipart uploads.
+s3_proxy_start() {
+    PROXYPORT=$(free_port)
+    /usr/bin/python3 "$FERRY_SOURCE_DIR/tests/store/s3_proxy.py" "$PROXYPORT" "$S3PORT" "$1" \
+        "$TMP/stalled" >"$TMP/proxy.out" 2>"$TMP/proxy.log" &
+    PROXYPID=$!
+    for _ in $(seq 1 100); do
+        grep -q listening "$TMP/proxy.out" && return 0
+        kill -0 "$PROXYPID" 2>/dev/null || fail "s3_proxy did not start: $(cat "$TMP/proxy.log")"
+        sleep 0.1
+    done
+    fail "s3_proxy did not start"
+}
+
+# wait_until WHAT COMMAND…: polls COMMAND (up to about a minute) until it
+# succeeds, else fails naming WHAT. A wait, never a timing assertion.
+wait_until() {
+    local what=$1
+    shift
+    for _ in $(seq 1 600); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    fail "gave up waiting for $what"
+}
