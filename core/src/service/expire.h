@@ -15,13 +15,13 @@
 
 /* What one expiry pass did. */
 typedef struct ferry_expire_stats {
-    uint64_t expired;       /* requests set to 'expired' */
-    uint64_t files_deleted; /* their artifacts removed */
-    uint64_t orphans;       /* orphan files removed */
-    uint64_t staging;       /* stale staging files removed */
-    uint64_t orphan_bytes;  /* bytes of orphans and staging files removed */
+    uint64_t expired;         /* requests set to 'expired' */
+    uint64_t files_deleted;   /* their artifacts removed */
+    uint64_t orphans;         /* orphan files removed */
+    uint64_t staging;         /* stale staging files removed */
+    uint64_t orphan_bytes;    /* bytes of orphans and staging files removed */
     uint64_t uploads_aborted; /* unfinished multipart uploads aborted */
-    uint64_t errors;        /* requests or files that could not be handled */
+    uint64_t errors;          /* requests or files that could not be handled */
 } ferry_expire_stats;
 
 struct ferry_s3;

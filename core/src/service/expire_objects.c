@@ -50,7 +50,8 @@ static int lookup_named(sweep *s, const ferry_s3_entry *e, size_t n, char *named
         rc = fdb_query(s->db, sql.data, p, k, &rows, err);
     for (size_t r = 0; !rc && rows && r < rows->nrows; r++)
         for (size_t i = 0; i < n; i++)
-            if (!named[i] && fdb_get(rows, r, 0) && strcmp(fdb_get(rows, r, 0), e[i].file_path) == 0)
+            if (!named[i] && fdb_get(rows, r, 0) &&
+                strcmp(fdb_get(rows, r, 0), e[i].file_path) == 0)
                 named[i] = 1;
     fdb_rows_free(rows);
     ferry_buf_free(&sql);

@@ -53,8 +53,8 @@ static int64_t store_now(const s3_req *r)
 }
 
 /* Adds the entry of one <Contents> or <Upload> element to the page. */
-static int add_entry(const ferry_s3 *s3, page *p, const char *el, const char *time_tag,
-                     int64_t now, ferry_err *err)
+static int add_entry(const ferry_s3 *s3, page *p, const char *el, const char *time_tag, int64_t now,
+                     ferry_err *err)
 {
     char key[1024], when[64], id[512] = "", size[32] = "0";
     if (s3_xml_text(el, "Key", key, sizeof key) || s3_xml_text(el, time_tag, when, sizeof when))
@@ -135,8 +135,8 @@ int ferry_s3_list(const ferry_s3 *s3, size_t max_pages, ferry_s3_page_fn fn, voi
             break;
         }
         snprintf(q, sizeof q, "%s%s%slist-type=2&max-keys=%d&prefix=%s",
-                 *token ? "continuation-token=" : "", etoken, *token ? "&" : "",
-                 s3->list_page_size, pre);
+                 *token ? "continuation-token=" : "", etoken, *token ? "&" : "", s3->list_page_size,
+                 pre);
         s3_req r;
         rc = list_call(s3, q, &resp, &r, err);
         if (!rc)
@@ -157,15 +157,15 @@ int ferry_s3_list(const ferry_s3 *s3, size_t max_pages, ferry_s3_page_fn fn, voi
 }
 
 /* The query of one page of ListMultipartUploads (parameters sorted). */
-static int uploads_query(const ferry_s3 *s3, const char *pre, const char *kmark,
-                         const char *umark, char *q, size_t len)
+static int uploads_query(const ferry_s3 *s3, const char *pre, const char *kmark, const char *umark,
+                         char *q, size_t len)
 {
     char ek[3100], eu[1600];
     if (ferry_sigv4_encode(kmark, 0, ek, sizeof ek) || ferry_sigv4_encode(umark, 0, eu, sizeof eu))
         return -1;
-    int w = snprintf(q, len, "%s%s%smax-uploads=%d&prefix=%s%s%s&uploads=",
-                     *kmark ? "key-marker=" : "", ek, *kmark ? "&" : "", s3->list_page_size, pre,
-                     *umark ? "&upload-id-marker=" : "", eu);
+    int w = snprintf(
+        q, len, "%s%s%smax-uploads=%d&prefix=%s%s%s&uploads=", *kmark ? "key-marker=" : "", ek,
+        *kmark ? "&" : "", s3->list_page_size, pre, *umark ? "&upload-id-marker=" : "", eu);
     return w < 0 || (size_t)w >= len ? -1 : 0;
 }
 
@@ -212,8 +212,7 @@ int ferry_s3_list_uploads(const ferry_s3 *s3, size_t max_pages, ferry_s3_page_fn
     return rc;
 }
 
-int ferry_s3_abort(const ferry_s3 *s3, const char *file_path, const char *upload_id,
-                   ferry_err *err)
+int ferry_s3_abort(const ferry_s3 *s3, const char *file_path, const char *upload_id, ferry_err *err)
 {
     size_t bl = strlen(s3->bucket);
     if (!ferry_s3_is_object(file_path) || strncmp(file_path + 5, s3->bucket, bl) != 0 ||
