@@ -6,6 +6,7 @@
 # `ferry serve` counts the download and redirects to a presigned URL that
 # gives the same bytes (curl -L) under the offered name; a request completed
 # on the file store before the switch stays downloadable (mixed stores);
+# with download.objects = "stream" serve sends the same bytes itself;
 # `ferry request delete` and `ferry expire` delete the objects.
 set -euo pipefail
 . "$(dirname "$0")/s3lib.sh"
@@ -78,6 +79,22 @@ expect_eq "download_count" "$(req_col "$req" download_count)" 2
 code=$(curl -sS -L -o "$TMP/olddl" -w '%{http_code}' "$(req_col "$old" download_url)")
 expect_eq "file-store request still served" "$code" 200
 expect_eq "file-store request: same bytes" "$(sha "$TMP/olddl")" "$(req_col "$old" ferry_checksum)"
+
+# download.objects = "stream": ferry serve fetches the object and sends the
+# same bytes itself, with the offered name and type.
+kill "$srv"
+wait "$srv" 2>/dev/null || true
+sed -i "s|^download: { |download: { objects = \"stream\"; |" "$CONF"
+"$FERRY" serve >"$TMP/serve2.log" 2>&1 &
+srv=$!
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+code=$(curl -sS -D "$TMP/h3" -o "$TMP/dl3" -w '%{http_code}' "$url")
+expect_eq "stream: served directly" "$code" 200
+expect_eq "stream: no redirect" "$(grep -ci '^location:' "$TMP/h3" || true)" 0
+expect_eq "stream: same bytes (sha256)" "$(sha "$TMP/dl3")" "$(req_col "$req" ferry_checksum)"
+expect_match "stream: Content-Disposition" "$(grep -i '^content-disposition' "$TMP/h3" | tr -d '\r')" "^[Cc]ontent-[Dd]isposition: attachment;.*Zo%C3%AB%20report\.csv"
+expect_match "stream: Content-Type" "$(grep -i '^content-type' "$TMP/h3" | tr -d '\r')" "^[Cc]ontent-[Tt]ype: text/csv"
+expect_eq "stream: counted" "$(req_col "$req" download_count)" 3
 
 # ferry request delete removes the object.
 "$FERRY" request delete "$req" >/dev/null 2>"$TMP/del.err" || fail "request delete: $(cat "$TMP/del.err")"

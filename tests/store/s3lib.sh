@@ -30,7 +30,9 @@ s3_start() {
     s3_install
     S3PORT=$(free_port)
     mkdir -p "$TMP/s3data"
-    node "$S3RVER_BIN" -d "$TMP/s3data" -a 127.0.0.1 -p "$S3PORT" --no-vhost-buckets \
+    # The legacy provider: s3rver's ListObjectsV2 continuation tokens use
+    # DES, which OpenSSL 3 keeps there.
+    node --openssl-legacy-provider "$S3RVER_BIN" -d "$TMP/s3data" -a 127.0.0.1 -p "$S3PORT" --no-vhost-buckets \
         --configure-bucket ferry >"$TMP/s3rver.log" 2>&1 &
     S3PID=$!
     for _ in $(seq 1 200); do
@@ -56,4 +58,47 @@ s3_get() {
 # sha FILE
 sha() {
     sha256sum <"$1" | cut -d' ' -f1
+}
+
+# s3_put KEY FILE: PUTs FILE as s3://ferry/KEY with curl's own SigV4 (an
+# object ferry did not make: an orphan); prints the status.
+s3_put() {
+    curl -sS --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+        -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T "$2" -o /dev/null -w '%{http_code}' \
+        "http://127.0.0.1:$S3PORT/ferry/$1"
+}
+
+# s3_head KEY: the status of a HEAD of s3://ferry/KEY (200 or 404).
+s3_head() {
+    curl -sS --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+        -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -I -o /dev/null -w '%{http_code}' \
+        "http://127.0.0.1:$S3PORT/ferry/$1"
+}
+
+# s3_proxy_start STALL_PART: tests/store/s3_proxy.py in front of s3rver on
+# $PROXYPORT ($PROXYPID); it hangs the first PUT of part STALL_PART after
+# touching $TMP/stalled, and lists and aborts multipart uploads.
+s3_proxy_start() {
+    PROXYPORT=$(free_port)
+    /usr/bin/python3 "$FERRY_SOURCE_DIR/tests/store/s3_proxy.py" "$PROXYPORT" "$S3PORT" "$1" \
+        "$TMP/stalled" >"$TMP/proxy.out" 2>"$TMP/proxy.log" &
+    PROXYPID=$!
+    for _ in $(seq 1 100); do
+        grep -q listening "$TMP/proxy.out" && return 0
+        kill -0 "$PROXYPID" 2>/dev/null || fail "s3_proxy did not start: $(cat "$TMP/proxy.log")"
+        sleep 0.1
+    done
+    fail "s3_proxy did not start"
+}
+
+# wait_until WHAT COMMAND…: polls COMMAND (up to about a minute) until it
+# succeeds, else fails naming WHAT. A wait, never a timing assertion.
+wait_until() {
+    local what=$1
+    shift
+    for _ in $(seq 1 600); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    fail "gave up waiting for $what"
 }

@@ -1,5 +1,6 @@
 /* expire.c — expiring finished exports and sweeping orphan files out of
- * the file store, with every file reached beneath the store (expire.h). */
+ * the file store, with every file reached beneath the store (expire.h);
+ * the object store's orphans are expire_objects.c's. */
 #include "expire.h"
 
 #include <dirent.h>
@@ -18,6 +19,7 @@
 
 #include "artifacts.h"
 #include "audit.h"
+#include "expire_objects.h"
 #include "s3.h"
 
 #define STAGE_PREFIX ".ferry-stage-"
@@ -401,6 +403,8 @@ int ferry_expire_run(ferry_db *db, const ferry_expire_opts *opts, ferry_expire_s
             rc = sweep_dir(&c, c.store_fd, "", 0, &named, time(NULL), err);
         name_set_free(&named);
     }
+    if (!rc && !(opts->stop && *opts->stop))
+        rc = ferry_expire_objects(db, opts, stats, err);
     close(c.store_fd);
     free(c.store_real);
     return rc;

@@ -15,12 +15,13 @@
 
 /* What one expiry pass did. */
 typedef struct ferry_expire_stats {
-    uint64_t expired;       /* requests set to 'expired' */
-    uint64_t files_deleted; /* their artifacts removed */
-    uint64_t orphans;       /* orphan files removed */
-    uint64_t staging;       /* stale staging files removed */
-    uint64_t orphan_bytes;  /* bytes of orphans and staging files removed */
-    uint64_t errors;        /* requests or files that could not be handled */
+    uint64_t expired;         /* requests set to 'expired' */
+    uint64_t files_deleted;   /* their artifacts removed */
+    uint64_t orphans;         /* orphan files removed */
+    uint64_t staging;         /* stale staging files removed */
+    uint64_t orphan_bytes;    /* bytes of orphans and staging files removed */
+    uint64_t uploads_aborted; /* unfinished multipart uploads aborted */
+    uint64_t errors;          /* requests or files that could not be handled */
 } ferry_expire_stats;
 
 struct ferry_s3;
@@ -38,7 +39,9 @@ typedef struct ferry_expire_opts {
 /* One pass: expires every completed request whose expires_at has passed
  * (artifact deleted if it lies beneath the store, status 'expired', the
  * 'expired' audit row, one transaction per request), then sweeps orphan
- * and stale staging files. Errors on single requests or files are logged
+ * and stale staging files, and, with an object store (opts->s3), orphan
+ * objects under its prefix and unfinished multipart uploads
+ * (expire_objects.h). Errors on single requests or files are logged
  * and counted in stats->errors; a database error ends the pass and is
  * returned. */
 int ferry_expire_run(ferry_db *db, const ferry_expire_opts *opts, ferry_expire_stats *stats,

@@ -92,12 +92,15 @@ int ferry_s3_open(ferry_s3 **out, const ferry_site *site, ferry_err *err)
     s3->multipart_threshold = ferry_site_int(site, "store.multipart_threshold", 64 << 20);
     s3->part_size = ferry_site_int(site, "store.part_size", 16 << 20);
     s3->part_retries = (int)ferry_site_int(site, "store.part_retries", 3);
+    s3->list_page_size = (int)ferry_site_int(site, "store.list_page_size", 1000);
     if (!rc && (!s3->access_key || !s3->secret_key))
         rc = ferry_err_set(err, FERRY_ERR_CONFIG,
                            "store %s: no credentials (store.access_key_id and "
                            "store.secret_access_key, or AWS_ACCESS_KEY_ID and "
                            "AWS_SECRET_ACCESS_KEY)",
                            url);
+    if (!rc && (s3->list_page_size < 1 || s3->list_page_size > 1000))
+        rc = ferry_err_set(err, FERRY_ERR_CONFIG, "store.list_page_size must be 1 to 1000");
     if (!rc && s3->part_size < 1)
         rc = ferry_err_set(err, FERRY_ERR_CONFIG, "store.part_size must be positive");
     if (rc) {
@@ -172,6 +175,17 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
             memcpy(r->etag, p + o, e - o);
             r->etag[e - o] = '\0';
         }
+    } else if (len > 5 && strncasecmp(p, "date:", 5) == 0) {
+        size_t o = 5;
+        while (o < len && p[o] == ' ')
+            o++;
+        size_t e = len;
+        while (e > o && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '))
+            e--;
+        if (e - o < sizeof r->date) {
+            memcpy(r->date, p + o, e - o);
+            r->date[e - o] = '\0';
+        }
     }
     return len;
 }
@@ -191,9 +205,19 @@ int s3_xml_text(const char *xml, const char *tag, char *out, size_t len)
         n = len - 1;
     memcpy(out, a, n);
     out[n] = '\0';
-    for (char *c = out; *c; c++)
-        if (*c == '\n' || *c == '\r')
-            *c = ' ';
+    static const char *const ent[][2] = {
+        {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}};
+    char *w = out;
+    for (const char *c = out; *c; w++) {
+        size_t i = 0;
+        while (i < 5 && strncmp(c, ent[i][0], strlen(ent[i][0])) != 0)
+            i++;
+        *w = i < 5 ? ent[i][1][0] : *c;
+        c += i < 5 ? strlen(ent[i][0]) : 1;
+        if (*w == '\n' || *w == '\r')
+            *w = ' ';
+    }
+    *w = '\0';
     return 0;
 }
 
@@ -285,6 +309,7 @@ int s3_call(const ferry_s3 *s3, s3_req *r, ferry_err *err)
     snprintf(url, sizeof url, "%s%s%s%s", base, path, *r->query ? "?" : "", r->query);
     r->status = 0;
     r->etag[0] = '\0';
+    r->date[0] = '\0';
     int rc = perform(s3, r, url, hl, err);
     curl_slist_free_all(hl);
     return rc;

@@ -8,7 +8,7 @@
  * ferry.conf: store = { url = "s3://bucket/prefix"; endpoint = "http://…";
  * region = "us-east-1"; path_style = true; access_key_id = "…";
  * secret_access_key = "…"; session_token = "…"; multipart_threshold = N;
- * part_size = N; part_retries = N; } — credentials default to
+ * part_size = N; part_retries = N; list_page_size = N; } — credentials default to
  * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. The
  * staging directory stays store.path.
  *
@@ -53,5 +53,37 @@ int ferry_s3_get(const ferry_s3 *s3, const char *file_path, int fd, ferry_err *e
  * *url malloc'd, the caller's. */
 int ferry_s3_presign(const ferry_s3 *s3, const char *file_path, int64_t now, int64_t expires_at,
                      const char *disposition, const char *content_type, char **url, ferry_err *err);
+
+/* One object or one unfinished multipart upload of a listing: its
+ * file_path ("s3://bucket/key"), the upload's id (NULL for an object), and
+ * its age in seconds by the store's own clock (its Date header). */
+typedef struct ferry_s3_entry {
+    const char *file_path;
+    const char *upload_id;
+    int64_t age;
+    int64_t size; /* bytes of an object; 0 for an upload */
+} ferry_s3_entry;
+
+/* Called with each page of a listing (up to store.list_page_size
+ * entries, borrowed for the call); nonzero stops the listing and is
+ * returned. */
+typedef int (*ferry_s3_page_fn)(void *ud, const ferry_s3_entry *e, size_t n, ferry_err *err);
+
+/* Lists the objects under the store's prefix (ListObjectsV2, page by page,
+ * at most `max_pages` pages). */
+int ferry_s3_list(const ferry_s3 *s3, size_t max_pages, ferry_s3_page_fn fn, void *ud,
+                  ferry_err *err);
+
+/* Lists the multipart uploads under the prefix that were started and never
+ * completed or aborted (ListMultipartUploads, paginated, at most
+ * `max_pages`). *supported is 0 (and 0 returned) when the server does not
+ * implement it (HTTP 501 NotImplemented, e.g. s3rver), else 1. */
+int ferry_s3_list_uploads(const ferry_s3 *s3, size_t max_pages, ferry_s3_page_fn fn, void *ud,
+                          int *supported, ferry_err *err);
+
+/* Aborts the multipart upload `upload_id` of `file_path`; gone already is
+ * no error. */
+int ferry_s3_abort(const ferry_s3 *s3, const char *file_path, const char *upload_id,
+                   ferry_err *err);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * s3_http.h — internal to the object store (s3.c, s3_upload.c): the store's
+ * s3_http.h — internal to the object store (s3.c, s3_upload.c, s3_list.c): the store's
  * settings and one signed request over libcurl.
  */
 #ifndef FERRY_CORE_S3_HTTP_H
@@ -18,6 +18,7 @@ struct ferry_s3 {
     int path_style;
     int64_t multipart_threshold, part_size;
     int part_retries;
+    int list_page_size; /* entries per page of a listing, 1..1000 */
 };
 
 /* One request and its reply. Strings borrowed; resp (may be NULL) gets the
@@ -33,6 +34,7 @@ typedef struct s3_req {
     int out_fd;               /* >= 0: the reply body goes there */
     ferry_buf *resp;
     char etag[128];
+    char date[64]; /* the reply's Date header: the store's clock */
     long status;
 } s3_req;
 
@@ -40,7 +42,8 @@ typedef struct s3_req {
  * is one line: "s3 PUT bucket/key: HTTP 403 InvalidAccessKeyId: …". */
 int s3_call(const ferry_s3 *s3, s3_req *r, ferry_err *err);
 
-/* The text of the first <tag>…</tag> in `xml` into out (len), or -1. */
+/* The text of the first <tag>…</tag> in `xml` into out (len), or -1. The
+ * five predefined XML entities are decoded. */
 int s3_xml_text(const char *xml, const char *tag, char *out, size_t len);
 
 #endif

@@ -80,6 +80,8 @@ static const ferry_setting_def table[] = {
       "bytes per part (S3 needs at least 5 MiB "
       "but for the last)"),
     I("store.part_retries", "3", 0, 100, "attempts again for a part that failed"),
+    I("store.list_page_size", "1000", 1, 1000,
+      "objects per page when `ferry expire` lists the bucket for orphans"),
     S("store.path", "directory of published artifacts (default: var/store in a checkout, "
                     "else /var/lib/ferry/store or PREFIX/var/lib/ferry/store)"),
     SD("store.base_url", "http://127.0.0.1:8080", "public base URL of `ferry serve`"),
