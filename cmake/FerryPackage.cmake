@@ -61,7 +61,6 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${FERRY_DEV_DOCDIR
 set(CPACK_PACKAGE_NAME ferry)
 set(CPACK_PACKAGE_VENDOR "ferry")
 set(CPACK_PACKAGE_CONTACT "ferry maintainers <ferry@ferry.example>")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "plugin-based batch export pipelines")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
@@ -74,6 +73,7 @@ set(CPACK_DEBIAN_FERRY_PACKAGE_NAME ferry)
 set(CPACK_DEBIAN_FERRY_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_FERRY_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_FERRY_PACKAGE_RECOMMENDS "fonts-dejavu-core, mariadb-client")
+# Each description's first line is its synopsis (no global summary to prepend).
 string(CONCAT CPACK_DEBIAN_FERRY_DESCRIPTION
     "plugin-based batch export pipelines\n"
     "ferry runs export pipelines (source, filters, format, encoders, sinks) from\n"
