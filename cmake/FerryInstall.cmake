@@ -28,10 +28,15 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/sdk/ferryConfigVersion.cmak
                                  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion
                                  ARCH_INDEPENDENT)
 
-install(FILES ${CMAKE_BINARY_DIR}/sdk/ferry-plugin.pc DESTINATION ${FERRY_PC_DIR})
+install(FILES ${CMAKE_BINARY_DIR}/sdk/ferry-plugin.pc DESTINATION ${FERRY_PC_DIR} COMPONENT dev)
 install(FILES ${CMAKE_BINARY_DIR}/sdk/ferryConfig.cmake
               ${CMAKE_BINARY_DIR}/sdk/ferryConfigVersion.cmake
-        DESTINATION ${FERRY_CMAKE_DIR})
+        DESTINATION ${FERRY_CMAKE_DIR} COMPONENT dev)
 if(EXISTS ${PROJECT_SOURCE_DIR}/docs/plugin-guide.md)
-  install(FILES ${PROJECT_SOURCE_DIR}/docs/plugin-guide.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+  if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+    set(_guide_dir ${CMAKE_INSTALL_DATADIR}/doc/ferry-dev)
+  else()
+    set(_guide_dir ${CMAKE_INSTALL_DOCDIR})
+  endif()
+  install(FILES ${PROJECT_SOURCE_DIR}/docs/plugin-guide.md DESTINATION ${_guide_dir} COMPONENT dev)
 endif()

@@ -365,7 +365,7 @@ static const ferry_option csv_options[] = {
     {0},
 };
 
-static const ferry_source_ops csv_ops = {csv_open, csv_read, csv_close};
+static const ferry_source_ops csv_ops = {.open = csv_open, .read = csv_read, .close = csv_close};
 
 static const ferry_plugin_descriptor csv_plugin = {FERRY_PLUGIN_HEADER,
                                                    FERRY_KIND_SOURCE,

@@ -88,6 +88,9 @@ typedef struct state {
     uint64_t row;  /* rows read so far (1-based row of warnings) */
     char *scratch; /* binary columns encoded as text */
     size_t scratch_cap;
+    ferry_schema dschema; /* describe's: its own columns and names */
+    ferry_column *dcols;
+    char **dnames;
 } state;
 
 static int fail(state *s, int code, const char *what)
@@ -593,12 +596,24 @@ static void close_all(state *s)
     s->schema.ncolumns = 0;
 }
 
+static void describe_free(state *s)
+{
+    for (uint32_t i = 0; s->dnames && i < s->dschema.ncolumns; i++)
+        free(s->dnames[i]);
+    free(s->dnames);
+    free(s->dcols);
+    s->dnames = NULL;
+    s->dcols = NULL;
+    s->dschema.ncolumns = 0;
+}
+
 static void destroy(void *st)
 {
     state *s = st;
     if (!s)
         return;
     close_all(s);
+    describe_free(s);
     s->host->free(s->fx, s);
 }
 
@@ -967,7 +982,65 @@ static void src_close(void *st)
     close_all(s);
 }
 
-static const ferry_source_ops ops = {src_open, src_read, src_close};
+/* Errors of the configured query's text, not of the server: a config error. */
+static int query_error_code(unsigned e)
+{
+    /* bad field, parse error, no such table, duplicate column, no such function */
+    return e == 1054 || e == 1064 || e == 1146 || e == 1060 || e == 1305 ? FERRY_ERR_CONFIG
+                                                                         : FERRY_ERR_DB;
+}
+
+/* The schema from a result's metadata, into describe's own arrays. */
+static int describe_fields(state *s, MYSQL_RES *res)
+{
+    unsigned n = mysql_num_fields(res);
+    MYSQL_FIELD *f = mysql_fetch_fields(res);
+    s->dcols = calloc(n ? n : 1, sizeof *s->dcols);
+    s->dnames = calloc(n ? n : 1, sizeof *s->dnames);
+    if (!s->dcols || !s->dnames)
+        return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+    for (unsigned i = 0; i < n; i++, s->dschema.ncolumns++) {
+        if (!(s->dnames[i] = strdup(f[i].name)))
+            return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+        int t = type_override(s->cfg, f[i].name);
+        s->dcols[i].name = s->dcols[i].label = s->dnames[i];
+        s->dcols[i].type = t ? t : mysql_to_ferry(&f[i]);
+    }
+    s->dschema.columns = s->dcols;
+    return 0;
+}
+
+/* SELECT * FROM (<query>) AS ferry_src LIMIT 0: the columns, no rows. */
+static int src_describe(void *st, const ferry_schema **schema)
+{
+    state *s = st;
+    close_all(s);
+    describe_free(s);
+    int rc = connect_url(s, s->cfg->url);
+    sbuf b = {0};
+    if (!rc && (sb_str(&b, "SELECT * FROM (") || sb_str(&b, s->cfg->query) ||
+                sb_str(&b, ") AS ferry_src LIMIT 0")))
+        rc = s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+    if (!rc && mysql_real_query(s->mysql, b.p, b.len)) {
+        unsigned e = mysql_errno(s->mysql);
+        rc = s->host->error(s->fx, query_error_code(e), "option query: %s (error %u)",
+                            mysql_error(s->mysql), e);
+    }
+    MYSQL_RES *res = rc ? NULL : mysql_store_result(s->mysql);
+    if (!rc && !res)
+        rc = fail(s, FERRY_ERR_DB, "no result columns");
+    if (!rc)
+        rc = describe_fields(s, res);
+    if (res)
+        mysql_free_result(res);
+    free(b.p);
+    close_all(s);
+    if (!rc)
+        *schema = &s->dschema;
+    return rc;
+}
+
+static const ferry_source_ops ops = {src_open, src_read, src_close, src_describe};
 
 static const ferry_plugin_descriptor source_mysql = {
     FERRY_PLUGIN_HEADER,

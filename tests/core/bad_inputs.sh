@@ -143,7 +143,7 @@ rm -f "$STORE"/*
 
 echo "--- ferry run --check"
 out=$("$FERRY" run --check "$GOOD")
-expect_match "--check on a good config" "$out" "^$GOOD: ok \(source source-mysql, 0 filters, format format-csv, 0 encoders, 0 sinks\)$"
+expect_match "--check on a good config" "$out" "^$GOOD: ok \(source source-mysql, 0 filters, format format-csv, 0 encoders, 0 sinks; columns checked against the source\)$"
 bad "--check on a bad config" 3 "$TMP/notin.cfg:10: plugin format-csv has no option \"colour\"" \
     "$FERRY" run --check "$TMP/notin.cfg"
 

@@ -22,7 +22,7 @@ _Static_assert(sizeof(ferry_buf) == 24, "ferry_buf");
 _Static_assert(sizeof(ferry_query) == 24, "ferry_query");
 _Static_assert(sizeof(ferry_predicate) == 24, "ferry_predicate");
 _Static_assert(sizeof(ferry_artifact) == 72, "ferry_artifact");
-_Static_assert(sizeof(ferry_source_ops) == 24, "ferry_source_ops");
+_Static_assert(sizeof(ferry_source_ops) == 32, "ferry_source_ops (describe since 1.3)");
 _Static_assert(sizeof(ferry_filter_ops) == 24, "ferry_filter_ops");
 _Static_assert(sizeof(ferry_format_ops) == 32, "ferry_format_ops");
 _Static_assert(sizeof(ferry_encode_ops) == 32, "ferry_encode_ops");

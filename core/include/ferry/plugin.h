@@ -321,6 +321,14 @@ typedef struct ferry_source_ops {
     int (*read)(void *state, ferry_batch *batch, int *eof);
     /* Ends the read; called after a successful open, also on failure. */
     void (*close)(void *state);
+
+    /* ---- since ABI 1.3; optional (NULL) ---- */
+    /* The columns open would give for a query of all fields, without reading
+     * a row (a SQL source prepares its query with LIMIT 0): sets *schema
+     * (the plugin's, valid until the next describe or open, or destroy).
+     * `ferry run --check` checks the pipeline's fields against it.
+     * FERRY_ERR_CONFIG when the configured query itself is wrong. */
+    int (*describe)(void *state, const ferry_schema **schema);
 } ferry_source_ops;
 
 typedef struct ferry_filter_ops {

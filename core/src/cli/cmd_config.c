@@ -10,16 +10,20 @@
 #include <string.h>
 
 #include "commands.h"
+#include "config_ref.h"
 #include "settings.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ferry config check [FILE]\n\n"
+    fprintf(f, "usage: ferry config check [FILE]\n"
+               "       ferry config reference [--man]\n\n"
                "Checks FILE (default: the ferry.conf ferry would read: --config,\n"
                "$FERRY_CONFIG, the install's, /etc/ferry/ferry.conf) against the table of\n"
                "settings (ferry.conf(5)): unknown keys, wrong types and out-of-range\n"
                "values are refused with FILE:LINE (exit 3). Then prints every setting's\n"
-               "effective value, secrets masked, and where it came from.\n");
+               "effective value, secrets masked, and where it came from.\n\n"
+               "reference prints every setting (type, range, default, environment\n"
+               "override, help); --man, as the ferry.conf(5) manual page in roff.\n");
 }
 
 /* "mysql://user:***@host/db" for a URL with a password; "***" otherwise. */
@@ -123,6 +127,10 @@ int ferry_cmd_config(ferry_app *app, int argc, char **argv)
     }
     if (optind < argc && strcmp(argv[optind], "check") == 0 && argc - optind <= 2)
         return check(app, optind + 1 < argc ? argv[optind + 1] : NULL);
+    if (optind < argc && strcmp(argv[optind], "reference") == 0 && argc - optind <= 2 &&
+        (argc - optind == 1 || strcmp(argv[optind + 1], "--man") == 0))
+        return ferry_config_reference(stdout, argc - optind == 2) ? FERRY_EXIT_FAILED
+                                                                  : FERRY_EXIT_OK;
     if (optind < argc && strcmp(argv[optind], "check") == 0 && argc - optind == 3 &&
         (strcmp(argv[optind + 1], "--help") == 0))
         return usage(stdout), FERRY_EXIT_OK;

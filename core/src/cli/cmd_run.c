@@ -15,7 +15,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: ferry run [--check] [--preview N] [--set KEY=VALUE]... [--output-dir DIR] "
                "FILE.cfg\n\n"
                "Runs one pipeline end to end and prints where the artifact is.\n\n"
-               "  --check           validate the config and every plugin option, then exit\n"
+               "  --check           validate the config and every plugin option and, when the\n"
+               "                    source's database answers, the fields against its columns\n"
                "  --preview N       print the first N rows (after filters) as a table; write "
                "nothing\n"
                "  --set KEY=VALUE   override a setting by its path, e.g. format.bom=true\n"
@@ -63,6 +64,29 @@ static void print_result(ferry_app *app, const ferry_run_result *r, double elaps
                url ? "  " : "", url ? url : "", url ? "\n" : "");
     else
         printf("%s\n", r->path);
+}
+
+/* --check after the build: the fields against the source's real columns
+ * when the source can describe them and its database answers. */
+static int check_columns(ferry_pipeline *p, const char *file, ferry_err *err)
+{
+    int checked = 0;
+    ferry_err cerr = FERRY_ERR_INIT;
+    int rc = ferry_pipeline_check_columns(p, &checked, &cerr);
+    if (rc == FERRY_ERR_CONFIG || rc == FERRY_ERR_NOMEM) {
+        *err = cerr;
+        return rc;
+    }
+    if (rc)
+        fprintf(stderr, "ferry: columns not checked: %s\n", cerr.msg);
+    printf("%s: ok (source %s, %zu filter%s, format %s, %zu encoder%s, %zu sink%s; %s)\n", file,
+           p->source.plugin->desc->name, p->nfilters, p->nfilters == 1 ? "" : "s",
+           p->format.plugin->desc->name, p->nencoders, p->nencoders == 1 ? "" : "s", p->nsinks,
+           p->nsinks == 1 ? "" : "s",
+           checked ? "columns checked against the source"
+           : rc    ? "columns not checked: source not reachable"
+                   : "columns not checked: the source cannot describe them");
+    return 0;
 }
 
 int ferry_cmd_run(ferry_app *app, int argc, char **argv)
@@ -136,10 +160,8 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
     if (rc)
         goto fail;
     if (check) {
-        printf("%s: ok (source %s, %zu filter%s, format %s, %zu encoder%s, %zu sink%s)\n", file,
-               p->source.plugin->desc->name, p->nfilters, p->nfilters == 1 ? "" : "s",
-               p->format.plugin->desc->name, p->nencoders, p->nencoders == 1 ? "" : "s", p->nsinks,
-               p->nsinks == 1 ? "" : "s");
+        if ((rc = check_columns(p, file, &err)))
+            goto fail;
         goto done;
     }
     ferry_progress prog;

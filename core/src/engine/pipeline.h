@@ -78,6 +78,14 @@ int ferry_pipeline_build(ferry_pipeline *p, const ferry_site *site, const char *
                          const ferry_log *log, ferry_err *err);
 void ferry_pipeline_free(ferry_pipeline *p); /* accepts NULL */
 
+/* Checks fields.exportable, filterable, owner_column and date_column of a
+ * built pipeline against the columns its source describes (columns.c):
+ * FERRY_ERR_CONFIG naming file:line of the setting, or of the source's
+ * query when the source finds the query itself wrong; the source's own
+ * code (FERRY_ERR_DB: not reachable) when it cannot describe. *checked is
+ * 0 when the source has no describe callback (nothing checked, 0 returned). */
+int ferry_pipeline_check_columns(ferry_pipeline *p, int *checked, ferry_err *err);
+
 /* What one run is asked to do. */
 typedef struct ferry_run_opts {
     const ferry_query *query; /* NULL: the selected fields, no predicates */

@@ -625,6 +625,21 @@ static int deliver_before_commit(run *R)
     return rc;
 }
 
+/* The source refused to open: when its columns show the pipeline's fields
+ * are wrong, that is the config's mistake (exit 3, file:line), not the
+ * database's. Called once the source thread is joined. */
+static int diagnose_open(run *R, int rc)
+{
+    ferry_err cerr = FERRY_ERR_INIT;
+    int checked = 0;
+    if (rc == FERRY_ERR_CONFIG || !R->q.src_rc || R->q.schema || atomic_load(R->cancel))
+        return rc;
+    if (ferry_pipeline_check_columns(R->p, &checked, &cerr) != FERRY_ERR_CONFIG)
+        return rc;
+    *R->err = cerr;
+    return FERRY_ERR_CONFIG;
+}
+
 /* Source open to source closed: everything between the stage and publish. */
 static int run_chain(run *R)
 {
@@ -643,7 +658,7 @@ static int run_chain(run *R)
         ferry_output_free(R->file_out);
     }
     release_source(R);
-    return rc;
+    return diagnose_open(R, rc);
 }
 
 int ferry_pipeline_run(ferry_pipeline *p, const ferry_run_opts *o, ferry_run_result *r,
