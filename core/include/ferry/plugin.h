@@ -207,6 +207,11 @@ typedef struct ferry_host {
      * request's record. Never fails. */
     void (*warn)(ferry_ctx *fx, uint64_t row, int32_t col, const char *fmt, ...)
         FERRY_PRINTF(4, 5);
+
+    /* A source's estimate of its row count (the optimizer's, not a count),
+     * from open: used for progress only, shown as an estimate, never for
+     * row caps (open's *row_count stays -1 unless the rows were counted). */
+    void (*row_estimate)(ferry_ctx *fx, int64_t rows);
 } ferry_host;
 
 /* ---- Query: what a request asks of a source ------------------------------ */

@@ -24,6 +24,7 @@ struct ferry_ctx {
     atomic_size_t live_bytes;
     atomic_size_t live_blocks;
     atomic_uint_fast64_t warnings; /* host->warn calls */
+    atomic_int_fast64_t row_estimate; /* host->row_estimate, -1: none */
 };
 
 struct ferry_instance {
@@ -126,11 +127,17 @@ static void host_warn(ferry_ctx *fx, uint64_t row, int32_t col, const char *fmt,
                    "further warnings of this plugin are logged at debug level (ferry -v)");
 }
 
+static void host_row_estimate(ferry_ctx *fx, int64_t rows)
+{
+    atomic_store(&fx->row_estimate, rows < 0 ? -1 : rows);
+}
+
 static const ferry_host host_table = {
     FERRY_ABI_MAJOR,  FERRY_ABI_MINOR,     sizeof(ferry_host),    0,
     host_log,         host_error,          host_cancelled,        host_alloc,
     host_free,        ferry_batch_add_row, ferry_batch_set_bytes, ferry_output_write,
     ferry_buf_append, ferry_buf_free,      host_format_value,     host_warn,
+    host_row_estimate,
 };
 
 const ferry_host *ferry_host_table(void)
@@ -364,6 +371,7 @@ int ferry_instance_new(ferry_instance **out, ferry_plugin *plugin, const config_
     in->plugin = plugin;
     in->fx.inst = in;
     in->fx.log = log;
+    atomic_init(&in->fx.row_estimate, -1);
     in->config = calloc(1, d->config_size ? d->config_size : 1);
     size_t nopts = 0;
     while (d->options && d->options[nopts].name)
@@ -483,4 +491,9 @@ size_t ferry_instance_live_blocks(const ferry_instance *in)
 uint64_t ferry_instance_warnings(const ferry_instance *in)
 {
     return in ? atomic_load(&((ferry_instance *)in)->fx.warnings) : 0;
+}
+
+int64_t ferry_instance_row_estimate(const ferry_instance *in)
+{
+    return in ? (int64_t)atomic_load(&((ferry_instance *)in)->fx.row_estimate) : -1;
 }
