@@ -27,9 +27,10 @@ output = { directory = "$work/out"; name = "est"; };
 CFG
 root -e "SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 1; TRUNCATE mysql.general_log"
 fail=0
-seen() { # pattern → how many logged statements on the table match it
-    root -e "SELECT COUNT(*) FROM mysql.general_log WHERE argument LIKE '%$table%' \
-             AND argument LIKE '$1' AND command_type IN ('Query', 'Prepare')"
+seen() { # pattern → how many statements ferry's user prepared or sent on the table
+    root -e "SELECT COUNT(*) FROM mysql.general_log WHERE user_host LIKE 'ferry[[]%' \
+             AND argument LIKE '%$table%' AND argument LIKE '$1' \
+             AND command_type IN ('Query', 'Prepare')"
 }
 
 "$FERRY" -v run "$work/est.cfg" >/dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
