@@ -28,7 +28,7 @@ CFG
 root -e "SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 1; TRUNCATE mysql.general_log"
 fail=0
 seen() { # pattern → how many statements ferry's user prepared or sent on the table
-    root -e "SELECT COUNT(*) FROM mysql.general_log WHERE user_host LIKE 'ferry[[]%' \
+    root -e "SELECT COUNT(*) FROM mysql.general_log WHERE user_host LIKE 'ferry%' \
              AND argument LIKE '%$table%' AND argument LIKE '$1' \
              AND command_type IN ('Query', 'Prepare')"
 }
