@@ -331,6 +331,11 @@ def write_doc(args, m, results, loads):
                 L.append("**Not measured:** %s — a run failed; see the table." %
                          ", ".join(failed))
         L.append("")
+    # The hand-written part: profiles, what changed, targets met or missed.
+    notes = os.path.join(SOURCE, "docs", "src", "benchmarks-notes.md")
+    if os.path.exists(notes):
+        with open(notes, encoding="utf-8") as f:
+            L.append(f.read())
     tmp = args.doc + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         f.write("\n".join(L))

@@ -20,8 +20,8 @@ json)
          'description', description, 'billable', billable) FROM $inner" >"$out" ;;
 mydumper)
     dir=$(dirname "$out")/dump
-    mydumper --socket "$sock" -u root -B "$db" -T "$db.tracking_timeentry" -t 1 -o "$dir" \
-        --no-schemas --less-locking >/dev/null
+    mydumper --socket "$sock" -u root -B "$db" -T tracking_timeentry -t 1 -o "$dir" \
+        --no-schemas >/dev/null
     cat "$dir"/*.sql >"$out"
     rm -rf "$dir" ;;
 *) echo "usage: server_side.sh SOCKET DB OUT outfile|json|mydumper" >&2; exit 2 ;;
