@@ -54,7 +54,8 @@ typedef struct state {
     const config *cfg;
     ferry_output *out;
     const ferry_schema *schema;
-    ferry_buf line; /* pending output, flushed in large writes */
+    char *line; /* pending output, flushed in large writes */
+    size_t len, cap;
     ferry_buf cell;
     ferry_buf fixed; /* a string with its invalid UTF-8 replaced */
     uint64_t row;    /* data rows written, for warnings */
@@ -62,7 +63,37 @@ typedef struct state {
     const char *eol;
     size_t eol_len;
     int all;
+    unsigned char special[256]; /* bytes that make a field quoted */
 } state;
+
+/* Room for `need` more bytes of output. */
+static int grow(state *s, size_t need)
+{
+    size_t cap = s->cap ? s->cap : 128 * 1024;
+    while (cap < s->len + need)
+        cap *= 2;
+    char *x = realloc(s->line, cap);
+    if (!x)
+        return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+    s->line = x;
+    s->cap = cap;
+    return 0;
+}
+
+static inline int reserve(state *s, size_t need)
+{
+    return s->len + need <= s->cap ? 0 : grow(s, need);
+}
+
+static int put(state *s, const void *p, size_t n)
+{
+    int rc = reserve(s, n);
+    if (!rc) {
+        memcpy(s->line + s->len, p, n);
+        s->len += n;
+    }
+    return rc;
+}
 
 static int init(ferry_ctx *fx, const ferry_host *host, const void *cfg, void **out)
 {
@@ -83,6 +114,8 @@ static int init(ferry_ctx *fx, const ferry_host *host, const void *cfg, void **o
     s->eol = crlf ? "\r\n" : "\n";
     s->eol_len = crlf ? 2 : 1;
     s->all = strcmp(s->cfg->quote, "all") == 0;
+    s->special[(unsigned char)s->delim] = s->special['"'] = 1;
+    s->special['\r'] = s->special['\n'] = 1;
     return 0;
 }
 
@@ -91,7 +124,7 @@ static void destroy(void *st)
     state *s = st;
     if (!s)
         return;
-    s->host->buf_free(&s->line);
+    free(s->line);
     s->host->buf_free(&s->cell);
     s->host->buf_free(&s->fixed);
     s->host->free(s->fx, s);
@@ -113,37 +146,38 @@ static int needs_guard(const char *p, size_t n)
 
 static int add_field(state *s, const char *p, size_t n, int guard)
 {
-    int quote = s->all;
-    for (size_t i = 0; i < n && !quote; i++)
-        quote = p[i] == s->delim || p[i] == '"' || p[i] == '\r' || p[i] == '\n';
+    size_t i = 0;
+    while (i < n && !s->special[(unsigned char)p[i]])
+        i++;
+    int quote = s->all || i < n;
     int neutralise = guard && needs_guard(p, n);
-    int rc = 0;
+    if (reserve(s, 2 * n + 3))
+        return FERRY_ERR_NOMEM;
+    char *o = s->line + s->len;
     if (quote)
-        rc |= s->host->buf_append(&s->line, "\"", 1);
+        *o++ = '"';
     if (neutralise)
-        rc |= s->host->buf_append(&s->line, "'", 1);
+        *o++ = '\'';
     if (!quote) {
-        rc |= s->host->buf_append(&s->line, p, n);
+        memcpy(o, p, n);
+        o += n;
     } else {
-        size_t start = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (p[i] == '"') {
-                rc |= s->host->buf_append(&s->line, p + start, i - start + 1);
-                rc |= s->host->buf_append(&s->line, "\"", 1);
-                start = i + 1;
-            }
+        for (i = 0; i < n; i++) {
+            *o++ = p[i];
+            if (p[i] == '"')
+                *o++ = '"';
         }
-        rc |= s->host->buf_append(&s->line, p + start, n - start);
-        rc |= s->host->buf_append(&s->line, "\"", 1);
+        *o++ = '"';
     }
-    return rc ? s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory") : 0;
+    s->len = (size_t)(o - s->line);
+    return 0;
 }
 
 static int flush(state *s, int force)
 {
-    if (s->line.len && (force || s->line.len >= 64 * 1024)) {
-        int rc = s->host->output_write(s->out, s->line.data, s->line.len);
-        s->line.len = 0;
+    if (s->len && (force || s->len >= 64 * 1024)) {
+        int rc = s->host->output_write(s->out, s->line, s->len);
+        s->len = 0;
         if (rc)
             return s->host->error(s->fx, rc, "write failed");
     }
@@ -156,20 +190,20 @@ static int fmt_open(void *st, const ferry_schema *schema, ferry_output *out, con
     state *s = st;
     s->out = out;
     s->schema = schema;
-    s->line.len = 0;
-    if (s->cfg->bom && s->host->buf_append(&s->line, "\xEF\xBB\xBF", 3))
-        return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+    s->len = 0;
+    if (s->cfg->bom && put(s, "\xEF\xBB\xBF", 3))
+        return FERRY_ERR_NOMEM;
     if (s->cfg->header) {
         for (uint32_t c = 0; c < schema->ncolumns; c++) {
-            if (c && s->host->buf_append(&s->line, &s->delim, 1))
-                return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+            if (c && put(s, &s->delim, 1))
+                return FERRY_ERR_NOMEM;
             const char *l = schema->columns[c].label;
             int rc = add_field(s, l, strlen(l), s->cfg->formula_guard);
             if (rc)
                 return rc;
         }
-        if (s->host->buf_append(&s->line, s->eol, s->eol_len))
-            return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+        if (put(s, s->eol, s->eol_len))
+            return FERRY_ERR_NOMEM;
     }
     return flush(s, 0);
 }
@@ -211,8 +245,8 @@ static int fmt_write(void *st, const ferry_batch *b)
         s->row++;
         for (uint32_t c = 0; c < b->schema->ncolumns; c++) {
             const ferry_value *v = ferry_batch_at(b, r, c);
-            if (c && s->host->buf_append(&s->line, &s->delim, 1))
-                return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+            if (c && put(s, &s->delim, 1))
+                return FERRY_ERR_NOMEM;
             int rc;
             if (v->type == FERRY_TYPE_STRING) {
                 const char *p = v->u.str;
@@ -232,8 +266,8 @@ static int fmt_write(void *st, const ferry_batch *b)
             if (rc)
                 return rc;
         }
-        if (s->host->buf_append(&s->line, s->eol, s->eol_len))
-            return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
+        if (put(s, s->eol, s->eol_len))
+            return FERRY_ERR_NOMEM;
         int rc = flush(s, 0);
         if (rc)
             return rc;
@@ -249,7 +283,7 @@ static int fmt_finish(void *st)
 static void fmt_close(void *st)
 {
     state *s = st;
-    s->line.len = 0;
+    s->len = 0;
 }
 
 static const ferry_format_ops ops = {fmt_open, fmt_write, fmt_finish, fmt_close};

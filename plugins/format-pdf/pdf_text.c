@@ -472,6 +472,14 @@ static uint32_t *pdf_visual(pdf_text *t, size_t a, size_t b)
     return map;
 }
 
+/* Selects the font unless it already is the page's current one (libharu's
+ * graphics state, so q/Q is followed): one Tf per change, not per cell. */
+static void pdf_use_font(HPDF_Page page, HPDF_Font font, float size)
+{
+    if (HPDF_Page_GetCurrentFont(page) != font || HPDF_Page_GetCurrentFontSize(page) != size)
+        HPDF_Page_SetFontAndSize(page, font, size);
+}
+
 /* Draws the glyphs map[a..b) (one font) at x; they are drawn and skipped
  * glyphs (brk 3) left out. */
 static int pdf_put_run(pdf_fonts *f, pdf_text *t, HPDF_Page page, const uint32_t *map, size_t a,
@@ -497,8 +505,9 @@ static int pdf_put_run(pdf_fonts *f, pdf_text *t, HPDF_Page page, const uint32_t
     t->utf8[n] = '\0';
     if (n == 0)
         return 0;
-    HPDF_Page_SetFontAndSize(page, f->font[font], size);
-    HPDF_Page_MoveTextPos(page, x, 0);
+    pdf_use_font(page, f->font[font], size);
+    if (x != 0)
+        HPDF_Page_MoveTextPos(page, x, 0);
     /* HPDF_Page_ShowText draws nothing of a text whose width is 0 (a run
      * of only U+200D, U+200B, combining marks …, as after a character of
      * another font): a character spacing of 1/1000 pt gives it a width. */
@@ -507,7 +516,8 @@ static int pdf_put_run(pdf_fonts *f, pdf_text *t, HPDF_Page page, const uint32_t
     HPDF_Page_ShowText(page, t->utf8);
     if (w == 0)
         HPDF_Page_SetCharSpace(page, 0);
-    HPDF_Page_MoveTextPos(page, -x, 0);
+    if (x != 0)
+        HPDF_Page_MoveTextPos(page, -x, 0);
     return 0;
 }
 
@@ -539,7 +549,7 @@ int pdf_text_draw(pdf_fonts *f, pdf_text *t, HPDF_Page page, size_t a, size_t b,
     if (ellipsis && rc == 0) {
         char e[4] = {0};
         ferry_utf8_encode(PDF_ELLIPSIS, e);
-        HPDF_Page_SetFontAndSize(page, f->font[pdf_ellipsis_font(f)], size);
+        pdf_use_font(page, f->font[pdf_ellipsis_font(f)], size);
         HPDF_Page_MoveTextPos(page, dx, 0);
         HPDF_Page_ShowText(page, e);
     }

@@ -5,8 +5,9 @@
  *   SELECT `f1`, `f2`, … FROM (<query>) AS ferry_src WHERE <predicates> [ORDER BY …]
  * so the exportable fields are the query's result columns, and every
  * request filter, owner scope and date range becomes a bound parameter on
- * one of those columns — never SQL text. The count (optional) and the rows
- * are read in one consistent, read-only snapshot; rows stream with an
+ * one of those columns — never SQL text. The row estimate (EXPLAIN, for
+ * progress) or, with `count = true`, the exact count, and the rows are read
+ * in one consistent, read-only snapshot; rows stream with an
  * unbuffered prepared statement (mysql_stmt_fetch without store_result),
  * so memory does not grow with the result. net_write_timeout is raised so a
  * slow formatter never gets the connection dropped by the server.
@@ -39,8 +40,10 @@ static const ferry_option options[] = {
         "query", FERRY_OPT_STRING, FERRY_OPT_REQUIRED, NULL, NULL, config, query,
         "a SELECT whose result columns are the exportable fields (and the owner/date columns)",
         "SELECT 1 AS one"),
-    FERRY_OPTION("count", FERRY_OPT_BOOL, 0, "true", NULL, config, count,
-                 "count the rows first, in the same snapshot (progress ETA, row caps)", NULL),
+    FERRY_OPTION("count", FERRY_OPT_BOOL, 0, "false", NULL, config, count,
+                 "count the rows exactly first (the whole query once more, same snapshot); "
+                 "otherwise progress uses the optimizer's estimate (EXPLAIN)",
+                 NULL),
     FERRY_OPTION("net_write_timeout", FERRY_OPT_INT, 0, "3600", NULL, config, net_write_timeout,
                  "seconds the server waits on a slow reader before dropping the connection", NULL),
     FERRY_OPTION(
@@ -682,6 +685,108 @@ static MYSQL_STMT *prepare(state *s, const char *sql, params *ps)
     return st;
 }
 
+/* The exact row count (option count): the whole query once more, in the
+ * same snapshot. */
+static int count_rows(state *s, const ferry_query *q, int64_t *count)
+{
+    sbuf b = {0};
+    params ps = {0};
+    int rc = build_select(s, &b, &ps, q, 1);
+    MYSQL_STMT *c = rc ? NULL : prepare(s, b.p, &ps);
+    free(b.p);
+    params_free(&ps);
+    if (rc || !c)
+        return rc ? rc : FERRY_ERR_DB;
+    MYSQL_BIND rb;
+    long long n = 0;
+    memset(&rb, 0, sizeof rb);
+    rb.buffer_type = MYSQL_TYPE_LONGLONG;
+    rb.buffer = &n;
+    if (mysql_stmt_bind_result(c, &rb) || mysql_stmt_fetch(c) != 0)
+        rc = stmt_fail(s, c, "count failed");
+    mysql_stmt_close(c);
+    if (!rc)
+        *count = n;
+    return rc;
+}
+
+enum { EXPLAIN_COLS = 16, EXPLAIN_TEXT = 64 };
+
+/* The outermost SELECT's plan rows of an EXPLAIN, multiplied (a join's
+ * tables, each scaled by `filtered`): the optimizer's estimate of the
+ * rows. -1 when the columns are not there. */
+static int64_t plan_rows(MYSQL_STMT *st, MYSQL_RES *meta)
+{
+    unsigned n = mysql_num_fields(meta);
+    MYSQL_FIELD *f = mysql_fetch_fields(meta);
+    char text[EXPLAIN_COLS][EXPLAIN_TEXT];
+    unsigned long len[EXPLAIN_COLS];
+    my_bool null[EXPLAIN_COLS];
+    MYSQL_BIND rb[EXPLAIN_COLS];
+    int id = -1, rows = -1, filtered = -1;
+    memset(rb, 0, sizeof rb);
+    for (unsigned i = 0; i < n && i < EXPLAIN_COLS; i++) {
+        rb[i].buffer_type = MYSQL_TYPE_STRING;
+        rb[i].buffer = text[i];
+        rb[i].buffer_length = EXPLAIN_TEXT - 1;
+        rb[i].length = &len[i];
+        rb[i].is_null = &null[i];
+        id = strcmp(f[i].name, "id") ? id : (int)i;
+        rows = strcmp(f[i].name, "rows") ? rows : (int)i;
+        filtered = strcmp(f[i].name, "filtered") ? filtered : (int)i;
+    }
+    if (n > EXPLAIN_COLS || id < 0 || rows < 0 || mysql_stmt_bind_result(st, rb))
+        return -1;
+    double est = -1;
+    int r;
+    while ((r = mysql_stmt_fetch(st)) == 0 || r == MYSQL_DATA_TRUNCATED) {
+        text[id][len[id] < EXPLAIN_TEXT ? len[id] : EXPLAIN_TEXT - 1] = '\0';
+        text[rows][len[rows] < EXPLAIN_TEXT ? len[rows] : EXPLAIN_TEXT - 1] = '\0';
+        if (null[id] || strcmp(text[id], "1") || null[rows])
+            continue;
+        double k = strtod(text[rows], NULL);
+        if (filtered >= 0 && !null[filtered]) {
+            text[filtered][len[filtered] < EXPLAIN_TEXT ? len[filtered] : EXPLAIN_TEXT - 1] = '\0';
+            k *= strtod(text[filtered], NULL) / 100.0;
+        }
+        est = est < 0 ? k : est * k;
+    }
+    return est < 0 ? -1 : est > 9e18 ? INT64_MAX : (int64_t)(est + 0.5);
+}
+
+/* The optimizer's row estimate (EXPLAIN of the same statement, same
+ * snapshot; nothing is read), reported through host->row_estimate for
+ * progress. A failure only means no estimate. */
+static void estimate_rows(state *s, const ferry_query *q)
+{
+    if (s->host->size < offsetof(ferry_host, row_estimate) + sizeof s->host->row_estimate)
+        return;
+    sbuf b = {0};
+    params ps = {0};
+    MYSQL_STMT *st = NULL;
+    MYSQL_RES *meta = NULL;
+    if (sb_str(&b, "EXPLAIN ") || build_select(s, &b, &ps, q, 0) ||
+        !(st = mysql_stmt_init(s->mysql)))
+        goto out;
+    for (size_t i = 0; i < ps.n; i++)
+        if (ps.b[i].length)
+            ps.b[i].length = &ps.lens[i];
+    if (mysql_stmt_prepare(st, b.p, b.len) || (ps.n && mysql_stmt_bind_param(st, ps.b)) ||
+        mysql_stmt_execute(st) || !(meta = mysql_stmt_result_metadata(st)))
+        goto out;
+    int64_t est = plan_rows(st, meta);
+    s->host->log(s->fx, FERRY_LOG_DEBUG, "row estimate (EXPLAIN): %lld", (long long)est);
+    if (est >= 0)
+        s->host->row_estimate(s->fx, est);
+out:
+    if (meta)
+        mysql_free_result(meta);
+    if (st)
+        mysql_stmt_close(st);
+    free(b.p);
+    params_free(&ps);
+}
+
 static int src_open(void *st, const ferry_query *q, const ferry_schema **schema, int64_t *count)
 {
     state *s = st;
@@ -708,29 +813,12 @@ static int src_open(void *st, const ferry_query *q, const ferry_schema **schema,
     sbuf b = {0};
     params ps = {0};
     *count = -1;
-    if (s->cfg->count) {
-        if ((rc = build_select(s, &b, &ps, q, 1)))
-            goto out;
-        MYSQL_STMT *c = prepare(s, b.p, &ps);
-        if (!c) {
-            rc = FERRY_ERR_DB;
-            goto out;
-        }
-        MYSQL_BIND rb;
-        long long n = 0;
-        memset(&rb, 0, sizeof rb);
-        rb.buffer_type = MYSQL_TYPE_LONGLONG;
-        rb.buffer = &n;
-        if (mysql_stmt_bind_result(c, &rb) || mysql_stmt_fetch(c) != 0)
-            rc = stmt_fail(s, c, "count failed");
-        mysql_stmt_close(c);
-        if (rc)
-            goto out;
-        *count = n;
-        b.len = 0;
-        params_free(&ps);
-        memset(&ps, 0, sizeof ps);
-    }
+    if (s->cfg->count)
+        rc = count_rows(s, q, count);
+    else
+        estimate_rows(s, q);
+    if (rc)
+        goto out;
     if ((rc = build_select(s, &b, &ps, q, 0)))
         goto out;
     s->stmt = prepare(s, b.p, &ps);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # scripts/bench/run.sh [--rows "10000 1000000"] [--repeat 3] [--build DIR] [--doc FILE]
 # — benchmarks ferry's demo exports (CSV, JSON, Excel, gzip'd CSV) against
-# peers (mariadb client, hand-written Python) on the same rows, side by side
+# peers (mariadb client, server-side export, mydumper, gzip/pigz, Python
+# drivers with csv/json/openpyxl/xlsxwriter/ReportLab, plain C programs)
+# on the same rows, side by side
 # in one run, and writes the table to docs/benchmarks.md.
 #
 # It builds ferry (scripts/build.sh, release with debug info) into DIR
@@ -28,12 +30,13 @@ while [ $# -gt 0 ]; do
     --build=*) build=${1#--build=}; shift ;;
     --doc) doc=$2; shift 2 ;;
     --doc=*) doc=${1#--doc=}; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "usage: scripts/bench/run.sh [--rows \"N …\"] [--repeat N] [--build DIR] [--doc FILE]" >&2; exit 2 ;;
     esac
 done
 case "$doc" in /*) ;; *) doc=$PWD/$doc ;; esac
 
+"$here/scripts/bench/deps.sh"
 echo "bench: building ferry in $build …" >&2
 "$here/scripts/build.sh" "$build"
 ferry=$build/core/ferry
@@ -47,6 +50,15 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$work/peakrss" "$here/scripts/bench/peakrss.c"
+# The plain C peers: the floor of each format (Connector/C + stdio, libharu,
+# libxlsxwriter).
+for p in c_csv c_pdf:-lhpdf c_xlsx:-lxlsxwriter; do
+    name=${p%%:*} lib=${p#*:}
+    [ "$lib" = "$p" ] && lib=
+    # shellcheck disable=SC2046,SC2086
+    cc -O2 -std=c11 -Wall -Wextra -Werror $(mariadb_config --cflags) -o "$work/$name" \
+        "$here/scripts/bench/peers/$name.c" $(mariadb_config --libs) $lib
+done
 # The server's temporary tables (the ORDER BY sort) go under $work too, not
 # a shared /tmp that something else may sweep.
 mkdir -p "$work/tmp"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# pdf_row_cap.sh — the PDF row cap: with the source's row count known, the
-# export fails before any work with a message naming the cap and the count;
-# without it (source.count = false), it fails when the cap is hit. Either
+# pdf_row_cap.sh — the PDF row cap: with the source's row count known
+# (source.count = true), the export fails before any work with a message
+# naming the cap and the count; without it (the default: only an estimate,
+# never used for caps), it fails when the cap is hit. Either
 # way: exit code 8 (limit) and nothing published, no staging file left.
 set -euo pipefail
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
@@ -30,10 +31,10 @@ expect_cap() { # label, extra args…
 }
 
 # 1. The source counts the rows: refused up front, naming cap and count.
-expect_cap "counted" --set format.row_cap=50
+expect_cap "counted" --set format.row_cap=50 --set source.count=true
 case "$LAST_MSG" in *"$n rows"*) ;; *) echo "FAIL counted: message does not name the row count $n"; fail=1 ;; esac
-# 2. No count: fails at the cap.
-expect_cap "uncounted" --set format.row_cap=50 --set source.count=false
+# 2. No count (the default): fails at the cap.
+expect_cap "uncounted" --set format.row_cap=50
 # 3. Under the cap: published.
 "$FERRY" run --output-dir "$out" --set format.row_cap="$n" conf/pipelines/timesheet-pdf.cfg >/dev/null 2>"$out.stderr" \
     || { echo "FAIL: a run at exactly the cap failed"; cat "$out.stderr"; fail=1; }

@@ -28,7 +28,7 @@ _Static_assert(sizeof(ferry_format_ops) == 32, "ferry_format_ops");
 _Static_assert(sizeof(ferry_encode_ops) == 32, "ferry_encode_ops");
 _Static_assert(sizeof(ferry_sink_ops) == 16, "ferry_sink_ops");
 #if FERRY_ABI_MINOR == 3
-_Static_assert(sizeof(ferry_host) == 120, "ferry_host (grows only at the end, minor bump)");
+_Static_assert(sizeof(ferry_host) == 128, "ferry_host (grows only at the end, minor bump)");
 _Static_assert(sizeof(ferry_plugin_descriptor) == 144,
                "ferry_plugin_descriptor (grows only at the end, minor bump)");
 #endif

@@ -240,6 +240,12 @@ typedef struct ferry_host {
      * zone (*offset_seconds 0; no message recorded: report it with
      * host->error). Appended in 1.2 after warn: check host->size. */
     int (*zone_offset)(ferry_ctx *fx, const char *tz, int64_t utc_seconds, int32_t *offset_seconds);
+
+    /* A source's estimate of its row count (the optimizer's, not a count),
+     * from open: used for progress only, shown as an estimate, never for
+     * row caps (open's *row_count stays -1 unless the rows were counted).
+     * Appended in 1.3 after zone_offset: check host->size. */
+    void (*row_estimate)(ferry_ctx *fx, int64_t rows);
 } ferry_host;
 
 /* ---- Query: what a request asks of a source ------------------------------ */

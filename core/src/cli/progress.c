@@ -11,7 +11,7 @@ void ferry_progress_init(ferry_progress *p, FILE *out)
     p->drawn = 0;
 }
 
-void ferry_progress_update(void *payload, uint64_t rows, int64_t total)
+void ferry_progress_update(void *payload, uint64_t rows, int64_t total, int estimated)
 {
     ferry_progress *p = payload;
     if (!p->out)
@@ -25,9 +25,12 @@ void ferry_progress_update(void *payload, uint64_t rows, int64_t total)
     if (total > 0) {
         double pct = 100.0 * (double)rows / (double)total;
         double eta = rate > 0 ? ((double)total - (double)rows) / rate : 0;
-        fprintf(p->out, "\r\033[K%llu / %lld rows (%.0f%%)  %.0f rows/s  %.1fs elapsed  ETA %.0fs",
-                (unsigned long long)rows, (long long)total, pct > 100 ? 100 : pct, rate, el,
-                eta < 0 ? 0 : eta);
+        /* An estimate is shown as one: "~"; the rows may pass it. */
+        const char *est = estimated ? "~" : "";
+        fprintf(p->out,
+                "\r\033[K%llu / %s%lld rows (%s%.0f%%)  %.0f rows/s  %.1fs elapsed  ETA %s%.0fs",
+                (unsigned long long)rows, est, (long long)total, est, pct > 100 ? 100 : pct, rate,
+                el, est, eta < 0 ? 0 : eta);
     } else {
         fprintf(p->out, "\r\033[K%llu rows  %.0f rows/s  %.1fs elapsed", (unsigned long long)rows,
                 rate, el);

@@ -20,7 +20,7 @@ typedef struct ferry_progress {
 
 void ferry_progress_init(ferry_progress *p, FILE *out);
 /* A pipeline progress callback (payload: ferry_progress *). */
-void ferry_progress_update(void *payload, uint64_t rows, int64_t total);
+void ferry_progress_update(void *payload, uint64_t rows, int64_t total, int estimated);
 /* Clears the line. */
 void ferry_progress_done(ferry_progress *p);
 

@@ -27,8 +27,11 @@ int ferry_zone_offset(const char *tz, int64_t utc, int *offset, char *abbr, size
 {
     if (!tz || !*tz || strcmp(tz, "UTC") == 0 || strcmp(tz, "Etc/UTC") == 0) {
         *offset = 0;
-        if (abbr)
-            snprintf(abbr, abbr_len, "UTC");
+        if (abbr && abbr_len) {
+            size_t k = abbr_len > 3 ? 3 : abbr_len - 1;
+            memcpy(abbr, "UTC", k);
+            abbr[k] = '\0';
+        }
         return 0;
     }
     return ferry_tzfile_offset(tz, utc, offset, abbr, abbr_len);
@@ -37,6 +40,46 @@ int ferry_zone_offset(const char *tz, int64_t utc, int *offset, char *abbr, size
 static int put(ferry_buf *b, const char *s, size_t n)
 {
     return ferry_buf_append(b, s, n);
+}
+
+/* Decimal digits of `u`, right-aligned ending at `end`; returns the start. */
+static char *digits(char *end, uint64_t u)
+{
+    do {
+        *--end = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    return end;
+}
+
+/* An integer without printf: the hot path of every export. */
+static int put_i64(ferry_buf *b, int64_t i)
+{
+    char tmp[24];
+    uint64_t u = i < 0 ? (uint64_t)(-(i + 1)) + 1 : (uint64_t)i;
+    char *p = digits(tmp + sizeof tmp, u);
+    if (i < 0)
+        *--p = '-';
+    return put(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+/* `v` (0..99) as two digits at `p`. */
+static char *two(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
+/* YYYY-MM-DD at `p` for a year of 0..9999; returns the end. */
+static char *ymd(char *p, int y, unsigned m, unsigned d)
+{
+    p = two(p, (unsigned)y / 100);
+    p = two(p, (unsigned)y % 100);
+    *p++ = '-';
+    p = two(p, m);
+    *p++ = '-';
+    return two(p, d);
 }
 
 static int putf(ferry_buf *b, const char *fmt, ...) FERRY_PRINTF(2, 3);
@@ -101,14 +144,50 @@ static int put_tm(ferry_buf *b, const char *fmt, struct tm *tm, int64_t frac)
     return put(b, tmp, n);
 }
 
+/* The default ISO 8601 rendering, without gmtime or printf, for years
+ * 0..9999 (the rest take the general path); returns 1 when it did not. */
+static int put_iso(ferry_buf *b, int64_t local, int64_t frac, int off, int *rc)
+{
+    int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+    int64_t sod = local - days * 86400, y;
+    unsigned m, d;
+    ferry_civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999)
+        return 1;
+    char t[40], *p = ymd(t, (int)y, m, d);
+    *p++ = 'T';
+    p = two(p, (unsigned)(sod / 3600));
+    *p++ = ':';
+    p = two(p, (unsigned)(sod / 60 % 60));
+    *p++ = ':';
+    p = two(p, (unsigned)(sod % 60));
+    if (frac) {
+        *p++ = '.';
+        for (int k = 5; k >= 0; k--, frac /= 10)
+            p[k] = (char)('0' + frac % 10);
+        p += 6;
+    }
+    unsigned a = (unsigned)(off < 0 ? -off : off);
+    *p++ = off < 0 ? '-' : '+';
+    p = two(p, a / 3600 % 100);
+    *p++ = ':';
+    p = two(p, a / 60 % 60);
+    *rc = put(b, t, (size_t)(p - t));
+    return 0;
+}
+
 static int put_timestamp(ferry_buf *b, const ferry_field_style *st, int64_t us)
 {
     int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
     int64_t frac = us - secs * 1000000;
     int off = 0;
     char abbr[16] = "UTC";
-    if (ferry_zone_offset(st->timezone, secs, &off, abbr, sizeof abbr))
+    if (ferry_zone_offset(st->timezone, secs, &off, st->timestamp_format ? abbr : NULL,
+                          sizeof abbr))
         return FERRY_ERR_CONFIG;
+    int rc = 0;
+    if (!st->timestamp_format && !put_iso(b, secs + off, frac, off, &rc))
+        return rc;
     time_t local = (time_t)(secs + off);
     struct tm tm;
     gmtime_r(&local, &tm);
@@ -117,7 +196,7 @@ static int put_timestamp(ferry_buf *b, const ferry_field_style *st, int64_t us)
     if (st->timestamp_format)
         return put_tm(b, st->timestamp_format, &tm, frac);
     /* ISO 8601 with the offset as +HH:MM, microseconds when present. */
-    int rc = putf(b, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+    rc = putf(b, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                   tm.tm_hour, tm.tm_min, tm.tm_sec);
     if (!rc && frac)
         rc = putf(b, ".%06" PRId64, frac);
@@ -164,7 +243,7 @@ int ferry_format_value(const ferry_column *col, const ferry_value *v, ferry_buf 
     case FERRY_TYPE_BOOL:
         return v->u.i64 ? put(buf, "true", 4) : put(buf, "false", 5);
     case FERRY_TYPE_INT64:
-        return putf(buf, "%" PRId64, v->u.i64);
+        return put_i64(buf, v->u.i64);
     case FERRY_TYPE_DOUBLE:
         return put_double(buf, v->u.f64, st->decimals);
     case FERRY_TYPE_DECIMAL:
@@ -175,8 +254,12 @@ int ferry_format_value(const ferry_column *col, const ferry_value *v, ferry_buf 
         unsigned um, ud;
         ferry_civil_from_days(v->u.i64, &yy, &um, &ud);
         int y = (int)yy, m = (int)um, d = (int)ud;
-        if (!st->date_format || strcmp(st->date_format, "%Y-%m-%d") == 0)
+        if (!st->date_format || strcmp(st->date_format, "%Y-%m-%d") == 0) {
+            char t[12];
+            if (y >= 0 && y <= 9999)
+                return put(buf, t, (size_t)(ymd(t, y, um, ud) - t));
             return putf(buf, "%04d-%02d-%02d", y, m, d);
+        }
         struct tm tm;
         memset(&tm, 0, sizeof tm);
         tm.tm_year = y - 1900;

@@ -23,7 +23,8 @@ struct ferry_ctx {
     int has_error;
     atomic_size_t live_bytes;
     atomic_size_t live_blocks;
-    atomic_uint_fast64_t warnings; /* host->warn calls */
+    atomic_uint_fast64_t warnings;    /* host->warn calls */
+    atomic_int_fast64_t row_estimate; /* host->row_estimate, -1: none */
 };
 
 struct ferry_instance {
@@ -138,12 +139,17 @@ static int host_zone_offset(ferry_ctx *fx, const char *tz, int64_t utc_seconds,
     return 0;
 }
 
+static void host_row_estimate(ferry_ctx *fx, int64_t rows)
+{
+    atomic_store(&fx->row_estimate, rows < 0 ? -1 : rows);
+}
+
 static const ferry_host host_table = {
     FERRY_ABI_MAJOR,  FERRY_ABI_MINOR,     sizeof(ferry_host),    0,
     host_log,         host_error,          host_cancelled,        host_alloc,
     host_free,        ferry_batch_add_row, ferry_batch_set_bytes, ferry_output_write,
     ferry_buf_append, ferry_buf_free,      host_format_value,     host_warn,
-    host_zone_offset,
+    host_zone_offset, host_row_estimate,
 };
 
 const ferry_host *ferry_host_table(void)
@@ -377,6 +383,7 @@ int ferry_instance_new(ferry_instance **out, ferry_plugin *plugin, const config_
     in->plugin = plugin;
     in->fx.inst = in;
     in->fx.log = log;
+    atomic_init(&in->fx.row_estimate, -1);
     in->config = calloc(1, d->config_size ? d->config_size : 1);
     size_t nopts = 0;
     while (d->options && d->options[nopts].name)
@@ -496,4 +503,9 @@ size_t ferry_instance_live_blocks(const ferry_instance *in)
 uint64_t ferry_instance_warnings(const ferry_instance *in)
 {
     return in ? atomic_load(&((ferry_instance *)in)->fx.warnings) : 0;
+}
+
+int64_t ferry_instance_row_estimate(const ferry_instance *in)
+{
+    return in ? (int64_t)atomic_load(&((ferry_instance *)in)->fx.row_estimate) : -1;
 }

@@ -96,6 +96,8 @@ size_t ferry_instance_live_bytes(const ferry_instance *inst);
 size_t ferry_instance_live_blocks(const ferry_instance *inst);
 /* How many values the instance reported through host->warn; 0 for NULL. */
 uint64_t ferry_instance_warnings(const ferry_instance *inst);
+/* The row estimate the instance reported (host->row_estimate); -1: none. */
+int64_t ferry_instance_row_estimate(const ferry_instance *inst);
 
 /* The host table the core hands to plugins (static, const). */
 const ferry_host *ferry_host_table(void);

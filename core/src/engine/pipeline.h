@@ -96,8 +96,10 @@ typedef struct ferry_run_opts {
     size_t nmeta;
     const char *download_url; /* a signed URL for the artifact, or NULL */
     atomic_int *cancel;       /* polled; may be NULL */
-    /* Called on the pipeline thread after each batch. */
-    void (*progress)(void *payload, uint64_t rows, int64_t total);
+    /* Called on the pipeline thread after each batch. `total` is the
+     * source's row count, or its estimate when `estimated` (the rows may
+     * end up more or fewer), or -1. */
+    void (*progress)(void *payload, uint64_t rows, int64_t total, int estimated);
     void *payload;
     /* A row sink (a preview): when `rows` is set, each batch after the
      * filters goes to it on the pipeline thread instead of the formatter,

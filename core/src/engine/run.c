@@ -31,6 +31,7 @@ typedef struct queue {
     ferry_err src_err;
     const ferry_schema *schema;
     int64_t row_count;
+    int64_t row_estimate; /* the source's estimate (progress only), or -1 */
     /* for the source thread */
     ferry_pipeline *p;
     const ferry_query *query;
@@ -82,6 +83,7 @@ static void *source_main(void *arg)
     q->opened = 1;
     q->schema = schema;
     q->row_count = count;
+    q->row_estimate = ferry_instance_row_estimate(st->inst);
     if (rc) {
         q->src_rc = rc;
         q->eof = 1;
@@ -297,6 +299,7 @@ static int start_source(run *R)
     q->query = &R->query;
     q->cancel = R->cancel;
     q->row_count = -1;
+    q->row_estimate = -1;
     if (!q->pool || !q->free_ || !q->full)
         return nomem(R);
     if (pthread_create(&R->th, NULL, source_main, q))
@@ -436,6 +439,14 @@ static void give_back(queue *q, ferry_batch *b)
     pthread_mutex_unlock(&q->mu);
 }
 
+/* Progress: the source's count when it counted, else its estimate (shown
+ * as one), else nothing to measure against. */
+static void progress(run *R, const ferry_run_opts *o)
+{
+    int estimated = R->q.row_count < 0 && R->q.row_estimate >= 0;
+    o->progress(o->payload, R->r->rows, estimated ? R->q.row_estimate : R->q.row_count, estimated);
+}
+
 /* Moves batches from the source through the chain until the source ends,
  * a step fails, the row sink has enough or the run is cancelled. */
 static int pump(run *R)
@@ -454,7 +465,7 @@ static int pump(run *R)
         if (rc)
             return rc;
         if (o->progress)
-            o->progress(o->payload, R->r->rows, R->q.row_count);
+            progress(R, o);
         if (enough)
             break;
         if (*R->cancel)

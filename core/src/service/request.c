@@ -238,9 +238,10 @@ static int to_local(const char *utc, const char *tzname, char *out, size_t len, 
     return rc ? ferry_err_prefix(err, "date range") : 0;
 }
 
-static void progress_cb(void *payload, uint64_t rows, int64_t total)
+static void progress_cb(void *payload, uint64_t rows, int64_t total, int estimated)
 {
     job *j = payload;
+    (void)estimated; /* an estimate is good enough for a percentage capped at 99 */
     if (total <= 0)
         return;
     double now = ferry_monotonic();
