@@ -25,11 +25,12 @@ typedef struct gz_config {
 static const ferry_option gz_options[] = {
     FERRY_OPTION("level", FERRY_OPT_INT, 0, "6", NULL, gz_config, level,
                  "compression level, 0 (none) to 9 (smallest, slowest)", "9"),
-    FERRY_OPTION("threads", FERRY_OPT_INT, 0, "0", NULL, gz_config, threads,
-                 "deflate threads: 0 = one per online CPU (at most 4), 1 = one stream on the "
-                 "writer's thread; more deflate 128 KiB blocks in parallel into one gzip member "
-                 "(as pigz does)",
-                 "2"),
+    FERRY_OPTION(
+        "threads", FERRY_OPT_INT, 0, "0", NULL, gz_config, threads,
+        "deflate threads: 0 = one per online CPU (at most 4), 1 = one stream on the "
+        "writer's thread; more compress blocks of 128 KiB in parallel into one gzip member "
+        "(as pigz does)",
+        "2"),
     {0},
 };
 

@@ -103,12 +103,38 @@ static void test_stage__sweep_removes_only_stale(void **state)
     ferry_stage_free(&live);
 }
 
+/* A run killed between publishing (or removing) its file and removing the
+ * file's temp dir leaves an orphan ".d": swept; a live file's dir is not. */
+static void test_stage__sweep_removes_orphan_temp_dir(void **state)
+{
+    const char *dir = *state;
+    ferry_err err = FERRY_ERR_INIT;
+    ferry_stage live;
+    char orphan[512], inside[600];
+    assert_int_equal(ferry_stage_open(&live, dir, "new.xlsx", &err), 0);
+    snprintf(orphan, sizeof orphan, "%s/.ferry-stage-gone.csv.gz-BBBBBB.d", dir);
+    assert_int_equal(mkdir(orphan, 0700), 0);
+    snprintf(inside, sizeof inside, "%s/part", orphan);
+    FILE *f = fopen(inside, "w");
+    assert_non_null(f);
+    fclose(f);
+    char live_dir[600];
+    snprintf(live_dir, sizeof live_dir, "%s.d", live.path);
+    mkdir(live_dir, 0700); /* may exist already */
+    assert_int_equal(ferry_stage_sweep(dir, 0), 1);
+    assert_false(exists(orphan));
+    assert_true(exists(live_dir));
+    ferry_stage_abort(&live);
+    ferry_stage_free(&live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_stage__publish_renames_into_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stage__abort_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stage__sweep_removes_only_stale, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stage__sweep_removes_orphan_temp_dir, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -152,6 +152,28 @@ void ferry_stage_free(ferry_stage *st)
     st->fd = -1;
 }
 
+/* Removes DIR/NAME (a staging file's ".d" temp dir) when no file
+ * DIR/NAME-without-".d" exists and the dir is at least `min_age` seconds
+ * old. Returns 1 when it was removed. */
+static int sweep_orphan_dir(DIR *d, const char *dir, const char *name, size_t len, time_t now,
+                            long min_age)
+{
+    char file[512], sub[512];
+    struct stat sb;
+    if (len - 2 >= sizeof file)
+        return 0;
+    memcpy(file, name, len - 2);
+    file[len - 2] = '\0';
+    if (fstatat(dirfd(d), file, &sb, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+        return 0;
+    if (fstatat(dirfd(d), name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(sb.st_mode) ||
+        now - sb.st_mtime < min_age)
+        return 0;
+    snprintf(sub, sizeof sub, "%s/%s", dir, name);
+    rm_tree_flat(sub);
+    return 1;
+}
+
 int ferry_stage_sweep(const char *dir, long min_age)
 {
     DIR *d = opendir(dir);
@@ -165,8 +187,13 @@ int ferry_stage_sweep(const char *dir, long min_age)
         if (!init && strncmp(e->d_name, STAGE_PREFIX, sizeof STAGE_PREFIX - 1) != 0)
             continue;
         size_t len = strlen(e->d_name);
-        if (len > 2 && strcmp(e->d_name + len - 2, ".d") == 0)
-            continue; /* temp dirs go with their file */
+        if (len > 2 && strcmp(e->d_name + len - 2, ".d") == 0) {
+            /* A temp dir goes with its file; one whose file is gone (a run
+             * killed between removing or publishing the file and removing
+             * the dir) is an orphan. */
+            removed += sweep_orphan_dir(d, dir, e->d_name, len, now, min_age);
+            continue;
+        }
         int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
             continue;
