@@ -7,6 +7,7 @@ pkgs=(build-essential cmake pkg-config
       libmicrohttpd-dev libcurl4-openssl-dev libssl-dev libjansson-dev libcmocka-dev
       mariadb-server mariadb-client
       python3 python3-aiosmtpd python3-openpyxl python3-pypdf python3-django python3-mysqldb
+      python3-prometheus-client chromium
       libfribidi-dev poppler-utils fonts-dejavu-core fonts-droid-fallback fonts-nanum fonts-symbola curl iproute2 tzdata)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "commands.h"
+#include "metrics_cli.h"
 #include "cron.h"
 #include "db.h"
 #include "migrate.h"
@@ -20,12 +21,15 @@
 
 static void scheduler_usage(FILE *f)
 {
-    fprintf(f, "usage: ferry scheduler [--once] [--interval SECONDS] [--now TIME]\n\n"
+    fprintf(f, "usage: ferry scheduler [--once] [--interval SECONDS] [--now TIME]\n"
+               "                       [--metrics-listen ADDR]\n\n"
                "Turns every due export schedule into one export request, then sleeps.\n"
                "  --once          one pass, then exit\n"
                "  --interval S    seconds between passes (default: scheduler.interval_seconds, "
                "30)\n"
                "  --now TIME      use TIME (UTC, YYYY-MM-DD HH:MM[:SS]) as the clock, for tests\n"
+               "  --metrics-listen ADDR  serve Prometheus /metrics on HOST:PORT (default\n"
+               "                  scheduler.metrics_listen; unset: none)\n"
                "Stops cleanly on SIGTERM/SIGINT (exit 0).\n");
 }
 
@@ -70,12 +74,12 @@ static void connect_report(void *arg, unsigned i, unsigned delay_ms, const ferry
 
 int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {{"once", no_argument, 0, 'o'},
-                                         {"interval", required_argument, 0, 'i'},
-                                         {"now", required_argument, 0, 'n'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"once", no_argument, 0, 'o'},      {"interval", required_argument, 0, 'i'},
+        {"now", required_argument, 0, 'n'}, {"metrics-listen", required_argument, 0, 'm'},
+        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
     int once = 0, c;
+    const char *metrics_listen = NULL;
     double interval = -1;
     int64_t now = -1;
     ferry_err err = FERRY_ERR_INIT;
@@ -93,6 +97,9 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
             }
             break;
         }
+        case 'm':
+            metrics_listen = optarg;
+            break;
         case 'n':
             if (ferry_time_parse(optarg, NULL, &now, &err))
                 return ferry_app_fail(app, &err);
@@ -111,7 +118,9 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
     }
     ferry_site *site;
     const char *url;
-    if (ferry_app_site(app, &site, &err) || ferry_app_database_url(app, &url, &err))
+    ferry_metrics_http *mh = NULL;
+    if (ferry_app_site(app, &site, &err) || ferry_app_database_url(app, &url, &err) ||
+        ferry_app_metrics_listen(app, metrics_listen, "scheduler.metrics_listen", &mh, &err))
         return ferry_app_fail(app, &err);
     if (interval < 0)
         interval = (double)ferry_site_int(site, "scheduler.interval_seconds", 30);
@@ -139,6 +148,8 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
         ferry_sched_stats st;
         memset(&st, 0, sizeof st);
         int rc = ferry_scheduler_tick(&s, now, &st, &err);
+        ferry_metrics_add(app->metrics, FM_SCHEDULER_FIRES, "schedule", NULL, st.created);
+        ferry_metrics_add(app->metrics, FM_SCHEDULER_FAILS, "schedule", NULL, st.failed);
         if (rc) {
             ferry_logf(&app->log, FERRY_LOG_WARN, NULL, "scheduler pass failed: %s", err.msg);
             fdb_close(db); /* reconnect: never reuse a connection in doubt */
@@ -161,6 +172,7 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
             break;
     }
     fdb_close(db);
+    ferry_metrics_http_stop(mh);
     if (app->stop && *app->stop)
         ferry_logf(&app->log, FERRY_LOG_INFO, NULL, "scheduler stopped");
     return exit_code;

@@ -21,6 +21,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "metrics.h"
 
 struct ferry_s3;
 
@@ -35,6 +36,7 @@ typedef struct ferry_server_opts {
     const ferry_log *log;        /* access and error log; borrowed, outlives the server */
     const struct ferry_s3 *s3;   /* object store for "s3://" artifacts; may be NULL; borrowed */
     int s3_stream;               /* 1: stream objects through; 0: 302 to a presigned GET */
+    ferry_metrics *metrics;      /* this process's registry; may be NULL; borrowed */
 } ferry_server_opts;
 
 typedef struct ferry_server ferry_server;

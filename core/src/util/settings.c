@@ -108,8 +108,11 @@ static const ferry_setting_def table[] = {
     I("worker.retry_delay_seconds", "10", 0, 86400, "wait before a failed attempt is retried"),
     I("worker.stop_grace_seconds", "30", 0, 86400,
       "on SIGTERM, how long running requests may finish"),
+    S("worker.metrics_listen", "HOST:PORT for the worker's Prometheus /metrics (unset: none)"),
     G("scheduler", "the scheduler (`ferry scheduler`)"),
     I("scheduler.interval_seconds", "30", 1, 86400, "how often due schedules are looked for"),
+    S("scheduler.metrics_listen",
+      "HOST:PORT for the scheduler's Prometheus /metrics (unset: none)"),
     G("daemon", "`ferry daemon`: which services it runs and how it restarts them"),
     B("daemon.worker", "true", "run a worker"),
     B("daemon.scheduler", "true", "run the scheduler"),
@@ -124,6 +127,8 @@ static const ferry_setting_def table[] = {
     I("daemon.restart_max_delay_seconds", "60", 1, 3600, "the longest restart delay"),
     I("daemon.stop_timeout_seconds", "60", 1, 3600,
       "on SIGTERM, how long services may take to stop before SIGKILL"),
+    S("daemon.metrics_listen", "HOST:PORT for one Prometheus /metrics summing all the daemon's "
+                               "children (unset: none)"),
 };
 
 const ferry_setting_def *ferry_settings(size_t *n)
