@@ -194,6 +194,7 @@ EXPECTED_FERRY_COLUMNS = [
     ("export_requests", "ferry_content_type", "varchar(100)", "NO", "''"),
     ("export_requests", "ferry_schedule_id", "char(32)", "YES", "NULL"),
     ("export_schedules", "ferry_invalid_at", "datetime(6)", "YES", "NULL"),
+    ("export_requests", "ferry_origin_id", "char(32)", "YES", "NULL"),
 ]
 
 try:
@@ -207,12 +208,12 @@ try:
 
     fer = create_db("ferry")
     r = ferry(fer, "db", "status")
-    check(r.returncode == 0 and sum(1 for l in r.stdout.splitlines() if l[:1].isdigit() and l.split()[2] == "pending") == 4
-          and "0 applied, 4 pending" in r.stdout,
-          "db status on an empty database lists 4 pending migrations")
+    check(r.returncode == 0 and sum(1 for l in r.stdout.splitlines() if l[:1].isdigit() and l.split()[2] == "pending") == 5
+          and "0 applied, 5 pending" in r.stdout,
+          "db status on an empty database lists 5 pending migrations")
     r = ferry(fer, "db", "migrate")
-    check(r.returncode == 0 and "applied 4 migrations" in r.stdout,
-          "db migrate on an empty database applies 4 (rc=%d: %s)" % (r.returncode,
+    check(r.returncode == 0 and "applied 5 migrations" in r.stdout,
+          "db migrate on an empty database applies 5 (rc=%d: %s)" % (r.returncode,
                                                                      r.stderr.strip()))
     fer_seed, fer_mine = split(snapshot(fer, SEED_TABLES))
     ref_seed, ref_mine = split(ref_snap)
@@ -237,7 +238,8 @@ try:
           "ferry_schedule_runs has its unique (schedule_id, fire_time)")
     got = rows(fer, "SELECT version, name, LENGTH(checksum) FROM ferry_migrations ORDER BY version")
     check(got == [(1, "0001_initial.sql", 64), (2, "0002_default_templates.sql", 64),
-                  (3, "0003_ferry_columns.sql", 64), (4, "0004_warning_count.sql", 64)],
+                  (3, "0003_ferry_columns.sql", 64), (4, "0004_warning_count.sql", 64),
+                  (6, "0006_ops.sql", 64)],
           "ferry_migrations records the four")
     check(rows(fer, "SELECT COUNT(*) FROM export_templates") == [(0,)],
           "no superuser, so no default template (as the seed's data migration)")
@@ -255,8 +257,8 @@ try:
     # ---- (d) status after migrate -------------------------------------------
     r = ferry(fer, "db", "status")
     lines = r.stdout.splitlines()
-    check(r.returncode == 0 and sum(1 for l in lines if " applied " in l) == 4
-          and "4 applied, 0 pending" in r.stdout, "db status lists the four as applied")
+    check(r.returncode == 0 and sum(1 for l in lines if " applied " in l) == 5
+          and "5 applied, 0 pending" in r.stdout, "db status lists the four as applied")
 
     # ---- (b) ferry on top of the Django-migrated database -------------------
     # A superuser made through the web app after its migrate (the seed's data
@@ -265,7 +267,7 @@ try:
            "from django.contrib.auth.models import User;"
            "User.objects.create_superuser('boss', 'boss@example.com', 'pw')")
     r = ferry(ref, "db", "migrate")
-    check(r.returncode == 0 and "applied 4 migrations" in r.stdout,
+    check(r.returncode == 0 and "applied 5 migrations" in r.stdout,
           "db migrate on the Django-migrated database succeeds (rc=%d: %s)"
           % (r.returncode, r.stderr.strip()))
     after_seed, after_mine = split(snapshot(ref, SEED_TABLES))
@@ -318,8 +320,8 @@ try:
     check(all(o[2] == 0 for o in outs), "four concurrent migrates all succeed: %r"
           % [o[1].strip() for o in outs if o[2]])
     applied = sum(int(o[0].split()[1]) for o in outs if o[0].startswith("applied "))
-    check(applied == 4, "the four applied each migration once in all (%d)" % applied)
-    check(rows(conc, "SELECT version FROM ferry_migrations ORDER BY version") == [(1,), (2,), (3,), (4,)],
+    check(applied == 5, "the four applied each migration once in all (%d)" % applied)
+    check(rows(conc, "SELECT version FROM ferry_migrations ORDER BY version") == [(1,), (2,), (3,), (4,), (6,)],
           "ferry_migrations has each migration once")
 
     locked = create_db("lock")
@@ -347,7 +349,7 @@ try:
     hc.execute("SELECT RELEASE_LOCK(LEFT(CONCAT('ferry_migrate:', DATABASE()), 64))")
     out, errout = p.communicate(timeout=300)
     holder.close()
-    check(p.returncode == 0 and "applied 4 migrations" in out,
+    check(p.returncode == 0 and "applied 5 migrations" in out,
           "after the lock is released migrate applies the four")
 
     # ---- (d) a changed, a new and a broken migration ---------------------------

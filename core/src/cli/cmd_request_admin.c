@@ -211,6 +211,26 @@ static int cmd_list(admin *a, int argc, char **argv)
 
 /* ---- show ---- */
 
+/* A pending request given back after a failed attempt waits for its retry
+ * (worker.retry_delay_seconds, doubling, with jitter) until
+ * ferry_lease_expires_at: say when. */
+static void print_next_try(ferry_db *db, const char *id)
+{
+    fdb_param p[] = {fdb_str(id)};
+    fdb_rows *r = NULL;
+    ferry_err err = FERRY_ERR_INIT;
+    if (fdb_query(db,
+                  "SELECT DATE_FORMAT(ferry_lease_expires_at, '%Y-%m-%d %H:%i:%s'), "
+                  "GREATEST(0, TIMESTAMPDIFF(SECOND, NOW(6), ferry_lease_expires_at)), "
+                  "ferry_attempt + 1 FROM export_requests WHERE id = ? AND status = 'pending' "
+                  "AND ferry_attempt > 0 AND ferry_lease_expires_at IS NOT NULL",
+                  p, 1, &r, &err) == 0 &&
+        r->nrows == 1)
+        printf("\nnext try: attempt %s at %s UTC (in %s s)\n", fdb_get(r, 0, 2), fdb_get(r, 0, 0),
+               fdb_get(r, 0, 1));
+    fdb_rows_free(r);
+}
+
 static int not_found(const char *id)
 {
     fprintf(stderr, "ferry: no export request with id %s\n", id);
@@ -258,6 +278,7 @@ static int cmd_show(admin *a, int argc, char **argv)
         printf("%-*s  %s\n", w, r->names[c], v ? v : "NULL");
     }
     fdb_rows_free(r);
+    print_next_try(a->db, id);
 
     if (fdb_query(a->db,
                   "SELECT DATE_FORMAT(timestamp, '%Y-%m-%d %H:%i:%s.%f'), action, user_id, "

@@ -27,6 +27,8 @@ static const command commands[] = {
     {"serve", ferry_cmd_serve, "serve downloads over HTTP with signed, expiring tokens"},
     {"daemon", ferry_cmd_daemon, "run worker, scheduler, expiry and server together"},
     {"config", ferry_cmd_config, "config check [FILE]: check ferry.conf, print the settings"},
+    {"queue", ferry_cmd_queue, "pause, resume or show the queue (every worker, every host)"},
+    {"stats", ferry_cmd_stats, "exports per user and day from export_usage_stats"},
 };
 
 static void usage(FILE *f)

@@ -46,6 +46,7 @@
 #include "db.h"
 #include "migrate.h"
 #include "request.h"
+#include "jitter.h"
 #include "retry.h"
 #include "worker_metrics.h"
 
@@ -266,7 +267,10 @@ static int resolve_once(slot *s, ferry_db *db, const ferry_claim *c, int what, c
     if (what == ON_RELEASE)
         return ferry_claim_release(db, c, err);
     if (what == ON_RETRY)
-        return retry_later(db, c, w->o->retry_delay_seconds, msg, changed, err);
+        return retry_later(db, c,
+                           ferry_retry_delay_s(w->o->retry_delay_seconds, c->attempt,
+                                               w->o->retry_max_delay_seconds),
+                           msg, changed, err);
     return ferry_request_fail(w->svc, db, c, msg, changed, err);
 }
 
@@ -398,8 +402,8 @@ static void *slot_main(void *arg)
         ferry_claim c;
         int got = 0;
         ferry_err err = FERRY_ERR_INIT;
-        if (ferry_claim_next(db, s->owner, w->o->lease_seconds, w->o->max_attempts,
-                             w->svc->user_agent, &c, &got, &err) != 0) {
+        if (ferry_claim_next_limited(db, s->owner, w->o->lease_seconds, w->o->max_attempts,
+                                     &w->o->limits, w->svc->user_agent, &c, &got, &err) != 0) {
             int gone = fdb_is_connection_error(db);
             drop_if_gone(&db);
             ferry_logf(w->svc->log, gone ? FERRY_LOG_WARN : FERRY_LOG_ERROR, f,
@@ -441,6 +445,12 @@ void ferry_worker_opts_from_site(ferry_worker_opts *o, const ferry_site *site)
         (unsigned)clamp(ferry_site_int(site, "worker.retry_delay_seconds", 10), 0, 86400, 10);
     o->stop_grace_seconds =
         (unsigned)clamp(ferry_site_int(site, "worker.stop_grace_seconds", 30), 0, 86400, 30);
+    o->retry_max_delay_seconds = (unsigned)clamp(
+        ferry_site_int(site, "worker.retry_max_delay_seconds", 3600), 0, 604800, 3600);
+    o->limits.per_user =
+        (int)clamp(ferry_site_int(site, "worker.per_user_concurrency", 0), 0, 10000, 0);
+    o->limits.daily_quota =
+        (int)clamp(ferry_site_int(site, "requests.daily_quota", 0), 0, 10000000, 0);
 }
 
 static int preflight(worker *w, ferry_err *err)
