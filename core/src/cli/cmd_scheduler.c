@@ -13,6 +13,8 @@
 #include "clock.h"
 #include "commands.h"
 #include "metrics_cli.h"
+#include "cmd_schedule_admin.h"
+#include "recurring_cli.h"
 #include "cron.h"
 #include "db.h"
 #include "migrate.h"
@@ -150,6 +152,8 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
         int rc = ferry_scheduler_tick(&s, now, &st, &err);
         ferry_metrics_add(app->metrics, FM_SCHEDULER_FIRES, "schedule", NULL, st.created);
         ferry_metrics_add(app->metrics, FM_SCHEDULER_FAILS, "schedule", NULL, st.failed);
+        if (!rc)
+            rc = ferry_recurring_pass(app, db, ua, now, &err);
         if (rc) {
             ferry_logf(&app->log, FERRY_LOG_WARN, NULL, "scheduler pass failed: %s", err.msg);
             fdb_close(db); /* reconnect: never reuse a connection in doubt */
@@ -182,7 +186,12 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
 
 static void schedule_usage(FILE *f)
 {
-    fprintf(f, "usage: ferry schedule next PATTERN [--timezone TZ] [--from TIME] [--count N]\n\n"
+    fprintf(f, "usage: ferry schedule next PATTERN [--timezone TZ] [--from TIME] [--count N]\n"
+               "       ferry schedule list [--json] | show ID [--json] | pause ID | resume ID |\n"
+               "                      run-now ID\n\n"
+               "list, show, pause, resume and run-now cover export_schedules rows and the\n"
+               "recurring requests (export_requests with is_scheduled, schedule_pattern,\n"
+               "next_run; run-now: recurring requests only).\n\n"
                "Prints the next N (default 5) times the five-field cron PATTERN fires in the\n"
                "IANA time zone TZ (default UTC), in local time and in UTC. TIME is\n"
                "YYYY-MM-DD[ HH:MM[:SS]], local to TZ unless it ends in Z or +HH:MM\n"
@@ -277,6 +286,18 @@ int ferry_cmd_schedule(ferry_app *app, int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "next") == 0)
         return schedule_next(app, argc - 1, argv + 1);
+    static const char *const verbs[] = {"list", "show", "pause", "resume", "run-now"};
+    for (size_t i = 0; argc >= 2 && i < sizeof verbs / sizeof verbs[0]; i++) {
+        if (strcmp(argv[1], verbs[i]) != 0)
+            continue;
+        int json = argc >= 3 && strcmp(argv[argc - 1], "--json") == 0;
+        int nargs = argc - 2 - json;
+        if (nargs > (i ? 1 : 0) || nargs < (i ? 1 : 0)) {
+            schedule_usage(stderr);
+            return FERRY_EXIT_USAGE;
+        }
+        return ferry_schedule_admin(app, verbs[i], nargs ? argv[2] : NULL, json);
+    }
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         schedule_usage(stdout);
         return FERRY_EXIT_OK;

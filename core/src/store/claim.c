@@ -145,12 +145,11 @@ static int take(ferry_db *db, const fdb_rows *r, const char *owner, unsigned lea
 }
 
 /* Neither query claims while the queue is paused (ferry_queue_state, on
- * every host), nor a recurring request's origin row (is_scheduled with a
- * pattern and next_run, made by the web app: the scheduler copies it). */
+ * every host), nor a recurring request's origin row (a schedule_pattern on
+ * a row the web app made, paused or not: the scheduler copies it). */
 #define CLAIMABLE                                                                                  \
     "NOT EXISTS (SELECT 1 FROM ferry_queue_state WHERE id = 1 AND paused = 1) "                    \
-    "AND NOT (is_scheduled = 1 AND schedule_pattern <> '' AND next_run IS NOT NULL "               \
-    "AND ferry_schedule_id IS NULL AND ferry_origin_id IS NULL) "
+    "AND NOT (schedule_pattern <> '' AND ferry_schedule_id IS NULL AND ferry_origin_id IS NULL) "
 
 /* The next claimable row, locked; a pending one only if its user is under
  * the per-user limit (as committed; ferry_limits_decide makes it sure). */
