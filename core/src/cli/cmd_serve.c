@@ -81,7 +81,10 @@ int ferry_cmd_serve(ferry_app *app, int argc, char **argv)
                            &app->log,
                            NULL,
                            0,
-                           app->metrics};
+                           app->metrics,
+                           ferry_site_string(site, "status.allow", NULL),
+                           ferry_site_string(site, "status.token", NULL),
+                           ferry_site_string(site, "scheduler.timezone", "UTC")};
     ferry_s3 *s3 = NULL;
     if (ferry_s3_open(&s3, site, &err))
         return ferry_app_fail(app, &err);

@@ -26,6 +26,7 @@
 #include "s3.h"
 #include "metrics_db.h"
 #include "metrics_http.h"
+#include "status_page.h"
 #include "token.h"
 
 #define POOL_MAX 16
@@ -38,7 +39,8 @@ struct ferry_server {
     const struct ferry_s3 *s3; /* borrowed, may be NULL */
     int s3_stream;
     const ferry_log *log;
-    ferry_metrics *metrics; /* borrowed, may be NULL */
+    ferry_metrics *metrics;                      /* borrowed, may be NULL */
+    char *status_allow, *status_token, *site_tz; /* /status access and zone; may be NULL */
     unsigned port;
     pthread_mutex_t mu;
     ferry_db *idle[POOL_MAX]; /* idle database connections, under mu */
@@ -349,6 +351,38 @@ static enum MHD_Result metrics(ferry_server *s, struct MHD_Connection *conn, req
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             "text/plain; version=0.0.4; charset=utf-8");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    rc->body_len = len;
+    return queue(conn, rc, MHD_HTTP_OK, resp);
+}
+
+/* ---- /status (status_page.h) ----------------------------------------- */
+
+static enum MHD_Result status_page(ferry_server *s, struct MHD_Connection *conn, req_ctx *rc)
+{
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    if (!ferry_status_allowed(rc->ip, auth, s->status_allow, s->status_token))
+        return text(conn, rc, MHD_HTTP_FORBIDDEN, "forbidden\n");
+    ferry_err err = FERRY_ERR_INIT;
+    ferry_db *db = pool_get(s, 0, &err);
+    char *html = NULL;
+    size_t len = 0;
+    int r = db ? ferry_status_render(db, s->site_tz, &html, &len, &err) : -1;
+    if (r && db && conn_dead(db)) {
+        fdb_close(db);
+        db = NULL;
+    }
+    pool_put(s, db);
+    if (r) {
+        ferry_logf(s->log, FERRY_LOG_WARN, NULL, "status: %s", err.msg);
+        return text(conn, rc, MHD_HTTP_SERVICE_UNAVAILABLE, "database unreachable\n");
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, html, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(html);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     rc->body_len = len;
     return queue(conn, rc, MHD_HTTP_OK, resp);
@@ -743,6 +777,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return healthz(s, conn, rc);
         if (strcmp(url, "/metrics") == 0)
             return metrics(s, conn, rc);
+        if (strcmp(url, "/status") == 0)
+            return status_page(s, conn, rc);
         if (strncmp(url, "/download/", 10) == 0)
             return download(s, conn, rc, url + 10);
         return text(conn, rc, MHD_HTTP_NOT_FOUND, "not found\n");
@@ -856,6 +892,9 @@ static void server_free(ferry_server *s)
     free(s->store_path);
     free(s->store_real);
     free(s->secret);
+    free(s->status_allow);
+    free(s->status_token);
+    free(s->site_tz);
     free(s);
 }
 
@@ -887,6 +926,9 @@ int ferry_server_start(ferry_server **out, const ferry_server_opts *o, ferry_err
     s->s3 = o->s3;
     s->s3_stream = o->s3_stream;
     s->metrics = o->metrics;
+    s->status_allow = o->status_allow ? strdup(o->status_allow) : NULL;
+    s->status_token = o->status_token ? strdup(o->status_token) : NULL;
+    s->site_tz = strdup(o->site_tz ? o->site_tz : "UTC");
     s->secret = strdup(o->secret);
     for (int i = 0; i < NCODES; i++)
         atomic_init(&s->by_code[i], 0);
