@@ -12,7 +12,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ferry queue pause [--reason TEXT] | resume | status [--json]\n\n"
+    fprintf(f, "usage: ferry queue pause|resume|status [--reason TEXT] [--json]\n\n"
                "pause: every worker, on every host, stops claiming requests (those running\n"
                "finish); resume: they claim again; status: paused or not, requests by status,\n"
                "the oldest pending one's age. The switch is in the database\n"

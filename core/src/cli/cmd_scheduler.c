@@ -187,8 +187,7 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
 static void schedule_usage(FILE *f)
 {
     fprintf(f, "usage: ferry schedule next PATTERN [--timezone TZ] [--from TIME] [--count N]\n"
-               "       ferry schedule list [--json] | show ID [--json] | pause ID | resume ID |\n"
-               "                      run-now ID\n\n"
+               "       ferry schedule list|show|pause|resume|run-now [ID] [--json]\n\n"
                "list, show, pause, resume and run-now cover export_schedules rows and the\n"
                "recurring requests (export_requests with is_scheduled, schedule_pattern,\n"
                "next_run; run-now: recurring requests only).\n\n"
