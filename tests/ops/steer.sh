@@ -72,6 +72,17 @@ refused=$(testdb_sql "SELECT id FROM export_requests WHERE status = 'failed'")
 grep -q "daily quota of 2 exports for this user is used up" "$tmp/show" || fail "no reason on the request: $(grep error_message "$tmp/show")"
 expect_eq "refusal audited" "$(testdb_sql "SELECT JSON_VALUE(additional_data, '$.reason') FROM export_audit_logs WHERE export_request_id = '$refused' AND action = 'failed'")" "daily quota"
 
+# --- a retry's next try, in request show and request list/show --json.
+retry=$(ops_request "$zoe" csv "ferry_attempt = 1, error_message = 'source down',
+    ferry_lease_expires_at = UTC_TIMESTAMP(6) + INTERVAL 1 HOUR")
+"$FERRY" request show "$retry" | grep -q "^next try: attempt 2 at " || fail "request show: no next try"
+"$FERRY" request show "$retry" --json | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["status"] == "pending" and d["next_try"].endswith("Z") and d["error_message"] == "source down", d
+assert isinstance(d["audit"], list), d' || fail "request show --json"
+expect_eq "request list --json" "$("$FERRY" request list --status pending --json | /usr/bin/python3 -c 'import json,sys; print([json.loads(l)["id"] for l in sys.stdin])')" "['$retry']"
+
 # --- ferry stats: today's two exports for zoe.
 "$FERRY" stats --user zoe --days 1 --json >"$tmp/stats"
 /usr/bin/python3 - "$tmp/stats" <<'PY' || fail "stats: $(cat "$tmp/stats")"
