@@ -359,7 +359,7 @@ try:
     write_conf(conf2, "migrations")
     with open(os.path.join(mdir, "0003_ferry_columns.sql"), "a") as f:
         f.write("-- an edit after it was applied\n")
-    with open(os.path.join(mdir, "0005_extra.sql"), "w") as f:
+    with open(os.path.join(mdir, "0098_extra.sql"), "w") as f:
         f.write("-- a test migration\nCREATE TABLE IF NOT EXISTS `ferry_test_extra` (\n"
                 "  `id` integer NOT NULL PRIMARY KEY\n);\n"
                 "INSERT INTO `ferry_test_extra` VALUES (1);\n")
@@ -367,25 +367,25 @@ try:
     st = {l.split()[1]: l.split()[2] for l in r.stdout.splitlines()[1:-1]}
     check(st == {"0001_initial.sql": "applied", "0002_default_templates.sql": "applied",
                  "0003_ferry_columns.sql": "modified", "0004_warning_count.sql": "applied",
-                 "0005_extra.sql": "pending"},
+                 "0006_ops.sql": "applied", "0098_extra.sql": "pending"},
           "db status shows applied, modified and pending: %r" % st)
     r = ferry(fer, "db", "migrate", conf=conf2)
     check(r.returncode == 0 and "applied 1 migration;" in r.stdout
           and rows(fer, "SELECT id FROM ferry_test_extra") == [(1,)],
           "migrate applies only the new migration")
-    with open(os.path.join(mdir, "0006_broken.sql"), "w") as f:
+    with open(os.path.join(mdir, "0099_broken.sql"), "w") as f:
         f.write("CREATE TABLE IF NOT EXISTS `ferry_test_ok` (`id` integer);\n\n"
                 "SELEC nonsense\n  FROM nowhere;\n")
     r = ferry(fer, "db", "migrate", conf=conf2)
     # Log lines (logfmt, "time=…") may precede it: the 0003 warning above.
     err_lines = [l for l in r.stderr.strip().splitlines() if not l.startswith("time=")]
     check(r.returncode == 5 and len(err_lines) == 1 and err_lines[0].startswith("ferry: ")
-          and "0006_broken.sql" in err_lines[0] and "line 3" in err_lines[0],
+          and "0099_broken.sql" in err_lines[0] and "line 3" in err_lines[0],
           "a broken migration: exit 5 and one line naming file and line: %r" % r.stderr)
-    check(rows(fer, "SELECT COUNT(*) FROM ferry_migrations WHERE version = 6") == [(0,)],
+    check(rows(fer, "SELECT COUNT(*) FROM ferry_migrations WHERE version = 99") == [(0,)],
           "the broken migration is not recorded")
     r = ferry(fer, "db", "status", conf=conf2)
-    check("0006_broken.sql" in r.stdout and "5 applied, 1 pending" in r.stdout,
+    check("0099_broken.sql" in r.stdout and "6 applied, 1 pending" in r.stdout,
           "status lists the broken one as pending")
 
     # ---- (e) unreachable database ----------------------------------------------

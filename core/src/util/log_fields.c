@@ -7,8 +7,10 @@
 void ferry_request_fields(char *buf, size_t len, const char *id, int64_t user_id,
                           const char *format, int attempt)
 {
-    int n = snprintf(buf, len, "request_id=%s user_id=%" PRId64 " format=%s", id ? id : "-",
-                     user_id, format && *format ? format : "-");
+    int n = snprintf(buf, len, "request_id=%s", id ? id : "-");
     if (attempt > 0 && n > 0 && (size_t)n < len)
-        snprintf(buf + n, len - (size_t)n, " attempt=%d", attempt);
+        n += snprintf(buf + n, len - (size_t)n, " attempt=%d", attempt);
+    if (n > 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, " user_id=%" PRId64 " format=%s", user_id,
+                 format && *format ? format : "-");
 }

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* "request_id=ID user_id=N format=F attempt=A" (format "-" when unknown,
+/* "request_id=ID attempt=A user_id=N format=F" (format "-" when unknown,
  * attempt left out when 0). */
 void ferry_request_fields(char *buf, size_t len, const char *id, int64_t user_id,
                           const char *format, int attempt);
