@@ -8,6 +8,7 @@ pkgs=(build-essential cmake pkg-config
       mariadb-server mariadb-client
       python3 python3-aiosmtpd python3-openpyxl python3-pypdf python3-django python3-mysqldb
       lintian man-db groff-base systemd dpkg-dev fakeroot adduser
+      python3-prometheus-client chromium
       libfribidi-dev poppler-utils fonts-dejavu-core fonts-droid-fallback fonts-nanum fonts-symbola curl iproute2 tzdata)
 missing=()
 for p in "${pkgs[@]}"; do

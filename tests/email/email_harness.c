@@ -27,7 +27,7 @@ int main(int argc, char **argv)
         return 2;
     }
     ferry_err err = FERRY_ERR_INIT;
-    ferry_log log = {FERRY_LOG_DEBUG, "email-test"};
+    ferry_log log = {FERRY_LOG_DEBUG, "email-test", 0};
     ferry_plugin *plugin = NULL;
     if (ferry_plugin_open(&plugin, argv[1], &err)) {
         fprintf(stderr, "open: %s\n", err.msg);

@@ -109,7 +109,7 @@ int main(int argc, char **argv)
     }
 
     ferry_err err = FERRY_ERR_INIT;
-    ferry_log log = {FERRY_LOG_INFO, "format-test"};
+    ferry_log log = {FERRY_LOG_INFO, "format-test", 0};
     config_t cfg;
     config_init(&cfg);
     if (config_read_file(&cfg, argv[2]) != CONFIG_TRUE) {

@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 {
     static const char *const skip[] = {"plugin", NULL};
     ferry_err err = FERRY_ERR_INIT;
-    ferry_log log = {FERRY_LOG_INFO, "pdf-cells"};
+    ferry_log log = {FERRY_LOG_INFO, "pdf-cells", 0};
     ferry_plugin *fp = NULL;
     ferry_instance *fi = NULL;
     config_t cfg;

@@ -162,7 +162,7 @@ static int write_rows(FILE *in, ferry_instance *fi, const ferry_schema *schema)
 int main(int argc, char **argv)
 {
     ferry_err err = FERRY_ERR_INIT;
-    ferry_log log = {FERRY_LOG_INFO, "value-harness"};
+    ferry_log log = {FERRY_LOG_INFO, "value-harness", 0};
     ferry_field_style style = {"%Y-%m-%d", NULL, "UTC", "", -1, FERRY_DURATION_HMM, 0, 0};
     ferry_column cols[VH_MAX_COLS];
     ferry_schema schema = {0, 0, cols};

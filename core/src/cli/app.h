@@ -24,7 +24,8 @@ typedef struct ferry_app {
     ferry_log log;
     int stdout_tty; /* stdout is a terminal: progress lines */
     const char *argv0;
-    atomic_int *stop; /* set by SIGINT/SIGTERM; owned by main */
+    atomic_int *stop;       /* set by SIGINT/SIGTERM; owned by main */
+    ferry_metrics *metrics; /* made by ferry_app_service; owned, freed by main */
 } ferry_app;
 
 /* Loads the site config once; prints nothing. */
@@ -42,6 +43,9 @@ int ferry_app_connect(ferry_app *app, ferry_db **db, unsigned rw_timeout, int al
 /* Loads the site config and fills *svc for the service layer (app's log
  * and stop flag, borrowed). */
 int ferry_app_service(ferry_app *app, ferry_service *svc, ferry_err *err);
+
+/* Makes app->metrics (shared with `ferry daemon` when it started us) once. */
+int ferry_app_metrics(ferry_app *app, ferry_err *err);
 
 /* Prints "ferry: <msg>" on stderr and returns the exit code for err. */
 int ferry_app_fail(ferry_app *app, const ferry_err *err);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "metrics_cli.h"
 #include "daemon.h"
 #include "db.h"
 #include "migrate.h"
@@ -17,11 +18,14 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: ferry daemon [--no-worker] [--no-scheduler] [--no-serve] [--no-expire]\n"
-               "                    [--concurrency N] [--expire-interval SECONDS]\n\n"
+               "                    [--concurrency N] [--expire-interval SECONDS]\n"
+               "                    [--metrics-listen ADDR]\n\n"
                "Runs `ferry worker`, `ferry scheduler` and `ferry serve` as child processes,\n"
                "restarting one that dies (with a growing delay), and `ferry expire` every\n"
                "daemon.expire_interval_seconds (default 300). SIGTERM or SIGINT stops every\n"
-               "child with SIGTERM and exits 0 once they are gone.\n\n"
+               "child with SIGTERM and exits 0 once they are gone. --metrics-listen (or\n"
+               "daemon.metrics_listen) serves one Prometheus /metrics that every child\n"
+               "counts into (shared memory).\n\n"
                "Settings (ferry.conf): daemon.worker, daemon.scheduler, daemon.serve,\n"
                "daemon.expire (booleans, default true), daemon.worker_concurrency,\n"
                "daemon.expire_interval_seconds, daemon.restart_delay_seconds (1),\n"
@@ -92,10 +96,12 @@ int ferry_cmd_daemon(ferry_app *app, int argc, char **argv)
                                          {"no-expire", no_argument, 0, 'E'},
                                          {"concurrency", required_argument, 0, 'c'},
                                          {"expire-interval", required_argument, 0, 'i'},
+                                         {"metrics-listen", required_argument, 0, 'm'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
     char *end;
+    const char *metrics_listen = NULL;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'W':
@@ -123,6 +129,9 @@ int ferry_cmd_daemon(ferry_app *app, int argc, char **argv)
                 fprintf(stderr, "ferry: daemon: --expire-interval wants seconds (at least 1)\n");
                 return FERRY_EXIT_USAGE;
             }
+            break;
+        case 'm':
+            metrics_listen = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -187,7 +196,10 @@ int ferry_cmd_daemon(ferry_app *app, int argc, char **argv)
              "expire_interval_s=%ld",
              site->path, want_worker, want_scheduler, want_serve, want_expire, interval);
     ferry_logf(&app->log, FERRY_LOG_INFO, fields, "daemon starting");
-    if (ferry_daemon_run(kids, n, &o, app->stop, &app->log, &err))
+    ferry_metrics_http *mh = NULL;
+    if (ferry_daemon_metrics_listen(app, metrics_listen, &mh, &err))
         return ferry_app_fail(app, &err);
-    return FERRY_EXIT_OK;
+    int rc = ferry_daemon_run(kids, n, &o, app->stop, &app->log, &err);
+    ferry_metrics_http_stop(mh);
+    return rc ? ferry_app_fail(app, &err) : FERRY_EXIT_OK;
 }

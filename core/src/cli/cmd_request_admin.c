@@ -30,6 +30,7 @@
  *   request must be cancelled first; a request deleted before: exit 1.
  */
 #include "cmd_request_admin.h"
+#include "rows_json.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -108,10 +109,11 @@ static int cmd_list(admin *a, int argc, char **argv)
     static const struct option opts[] = {{"status", required_argument, 0, 's'},
                                          {"user", required_argument, 0, 'u'},
                                          {"limit", required_argument, 0, 'l'},
+                                         {"json", no_argument, 0, 'j'},
                                          {0, 0, 0, 0}};
     const char *status = NULL;
     long long user = -1, limit = 50;
-    int c;
+    int c, json = 0;
     optind = 0;
     while ((c = getopt_long(argc, argv, "+s:u:l:", opts, NULL)) != -1) {
         char *end;
@@ -126,6 +128,9 @@ static int cmd_list(admin *a, int argc, char **argv)
                 return FERRY_EXIT_USAGE;
             }
             break;
+        case 'j':
+            json = 1;
+            break;
         case 'l':
             limit = strtoll(optarg, &end, 10);
             if (*end || limit < 1 || limit > 100000) {
@@ -134,7 +139,8 @@ static int cmd_list(admin *a, int argc, char **argv)
             }
             break;
         default:
-            fprintf(stderr, "usage: ferry request list [--status S] [--user ID] [--limit N]\n");
+            fprintf(stderr,
+                    "usage: ferry request list [--status S] [--user ID] [--limit N] [--json]\n");
             return FERRY_EXIT_USAGE;
         }
     }
@@ -167,6 +173,11 @@ static int cmd_list(admin *a, int argc, char **argv)
                   "ORDER BY created_at DESC, id LIMIT ?",
                   p, 5, &r, &err))
         return fail(a, &err);
+    if (json) {
+        ferry_rows_print_jsonl(r);
+        fdb_rows_free(r);
+        return FERRY_EXIT_OK;
+    }
     static const char *const head[] = {"ID",       "STATUS",  "FORMAT",        "USER",
                                        "PROGRESS", "ATTEMPT", "CREATED (UTC)", "TITLE"};
     enum { NC = 8 };
@@ -211,6 +222,26 @@ static int cmd_list(admin *a, int argc, char **argv)
 
 /* ---- show ---- */
 
+/* A pending request given back after a failed attempt waits for its retry
+ * (worker.retry_delay_seconds, doubling, with jitter) until
+ * ferry_lease_expires_at: say when. */
+static void print_next_try(ferry_db *db, const char *id)
+{
+    fdb_param p[] = {fdb_str(id)};
+    fdb_rows *r = NULL;
+    ferry_err err = FERRY_ERR_INIT;
+    if (fdb_query(db,
+                  "SELECT DATE_FORMAT(ferry_lease_expires_at, '%Y-%m-%d %H:%i:%s'), "
+                  "GREATEST(0, TIMESTAMPDIFF(SECOND, NOW(6), ferry_lease_expires_at)), "
+                  "ferry_attempt + 1 FROM export_requests WHERE id = ? AND status = 'pending' "
+                  "AND ferry_attempt > 0 AND ferry_lease_expires_at IS NOT NULL",
+                  p, 1, &r, &err) == 0 &&
+        r->nrows == 1)
+        printf("\nnext try: attempt %s at %s UTC (in %s s)\n", fdb_get(r, 0, 2), fdb_get(r, 0, 0),
+               fdb_get(r, 0, 1));
+    fdb_rows_free(r);
+}
+
 static int not_found(const char *id)
 {
     fprintf(stderr, "ferry: no export request with id %s\n", id);
@@ -231,13 +262,19 @@ static int one_id(int argc, char **argv, char id[33], const char *verb)
     return 0;
 }
 
+static int show_json(admin *a, const char *id);
+
 static int cmd_show(admin *a, int argc, char **argv)
 {
     char id[33];
+    int json = argc == 3 && strcmp(argv[2], "--json") == 0;
+    argc -= json;
     if (one_id(argc, argv, id, "show"))
         return FERRY_EXIT_USAGE;
     if (!id[0])
         return not_found(argv[1]);
+    if (json)
+        return show_json(a, id);
     ferry_err err = FERRY_ERR_INIT;
     if (open_db(a, &err))
         return fail(a, &err);
@@ -258,6 +295,7 @@ static int cmd_show(admin *a, int argc, char **argv)
         printf("%-*s  %s\n", w, r->names[c], v ? v : "NULL");
     }
     fdb_rows_free(r);
+    print_next_try(a->db, id);
 
     if (fdb_query(a->db,
                   "SELECT DATE_FORMAT(timestamp, '%Y-%m-%d %H:%i:%s.%f'), action, user_id, "
@@ -293,6 +331,45 @@ static int cmd_show(admin *a, int argc, char **argv)
         printf("%s\n", d ? d : "");
     }
     fdb_rows_free(r);
+    return FERRY_EXIT_OK;
+}
+
+/* `request show ID --json`: the row, its next try and its audit rows. */
+static int show_json(admin *a, const char *id)
+{
+    ferry_err err = FERRY_ERR_INIT;
+    if (open_db(a, &err))
+        return fail(a, &err);
+    fdb_param p[] = {fdb_str(id)};
+    fdb_rows *r = NULL, *au = NULL;
+    if (fdb_query(a->db,
+                  "SELECT *, IF(status = 'pending' AND ferry_attempt > 0, "
+                  "DATE_FORMAT(ferry_lease_expires_at, '%Y-%m-%dT%H:%i:%sZ'), NULL) AS next_try "
+                  "FROM export_requests WHERE id = ?",
+                  p, 1, &r, &err) ||
+        fdb_query(a->db,
+                  "SELECT DATE_FORMAT(timestamp, '%Y-%m-%dT%H:%i:%s.%fZ') AS timestamp, action, "
+                  "user_id, ip_address, user_agent, additional_data FROM export_audit_logs "
+                  "WHERE export_request_id = ? ORDER BY timestamp, id",
+                  p, 1, &au, &err)) {
+        fdb_rows_free(r);
+        return fail(a, &err);
+    }
+    if (r->nrows == 0) {
+        fdb_rows_free(r);
+        fdb_rows_free(au);
+        return not_found(id);
+    }
+    json_t *o = ferry_row_json(r, 0), *list = json_array();
+    for (size_t i = 0; i < au->nrows; i++)
+        json_array_append_new(list, ferry_row_json(au, i));
+    json_object_set_new(o, "audit", list);
+    char *t = json_dumps(o, JSON_COMPACT);
+    printf("%s\n", t ? t : "{}");
+    free(t);
+    json_decref(o);
+    fdb_rows_free(r);
+    fdb_rows_free(au);
     return FERRY_EXIT_OK;
 }
 

@@ -12,6 +12,9 @@
 
 #include "clock.h"
 #include "commands.h"
+#include "metrics_cli.h"
+#include "cmd_schedule_admin.h"
+#include "recurring_cli.h"
 #include "cron.h"
 #include "db.h"
 #include "migrate.h"
@@ -20,12 +23,15 @@
 
 static void scheduler_usage(FILE *f)
 {
-    fprintf(f, "usage: ferry scheduler [--once] [--interval SECONDS] [--now TIME]\n\n"
+    fprintf(f, "usage: ferry scheduler [--once] [--interval SECONDS] [--now TIME]\n"
+               "                       [--metrics-listen ADDR]\n\n"
                "Turns every due export schedule into one export request, then sleeps.\n"
                "  --once          one pass, then exit\n"
                "  --interval S    seconds between passes (default: scheduler.interval_seconds, "
                "30)\n"
                "  --now TIME      use TIME (UTC, YYYY-MM-DD HH:MM[:SS]) as the clock, for tests\n"
+               "  --metrics-listen ADDR  serve Prometheus /metrics on HOST:PORT (default\n"
+               "                  scheduler.metrics_listen; unset: none)\n"
                "Stops cleanly on SIGTERM/SIGINT (exit 0).\n");
 }
 
@@ -70,12 +76,12 @@ static void connect_report(void *arg, unsigned i, unsigned delay_ms, const ferry
 
 int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {{"once", no_argument, 0, 'o'},
-                                         {"interval", required_argument, 0, 'i'},
-                                         {"now", required_argument, 0, 'n'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"once", no_argument, 0, 'o'},      {"interval", required_argument, 0, 'i'},
+        {"now", required_argument, 0, 'n'}, {"metrics-listen", required_argument, 0, 'm'},
+        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
     int once = 0, c;
+    const char *metrics_listen = NULL;
     double interval = -1;
     int64_t now = -1;
     ferry_err err = FERRY_ERR_INIT;
@@ -93,6 +99,9 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
             }
             break;
         }
+        case 'm':
+            metrics_listen = optarg;
+            break;
         case 'n':
             if (ferry_time_parse(optarg, NULL, &now, &err))
                 return ferry_app_fail(app, &err);
@@ -111,7 +120,9 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
     }
     ferry_site *site;
     const char *url;
-    if (ferry_app_site(app, &site, &err) || ferry_app_database_url(app, &url, &err))
+    ferry_metrics_http *mh = NULL;
+    if (ferry_app_site(app, &site, &err) || ferry_app_database_url(app, &url, &err) ||
+        ferry_app_metrics_listen(app, metrics_listen, "scheduler.metrics_listen", &mh, &err))
         return ferry_app_fail(app, &err);
     if (interval < 0)
         interval = (double)ferry_site_int(site, "scheduler.interval_seconds", 30);
@@ -139,6 +150,10 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
         ferry_sched_stats st;
         memset(&st, 0, sizeof st);
         int rc = ferry_scheduler_tick(&s, now, &st, &err);
+        ferry_metrics_add(app->metrics, FM_SCHEDULER_FIRES, "schedule", NULL, st.created);
+        ferry_metrics_add(app->metrics, FM_SCHEDULER_FAILS, "schedule", NULL, st.failed);
+        if (!rc)
+            rc = ferry_recurring_pass(app, db, ua, now, &err);
         if (rc) {
             ferry_logf(&app->log, FERRY_LOG_WARN, NULL, "scheduler pass failed: %s", err.msg);
             fdb_close(db); /* reconnect: never reuse a connection in doubt */
@@ -161,6 +176,7 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
             break;
     }
     fdb_close(db);
+    ferry_metrics_http_stop(mh);
     if (app->stop && *app->stop)
         ferry_logf(&app->log, FERRY_LOG_INFO, NULL, "scheduler stopped");
     return exit_code;
@@ -170,7 +186,11 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
 
 static void schedule_usage(FILE *f)
 {
-    fprintf(f, "usage: ferry schedule next PATTERN [--timezone TZ] [--from TIME] [--count N]\n\n"
+    fprintf(f, "usage: ferry schedule next PATTERN [--timezone TZ] [--from TIME] [--count N]\n"
+               "       ferry schedule list|show|pause|resume|run-now [ID] [--json]\n\n"
+               "list, show, pause, resume and run-now cover export_schedules rows and the\n"
+               "recurring requests (export_requests with is_scheduled, schedule_pattern,\n"
+               "next_run; run-now: recurring requests only).\n\n"
                "Prints the next N (default 5) times the five-field cron PATTERN fires in the\n"
                "IANA time zone TZ (default UTC), in local time and in UTC. TIME is\n"
                "YYYY-MM-DD[ HH:MM[:SS]], local to TZ unless it ends in Z or +HH:MM\n"
@@ -265,6 +285,18 @@ int ferry_cmd_schedule(ferry_app *app, int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "next") == 0)
         return schedule_next(app, argc - 1, argv + 1);
+    static const char *const verbs[] = {"list", "show", "pause", "resume", "run-now"};
+    for (size_t i = 0; argc >= 2 && i < sizeof verbs / sizeof verbs[0]; i++) {
+        if (strcmp(argv[1], verbs[i]) != 0)
+            continue;
+        int json = argc >= 3 && strcmp(argv[argc - 1], "--json") == 0;
+        int nargs = argc - 2 - json;
+        if (nargs > (i ? 1 : 0) || nargs < (i ? 1 : 0)) {
+            schedule_usage(stderr);
+            return FERRY_EXIT_USAGE;
+        }
+        return ferry_schedule_admin(app, verbs[i], nargs ? argv[2] : NULL, json);
+    }
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         schedule_usage(stdout);
         return FERRY_EXIT_OK;

@@ -66,7 +66,7 @@ int ferry_cmd_serve(ferry_app *app, int argc, char **argv)
                       site->path, FERRY_SAMPLE_SECRET);
         return ferry_app_fail(app, &err);
     }
-    if (ferry_app_connect(app, &db, 30, 0, &err))
+    if (ferry_app_connect(app, &db, 30, 0, &err) || ferry_app_metrics(app, &err))
         return ferry_app_fail(app, &err);
     fdb_close(db);
 
@@ -80,7 +80,11 @@ int ferry_cmd_serve(ferry_app *app, int argc, char **argv)
                            setting(site, "download.timeout_seconds", 30),
                            &app->log,
                            NULL,
-                           0};
+                           0,
+                           app->metrics,
+                           ferry_site_string(site, "status.allow", NULL),
+                           ferry_site_string(site, "status.token", NULL),
+                           ferry_site_string(site, "scheduler.timezone", "UTC")};
     ferry_s3 *s3 = NULL;
     if (ferry_s3_open(&s3, site, &err))
         return ferry_app_fail(app, &err);

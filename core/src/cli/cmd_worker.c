@@ -5,17 +5,20 @@
 #include <stdlib.h>
 
 #include "commands.h"
+#include "metrics_cli.h"
 #include "worker.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ferry worker [--concurrency N] [--once]\n\n"
+    fprintf(f, "usage: ferry worker [--concurrency N] [--once] [--metrics-listen ADDR]\n\n"
                "Claims pending export requests and runs them, N at a time, holding a lease\n"
                "on each (renewed while it runs) so that other workers, here or on other\n"
                "machines, never run the same request twice. SIGTERM or SIGINT: stop claiming,\n"
                "finish what is held (worker.stop_grace_seconds), release the rest, exit 0.\n\n"
                "  --concurrency N  slots (default worker.concurrency, 2)\n"
-               "  --once           exit when nothing is left to claim\n\n"
+               "  --once           exit when nothing is left to claim\n"
+               "  --metrics-listen ADDR  serve Prometheus /metrics on HOST:PORT\n"
+               "                   (default worker.metrics_listen; unset: none)\n\n"
                "Settings (ferry.conf): worker.concurrency, worker.lease_seconds (30),\n"
                "worker.max_attempts (3), worker.poll_interval_ms (1000),\n"
                "worker.retry_delay_seconds (10), worker.stop_grace_seconds (30).\n");
@@ -25,10 +28,12 @@ int ferry_cmd_worker(ferry_app *app, int argc, char **argv)
 {
     static const struct option opts[] = {{"concurrency", required_argument, 0, 'c'},
                                          {"once", no_argument, 0, 'o'},
+                                         {"metrics-listen", required_argument, 0, 'm'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     long concurrency = 0;
     int once = 0, c;
+    const char *metrics_listen = NULL;
     while ((c = getopt_long(argc, argv, "+c:oh", opts, NULL)) != -1) {
         switch (c) {
         case 'c': {
@@ -42,6 +47,9 @@ int ferry_cmd_worker(ferry_app *app, int argc, char **argv)
         }
         case 'o':
             once = 1;
+            break;
+        case 'm':
+            metrics_listen = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -64,7 +72,10 @@ int ferry_cmd_worker(ferry_app *app, int argc, char **argv)
     if (concurrency)
         o.concurrency = (int)concurrency;
     o.once = once;
-    if (ferry_worker_run(&svc, &o, &err))
+    ferry_metrics_http *mh = NULL;
+    if (ferry_app_metrics_listen(app, metrics_listen, "worker.metrics_listen", &mh, &err))
         return ferry_app_fail(app, &err);
-    return FERRY_EXIT_OK;
+    int rc = ferry_worker_run(&svc, &o, &err);
+    ferry_metrics_http_stop(mh);
+    return rc ? ferry_app_fail(app, &err) : FERRY_EXIT_OK;
 }

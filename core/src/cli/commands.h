@@ -18,5 +18,7 @@ int ferry_cmd_expire(ferry_app *app, int argc, char **argv);    /* cmd_expire.c 
 int ferry_cmd_serve(ferry_app *app, int argc, char **argv);     /* cmd_serve.c */
 int ferry_cmd_daemon(ferry_app *app, int argc, char **argv);    /* cmd_daemon.c */
 int ferry_cmd_config(ferry_app *app, int argc, char **argv);    /* cmd_config.c */
+int ferry_cmd_queue(ferry_app *app, int argc, char **argv);     /* cmd_queue.c */
+int ferry_cmd_stats(ferry_app *app, int argc, char **argv);     /* cmd_stats.c */
 
 #endif

@@ -27,6 +27,8 @@ static const command commands[] = {
     {"serve", ferry_cmd_serve, "serve downloads over HTTP with signed, expiring tokens"},
     {"daemon", ferry_cmd_daemon, "run worker, scheduler, expiry and server together"},
     {"config", ferry_cmd_config, "config check [FILE]: check ferry.conf, print the settings"},
+    {"queue", ferry_cmd_queue, "pause, resume or show the queue (every worker, every host)"},
+    {"stats", ferry_cmd_stats, "exports per user and day from export_usage_stats"},
 };
 
 static void usage(FILE *f)
@@ -40,9 +42,11 @@ static void usage(FILE *f)
                "  --config FILE  site settings (else $FERRY_CONFIG, conf/ferry.conf, "
                "/etc/ferry/ferry.conf)\n"
                "  -v, -q         more or less logging on stderr\n"
+               "  --log-format F logfmt (default) or json, one object a line ($FERRY_LOG_FORMAT)\n"
                "  --version      print the version and plugin ABI\n"
                "  --help         this text; `ferry COMMAND --help` for a command\n\n"
-               "Environment: FERRY_CONFIG, FERRY_DATABASE_URL (mysql://user:pw@host:port/db or\n"
+               "Environment: FERRY_CONFIG, FERRY_LOG_FORMAT, FERRY_DATABASE_URL "
+               "(mysql://user:pw@host:port/db or\n"
                "  mysql://user:pw@localhost/db?socket=/path), FERRY_PLUGIN_PATH, FERRY_SECRET.\n\n"
                "Exit codes:\n"
                "  0 success        1 failed          2 usage          3 config error\n"
@@ -84,10 +88,13 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'}, {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},      {"verbose", no_argument, 0, 'v'},
-        {"quiet", no_argument, 0, 'q'},        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"version", no_argument, 0, 'V'},
+                                         {"verbose", no_argument, 0, 'v'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"log-format", required_argument, 0, 'L'},
+                                         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "+c:hvqV", opts, NULL)) != -1) {
         switch (c) {
@@ -107,11 +114,20 @@ int main(int argc, char **argv)
         case 'q':
             app.log.level = FERRY_LOG_WARN;
             break;
+        case 'L':
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "logfmt") != 0) {
+                fprintf(stderr, "ferry: --log-format wants logfmt or json\n");
+                return FERRY_EXIT_USAGE;
+            }
+            setenv("FERRY_LOG_FORMAT", optarg, 1); /* `ferry daemon`'s children too */
+            break;
         default:
             usage(stderr);
             return FERRY_EXIT_USAGE;
         }
     }
+    const char *lf = getenv("FERRY_LOG_FORMAT");
+    app.log.json = lf && strcmp(lf, "json") == 0;
     if (optind >= argc) {
         usage(stderr);
         return FERRY_EXIT_USAGE;
@@ -130,6 +146,7 @@ int main(int argc, char **argv)
             }
             int rc = commands[i].fn(&app, sub_argc, sub_argv);
             ferry_site_free(app.site);
+            ferry_metrics_free(app.metrics);
             return rc;
         }
     }

@@ -725,7 +725,7 @@ void ferry_plugin_check_child(const char *path, const ferry_check_opts *opts, co
     c.fd = fd;
     c.tmpdir = tmpdir;
     ferry_err err = FERRY_ERR_INIT;
-    ferry_log quiet = {FERRY_LOG_WARN, "plugins"};
+    ferry_log quiet = {FERRY_LOG_WARN, "plugins", 0};
     const ferry_log *log = opts && opts->log ? opts->log : &quiet;
 
     stage(&c, "load");

@@ -18,6 +18,7 @@
 #include "audit.h"
 #include "buf.h"
 #include "delivery.h"
+#include "log_fields.h"
 #include "clock.h"
 #include "tzif.h"
 #include "filters.h"
@@ -720,13 +721,15 @@ static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *pred
         ferry_run_result_free(&r);
         return rc;
     }
-    ferry_logf(j->svc->log, FERRY_LOG_INFO, NULL, "request %s completed: %llu rows, %llu bytes, %s",
-               claim->id, (unsigned long long)r.rows, (unsigned long long)r.size, r.path);
+    char f[400];
+    ferry_request_fields(f, sizeof f, claim->id, claim->user_id, j->format, claim->attempt);
+    /* The caller logs the completion itself (once, with its duration). */
+    ferry_logf(j->svc->log, FERRY_LOG_DEBUG, f, "artifact committed: %llu rows, %llu bytes, %s",
+               (unsigned long long)r.rows, (unsigned long long)r.size, r.path);
     ferry_err se = FERRY_ERR_INIT;
     o.targets_apart = 1;
     if (ferry_pipeline_after_commit(p, &o, &r, &se))
-        ferry_logf(j->svc->log, FERRY_LOG_ERROR, NULL, "request %s: delivery failed: %s", claim->id,
-                   se.msg);
+        ferry_logf(j->svc->log, FERRY_LOG_ERROR, f, "delivery failed: %s", se.msg);
     deliver_targets(j, p, &o, &r);
     if (object)
         unlink(r.path); /* the staging copy of an uploaded artifact */

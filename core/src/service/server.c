@@ -24,6 +24,9 @@
 #include "db.h"
 #include "artifacts.h"
 #include "s3.h"
+#include "metrics_db.h"
+#include "metrics_http.h"
+#include "status_page.h"
 #include "token.h"
 
 #define POOL_MAX 16
@@ -36,6 +39,8 @@ struct ferry_server {
     const struct ferry_s3 *s3; /* borrowed, may be NULL */
     int s3_stream;
     const ferry_log *log;
+    ferry_metrics *metrics;                      /* borrowed, may be NULL */
+    char *status_allow, *status_token, *site_tz; /* /status access and zone; may be NULL */
     unsigned port;
     pthread_mutex_t mu;
     ferry_db *idle[POOL_MAX]; /* idle database connections, under mu */
@@ -303,18 +308,6 @@ static enum MHD_Result healthz(ferry_server *s, struct MHD_Connection *conn, req
     return text(conn, rc, MHD_HTTP_OK, "ok\n");
 }
 
-static void label(FILE *f, const char *v)
-{
-    for (const char *p = v ? v : ""; *p; p++) {
-        if (*p == '\\' || *p == '"')
-            fprintf(f, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", f);
-        else
-            fputc(*p, f);
-    }
-}
-
 static enum MHD_Result metrics(ferry_server *s, struct MHD_Connection *conn, req_ctx *rc)
 {
     char *buf = NULL;
@@ -335,65 +328,21 @@ static enum MHD_Result metrics(ferry_server *s, struct MHD_Connection *conn, req
             "# TYPE ferry_http_request_duration_seconds summary\n"
             "ferry_http_request_duration_seconds_sum %.6f\n"
             "ferry_http_request_duration_seconds_count %" PRIu64 "\n"
-            "# HELP ferry_downloads_total Downloads counted (whole GET or a range from 0).\n"
-            "# TYPE ferry_downloads_total counter\n"
-            "ferry_downloads_total %" PRIu64 "\n"
-            "# HELP ferry_download_bytes_total File bytes sent in completed responses.\n"
-            "# TYPE ferry_download_bytes_total counter\n"
-            "ferry_download_bytes_total %" PRIu64 "\n",
+            "# HELP ferry_downloads_counted_total Downloads counted in download_count "
+            "(whole GET or a range from 0).\n"
+            "# TYPE ferry_downloads_counted_total counter\n"
+            "ferry_downloads_counted_total %" PRIu64 "\n",
             (double)atomic_load(&s->duration_us) / 1e6, (uint64_t)atomic_load(&s->requests),
-            (uint64_t)atomic_load(&s->downloads), (uint64_t)atomic_load(&s->bytes_sent));
+            (uint64_t)atomic_load(&s->downloads));
 
+    ferry_metrics_write(s->metrics, f);
     ferry_err err = FERRY_ERR_INIT;
     ferry_db *db = NULL;
     fdb_rows *rows = NULL;
-    int r = query_retry(s, &db,
-                        "SELECT format, status, COUNT(*), COALESCE(SUM(file_size), 0), "
-                        "COALESCE(SUM(TIMESTAMPDIFF(MICROSECOND, started_at, completed_at)), 0), "
-                        "COUNT(TIMESTAMPDIFF(MICROSECOND, started_at, completed_at)) "
-                        "FROM export_requests GROUP BY format, status ORDER BY format, status",
-                        NULL, 0, &rows, &err);
-    pool_put(s, db);
-    fprintf(f,
-            "# HELP ferry_database_up Whether the database answered this scrape.\n"
-            "# TYPE ferry_database_up gauge\nferry_database_up %d\n",
-            r == 0);
-    if (r == 0) {
-        static const char *const heads[] = {
-            "# HELP ferry_exports Export requests in the database, by format and status.\n"
-            "# TYPE ferry_exports gauge\n",
-            "# HELP ferry_export_bytes Total artifact size of export requests, by format and "
-            "status.\n# TYPE ferry_export_bytes gauge\n",
-            "# HELP ferry_export_duration_seconds Processing time (started to completed) of "
-            "export requests, by format and status.\n"
-            "# TYPE ferry_export_duration_seconds summary\n"};
-        for (int m = 0; m < 3; m++) {
-            fputs(heads[m], f);
-            for (size_t i = 0; i < rows->nrows; i++) {
-                const char *v[] = {fdb_get(rows, i, 2), fdb_get(rows, i, 3), fdb_get(rows, i, 4),
-                                   fdb_get(rows, i, 5)};
-                const char *names[] = {"ferry_exports", "ferry_export_bytes",
-                                       "ferry_export_duration_seconds_sum"};
-                fprintf(f, "%s{format=\"", names[m]);
-                label(f, fdb_get(rows, i, 0));
-                fputs("\",status=\"", f);
-                label(f, fdb_get(rows, i, 1));
-                if (m < 2) {
-                    fprintf(f, "\"} %s\n", v[m] ? v[m] : "0");
-                } else {
-                    fprintf(f, "\"} %.6f\n", (v[2] ? strtod(v[2], NULL) : 0) / 1e6);
-                    fputs("ferry_export_duration_seconds_count{format=\"", f);
-                    label(f, fdb_get(rows, i, 0));
-                    fputs("\",status=\"", f);
-                    label(f, fdb_get(rows, i, 1));
-                    fprintf(f, "\"} %s\n", v[3] ? v[3] : "0");
-                }
-            }
-        }
-    } else {
-        ferry_logf(s->log, FERRY_LOG_WARN, NULL, "metrics: %s", err.msg);
-    }
+    int r = query_retry(s, &db, "SELECT 1", NULL, 0, &rows, &err);
     fdb_rows_free(rows);
+    ferry_metrics_db_write(r == 0 ? db : NULL, f);
+    pool_put(s, db);
     fclose(f);
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
@@ -402,6 +351,38 @@ static enum MHD_Result metrics(ferry_server *s, struct MHD_Connection *conn, req
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             "text/plain; version=0.0.4; charset=utf-8");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    rc->body_len = len;
+    return queue(conn, rc, MHD_HTTP_OK, resp);
+}
+
+/* ---- /status (status_page.h) ----------------------------------------- */
+
+static enum MHD_Result status_page(ferry_server *s, struct MHD_Connection *conn, req_ctx *rc)
+{
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    if (!ferry_status_allowed(rc->ip, auth, s->status_allow, s->status_token))
+        return text(conn, rc, MHD_HTTP_FORBIDDEN, "forbidden\n");
+    ferry_err err = FERRY_ERR_INIT;
+    ferry_db *db = pool_get(s, 0, &err);
+    char *html = NULL;
+    size_t len = 0;
+    int r = db ? ferry_status_render(db, s->site_tz, &html, &len, &err) : -1;
+    if (r && db && conn_dead(db)) {
+        fdb_close(db);
+        db = NULL;
+    }
+    pool_put(s, db);
+    if (r) {
+        ferry_logf(s->log, FERRY_LOG_WARN, NULL, "status: %s", err.msg);
+        return text(conn, rc, MHD_HTTP_SERVICE_UNAVAILABLE, "database unreachable\n");
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, html, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(html);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     rc->body_len = len;
     return queue(conn, rc, MHD_HTTP_OK, resp);
@@ -796,6 +777,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return healthz(s, conn, rc);
         if (strcmp(url, "/metrics") == 0)
             return metrics(s, conn, rc);
+        if (strcmp(url, "/status") == 0)
+            return status_page(s, conn, rc);
         if (strncmp(url, "/download/", 10) == 0)
             return download(s, conn, rc, url + 10);
         return text(conn, rc, MHD_HTTP_NOT_FOUND, "not found\n");
@@ -825,6 +808,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_add(&s->duration_us, (uint64_t)(us > 0 ? us : 0));
     if (ok && rc->file_body && rc->is_get)
         atomic_fetch_add(&s->bytes_sent, rc->body_len);
+    ferry_server_count_download(s->metrics, rc->path, rc->status,
+                                ok && rc->file_body && rc->is_get ? rc->body_len : 0);
     char ua[256], fields[1024];
     log_safe(ua, sizeof ua, rc->ua);
     snprintf(fields, sizeof fields,
@@ -907,6 +892,9 @@ static void server_free(ferry_server *s)
     free(s->store_path);
     free(s->store_real);
     free(s->secret);
+    free(s->status_allow);
+    free(s->status_token);
+    free(s->site_tz);
     free(s);
 }
 
@@ -937,6 +925,10 @@ int ferry_server_start(ferry_server **out, const ferry_server_opts *o, ferry_err
     s->store_path = strdup(o->store_path);
     s->s3 = o->s3;
     s->s3_stream = o->s3_stream;
+    s->metrics = o->metrics;
+    s->status_allow = o->status_allow ? strdup(o->status_allow) : NULL;
+    s->status_token = o->status_token ? strdup(o->status_token) : NULL;
+    s->site_tz = strdup(o->site_tz ? o->site_tz : "UTC");
     s->secret = strdup(o->secret);
     for (int i = 0; i < NCODES; i++)
         atomic_init(&s->by_code[i], 0);

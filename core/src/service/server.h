@@ -5,6 +5,7 @@
  *   GET|HEAD /download/<request id>?token=<token>   the artifact (token.h)
  *   GET|HEAD /healthz                               200 "ok" / 503
  *   GET|HEAD /metrics                               Prometheus text format
+ *   GET|HEAD /status                                the status page (status_page.h)
  *
  * The file is found by the request's id in the database, never from URL
  * text, and opened beneath the store (expire.h, ferry_store_openat).
@@ -21,6 +22,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "metrics.h"
 
 struct ferry_s3;
 
@@ -35,6 +37,10 @@ typedef struct ferry_server_opts {
     const ferry_log *log;        /* access and error log; borrowed, outlives the server */
     const struct ferry_s3 *s3;   /* object store for "s3://" artifacts; may be NULL; borrowed */
     int s3_stream;               /* 1: stream objects through; 0: 302 to a presigned GET */
+    ferry_metrics *metrics;      /* this process's registry; may be NULL; borrowed */
+    const char *status_allow;    /* /status: CIDRs allowed (NULL: loopback) */
+    const char *status_token;    /* /status: bearer token that also admits (NULL: none) */
+    const char *site_tz;         /* the site's zone (scheduler.timezone; NULL: UTC) */
 } ferry_server_opts;
 
 typedef struct ferry_server ferry_server;

@@ -47,7 +47,9 @@
 #include "migrate.h"
 #include "delivery.h"
 #include "request.h"
+#include "jitter.h"
 #include "retry.h"
+#include "worker_metrics.h"
 
 typedef struct worker worker;
 
@@ -62,6 +64,7 @@ typedef struct slot {
     pthread_cond_t cv;
     int active;        /* a claim is held (under mu) */
     ferry_claim claim; /* the held claim (under mu) */
+    char fields[400];  /* its log fields (under mu) */
     unsigned gen;      /* bumped for every claim (under mu) */
     int lost;          /* the renewer found the lease lost (under mu) */
     int quit;          /* the renewer should exit (under mu) */
@@ -82,12 +85,9 @@ static int stopping(const worker *w)
     return ferry_service_stopping(w->svc);
 }
 
-static void fields(char *buf, size_t len, const slot *s, const ferry_claim *c)
+static void fields(char *buf, size_t len, const slot *s)
 {
-    if (c)
-        snprintf(buf, len, "slot=%d request_id=%s attempt=%d", s->index, c->id, c->attempt);
-    else
-        snprintf(buf, len, "slot=%d", s->index);
+    snprintf(buf, len, "slot=%d", s->index);
 }
 
 static void mono_now(struct timespec *ts)
@@ -140,7 +140,7 @@ static void reconnect_report(void *arg, unsigned i, unsigned delay_ms, const fer
 static int connect_backoff(slot *s, ferry_db **db, const char *what, int ignore_stop, int tries)
 {
     char f[64];
-    fields(f, sizeof f, s, NULL);
+    fields(f, sizeof f, s);
     reconnect ctx = {s, db, what, f};
     ferry_retry_ops ops = {reconnect_attempt, reconnect_report, &ctx};
     ferry_backoff b;
@@ -189,6 +189,8 @@ static void *renew_main(void *arg)
             continue;
         }
         ferry_claim c = s->claim;
+        char f[400];
+        memcpy(f, s->fields, sizeof f);
         unsigned gen = s->gen;
         struct timespec due;
         clock_gettime(CLOCK_MONOTONIC, &due);
@@ -200,8 +202,6 @@ static void *renew_main(void *arg)
             continue;
         pthread_mutex_unlock(&s->mu);
 
-        char f[256];
-        fields(f, sizeof f, s, &c);
         int held = 1, ok = 0;
         ferry_err err = FERRY_ERR_INIT;
         for (int tries = 0; tries < 2 && !ok; tries++) {
@@ -218,9 +218,12 @@ static void *renew_main(void *arg)
                        err.msg[0] ? err.msg : "no database connection");
         else
             ferry_logf(w->svc->log, FERRY_LOG_DEBUG, f, "lease renewed");
+        if (ok && held)
+            ferry_metrics_add(w->svc->metrics, FM_LEASE_RENEWALS, NULL, NULL, 1);
 
         pthread_mutex_lock(&s->mu);
         if (ok && !held && s->active && s->gen == gen) {
+            ferry_metrics_add(w->svc->metrics, FM_LEASE_LOSSES, NULL, NULL, 1);
             s->lost = 1;
             s->cancel = 1;
             ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
@@ -265,16 +268,18 @@ static int resolve_once(slot *s, ferry_db *db, const ferry_claim *c, int what, c
     if (what == ON_RELEASE)
         return ferry_claim_release(db, c, err);
     if (what == ON_RETRY)
-        return retry_later(db, c, w->o->retry_delay_seconds, msg, changed, err);
+        return retry_later(db, c,
+                           ferry_retry_delay_s(w->o->retry_delay_seconds, c->attempt,
+                                               w->o->retry_max_delay_seconds),
+                           msg, changed, err);
     return ferry_request_fail(w->svc, db, c, msg, changed, err);
 }
 
 /* Runs resolve_once, reconnecting once across a lost connection. */
-static void resolve(slot *s, ferry_db **db, const ferry_claim *c, int what, const char *msg)
+static void resolve(slot *s, ferry_db **db, const ferry_claim *c, const char *f, int what,
+                    const char *msg)
 {
     worker *w = s->w;
-    char f[256];
-    fields(f, sizeof f, s, c);
     ferry_err err = FERRY_ERR_INIT;
     for (int tries = 0; tries < 2; tries++) {
         /* Reconnect even while stopping: a few tries, then the lease will do. */
@@ -303,15 +308,14 @@ static void resolve(slot *s, ferry_db **db, const ferry_claim *c, int what, cons
 
 /* ---- the slot ---- */
 
-static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
+/* Runs a claim's execution and resolves it; returns the outcome's name. */
+static const char *run_execute(slot *s, ferry_db **db, const ferry_claim *c, const char *f,
+                               ferry_attempt_info *info)
 {
     worker *w = s->w;
-    char f[256];
-    fields(f, sizeof f, s, c);
-    ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "claimed request");
-
     pthread_mutex_lock(&s->mu);
     s->claim = *c;
+    snprintf(s->fields, sizeof s->fields, "%s", f);
     s->gen++;
     s->active = 1;
     s->lost = 0;
@@ -324,6 +328,7 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
     int permanent = 0;
     ferry_err err = FERRY_ERR_INIT;
     int rc = ferry_request_execute(w->svc, *db, c, &s->cancel, &permanent, &err);
+    info->seconds = mono_since(&t0);
 
     pthread_mutex_lock(&s->mu);
     s->active = 0;
@@ -331,41 +336,55 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
 
-    if (rc == 0) {
-        ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "request completed in %.3f s", mono_since(&t0));
-        return;
+    if (rc == 0)
+        return "completed";
+    if (!lost) {
+        drop_if_gone(db);
+        check_alive(db);
     }
-    if (lost) {
-        ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
-                   "lease lost; the request belongs to another worker now (%s)", err.msg);
-        return;
-    }
-    drop_if_gone(db);
-    check_alive(db);
-    if (rc == FERRY_ERR_CANCEL && !w->cancel_all) {
+    if (lost || (rc == FERRY_ERR_CANCEL && !w->cancel_all)) {
         /* Not cancelled by us: the completion found the lease gone. */
         ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
                    "lease lost; the request belongs to another worker now (%s)", err.msg);
-        return;
+        return "lost";
     }
     if (rc == FERRY_ERR_CANCEL) {
         /* Cancelled at shutdown: give it back (fenced, so a no-op if the
          * lease was lost meanwhile). */
-        resolve(s, db, c, ON_RELEASE, err.msg[0] ? err.msg : "cancelled");
-        return;
+        resolve(s, db, c, f, ON_RELEASE, err.msg[0] ? err.msg : "cancelled");
+        return "released";
     }
-    ferry_logf(w->svc->log, FERRY_LOG_WARN, f, "request failed%s: %s",
-               permanent ? " (permanent)" : "", err.msg);
     if (permanent) {
-        resolve(s, db, c, ON_FAIL, err.msg);
-    } else if (c->attempt % w->o->max_attempts == 0) {
+        resolve(s, db, c, f, ON_FAIL, err.msg);
+        return "failed";
+    }
+    if (c->attempt % w->o->max_attempts == 0) {
         /* The last attempt of its round (claim.c: attempts never repeat). */
         char msg[1024];
         snprintf(msg, sizeof msg, "gave up after %d attempt%s: %.900s", w->o->max_attempts,
                  w->o->max_attempts == 1 ? "" : "s", err.msg);
-        resolve(s, db, c, ON_FAIL, msg);
-    } else {
-        resolve(s, db, c, ON_RETRY, err.msg);
+        resolve(s, db, c, f, ON_FAIL, msg);
+        return "failed";
+    }
+    resolve(s, db, c, f, ON_RETRY, err.msg);
+    return "retried";
+}
+
+static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
+{
+    worker *w = s->w;
+    ferry_attempt_info info;
+    ferry_attempt_begin(w->svc, *db, c, &info);
+    char f[400];
+    snprintf(f, sizeof f, "slot=%d %s", s->index, info.fields);
+    ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "claimed request");
+    const char *outcome = run_execute(s, db, c, f, &info);
+    ferry_attempt_end(w->svc, *db, c, &info, outcome);
+    if (strcmp(outcome, "completed") == 0) {
+        char done[560];
+        snprintf(done, sizeof done, "%s rows=%lld bytes=%lld duration_ms=%lld", f,
+                 (long long)info.rows, (long long)info.bytes, (long long)(info.seconds * 1000));
+        ferry_logf(w->svc->log, FERRY_LOG_INFO, done, "request completed");
     }
 }
 
@@ -375,7 +394,7 @@ static void *slot_main(void *arg)
     worker *w = s->w;
     ferry_db *db = NULL;
     char f[64];
-    fields(f, sizeof f, s, NULL);
+    fields(f, sizeof f, s);
     ferry_backoff backoff;
     ferry_backoff_init(&backoff, 250, 30000);
     while (!stopping(w)) {
@@ -384,8 +403,8 @@ static void *slot_main(void *arg)
         ferry_claim c;
         int got = 0;
         ferry_err err = FERRY_ERR_INIT;
-        if (ferry_claim_next(db, s->owner, w->o->lease_seconds, w->o->max_attempts,
-                             w->svc->user_agent, &c, &got, &err) != 0) {
+        if (ferry_claim_next_limited(db, s->owner, w->o->lease_seconds, w->o->max_attempts,
+                                     &w->o->limits, w->svc->user_agent, &c, &got, &err) != 0) {
             int gone = fdb_is_connection_error(db);
             drop_if_gone(&db);
             ferry_logf(w->svc->log, gone ? FERRY_LOG_WARN : FERRY_LOG_ERROR, f,
@@ -430,6 +449,12 @@ void ferry_worker_opts_from_site(ferry_worker_opts *o, const ferry_site *site)
         (unsigned)clamp(ferry_site_int(site, "worker.retry_delay_seconds", 10), 0, 86400, 10);
     o->stop_grace_seconds =
         (unsigned)clamp(ferry_site_int(site, "worker.stop_grace_seconds", 30), 0, 86400, 30);
+    o->retry_max_delay_seconds = (unsigned)clamp(
+        ferry_site_int(site, "worker.retry_max_delay_seconds", 3600), 0, 604800, 3600);
+    o->limits.per_user =
+        (int)clamp(ferry_site_int(site, "worker.per_user_concurrency", 0), 0, 10000, 0);
+    o->limits.daily_quota =
+        (int)clamp(ferry_site_int(site, "requests.daily_quota", 0), 0, 10000000, 0);
 }
 
 static int preflight(worker *w, ferry_err *err)

@@ -8,6 +8,7 @@
 #define FERRY_CORE_WORKER_H
 
 #include "error.h"
+#include "user_limits.h"
 #include "service.h"
 #include "site.h"
 
@@ -20,6 +21,9 @@ typedef struct ferry_worker_opts {
     unsigned stop_grace_seconds;  /* on SIGTERM, time to finish before cancelling
                                      (worker.stop_grace_seconds, 30) */
     int once;                     /* exit when nothing is claimable (--once) */
+    unsigned retry_max_delay_seconds; /* cap of the growing retry delay
+                                         (worker.retry_max_delay_seconds, 3600) */
+    ferry_claim_limits limits; /* worker.per_user_concurrency, requests.daily_quota (0: none) */
 } ferry_worker_opts;
 
 /* Fills *o from the site's worker.* settings, with the defaults above for

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "user_limits.h"
 
 void ferry_claim_owner(char out[129], int slot)
 {
@@ -143,8 +144,49 @@ static int take(ferry_db *db, const fdb_rows *r, const char *owner, unsigned lea
     return rc;
 }
 
+/* Neither query claims while the queue is paused (ferry_queue_state, on
+ * every host), nor a recurring request's origin row (a schedule_pattern on
+ * a row the web app made, paused or not: the scheduler copies it). */
+#define CLAIMABLE                                                                                  \
+    "NOT EXISTS (SELECT 1 FROM ferry_queue_state WHERE id = 1 AND paused = 1) "                    \
+    "AND NOT (schedule_pattern <> '' AND ferry_schedule_id IS NULL AND ferry_origin_id IS NULL) "
+
+/* The next claimable row, locked; a pending one only if its user is under
+ * the per-user limit (as committed; ferry_limits_decide makes it sure). */
+static int select_next(ferry_db *db, int per_user, fdb_rows **r, ferry_err *err)
+{
+    int rc =
+        fdb_query(db,
+                  "SELECT " CLAIM_COLS " FROM export_requests "
+                  "WHERE status = 'processing' AND ferry_lease_expires_at < NOW(6) "
+                  "AND " CLAIMABLE "ORDER BY ferry_lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+                  NULL, 0, r, err);
+    if (rc || (*r)->nrows)
+        return rc;
+    fdb_rows_free(*r);
+    *r = NULL;
+    fdb_param p[] = {fdb_i64(per_user), fdb_i64(per_user)};
+    return fdb_query(db,
+                     "SELECT " CLAIM_COLS " FROM export_requests r "
+                     "WHERE status = 'pending' AND (ferry_lease_expires_at IS NULL OR "
+                     "ferry_lease_expires_at <= NOW(6)) AND " CLAIMABLE
+                     "AND (? = 0 OR (SELECT COUNT(*) FROM export_requests q "
+                     "WHERE q.user_id = r.user_id AND q.status = 'processing' "
+                     "AND q.ferry_lease_expires_at >= NOW(6)) < ?) "
+                     "ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+                     p, 2, r, err);
+}
+
 int ferry_claim_next(ferry_db *db, const char *owner, unsigned lease_seconds, int max_attempts,
                      const char *user_agent, ferry_claim *out, int *got, ferry_err *err)
+{
+    return ferry_claim_next_limited(db, owner, lease_seconds, max_attempts, NULL, user_agent, out,
+                                    got, err);
+}
+
+int ferry_claim_next_limited(ferry_db *db, const char *owner, unsigned lease_seconds,
+                             int max_attempts, const ferry_claim_limits *lim,
+                             const char *user_agent, ferry_claim *out, int *got, ferry_err *err)
 {
     *got = 0;
     /* Each round claims one row or gives one up; giving up commits and looks
@@ -154,21 +196,7 @@ int ferry_claim_next(ferry_db *db, const char *owner, unsigned lease_seconds, in
         if (rc)
             return rc;
         fdb_rows *r = NULL;
-        rc = fdb_query(db,
-                       "SELECT " CLAIM_COLS " FROM export_requests "
-                       "WHERE status = 'processing' AND ferry_lease_expires_at < NOW(6) "
-                       "ORDER BY ferry_lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED",
-                       NULL, 0, &r, err);
-        if (!rc && r->nrows == 0) {
-            fdb_rows_free(r);
-            r = NULL;
-            rc = fdb_query(db,
-                           "SELECT " CLAIM_COLS " FROM export_requests "
-                           "WHERE status = 'pending' AND (ferry_lease_expires_at IS NULL OR "
-                           "ferry_lease_expires_at <= NOW(6)) "
-                           "ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
-                           NULL, 0, &r, err);
-        }
+        rc = select_next(db, lim ? lim->per_user : 0, &r, err);
         if (rc) {
             fdb_rollback(db);
             return rc;
@@ -177,6 +205,29 @@ int ferry_claim_next(ferry_db *db, const char *owner, unsigned lease_seconds, in
             fdb_rows_free(r);
             fdb_rollback(db);
             return 0;
+        }
+        int verdict = FERRY_LIMIT_OK;
+        rc = ferry_limits_decide(db, strtoll(fdb_get(r, 0, C_USER), NULL, 10), fdb_get(r, 0, C_ID),
+                                 lim, &verdict, err);
+        if (rc || verdict == FERRY_LIMIT_BUSY) {
+            /* BUSY: another worker took one of the user's requests meanwhile. */
+            fdb_rows_free(r);
+            fdb_rollback(db);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (verdict == FERRY_LIMIT_QUOTA) {
+            rc = ferry_limits_refuse(db, fdb_get(r, 0, C_ID),
+                                     strtoll(fdb_get(r, 0, C_USER), NULL, 10), lim->daily_quota,
+                                     user_agent, err);
+            fdb_rows_free(r);
+            rc = rc ? rc : fdb_commit(db, err);
+            if (rc) {
+                fdb_rollback(db);
+                return rc;
+            }
+            continue;
         }
         int expired = strcmp(fdb_get(r, 0, C_STATUS), "processing") == 0;
         int attempts = atoi(fdb_get(r, 0, C_ATTEMPT));

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "user_limits.h"
 
 typedef struct ferry_claim {
     char id[33];     /* export_requests.id */
@@ -32,6 +33,14 @@ void ferry_claim_owner(char out[129], int slot);
  */
 int ferry_claim_next(ferry_db *db, const char *owner, unsigned lease_seconds, int max_attempts,
                      const char *user_agent, ferry_claim *out, int *got, ferry_err *err);
+
+/* ferry_claim_next honouring per-user limits (user_limits.h; NULL: none), and
+ * the queue's pause (both functions: ferry_queue_state). A request over
+ * the daily quota is refused (failed with the reason) and the next looked
+ * at. */
+int ferry_claim_next_limited(ferry_db *db, const char *owner, unsigned lease_seconds,
+                             int max_attempts, const ferry_claim_limits *lim,
+                             const char *user_agent, ferry_claim *out, int *got, ferry_err *err);
 
 /* Claims request `id` (ferry request run): it must be pending (or its lease
  * ran out); FERRY_ERR_NOTFOUND if there is no such request, FERRY_ERR with

@@ -1,6 +1,8 @@
 /* log.c — logfmt to stderr, one write(2) per line. */
 #include "log.h"
 
+#include "log_json.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,10 +34,21 @@ void ferry_vlogf(const ferry_log *log, int level, const char *fields, const char
     gettimeofday(&tv, NULL);
     struct tm tm;
     gmtime_r(&tv.tv_sec, &tm);
-    size_t n = (size_t)snprintf(line, sizeof line,
-                                "time=%04d-%02d-%02dT%02d:%02d:%02d.%03dZ level=%s", tm.tm_year + 1900,
-                                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                                (int)(tv.tv_usec / 1000), level_name(level));
+    if (log && log->json) {
+        char t[40];
+        snprintf(t, sizeof t, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (int)(tv.tv_usec / 1000));
+        size_t jn =
+            ferry_log_json_line(line, sizeof line, t, level_name(level), log->command, msg, fields);
+        ssize_t jw = write(STDERR_FILENO, line, jn);
+        (void)jw;
+        return;
+    }
+    size_t n =
+        (size_t)snprintf(line, sizeof line, "time=%04d-%02d-%02dT%02d:%02d:%02d.%03dZ level=%s",
+                         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                         tm.tm_sec, (int)(tv.tv_usec / 1000), level_name(level));
     if (log && log->command && n < sizeof line)
         n += (size_t)snprintf(line + n, sizeof line - n, " cmd=%s", log->command);
     /* msg="…" with quotes, backslashes and control characters escaped. */

@@ -58,6 +58,8 @@ static const ferry_setting_def table[] = {
     {"requests.template_options", FERRY_SET_STRINGS, NULL, 0, 0, NULL, NULL, 0,
      "format options a template's layout_settings may set beyond those the plugin marks "
      "safe, as \"PLUGIN.OPTION\"; a number so allowed is a cap at the site's value"},
+    I("requests.daily_quota", "0", 0, 10000000,
+      "requests one user may start per UTC day; more are refused with the reason (0: none)"),
     G("requests.pipelines", "other pipelines a template may name in layout_settings.pipeline"),
     S("requests.pipelines.*", "a named pipeline file"),
     G("store", "where published artifacts live: a directory, or an S3-compatible bucket"),
@@ -109,6 +111,11 @@ static const ferry_setting_def table[] = {
       "attempts before a recipient's mail fails for good (audited)"),
     I("deliveries.lease_seconds", "600", 1, 86400,
       "a claimed mail is claimable again after this long (its worker died)"),
+    G("status", "`ferry serve`'s /status page for operators"),
+    SD("status.allow", "127.0.0.0/8, ::1",
+       "addresses (CIDRs, comma-separated) that may see /status without the token"),
+    {"status.token", FERRY_SET_STRING, NULL, 0, 0, NULL, "FERRY_STATUS_TOKEN", 1,
+     "a bearer token (Authorization: Bearer …) that admits any address to /status"},
     G("worker", "the worker (`ferry worker`)"),
     I("worker.concurrency", "2", 1, 256, "requests run at once"),
     I("worker.lease_seconds", "30", 1, 86400,
@@ -118,8 +125,18 @@ static const ferry_setting_def table[] = {
     I("worker.retry_delay_seconds", "10", 0, 86400, "wait before a failed attempt is retried"),
     I("worker.stop_grace_seconds", "30", 0, 86400,
       "on SIGTERM, how long running requests may finish"),
+    I("worker.retry_max_delay_seconds", "3600", 0, 604800,
+      "cap of the retry delay, which doubles with every attempt (with random jitter)"),
+    I("worker.per_user_concurrency", "0", 0, 10000,
+      "at most this many of one user's requests run at once, over all workers (0: no limit)"),
+    S("worker.metrics_listen", "HOST:PORT for the worker's Prometheus /metrics (unset: none)"),
     G("scheduler", "the scheduler (`ferry scheduler`)"),
     I("scheduler.interval_seconds", "30", 1, 86400, "how often due schedules are looked for"),
+    SD("scheduler.timezone", "UTC",
+       "the site's IANA zone: recurring requests (is_scheduled rows) fire and move next_run "
+       "in it"),
+    S("scheduler.metrics_listen",
+      "HOST:PORT for the scheduler's Prometheus /metrics (unset: none)"),
     G("daemon", "`ferry daemon`: which services it runs and how it restarts them"),
     B("daemon.worker", "true", "run a worker"),
     B("daemon.scheduler", "true", "run the scheduler"),
@@ -134,6 +151,8 @@ static const ferry_setting_def table[] = {
     I("daemon.restart_max_delay_seconds", "60", 1, 3600, "the longest restart delay"),
     I("daemon.stop_timeout_seconds", "60", 1, 3600,
       "on SIGTERM, how long services may take to stop before SIGKILL"),
+    S("daemon.metrics_listen", "HOST:PORT for one Prometheus /metrics summing all the daemon's "
+                               "children (unset: none)"),
 };
 
 const ferry_setting_def *ferry_settings(size_t *n)

@@ -1,0 +1,69 @@
+/* worker_metrics.c — one attempt's metrics and log fields (worker_metrics.h). */
+#include "worker_metrics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log_fields.h"
+#include "metrics.h"
+
+static int64_t num(const fdb_rows *r, size_t c)
+{
+    const char *v = fdb_get(r, 0, c);
+    return v ? strtoll(v, NULL, 10) : -1;
+}
+
+void ferry_attempt_begin(const ferry_service *svc, ferry_db *db, const ferry_claim *c,
+                         ferry_attempt_info *info)
+{
+    memset(info, 0, sizeof *info);
+    fdb_rows *r = NULL;
+    ferry_err err = FERRY_ERR_INIT;
+    fdb_param p[] = {fdb_str(c->id)};
+    if (db &&
+        fdb_query(db,
+                  "SELECT format, TIMESTAMPDIFF(MICROSECOND, created_at, started_at) "
+                  "FROM export_requests WHERE id = ?",
+                  p, 1, &r, &err) == 0 &&
+        r->nrows == 1) {
+        snprintf(info->format, sizeof info->format, "%s", fdb_get(r, 0, 0) ? fdb_get(r, 0, 0) : "");
+        int64_t wait_us = num(r, 1);
+        if (c->attempt == 1 && wait_us >= 0)
+            ferry_metrics_observe(svc->metrics, FM_EXPORT_WAIT, NULL, (double)wait_us / 1e6);
+    }
+    fdb_rows_free(r);
+    ferry_request_fields(info->fields, sizeof info->fields, c->id, c->user_id, info->format,
+                         c->attempt);
+}
+
+static void read_result(ferry_db *db, const ferry_claim *c, ferry_attempt_info *info)
+{
+    fdb_rows *r = NULL;
+    ferry_err err = FERRY_ERR_INIT;
+    fdb_param p[] = {fdb_str(c->id)};
+    if (db &&
+        fdb_query(db, "SELECT ferry_row_count, file_size FROM export_requests WHERE id = ?", p, 1,
+                  &r, &err) == 0 &&
+        r->nrows == 1) {
+        info->rows = num(r, 0) > 0 ? num(r, 0) : 0;
+        info->bytes = num(r, 1) > 0 ? num(r, 1) : 0;
+    }
+    fdb_rows_free(r);
+}
+
+void ferry_attempt_end(const ferry_service *svc, ferry_db *db, const ferry_claim *c,
+                       ferry_attempt_info *info, const char *outcome)
+{
+    const char *fmt = ferry_metrics_format(info->format);
+    ferry_metrics *m = svc->metrics;
+    ferry_metrics_add(m, FM_EXPORTS, fmt, outcome, 1);
+    ferry_metrics_observe(m, FM_EXPORT_DURATION, fmt, info->seconds);
+    if (strcmp(outcome, "retried") == 0)
+        ferry_metrics_add(m, FM_RETRIES, NULL, NULL, 1);
+    if (strcmp(outcome, "completed") != 0)
+        return;
+    read_result(db, c, info);
+    ferry_metrics_add(m, FM_EXPORT_ROWS, fmt, NULL, (double)info->rows);
+    ferry_metrics_add(m, FM_EXPORT_BYTES, fmt, NULL, (double)info->bytes);
+}
