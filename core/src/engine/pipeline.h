@@ -79,6 +79,13 @@ int ferry_pipeline_build(ferry_pipeline *p, const ferry_site *site, const char *
 void ferry_pipeline_free(ferry_pipeline *p); /* accepts NULL */
 
 /* What one run is asked to do. */
+/* Where a run notes the plugin it is calling, one slot per thread (0: the
+ * source's, 1: the pipeline's; empty between calls), so that a process
+ * watching a child (service/child.c) can name the plugin that crashed. */
+typedef struct ferry_stage_note {
+    char name[2][64];
+} ferry_stage_note;
+
 typedef struct ferry_run_opts {
     const ferry_query *query; /* NULL: the selected fields, no predicates */
     const char *out_dir;      /* NULL: the pipeline's output.directory */
@@ -100,8 +107,9 @@ typedef struct ferry_run_opts {
     int (*rows)(void *row_payload, const ferry_batch *b, int *enough);
     int (*rows_end)(void *row_payload, const ferry_schema *s);
     void *row_payload;
-    int skip_after_commit; /* leave FERRY_SINK_AFTER_COMMIT sinks to ferry_pipeline_after_commit */
-    int no_sinks;          /* publish only */
+    int skip_after_commit;  /* leave FERRY_SINK_AFTER_COMMIT sinks to ferry_pipeline_after_commit */
+    int no_sinks;           /* publish only */
+    ferry_stage_note *note; /* may be NULL */
 } ferry_run_opts;
 
 typedef struct ferry_run_result {

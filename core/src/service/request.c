@@ -599,6 +599,7 @@ static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *pred
     o.progress = progress_cb;
     o.payload = j;
     o.skip_after_commit = 1;
+    o.note = j->svc->note;
     ferry_run_result r;
     int rc = ferry_pipeline_run(p, &o, &r, err);
     free((char *)o.download_url);

@@ -2,8 +2,10 @@
  * worker.c — `ferry worker`'s engine (worker.h).
  *
  * Each slot is a thread with its own database connection that loops:
- * claim (ferry_claim_next) → ferry_request_execute → fail or retry on
- * error. Beside it a renewal thread with a connection of its own renews the
+ * claim (ferry_claim_next) → ferry_request_execute in a child process
+ * (child.c: a plugin's crash or hang ends that request only; it counts as
+ * an attempt; worker.request_timeout_seconds kills a hung one) → fail or
+ * retry on error. Beside it a renewal thread with a connection of its own renews the
  * held lease every lease_seconds/3; when a renewal changes no row the lease
  * is lost and the slot's cancel flag is set (the execution's completion is
  * fenced anyway, so a lost lease never changes the request).
@@ -41,6 +43,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "child.h"
 #include "claim.h"
 #include "clock.h"
 #include "db.h"
@@ -322,7 +325,8 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
     mono_now(&t0);
     int permanent = 0;
     ferry_err err = FERRY_ERR_INIT;
-    int rc = ferry_request_execute(w->svc, *db, c, &s->cancel, &permanent, &err);
+    int rc =
+        ferry_child_execute(w->svc, c, &s->cancel, w->o->request_timeout_seconds, &permanent, &err);
 
     pthread_mutex_lock(&s->mu);
     s->active = 0;
@@ -426,6 +430,8 @@ void ferry_worker_opts_from_site(ferry_worker_opts *o, const ferry_site *site)
         (unsigned)clamp(ferry_site_int(site, "worker.retry_delay_seconds", 10), 0, 86400, 10);
     o->stop_grace_seconds =
         (unsigned)clamp(ferry_site_int(site, "worker.stop_grace_seconds", 30), 0, 86400, 30);
+    o->request_timeout_seconds = (unsigned)clamp(
+        ferry_site_int(site, "worker.request_timeout_seconds", 3600), 0, 604800, 3600);
 }
 
 static int preflight(worker *w, ferry_err *err)

@@ -19,7 +19,9 @@ typedef struct ferry_worker_opts {
     unsigned retry_delay_seconds; /* wait before a retry (worker.retry_delay_seconds, 10) */
     unsigned stop_grace_seconds;  /* on SIGTERM, time to finish before cancelling
                                      (worker.stop_grace_seconds, 30) */
-    int once;                     /* exit when nothing is claimable (--once) */
+    unsigned request_timeout_seconds; /* a request's child is killed after this
+                                         (worker.request_timeout_seconds, 3600; 0: none) */
+    int once;                         /* exit when nothing is claimable (--once) */
 } ferry_worker_opts;
 
 /* Fills *o from the site's worker.* settings, with the defaults above for
