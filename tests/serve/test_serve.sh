@@ -27,7 +27,7 @@ fail() { # with the server's last log lines
 store=$tmp/store
 outside=$tmp/outside
 mkdir -p "$store/u1" "$outside"
-secret='test-secret-!@#'
+secret='test-secret-!@#-0123456789abcdef-0123'
 export FERRY_CONFIG=$tmp/ferry.conf
 fx_conf "$FERRY_CONFIG" "$store" "download: { secret = \"$secret\"; per_ip_connections = 16; timeout_seconds = 10; };"
 
@@ -47,6 +47,14 @@ FERRY_CONFIG=$tmp/nosecret.conf
 fx_conf "$FERRY_CONFIG" "$store"
 FERRY_CONFIG=$tmp/nosecret.conf "$FERRY" serve --listen "127.0.0.1:$port" 2>"$tmp/nosecret.log" || rc=$?
 [ "$rc" = 3 ] || fail "serve without a secret exited $rc"
+
+# A secret shorter than 32 bytes: refused, saying how to make one.
+rc=0
+fx_conf "$tmp/short.conf" "$store" 'download: { secret = "x"; };'
+FERRY_CONFIG=$tmp/short.conf timeout 20 "$FERRY" serve --listen "127.0.0.1:$port" 2>"$tmp/short.log" || rc=$?
+[ "$rc" = 3 ] || fail "serve with a one-byte secret exited $rc"
+grep -q 'download.secret.*at least 32 bytes.*openssl rand -hex 32' "$tmp/short.log" ||
+    fail "short secret message: $(cat "$tmp/short.log")"
 export FERRY_CONFIG=$tmp/ferry.conf
 
 uid=$(fx_user carol)

@@ -246,6 +246,14 @@ int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
     const char *secret = getenv("FERRY_SECRET");
     if (!secret || !*secret)
         secret = ferry_site_string(site, "download.secret", NULL);
+    if (secret && strlen(secret) < FERRY_SECRET_MIN) {
+        ferry_err_set(err, FERRY_ERR_CONFIG,
+                      "%s: download.secret (or FERRY_SECRET) is %zu bytes; it needs at least %d "
+                      "bytes: make one with `openssl rand -hex 32`",
+                      site->path, strlen(secret), FERRY_SECRET_MIN);
+        ferry_site_free(site);
+        return FERRY_ERR_CONFIG;
+    }
     if (secret)
         site->secret = strdup(secret);
     const char *rp = ferry_site_string(site, "requests.pipeline", NULL);
