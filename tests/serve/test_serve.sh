@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test_serve.sh — `ferry serve` over real HTTP (curl on loopback) against a
 # real MariaDB: bytes and SHA-256 match; headers; single ranges; HEAD;
-# download_count and the 'downloaded' audit row counted once per whole GET
-# or range from 0; forged, tampered, expired tokens and path tricks refused
+# download_count and the 'downloaded' audit row counted once per response
+# that sends the file's last byte (whole GET, range to the end); a
+# Latin-1 or cut User-Agent stored as valid UTF-8; forged, tampered, expired tokens and path tricks refused
 # with nothing outside the store read; bodies and duplicate Content-Length
 # refused; /healthz and /metrics; SIGTERM stops it with exit 0.
 set -euo pipefail
@@ -148,16 +149,24 @@ range() { # range SPEC EXPECT_STATUS EXPECT_CONTENT_RANGE SKIP COUNT
     fi
 }
 range 10-19 206 "bytes 10-19/$size1" 10 10
-[ "$(count "$R1")" = 1 ] || fail "a range not from 0 counted"
-range -100 206 "bytes 199900-199999/$size1" 199900 100
-range 199990- 206 "bytes 199990-199999/$size1" 199990 10
-range 199990-500000 206 "bytes 199990-199999/$size1" 199990 10
-[ "$(count "$R1")" = 1 ] && [ "$(audits "$R1")" = 1 ] || fail "ranges not from 0 counted"
+[ "$(count "$R1")" = 1 ] || fail "a range short of the end counted"
+# Only a response that sends the file's last byte is a download: bytes=0-0
+# again and again neither inflates download_count nor floods the audit log.
+range 0-0 206 "bytes 0-0/$size1" 0 1
+range 0-0 206 "bytes 0-0/$size1" 0 1
 range 0-99 206 "bytes 0-99/$size1" 0 100
-[ "$(count "$R1")" = 2 ] && [ "$(audits "$R1")" = 2 ] || fail "range from 0 not counted once"
+[ "$(count "$R1")" = 1 ] && [ "$(audits "$R1")" = 1 ] || fail "ranges short of the end counted: $(count "$R1") $(audits "$R1")"
+range -100 206 "bytes 199900-199999/$size1" 199900 100
+[ "$(count "$R1")" = 2 ] && [ "$(audits "$R1")" = 2 ] || fail "a range to the end not counted once"
+range 199990-500000 206 "bytes 199990-199999/$size1" 199990 10
+[ "$(count "$R1")" = 3 ] && [ "$(audits "$R1")" = 3 ] || fail "a range to the end not counted"
 range 200000- 416 "bytes */$size1"
 range 999999-1000000 416 "bytes */$size1"
-[ "$(count "$R1")" = 2 ] || fail "416 counted"
+[ "$(count "$R1")" = 3 ] || fail "416 counted"
+# (back to the counts the checks below were written for)
+testdb_sql "UPDATE export_requests SET download_count = 2 WHERE id = '$R1';
+    DELETE FROM export_audit_logs WHERE export_request_id = '$R1' AND action = 'downloaded'
+    ORDER BY timestamp DESC LIMIT 1"
 # Several ranges: the whole file, 200, counted.
 st=$(curl -s -r 0-1,5-6 -o "$tmp/got" -w '%{http_code}' "$url1")
 [ "$st" = 200 ] && cmp -s "$tmp/got" "$store/u1/$R1-1.csv" || fail "multi-range: $st"
@@ -166,6 +175,24 @@ st=$(curl -s -r 0-1,5-6 -o "$tmp/got" -w '%{http_code}' "$url1")
 st=$(curl -s -r 10-19 -H 'If-Range: "other"' -o "$tmp/got" -w '%{http_code}' "$url1")
 [ "$st" = 200 ] && cmp -s "$tmp/got" "$store/u1/$R1-1.csv" || fail "If-Range mismatch: $st"
 [ "$(count "$R1")" = 4 ] || fail "If-Range whole GET not counted"
+
+# --- User-Agents that are not valid UTF-8 (Latin-1, or UTF-8 cut by the
+# header limit): served and audited, stored as valid UTF-8.
+RUA=$(fx_newid)
+printf 'x\n' >"$store/$RUA-1.csv"
+fx_request "$RUA" "$uid" completed "$RUA-1.csv" "$future" "u.csv" "" "" 2
+urlu="$base/download/$RUA?token=$(tok "$RUA")"
+st=$(curl -s -A "$(printf 'caf\xe9-agent')" -o /dev/null -w '%{http_code}' "$urlu")
+[ "$st" = 200 ] || fail "Latin-1 User-Agent: $st"
+long=$(printf 'ä%.0s' $(seq 1 400))
+st=$(curl -s -A "$long" -o /dev/null -w '%{http_code}' "$urlu")
+[ "$st" = 200 ] || fail "long UTF-8 User-Agent: $st"
+[ "$(audits "$RUA")" = 2 ] || fail "User-Agent audits: $(audits "$RUA")"
+testdb_sql "SELECT user_agent FROM export_audit_logs WHERE export_request_id = '$RUA' ORDER BY user_agent" >"$tmp/uas"
+iconv -f UTF-8 -t UTF-8 "$tmp/uas" >/dev/null || fail "stored User-Agent not UTF-8: $(od -c "$tmp/uas" | head)"
+grep -qx 'caf?-agent' "$tmp/uas" || fail "Latin-1 byte not replaced: $(cat "$tmp/uas")"
+testdb_sql "DELETE FROM export_audit_logs WHERE export_request_id = '$RUA';
+    DELETE FROM export_requests WHERE id = '$RUA'" # (the gauges below count the others)
 
 # --- R2: content type from the column, plain ASCII name.
 st=$(curl -s -D "$tmp/h" -o "$tmp/got" -w '%{http_code}' "$base/download/$R2?token=$(tok "$R2")")
@@ -249,7 +276,7 @@ PY
 # --- /healthz and /metrics.
 [ "$(curl -s "$base/healthz")" = ok ] || fail "healthz"
 curl -s "$base/metrics" >"$tmp/metrics"
-grep -qx 'ferry_downloads_total 29' "$tmp/metrics" || fail "ferry_downloads_total: $(grep downloads_total "$tmp/metrics")"
+grep -qx 'ferry_downloads_total 32' "$tmp/metrics" || fail "ferry_downloads_total: $(grep downloads_total "$tmp/metrics")"
 grep -qx 'ferry_http_requests_total{code="403"} 6' "$tmp/metrics" || fail "403 counter: $(grep 'code=' "$tmp/metrics")"
 grep -qx 'ferry_http_requests_total{code="416"} 2' "$tmp/metrics" || fail "416 counter"
 grep -qx 'ferry_exports{format="csv",status="completed"} 6' "$tmp/metrics" || fail "exports gauge: $(grep '^ferry_exports' "$tmp/metrics")"
