@@ -58,8 +58,8 @@ int ferry_pipeline_parse(ferry_pipeline **out, const char *path, ferry_err *err)
         ferry_pipeline_free(p);
         return FERRY_ERR_CONFIG;
     }
-    int read_ok = config_read(&p->cfg, cf) == CONFIG_TRUE;
-    fclose(cf);
+    fclose(cf); /* a regular file: libconfig may read it by name (for file:line) */
+    int read_ok = config_read_file(&p->cfg, p->path) == CONFIG_TRUE;
     if (!read_ok) {
         ferry_err_set(err, FERRY_ERR_CONFIG, "%s:%d: %s",
                       config_error_file(&p->cfg) ? config_error_file(&p->cfg) : path,

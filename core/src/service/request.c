@@ -476,6 +476,11 @@ static int add_date_range(const job *j, ferry_pipeline *p, ferry_predset *preds,
     const char *start = col(j->req, R_START), *end = col(j->req, R_END);
     if (!start && !end)
         return 0;
+    /* Both are DATE_FORMAT(…, '%Y-%m-%d %H:%i:%s.%f'): text order is time order. */
+    if (start && end && strcmp(start, end) > 0)
+        return ferry_err_set(err, FERRY_ERR_CONFIG,
+                             "request %s: date range starts (%s) after it ends (%s)", j->claim->id,
+                             start, end);
     if (!p->fields.date_column)
         return ferry_err_set(err, FERRY_ERR_CONFIG,
                              "request %s has a date range but pipeline %s has no "

@@ -194,8 +194,8 @@ int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
         ferry_site_free(site);
         return FERRY_ERR_CONFIG;
     }
-    int read_ok = config_read(&site->cfg, cf) == CONFIG_TRUE;
-    fclose(cf);
+    fclose(cf); /* a regular file: libconfig may read it by name (for file:line) */
+    int read_ok = config_read_file(&site->cfg, site->path) == CONFIG_TRUE;
     if (!read_ok) {
         ferry_err_set(err, FERRY_ERR_CONFIG, "%s:%d: %s",
                       config_error_file(&site->cfg) ? config_error_file(&site->cfg) : site->path,
