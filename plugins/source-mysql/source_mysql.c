@@ -317,8 +317,7 @@ static int duration_param(state *s, params *ps, const char *column, const ferry_
     ferry_value d;
     const char *why = "not a duration";
     if (fv_coerce(FERRY_TYPE_DURATION, v, &d, &why))
-        return s->host->error(s->fx, FERRY_ERR_DATA,
-                              "filter on \"%s\": %s (seconds, h:mm or h:mm:ss)", column, why);
+        return s->host->error(s->fx, FERRY_ERR_CONFIG, "filter on \"%s\": %s", column, why);
     ferry_value *conv = malloc(sizeof *conv);
     if (!conv)
         return FERRY_ERR_NOMEM;
@@ -339,7 +338,7 @@ static int bool_param(state *s, params *ps, const char *column, const ferry_valu
     int ok = v->type == FERRY_TYPE_BOOL ||
              (v->type == FERRY_TYPE_INT64 && (v->u.i64 == 0 || v->u.i64 == 1));
     if (!ok)
-        return s->host->error(s->fx, FERRY_ERR_DATA,
+        return s->host->error(s->fx, FERRY_ERR_CONFIG,
                               "filter on \"%s\" (a bool column) needs true or false", column);
     return param_add(ps, v, NULL) ? FERRY_ERR_NOMEM : 0;
 }

@@ -14,7 +14,9 @@ int ferry_fopen_regular(const char *path, const char *what, int code, FILE **out
     if (fd < 0)
         return ferry_err_set(err, code, "cannot read %s %s: %s", what, path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    /* /dev/null stays usable as an empty file (FERRY_CONFIG=/dev/null). */
+    int empty = strcmp(path, "/dev/null") == 0;
+    if (fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || (empty && S_ISCHR(st.st_mode)))) {
         close(fd);
         return ferry_err_set(err, code,
                              "cannot read %s %s: not a regular file (a FIFO, device "
