@@ -12,6 +12,7 @@
  * (Identity-H, CID = Unicode), so pdf_fix_tounicode rewrites that stream
  * as identity `bfrange`s over the Basic Multilingual Plane.
  */
+#include "regfile.h"
 #include "pdf_text.h"
 
 #include <fribidi.h>
@@ -74,10 +75,13 @@ static int pdf_load_font(pdf_fonts *f, int which, const char *path, char *err, s
 {
     const char *name;
 
-    if (access(path, R_OK) != 0) {
-        snprintf(err, errlen, "cannot read the font file %s", path);
+    char why[128];
+    FILE *probe = fr_fopen_regular(path, why, sizeof why);
+    if (!probe) {
+        snprintf(err, errlen, "cannot read the font file %s: %s", path, why);
         return -1;
     }
+    fclose(probe);
     name = HPDF_LoadTTFontFromFile(f->pdf, path, HPDF_TRUE);
     if (!name) {
         snprintf(err, errlen, "libharu cannot load the TrueType font %s (error 0x%04X)", path,

@@ -1,4 +1,5 @@
 /* csv_reader.c — the RFC 4180 record reader (csv_reader.h). */
+#include "regfile.h"
 #include "csv_reader.h"
 
 #include <errno.h>
@@ -21,11 +22,9 @@ int csv_reader_open(csv_reader *r, const char *path, char delim, const ferry_hos
         snprintf(err, errcap, "out of memory");
         return FERRY_ERR_NOMEM;
     }
-    r->f = fopen(path, "rb");
-    if (!r->f) {
-        snprintf(err, errcap, "cannot open: %s", strerror(errno));
+    r->f = fr_fopen_regular(path, err, errcap);
+    if (!r->f)
         return FERRY_ERR_IO;
-    }
     return 0;
 }
 

@@ -18,6 +18,7 @@
 
 #include <mysql.h>
 
+#include "fvalue.h"
 #include "ferry/ferry.h"
 
 typedef struct config {
@@ -316,42 +317,50 @@ static int type_override(const config *c, const char *name);
 /*
  * A filter value on a column declared `duration` (column_types) means the
  * same as everywhere in ferry: a number is seconds, text is "h:mm" or
- * "h:mm:ss". The column holds microseconds (Django's DurationField), so
- * the bound value is converted; anything else is bound as given.
+ * "h:mm:ss" (fv_coerce). The column holds microseconds (Django's
+ * DurationField), so the bound value is converted; one that is no duration
+ * or beyond the microsecond range is refused, naming the field.
  */
-static int duration_param(params *ps, const ferry_value *v)
+static int duration_param(state *s, params *ps, const char *column, const ferry_value *v)
 {
-    int64_t us;
-    if (v->type == FERRY_TYPE_INT64)
-        us = v->u.i64 * 1000000;
-    else if (v->type == FERRY_TYPE_DOUBLE)
-        us = (int64_t)(v->u.f64 * 1e6);
-    else if (v->type == FERRY_TYPE_STRING) {
-        unsigned h = 0, m = 0, sec = 0;
-        char tail;
-        int n = sscanf(v->u.str, "%u:%2u:%2u%c", &h, &m, &sec, &tail);
-        if ((n != 2 && n != 3) || m > 59 || sec > 59)
-            return param_add(ps, v, NULL); /* not a duration: compared as text */
-        us = ((int64_t)h * 3600 + m * 60 + sec) * 1000000;
-    } else
-        return param_add(ps, v, NULL);
+    ferry_value d;
+    const char *why = "not a duration";
+    if (fv_coerce(FERRY_TYPE_DURATION, v, &d, &why))
+        return s->host->error(s->fx, FERRY_ERR_CONFIG, "filter on \"%s\": %s", column, why);
     ferry_value *conv = malloc(sizeof *conv);
     if (!conv)
-        return -1;
-    ferry_value_set_i64(conv, FERRY_TYPE_INT64, us);
+        return FERRY_ERR_NOMEM;
+    ferry_value_set_i64(conv, FERRY_TYPE_INT64, d.u.i64);
     if (param_add(ps, conv, NULL)) {
         free(conv);
-        return -1;
+        return FERRY_ERR_NOMEM;
     }
     /* Kept alive until execute; the owned list (capacity >= params) frees it. */
     ps->owned[ps->nowned++] = (char *)conv;
     return 0;
 }
 
+/* A bool column (column_types) takes true or false (or 0/1) only: text such
+ * as "yes" would be compared as text and match the wrong rows. */
+static int bool_param(state *s, params *ps, const char *column, const ferry_value *v)
+{
+    int ok = v->type == FERRY_TYPE_BOOL ||
+             (v->type == FERRY_TYPE_INT64 && (v->u.i64 == 0 || v->u.i64 == 1));
+    if (!ok)
+        return s->host->error(s->fx, FERRY_ERR_CONFIG,
+                              "filter on \"%s\" (a bool column) needs true or false", column);
+    return param_add(ps, v, NULL) ? FERRY_ERR_NOMEM : 0;
+}
+
+/* 0, FERRY_ERR_NOMEM, or the error a value the column cannot hold gives. */
 static int pred_param(state *s, params *ps, const char *column, const ferry_value *v)
 {
-    return type_override(s->cfg, column) == FERRY_TYPE_DURATION ? duration_param(ps, v)
-                                                                : param_add(ps, v, NULL);
+    int t = type_override(s->cfg, column);
+    if (t == FERRY_TYPE_DURATION)
+        return duration_param(s, ps, column, v);
+    if (t == FERRY_TYPE_BOOL)
+        return bool_param(s, ps, column, v);
+    return param_add(ps, v, NULL) ? FERRY_ERR_NOMEM : 0;
 }
 
 static int build_where(state *s, sbuf *b, params *ps, const ferry_query *q)
@@ -399,9 +408,12 @@ static int build_where(state *s, sbuf *b, params *ps, const ferry_query *q)
             }
             if (sb_str(b, " IN ("))
                 return FERRY_ERR_NOMEM;
-            for (uint32_t k = 0; k < p->nvalues; k++)
-                if (sb_str(b, k ? ", ?" : "?") || pred_param(s, ps, p->column, &p->values[k]))
+            for (uint32_t k = 0; k < p->nvalues; k++) {
+                if (sb_str(b, k ? ", ?" : "?"))
                     return FERRY_ERR_NOMEM;
+                if ((rc = pred_param(s, ps, p->column, &p->values[k])))
+                    return rc;
+            }
             if (sb_str(b, ")"))
                 return FERRY_ERR_NOMEM;
             continue;
@@ -421,8 +433,10 @@ static int build_where(state *s, sbuf *b, params *ps, const ferry_query *q)
         if (p->nvalues != 1)
             return s->host->error(s->fx, FERRY_ERR_DATA, "operator on %s needs one value",
                                   p->column);
-        if (sb_str(b, op) || pred_param(s, ps, p->column, &p->values[0]))
+        if (sb_str(b, op))
             return FERRY_ERR_NOMEM;
+        if ((rc = pred_param(s, ps, p->column, &p->values[0])))
+            return rc;
     }
     return 0;
 }

@@ -41,7 +41,7 @@ bad 'worker = { concurency = 4; lease_seconds = "x"; }; bogus_section = 1;' '1: 
 cat >"$tmp/good.conf" <<'CONF'
 database = { url = "mysql://ferry:hunter2@db:3306/ferry"; };
 connections = { tracking = { url = "mysql://reader:s3cret@db2/tracking"; }; };
-download = { secret = "0123456789abcdef-secret"; };
+download = { secret = "0123456789abcdef-secret-0123456789abcdef"; };
 
 worker = { concurrency = 4; };
 CONF
@@ -53,7 +53,7 @@ line database.url | grep -qF '"mysql://ferry:***@db:3306/ferry"' || fail_later "
 line connections.tracking.url | grep -qF '"mysql://reader:***@db2/tracking"' || fail_later "connection: $(line connections.tracking.url)"
 line download.secret | grep -qF '"***"' || fail_later "secret: $(line download.secret)"
 grep -qE 'hunter2|s3cret|0123456789abcdef' "$tmp/out" && fail_later "a secret printed: $(cat "$tmp/out")"
-FERRY_SECRET=from-the-environment-123 "$FERRY" config check "$tmp/good.conf" >"$tmp/out" 2>&1
+FERRY_SECRET=from-the-environment-0123456789abcdef "$FERRY" config check "$tmp/good.conf" >"$tmp/out" 2>&1
 line download.secret | grep -qF '# environment FERRY_SECRET' || fail_later "env origin: $(line download.secret)"
 grep -q 'from-the-environment' "$tmp/out" && fail_later "env secret printed"
 

@@ -27,4 +27,22 @@ names=$(testdb_sql "SELECT GROUP_CONCAT(JSON_QUOTE(name)) FROM tracking_project 
 filler=$(seq 1 30 | sed 's/.*/"no such project &"/' | paste -sd,)
 check_filter "project in a 30+ value list" "{\"project\": [$filler, $names]}" "p.name NOT LIKE '%\"%'"
 check_filter "project in a list with one real name" "{\"project\": [$filler, \"東京 Office\"]}" "p.name = '東京 Office'"
+
+# Values a column cannot hold are refused with one line naming the field,
+# never matching every row or the wrong ones.
+refuse() { # NAME FILTERS_JSON WANT_IN_ERROR [START END]
+    local req
+    req=$(new_request "$taro" "$2" '[]')
+    [ -n "${4:-}" ] && testdb_sql "UPDATE export_requests SET date_range_start = '$4', date_range_end = '$5' WHERE id = '$req'"
+    run_request "$req"
+    [ "$RC" != 0 ] || fail "$1: accepted ($(rows "$OUT") rows)"
+    printf '%s' "$ERR" | grep -qF "$3" || fail "$1: error does not name \"$3\": $ERR"
+    [ "$(printf '%s\n' "$ERR" | grep -c .)" = 1 ] || fail "$1: not one line: $ERR"
+    echo "ok: $1 refused: $ERR"
+}
+refuse "duration beyond the microsecond range" '{"duration": {"gte": 9300000000000}}' '"duration"'
+refuse "duration text that is not one" '{"duration": {"gte": "soon"}}' '"duration"'
+refuse "bool column given \"yes\"" '{"billable": "yes"}' '"billable"'
+refuse "reversed date range" '{}' 'date range' '2024-06-01 00:00:00' '2024-01-01 00:00:00'
+check_filter "bool column given true" '{"billable": true}' "e.billable = 1"
 assert_done

@@ -28,7 +28,7 @@ core_setup() {
 database: { url = "$FERRY_DATABASE_URL"; };
 store: { path = "$STORE"; base_url = "http://127.0.0.1:8080"; retention_days = 7; };
 requests: { pipeline = "$TMP/pipelines/timesheet.cfg"; };
-download: { secret = "core-test-secret"; token_ttl_seconds = 86400; };
+download: { secret = "core-test-secret-0123456789abcdef"; token_ttl_seconds = 86400; };
 plugins: {
     path = ["$FERRY_PLUGIN_DIR"];
     sink-file = { base_url = "http://127.0.0.1:8080"; };

@@ -35,7 +35,7 @@ expect_eq "ferry_checksum" "$(row ferry_checksum)" "$(sha256sum "$STORE/$path" |
 check_csv "$STORE/$path" "$zoe" --where "e.billable = 1"
 
 url=$(row download_url)
-"$CORE_PY" - "$url" "$req" core-test-secret <<'PY' || fail "download_url $url is not signed for the request"
+"$CORE_PY" - "$url" "$req" core-test-secret-0123456789abcdef <<'PY' || fail "download_url $url is not signed for the request"
 import base64, hashlib, hmac, sys, time, urllib.parse
 url, rid, secret = sys.argv[1:]
 u = urllib.parse.urlsplit(url)

@@ -68,11 +68,13 @@ for f in '{"project": ["'"'"' OR 1=1 --"]}' \
     '{"task": {"contains": "'"'"' OR '"'"'1'"'"'='"'"'1"}}' \
     '{"task": {"contains": "%"}}' \
     '{"project": {"ne": "x'"'"') OR (1=1"}, "date": {"lt": "2000-01-01'"'"' OR '"'"'1'"'"'='"'"'1"}}' \
-    '{"duration": {"gt": "0 OR 1=1"}, "project": ["a\") OR (\"1\"=\"1"]}'; do
+    '{"task": {"gt": "0 OR 1=1"}, "project": ["a\") OR (\"1\"=\"1"]}'; do
     echo "filters: $f"
     exports_own "$(new_request "$zoe" "$f")" "$zoe" 0
 done
 
+# On a duration field, text that is no duration is refused, naming the field.
+refused "$(new_request "$zoe" '{"duration": {"gt": "0 OR 1=1"}}')" 'filter on "duration": not a duration'
 expect_eq "time entries after the injections" "$(testdb_sql "SELECT COUNT(*) FROM tracking_timeentry")" "$total"
 expect_eq "tables after the injections" \
     "$(testdb_sql "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()")" "$tables"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test_serve.sh — `ferry serve` over real HTTP (curl on loopback) against a
 # real MariaDB: bytes and SHA-256 match; headers; single ranges; HEAD;
-# download_count and the 'downloaded' audit row counted once per whole GET
-# or range from 0; forged, tampered, expired tokens and path tricks refused
+# download_count and the 'downloaded' audit row counted once per response
+# that sends the file's last byte (whole GET, range to the end); a
+# Latin-1 or cut User-Agent stored as valid UTF-8; forged, tampered, expired tokens and path tricks refused
 # with nothing outside the store read; bodies and duplicate Content-Length
 # refused; /healthz and /metrics; SIGTERM stops it with exit 0.
 set -euo pipefail
@@ -25,7 +26,7 @@ assert_on_fail() { # the server's last log lines
 store=$tmp/store
 outside=$tmp/outside
 mkdir -p "$store/u1" "$outside"
-secret='test-secret-!@#'
+secret='test-secret-!@#-0123456789abcdef-0123'
 export FERRY_CONFIG=$tmp/ferry.conf
 fx_conf "$FERRY_CONFIG" "$store" "download: { secret = \"$secret\"; per_ip_connections = 16; timeout_seconds = 10; };"
 
@@ -45,6 +46,14 @@ FERRY_CONFIG=$tmp/nosecret.conf
 fx_conf "$FERRY_CONFIG" "$store"
 FERRY_CONFIG=$tmp/nosecret.conf "$FERRY" serve --listen "127.0.0.1:$port" 2>"$tmp/nosecret.log" || rc=$?
 [ "$rc" = 3 ] || fail "serve without a secret exited $rc"
+
+# A secret shorter than 32 bytes: refused, saying how to make one.
+rc=0
+fx_conf "$tmp/short.conf" "$store" 'download: { secret = "x"; };'
+FERRY_CONFIG=$tmp/short.conf timeout 20 "$FERRY" serve --listen "127.0.0.1:$port" 2>"$tmp/short.log" || rc=$?
+[ "$rc" = 3 ] || fail "serve with a one-byte secret exited $rc"
+grep -q 'download.secret.*at least 32 bytes.*openssl rand -hex 32' "$tmp/short.log" ||
+    fail "short secret message: $(cat "$tmp/short.log")"
 export FERRY_CONFIG=$tmp/ferry.conf
 
 uid=$(fx_user carol)
@@ -138,16 +147,24 @@ range() { # range SPEC EXPECT_STATUS EXPECT_CONTENT_RANGE SKIP COUNT
     fi
 }
 range 10-19 206 "bytes 10-19/$size1" 10 10
-[ "$(count "$R1")" = 1 ] || fail "a range not from 0 counted"
-range -100 206 "bytes 199900-199999/$size1" 199900 100
-range 199990- 206 "bytes 199990-199999/$size1" 199990 10
-range 199990-500000 206 "bytes 199990-199999/$size1" 199990 10
-[ "$(count "$R1")" = 1 ] && [ "$(audits "$R1")" = 1 ] || fail "ranges not from 0 counted"
+[ "$(count "$R1")" = 1 ] || fail "a range short of the end counted"
+# Only a response that sends the file's last byte is a download: bytes=0-0
+# again and again neither inflates download_count nor floods the audit log.
+range 0-0 206 "bytes 0-0/$size1" 0 1
+range 0-0 206 "bytes 0-0/$size1" 0 1
 range 0-99 206 "bytes 0-99/$size1" 0 100
-[ "$(count "$R1")" = 2 ] && [ "$(audits "$R1")" = 2 ] || fail "range from 0 not counted once"
+[ "$(count "$R1")" = 1 ] && [ "$(audits "$R1")" = 1 ] || fail "ranges short of the end counted: $(count "$R1") $(audits "$R1")"
+range -100 206 "bytes 199900-199999/$size1" 199900 100
+[ "$(count "$R1")" = 2 ] && [ "$(audits "$R1")" = 2 ] || fail "a range to the end not counted once"
+range 199990-500000 206 "bytes 199990-199999/$size1" 199990 10
+[ "$(count "$R1")" = 3 ] && [ "$(audits "$R1")" = 3 ] || fail "a range to the end not counted"
 range 200000- 416 "bytes */$size1"
 range 999999-1000000 416 "bytes */$size1"
-[ "$(count "$R1")" = 2 ] || fail "416 counted"
+[ "$(count "$R1")" = 3 ] || fail "416 counted"
+# (back to the counts the checks below were written for)
+testdb_sql "UPDATE export_requests SET download_count = 2 WHERE id = '$R1';
+    DELETE FROM export_audit_logs WHERE export_request_id = '$R1' AND action = 'downloaded'
+    ORDER BY timestamp DESC LIMIT 1"
 # Several ranges: the whole file, 200, counted.
 st=$(curl -s -r 0-1,5-6 -o "$tmp/got" -w '%{http_code}' "$url1")
 [ "$st" = 200 ] && cmp -s "$tmp/got" "$store/u1/$R1-1.csv" || fail "multi-range: $st"
@@ -156,6 +173,24 @@ st=$(curl -s -r 0-1,5-6 -o "$tmp/got" -w '%{http_code}' "$url1")
 st=$(curl -s -r 10-19 -H 'If-Range: "other"' -o "$tmp/got" -w '%{http_code}' "$url1")
 [ "$st" = 200 ] && cmp -s "$tmp/got" "$store/u1/$R1-1.csv" || fail "If-Range mismatch: $st"
 [ "$(count "$R1")" = 4 ] || fail "If-Range whole GET not counted"
+
+# --- User-Agents that are not valid UTF-8 (Latin-1, or UTF-8 cut by the
+# header limit): served and audited, stored as valid UTF-8.
+RUA=$(fx_newid)
+printf 'x\n' >"$store/$RUA-1.csv"
+fx_request "$RUA" "$uid" completed "$RUA-1.csv" "$future" "u.csv" "" "" 2
+urlu="$base/download/$RUA?token=$(tok "$RUA")"
+st=$(curl -s -A "$(printf 'caf\xe9-agent')" -o /dev/null -w '%{http_code}' "$urlu")
+[ "$st" = 200 ] || fail "Latin-1 User-Agent: $st"
+long=$(printf 'ä%.0s' $(seq 1 400))
+st=$(curl -s -A "$long" -o /dev/null -w '%{http_code}' "$urlu")
+[ "$st" = 200 ] || fail "long UTF-8 User-Agent: $st"
+[ "$(audits "$RUA")" = 2 ] || fail "User-Agent audits: $(audits "$RUA")"
+testdb_sql "SELECT user_agent FROM export_audit_logs WHERE export_request_id = '$RUA' ORDER BY user_agent" >"$tmp/uas"
+iconv -f UTF-8 -t UTF-8 "$tmp/uas" >/dev/null || fail "stored User-Agent not UTF-8: $(od -c "$tmp/uas" | head)"
+grep -qx 'caf?-agent' "$tmp/uas" || fail "Latin-1 byte not replaced: $(cat "$tmp/uas")"
+testdb_sql "DELETE FROM export_audit_logs WHERE export_request_id = '$RUA';
+    DELETE FROM export_requests WHERE id = '$RUA'" # (the gauges below count the others)
 
 # --- R2: content type from the column, plain ASCII name.
 st=$(curl -s -D "$tmp/h" -o "$tmp/got" -w '%{http_code}' "$base/download/$R2?token=$(tok "$R2")")
@@ -239,7 +274,7 @@ PY
 # --- /healthz and /metrics.
 [ "$(curl -s "$base/healthz")" = ok ] || fail "healthz"
 curl -s "$base/metrics" >"$tmp/metrics"
-grep -qx 'ferry_downloads_counted_total 29' "$tmp/metrics" || fail "ferry_downloads_counted_total: $(grep downloads_counted_total "$tmp/metrics")"
+grep -qx 'ferry_downloads_counted_total 32' "$tmp/metrics" || fail "ferry_downloads_counted_total: $(grep downloads_counted_total "$tmp/metrics")"
 grep -qx 'ferry_http_requests_total{code="403"} 6' "$tmp/metrics" || fail "403 counter: $(grep 'code=' "$tmp/metrics")"
 grep -qx 'ferry_http_requests_total{code="416"} 2' "$tmp/metrics" || fail "416 counter"
 grep -qx "ferry_requests{status=\"completed\"} $(testdb_sql "SELECT COUNT(*) FROM export_requests WHERE status = 'completed'")" "$tmp/metrics" || fail "requests gauge: $(grep '^ferry_requests' "$tmp/metrics")"

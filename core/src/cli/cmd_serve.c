@@ -22,7 +22,7 @@ static void usage(FILE *f)
 }
 
 /* The placeholder conf/ferry.conf ships with: never a real key. */
-#define FERRY_SAMPLE_SECRET "demo-secret-change-me"
+#define FERRY_SAMPLE_SECRET "demo-secret-change-me-demo-secret-change-me"
 
 static unsigned setting(const ferry_site *site, const char *path, int64_t dflt)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "regfile.h"
 
 const char *ferry_format_plugin(const char *format)
 {
@@ -52,7 +53,14 @@ int ferry_pipeline_parse(ferry_pipeline **out, const char *path, ferry_err *err)
     }
     p->dir = dup_dir(p->path);
     config_set_include_dir(&p->cfg, p->dir);
-    if (config_read_file(&p->cfg, p->path) != CONFIG_TRUE) {
+    FILE *cf = NULL;
+    if (ferry_fopen_regular(p->path, "pipeline", FERRY_ERR_CONFIG, &cf, err)) {
+        ferry_pipeline_free(p);
+        return FERRY_ERR_CONFIG;
+    }
+    fclose(cf); /* a regular file: libconfig may read it by name (for file:line) */
+    int read_ok = config_read_file(&p->cfg, p->path) == CONFIG_TRUE;
+    if (!read_ok) {
         ferry_err_set(err, FERRY_ERR_CONFIG, "%s:%d: %s",
                       config_error_file(&p->cfg) ? config_error_file(&p->cfg) : path,
                       config_error_line(&p->cfg), config_error_text(&p->cfg));

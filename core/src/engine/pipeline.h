@@ -87,6 +87,13 @@ void ferry_pipeline_free(ferry_pipeline *p); /* accepts NULL */
 int ferry_pipeline_check_columns(ferry_pipeline *p, int *checked, ferry_err *err);
 
 /* What one run is asked to do. */
+/* Where a run notes the plugin it is calling, one slot per thread (0: the
+ * source's, 1: the pipeline's; empty between calls), so that a process
+ * watching a child (service/child.c) can name the plugin that crashed. */
+typedef struct ferry_stage_note {
+    char name[2][64];
+} ferry_stage_note;
+
 typedef struct ferry_run_opts {
     const ferry_query *query; /* NULL: the selected fields, no predicates */
     const char *out_dir;      /* NULL: the pipeline's output.directory */
@@ -115,6 +122,7 @@ typedef struct ferry_run_opts {
     /* ferry_pipeline_after_commit leaves out sinks that name targets: the
      * caller records and delivers to each (service/delivery.c). */
     int targets_apart;
+    ferry_stage_note *note; /* may be NULL */
 } ferry_run_opts;
 
 typedef struct ferry_run_result {

@@ -7,6 +7,7 @@
  */
 #include <stdatomic.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,7 +37,17 @@ typedef struct queue {
     ferry_pipeline *p;
     const ferry_query *query;
     atomic_int *cancel;
+    ferry_stage_note *note;
 } queue;
+
+/* Notes (or, st NULL, clears) the plugin thread `th` is about to call. */
+static void note(ferry_stage_note *n, int th, const ferry_step *st)
+{
+    if (n && st)
+        snprintf(n->name[th], sizeof n->name[th], "%s", st->plugin->desc->name);
+    else if (n)
+        n->name[th][0] = 0;
+}
 
 static void q_push_full(queue *q, ferry_batch *b)
 {
@@ -60,7 +71,9 @@ static void *source_main(void *arg)
     void *state = ferry_instance_state(st->inst);
     const ferry_schema *schema = NULL;
     int64_t count = -1;
+    note(q->note, 0, st);
     int rc = ops->open(state, q->query, &schema, &count);
+    note(q->note, 0, NULL);
     int open_ok = rc == 0;
     if (!rc && (!schema || !schema->ncolumns))
         rc = ferry_err_set(&q->src_err, FERRY_ERR_DATA, "%s: open gave no schema",
@@ -113,7 +126,9 @@ static void *source_main(void *arg)
         ferry_batch_reset(b);
         b->schema = schema;
         int eof = 0;
+        note(q->note, 0, st);
         rc = (q->cancel && *q->cancel) ? FERRY_ERR_CANCEL : ops->read(state, b, &eof);
+        note(q->note, 0, NULL);
         pthread_mutex_lock(&q->mu);
         if (rc) {
             if (rc == FERRY_ERR_CANCEL && !ferry_instance_error(st->inst)[0])
@@ -298,6 +313,7 @@ static int start_source(run *R)
     q->p = R->p;
     q->query = &R->query;
     q->cancel = R->cancel;
+    q->note = R->o->note;
     q->row_count = -1;
     q->row_estimate = -1;
     if (!q->pool || !q->free_ || !q->full)
@@ -329,8 +345,10 @@ static int open_filters(run *R)
     for (size_t i = 0; i < nf; i++) {
         const ferry_schema *outs = NULL;
         ferry_step *st = &p->filters[i];
+        note(R->o->note, 1, st);
         int rc =
             st->plugin->desc->filter->open(ferry_instance_state(st->inst), R->schemas[i], &outs);
+        note(R->o->note, 1, NULL);
         if (rc || !outs)
             return plugin_fail(R->err, rc, st, "open failed (no message)");
         R->opened_filters++;
@@ -358,14 +376,18 @@ static int open_writers(run *R)
         R->enc_out[i] = ferry_output_encoder(st->inst, head);
         if (!R->enc_out[i])
             return nomem(R);
+        note(R->o->note, 1, st);
         int rc = st->plugin->desc->encode->open(ferry_instance_state(st->inst), head);
+        note(R->o->note, 1, NULL);
         if (rc)
             return plugin_fail(R->err, rc, st, "open failed (no message)");
         head = R->enc_out[i];
     }
+    note(R->o->note, 1, &p->format);
     int rc = fd->format->open(ferry_instance_state(p->format.inst), R->schemas[p->nfilters],
                               wants_file ? NULL : head, wants_file ? R->stage.path : NULL,
                               R->stage.tmpdir, R->q.row_count);
+    note(R->o->note, 1, NULL);
     if (rc)
         return plugin_fail(R->err, rc, &p->format, "open failed (no message)");
     R->format_open = 1;
@@ -389,7 +411,9 @@ static int filter_batch(run *R, ferry_batch *b, const ferry_batch **out)
     for (size_t i = 0; i < p->nfilters; i++) {
         ferry_batch_reset(R->fout[i]);
         ferry_step *st = &p->filters[i];
+        note(R->o->note, 1, st);
         int rc = st->plugin->desc->filter->process(ferry_instance_state(st->inst), cur, R->fout[i]);
+        note(R->o->note, 1, NULL);
         if (rc)
             return plugin_fail(R->err, rc, st, "process failed (no message)");
         cur = R->fout[i];
@@ -414,7 +438,9 @@ static int write_batch(run *R, const ferry_batch *b, int *enough)
     if (R->preview)
         return R->o->rows(R->o->row_payload, b, enough);
     ferry_step *f = &R->p->format;
+    note(R->o->note, 1, f);
     int rc = f->plugin->desc->format->write(ferry_instance_state(f->inst), b);
+    note(R->o->note, 1, NULL);
     if (!rc)
         return 0;
     return chain_fail(R, rc, f, "write failed (no message)");
@@ -499,12 +525,16 @@ static int finish_chain(run *R)
     ferry_pipeline *p = R->p;
     if (R->preview)
         return R->o->rows_end ? R->o->rows_end(R->o->row_payload, R->schemas[p->nfilters]) : 0;
+    note(R->o->note, 1, &p->format);
     int rc = p->format.plugin->desc->format->finish(ferry_instance_state(p->format.inst));
+    note(R->o->note, 1, NULL);
     if (rc)
         return chain_fail(R, rc, &p->format, "finish failed (no message)");
     for (size_t i = 0; i < p->nencoders; i++) {
         ferry_step *st = &p->encoders[i];
+        note(R->o->note, 1, st);
         rc = st->plugin->desc->encode->finish(ferry_instance_state(st->inst));
+        note(R->o->note, 1, NULL);
         if (rc)
             return chain_fail(R, rc, st, "finish failed (no message)");
     }
@@ -609,7 +639,9 @@ static int deliver(ferry_pipeline *p, const ferry_run_opts *o, const ferry_run_r
         ferry_artifact a = {r->path, r->name,         r->content_type, r->sha256, r->size,
                             r->rows, r->download_url, o->nmeta,        o->meta};
         char *given = NULL;
+        note(o->note, 1, st);
         int one = st->plugin->desc->sink->deliver(ferry_instance_state(st->inst), &a, &given);
+        note(o->note, 1, NULL);
         if (given && url) {
             free(*url);
             *url = strdup(given);

@@ -488,6 +488,11 @@ static int add_date_range(const job *j, ferry_pipeline *p, ferry_predset *preds,
     const char *start = col(j->req, R_START), *end = col(j->req, R_END);
     if (!start && !end)
         return 0;
+    /* Both are DATE_FORMAT(…, '%Y-%m-%d %H:%i:%s.%f'): text order is time order. */
+    if (start && end && strcmp(start, end) > 0)
+        return ferry_err_set(err, FERRY_ERR_CONFIG,
+                             "request %s: date range starts (%s) after it ends (%s)", j->claim->id,
+                             start, end);
     if (!p->fields.date_column)
         return ferry_err_set(err, FERRY_ERR_CONFIG,
                              "request %s has a date range but pipeline %s has no "
@@ -700,6 +705,7 @@ static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *pred
     o.progress = progress_cb;
     o.payload = j;
     o.skip_after_commit = 1;
+    o.note = j->svc->note;
     ferry_run_result r;
     int rc = ferry_pipeline_run(p, &o, &r, err);
     free((char *)o.download_url);

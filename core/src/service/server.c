@@ -28,6 +28,7 @@
 #include "metrics_http.h"
 #include "status_page.h"
 #include "token.h"
+#include "utf8.h"
 
 #define POOL_MAX 16
 #define NCODES   600
@@ -329,7 +330,7 @@ static enum MHD_Result metrics(ferry_server *s, struct MHD_Connection *conn, req
             "ferry_http_request_duration_seconds_sum %.6f\n"
             "ferry_http_request_duration_seconds_count %" PRIu64 "\n"
             "# HELP ferry_downloads_counted_total Downloads counted in download_count "
-            "(whole GET or a range from 0).\n"
+            "(responses that send the file's last byte).\n"
             "# TYPE ferry_downloads_counted_total counter\n"
             "ferry_downloads_counted_total %" PRIu64 "\n",
             (double)atomic_load(&s->duration_us) / 1e6, (uint64_t)atomic_load(&s->requests),
@@ -664,8 +665,11 @@ static enum MHD_Result download(ferry_server *s, struct MHD_Connection *conn, re
         result = range_unsatisfiable(conn, rc, size);
         goto done;
     }
-    /* A whole GET or a range from byte 0 is a download; HEAD never is. */
-    if (rc->is_get && start == 0) {
+    /* A download is a GET whose response sends the file's last byte (the
+     * whole file, or a range to its end): `bytes=0-0` probes and resumed
+     * pieces short of the end are neither counted nor audited; HEAD never
+     * is. */
+    if (rc->is_get && start + len == size) {
         char rtext[64];
         if (kind == FERRY_RANGE_PARTIAL)
             snprintf(rtext, sizeof rtext, "bytes=%" PRIu64 "-%" PRIu64, start, start + len - 1);
@@ -760,7 +764,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         log_safe(rc->path, sizeof rc->path, url);
         client_ip(conn, rc->ip, sizeof rc->ip);
         const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
-        snprintf(rc->ua, sizeof rc->ua, "%s", ua ? ua : "");
+        ferry_utf8_clean(rc->ua, sizeof rc->ua, ua); /* valid UTF-8, cut on a character */
         rc->is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
         int is_head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 

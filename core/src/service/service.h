@@ -16,11 +16,12 @@
 #include "site.h"
 
 typedef struct ferry_service {
-    ferry_site *site;       /* loaded; borrowed from the caller */
-    const ferry_log *log;   /* borrowed */
-    char user_agent[320];   /* "ferry-<command>/<version> (<host>)" */
-    atomic_int *stop;       /* set on SIGINT/SIGTERM; borrowed, may be NULL */
-    ferry_metrics *metrics; /* this process's registry; borrowed, may be NULL */
+    ferry_site *site;              /* loaded; borrowed from the caller */
+    const ferry_log *log;          /* borrowed */
+    char user_agent[320];          /* "ferry-<command>/<version> (<host>)" */
+    atomic_int *stop;              /* set on SIGINT/SIGTERM; borrowed, may be NULL */
+    ferry_metrics *metrics;        /* this process's registry; borrowed, may be NULL */
+    struct ferry_stage_note *note; /* a request child's plugin notes (child.c), or NULL */
 } ferry_service;
 
 /* Fills *svc (site, log, stop borrowed; the user agent from log->command). */

@@ -2,8 +2,10 @@
  * worker.c — `ferry worker`'s engine (worker.h).
  *
  * Each slot is a thread with its own database connection that loops:
- * claim (ferry_claim_next) → ferry_request_execute → fail or retry on
- * error. Beside it a renewal thread with a connection of its own renews the
+ * claim (ferry_claim_next) → ferry_request_execute in a child process
+ * (child.c: a plugin's crash or hang ends that request only; it counts as
+ * an attempt; worker.request_timeout_seconds kills a hung one) → fail or
+ * retry on error. Beside it a renewal thread with a connection of its own renews the
  * held lease every lease_seconds/3; when a renewal changes no row the lease
  * is lost and the slot's cancel flag is set (the execution's completion is
  * fenced anyway, so a lost lease never changes the request).
@@ -41,6 +43,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "child.h"
 #include "claim.h"
 #include "clock.h"
 #include "db.h"
@@ -327,7 +330,8 @@ static const char *run_execute(slot *s, ferry_db **db, const ferry_claim *c, con
     mono_now(&t0);
     int permanent = 0;
     ferry_err err = FERRY_ERR_INIT;
-    int rc = ferry_request_execute(w->svc, *db, c, &s->cancel, &permanent, &err);
+    int rc =
+        ferry_child_execute(w->svc, c, &s->cancel, w->o->request_timeout_seconds, &permanent, &err);
     info->seconds = mono_since(&t0);
 
     pthread_mutex_lock(&s->mu);
@@ -455,6 +459,8 @@ void ferry_worker_opts_from_site(ferry_worker_opts *o, const ferry_site *site)
         (int)clamp(ferry_site_int(site, "worker.per_user_concurrency", 0), 0, 10000, 0);
     o->limits.daily_quota =
         (int)clamp(ferry_site_int(site, "requests.daily_quota", 0), 0, 10000000, 0);
+    o->request_timeout_seconds = (unsigned)clamp(
+        ferry_site_int(site, "worker.request_timeout_seconds", 3600), 0, 604800, 3600);
 }
 
 static int preflight(worker *w, ferry_err *err)

@@ -24,6 +24,8 @@ typedef struct ferry_worker_opts {
     unsigned retry_max_delay_seconds; /* cap of the growing retry delay
                                          (worker.retry_max_delay_seconds, 3600) */
     ferry_claim_limits limits; /* worker.per_user_concurrency, requests.daily_quota (0: none) */
+    unsigned request_timeout_seconds; /* a request's child is killed after this
+                                         (worker.request_timeout_seconds, 3600; 0: none) */
 } ferry_worker_opts;
 
 /* Fills *o from the site's worker.* settings, with the defaults above for

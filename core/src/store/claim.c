@@ -27,6 +27,10 @@
  *   failed, error_message "gave up after N attempts: lease expired" (plus
  *   "(last error: …)" when an earlier attempt recorded one), the 'failed'
  *   audit row and the usage failure counter, in the claiming transaction.
+ * - A request whose user no longer exists (deleted with foreign key checks
+ *   off) is failed once, at claim, with "the request's user N no longer
+ *   exists" and without audit row or usage counter (their foreign keys
+ *   would refuse the user); it never takes a slot.
  */
 #include "claim.h"
 
@@ -53,7 +57,8 @@ void ferry_claim_owner(char out[129], int slot)
     "id, user_id, ferry_attempt, status, format, error_message, "                                  \
     "DATE_FORMAT(NOW(6), '%Y-%m-%d %H:%i:%s.%f') AS now6, "                                        \
     "(ferry_lease_expires_at IS NOT NULL AND ferry_lease_expires_at <= NOW(6)) AS lapsed, "        \
-    "ferry_lease_owner, ferry_lease_expires_at, started_at IS NULL AS first"
+    "ferry_lease_owner, ferry_lease_expires_at, started_at IS NULL AS first, "                     \
+    "EXISTS (SELECT 1 FROM auth_user u WHERE u.id = user_id) AS has_user"
 
 enum {
     C_ID,
@@ -66,7 +71,8 @@ enum {
     C_LAPSED,
     C_OWNER,
     C_EXPIRES,
-    C_FIRST
+    C_FIRST,
+    C_HAS_USER
 };
 
 static int begin_rc(ferry_db *db, ferry_err *err)
@@ -107,6 +113,21 @@ static int give_up(ferry_db *db, const fdb_rows *r, int attempts, const char *us
         return rc;
     return ferry_usage_add(db, user_id, fdb_get(r, 0, C_NOW), fdb_get(r, 0, C_FORMAT), 1, 0, 0, 0,
                            err);
+}
+
+/* Fails the locked row `r`, whose user no longer exists, once and for all,
+ * inside the open transaction. No audit row or usage counter: both would
+ * name the missing user (their foreign keys refuse it). */
+static int orphan(ferry_db *db, const fdb_rows *r, ferry_err *err)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "the request's user %.40s no longer exists", fdb_get(r, 0, C_USER));
+    fdb_param up[] = {fdb_str(msg), fdb_str(fdb_get(r, 0, C_ID))};
+    return fdb_exec(db,
+                    "UPDATE export_requests SET status = 'failed', error_message = ?, "
+                    "completed_at = NOW(6), updated_at = NOW(6), ferry_lease_owner = '', "
+                    "ferry_lease_expires_at = NULL WHERE id = ?",
+                    up, 2, NULL, err);
 }
 
 /* Takes the locked row `r` for `owner`, inside the open transaction, and
@@ -232,7 +253,10 @@ int ferry_claim_next_limited(ferry_db *db, const char *owner, unsigned lease_sec
         int expired = strcmp(fdb_get(r, 0, C_STATUS), "processing") == 0;
         int attempts = atoi(fdb_get(r, 0, C_ATTEMPT));
         int gave_up = expired && max_attempts > 0 && attempts > 0 && attempts % max_attempts == 0;
-        if (gave_up)
+        int orphaned = atoi(fdb_get(r, 0, C_HAS_USER)) == 0;
+        if (orphaned)
+            rc = orphan(db, r, err);
+        else if (gave_up)
             rc = give_up(db, r, max_attempts, user_agent, err);
         else
             rc = take(db, r, owner, lease_seconds, user_agent, out, err);
@@ -243,7 +267,7 @@ int ferry_claim_next_limited(ferry_db *db, const char *owner, unsigned lease_sec
             fdb_rollback(db);
             return rc;
         }
-        if (!gave_up) {
+        if (!gave_up && !orphaned) {
             *got = 1;
             return 0;
         }

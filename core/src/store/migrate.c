@@ -1,5 +1,6 @@
 /* migrate.c — finding, splitting, checking and applying ferry's SQL
  * migrations, and recording them in ferry_migrations (see migrate.h). */
+#include "regfile.h"
 #include "migrate.h"
 
 #include <ctype.h>
@@ -151,9 +152,9 @@ void ferry_migration_list_free(ferry_migration_list *l)
 static int read_file(const char *path, char **out, size_t *len, ferry_err *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ferry_err_set(err, FERRY_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+    FILE *f = NULL;
+    if (ferry_fopen_regular(path, "migration", FERRY_ERR_IO, &f, err))
+        return err->code;
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
     while (buf) {

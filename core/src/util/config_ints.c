@@ -2,6 +2,7 @@
  * (see config_ints.h). A small lexer: strings, comments, names and floats
  * are skipped; a decimal or hex integer without the L suffix must fit
  * 32 bits. Fuzzed through tests/fuzz (the pipeline config target). */
+#include "regfile.h"
 #include "config_ints.h"
 
 #include <errno.h>
@@ -110,9 +111,10 @@ int ferry_config_check_ints(const char *file, const char *t, size_t len, ferry_e
 
 int ferry_config_check_file_ints(const char *path, ferry_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
+    FILE *f = NULL;
+    ferry_err ignored = FERRY_ERR_INIT;
+    if (ferry_fopen_regular(path, "config", FERRY_ERR_CONFIG, &f, &ignored))
+        return 0; /* the config's own load reports it */
     char *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {

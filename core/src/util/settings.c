@@ -123,6 +123,8 @@ static const ferry_setting_def table[] = {
     I("worker.max_attempts", "3", 1, 1000, "attempts before a request fails for good"),
     I("worker.poll_interval_ms", "1000", 10, 600000, "how often an idle worker polls"),
     I("worker.retry_delay_seconds", "10", 0, 86400, "wait before a failed attempt is retried"),
+    I("worker.request_timeout_seconds", "3600", 0, 604800,
+      "a request still running then is killed and fails (0: no limit)"),
     I("worker.stop_grace_seconds", "30", 0, 86400,
       "on SIGTERM, how long running requests may finish"),
     I("worker.retry_max_delay_seconds", "3600", 0, 604800,

@@ -1,6 +1,7 @@
 /* site.c — loading ferry.conf and answering lookups in it. */
 #include "site.h"
 
+#include "regfile.h"
 #include "config_ints.h"
 #include "paths.h"
 #include "settings.h"
@@ -188,7 +189,14 @@ int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
         return ferry_err_set(err, FERRY_ERR_CONFIG, "cannot resolve config path %s", path);
     }
     config_set_include_dir(&site->cfg, site->dir);
-    if (config_read_file(&site->cfg, site->path) != CONFIG_TRUE) {
+    FILE *cf = NULL;
+    if (ferry_fopen_regular(site->path, "config", FERRY_ERR_CONFIG, &cf, err)) {
+        ferry_site_free(site);
+        return FERRY_ERR_CONFIG;
+    }
+    fclose(cf); /* a regular file: libconfig may read it by name (for file:line) */
+    int read_ok = config_read_file(&site->cfg, site->path) == CONFIG_TRUE;
+    if (!read_ok) {
         ferry_err_set(err, FERRY_ERR_CONFIG, "%s:%d: %s",
                       config_error_file(&site->cfg) ? config_error_file(&site->cfg) : site->path,
                       config_error_line(&site->cfg), config_error_text(&site->cfg));
@@ -246,6 +254,14 @@ int ferry_site_load(ferry_site **out, const char *explicit_path, ferry_err *err)
     const char *secret = getenv("FERRY_SECRET");
     if (!secret || !*secret)
         secret = ferry_site_string(site, "download.secret", NULL);
+    if (secret && strlen(secret) < FERRY_SECRET_MIN) {
+        ferry_err_set(err, FERRY_ERR_CONFIG,
+                      "%s: download.secret (or FERRY_SECRET) is %zu bytes; it needs at least %d "
+                      "bytes: make one with `openssl rand -hex 32`",
+                      site->path, strlen(secret), FERRY_SECRET_MIN);
+        ferry_site_free(site);
+        return FERRY_ERR_CONFIG;
+    }
     if (secret)
         site->secret = strdup(secret);
     const char *rp = ferry_site_string(site, "requests.pipeline", NULL);

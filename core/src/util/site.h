@@ -20,16 +20,19 @@
 #include "error.h"
 #include "paths.h"
 
+/* The shortest download secret accepted (bytes): `openssl rand -hex 32`. */
+#define FERRY_SECRET_MIN 32
+
 typedef struct ferry_site {
-    config_t cfg;          /* the parsed file; owned */
-    char *path;            /* absolute path of the file */
-    char *dir;             /* its directory */
-    char *database_url;    /* ferry's own tables */
-    char **plugin_path;    /* absolute directories, searched in order */
+    config_t cfg;       /* the parsed file; owned */
+    char *path;         /* absolute path of the file */
+    char *dir;          /* its directory */
+    char *database_url; /* ferry's own tables */
+    char **plugin_path; /* absolute directories, searched in order */
     size_t nplugin_path;
-    char *store_path;      /* file store directory, absolute */
-    char *base_url;        /* public base URL of the download server, no trailing '/' */
-    char *secret;          /* HMAC key for download tokens (may be NULL: no signed URLs) */
+    char *store_path;       /* file store directory, absolute */
+    char *base_url;         /* public base URL of the download server, no trailing '/' */
+    char *secret;           /* HMAC key for download tokens (may be NULL: no signed URLs) */
     char *request_pipeline; /* absolute path of the pipeline that serves requests */
     ferry_paths paths;      /* this ferry's own directories; owned */
 } ferry_site;

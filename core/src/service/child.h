@@ -1,0 +1,28 @@
+/*
+ * child.h — running one claimed request in a child process, so that a
+ * plugin's crash or hang ends that request only (DESIGN.md, "Trust
+ * boundaries"; the decisions are at the top of child.c).
+ */
+#ifndef FERRY_CORE_CHILD_H
+#define FERRY_CORE_CHILD_H
+
+#include <stdatomic.h>
+
+#include "claim.h"
+#include "service.h"
+
+/*
+ * Forks; the child connects to the database itself and runs
+ * ferry_request_execute (its completion, fenced by the claim, included),
+ * and reports its result through a pipe. The caller keeps its own
+ * connection and the lease renewal. *cancel is passed on to the child.
+ * A child killed by a signal gives FERRY_ERR "plugin P crashed:
+ * SIGSEGV"; one still running after `timeout_s` seconds (0: no limit) is
+ * SIGKILLed and gives FERRY_ERR "timed out after N s". Both leave
+ * *permanent 0: they count as an attempt, like any transient error, so
+ * worker.max_attempts ends a deterministic crash.
+ */
+int ferry_child_execute(const ferry_service *svc, const ferry_claim *claim, atomic_int *cancel,
+                        unsigned timeout_s, int *permanent, ferry_err *err);
+
+#endif
