@@ -25,14 +25,14 @@ targets=(pipeline config_ints cron_tz filters_fields csv_reader token_path http_
 # target → the extra sources it needs besides libferry_fuzz.a
 extra_sources() {
     case $1 in
-    csv_reader) echo "$here/plugins/source-csv/csv_reader.c" ;;
+    csv_reader) echo "$here/plugins/source-csv/csv_reader.c $here/plugins/common/regfile.c" ;;
     email_address) echo "$here/plugins/sink-email/address.c $here/plugins/sink-email/text.c" ;;
     *) ;;
     esac
 }
 extra_includes() {
     case $1 in
-    csv_reader) echo "-I$here/plugins/source-csv" ;;
+    csv_reader) echo "-I$here/plugins/common -I$here/plugins/source-csv" ;;
     email_address) echo "-I$here/plugins/sink-email -I$here/plugins/common" ;;
     *) ;;
     esac
@@ -96,7 +96,7 @@ build_target() {
     # shellcheck disable=SC2046
     if [ ! -f "$bin" ] || [ "$src" -nt "$bin" ] || [ "$out/libferry_fuzz.a" -nt "$bin" ] \
         || [ -n "$(for e in $(extra_sources "$t"); do [ "$e" -nt "$bin" ] && echo y; done)" ]; then
-        clang "${san[@]}" -fsanitize=fuzzer "${defs[@]}" "${incs[@]}" $(extra_includes "$t") \
+        clang "${san[@]}" -fsanitize=fuzzer "${defs[@]}" $(extra_includes "$t") "${incs[@]}" \
             "$src" $(extra_sources "$t") "$out/libferry_fuzz.a" "${libs[@]}" -o "$bin.tmp"
         mv "$bin.tmp" "$bin"
     fi

@@ -71,7 +71,7 @@ for h in a b; do
     addr=$addr_a
     [ $h = b ] && addr=$addr_b
     worker_conf "$tmp/ferry-$h.conf" "$tmp/store-$h" "worker: { lease_seconds = 60; poll_interval_ms = 100; };
-download: { listen = \"$addr:$sport\"; secret = \"two-host-secret\"; };"
+download: { listen = \"$addr:$sport\"; secret = \"two-host-secret-0123456789abcdef0123\"; };"
     sed -i "s|http://127.0.0.1:1|$base|g; s|^store: { |store: { url = \"s3://ferry/exports\"; endpoint = \"http://$addr_a:$s3port\"; path_style = true; access_key_id = \"S3RVER\"; secret_access_key = \"S3RVER\"; multipart_threshold = 4000; part_size = 2048; |" "$tmp/ferry-$h.conf"
 done
 export FERRY_CONFIG=$tmp/ferry-a.conf
