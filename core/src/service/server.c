@@ -28,7 +28,7 @@
 #include "metrics_http.h"
 #include "status_page.h"
 #include "token.h"
-#include "utf8.h"
+#include "utf8_clean.h"
 
 #define POOL_MAX 16
 #define NCODES   600

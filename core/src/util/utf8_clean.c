@@ -1,5 +1,5 @@
-/* utf8.c — untrusted text to valid, bounded UTF-8 (utf8.h). */
-#include "utf8.h"
+/* utf8_clean.c — untrusted text to valid, bounded UTF-8 (utf8_clean.h). */
+#include "utf8_clean.h"
 
 /* The length of the valid UTF-8 sequence at p (RFC 3629), or 0. */
 static size_t seq_len(const unsigned char *p)

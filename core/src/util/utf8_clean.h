@@ -1,5 +1,5 @@
 /*
- * utf8.h — making untrusted text (HTTP headers) valid UTF-8 that fits a
+ * utf8_clean.h — making untrusted text (HTTP headers) valid UTF-8 that fits a
  * column, cut on a character boundary.
  */
 #ifndef FERRY_CORE_UTF8_H
