@@ -244,6 +244,39 @@ static int fj_doc_copy(fj_doc *d, size_t from)
     return !d->nomem;
 }
 
+/* The 4 hex digits after "\\u" at d->s[d->i + 1]; -1 when they are not. */
+static long fj_doc_hex4(const fj_doc *d, size_t at)
+{
+    long v = 0;
+    for (size_t k = 0; k < 4; k++) {
+        if (at + k >= d->n || !isxdigit((unsigned char)d->s[at + k]))
+            return -1;
+        char c = d->s[at + k];
+        v = v * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+/* A \uXXXX escape (d->i at the 'u'), surrogates paired as a high one then
+ * \u and a low one (a lone surrogate has no UTF-8 form); leaves d->i at
+ * the escape's last digit. */
+static int fj_doc_unicode_escape(fj_doc *d)
+{
+    long v = fj_doc_hex4(d, d->i + 1);
+    if (v < 0 || (v >= 0xDC00 && v <= 0xDFFF))
+        return 0;
+    d->i += 4;
+    if (v < 0xD800 || v > 0xDBFF)
+        return 1;
+    if (d->i + 2 >= d->n || d->s[d->i + 1] != '\\' || d->s[d->i + 2] != 'u')
+        return 0;
+    long lo = fj_doc_hex4(d, d->i + 3);
+    if (lo < 0xDC00 || lo > 0xDFFF)
+        return 0;
+    d->i += 6;
+    return 1;
+}
+
 /* A string token: escapes checked, no raw control characters, UTF-8. */
 static int fj_doc_string(fj_doc *d)
 {
@@ -257,11 +290,9 @@ static int fj_doc_string(fj_doc *d)
                 return 0;
             c = (unsigned char)d->s[d->i];
             if (c == 'u') {
-                for (int k = 1; k <= 4; k++)
-                    if (d->i + k >= d->n || !isxdigit((unsigned char)d->s[d->i + k]))
-                        return 0;
-                d->i += 4;
-            } else if (!strchr("\"\\/bfnrt", c)) {
+                if (!fj_doc_unicode_escape(d))
+                    return 0;
+            } else if (c == 0 || !strchr("\"\\/bfnrt", c)) {
                 return 0;
             }
             d->i++;

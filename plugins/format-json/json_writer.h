@@ -66,7 +66,7 @@ int fj_is_number(const char *s, size_t n);
  * Appends the JSON document s[0..n) (a JSON column's text) without its
  * insignificant white space, so it nests in an object and stays on one
  * NDJSON line; numbers keep their exact digits. FJ_INVALID (nothing
- * appended) when it is not one valid JSON value (RFC 8259; strict UTF-8;
+ * appended) when it is not one valid JSON value (RFC 8259; strict UTF-8, surrogate escapes paired;
  * nesting deeper than FJ_MAX_DEPTH counts as invalid).
  */
 #define FJ_MAX_DEPTH 512

@@ -80,7 +80,8 @@ static void fz_check_number(const char *s, size_t n)
 /* fj_put_json_doc (a JSON column nested in format-json) against jansson:
  * the same verdict on the input, and a compact output that parses to the
  * same value. Jansson refuses integers beyond int64 and doubles that
- * overflow, which the writer rightly keeps: those are left out. */
+ * overflow, which the writer rightly keeps, and accepts text cut at a raw
+ * NUL byte, which the writer rightly refuses: those are left out. */
 static void fz_check_json_doc(const char *s, size_t n)
 {
     fj_buf out = {0};
@@ -88,6 +89,10 @@ static void fz_check_json_doc(const char *s, size_t n)
     int rc = fj_put_json_doc(&out, s, n);
     json_t *in = json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
     int big = !in && (strstr(e.text, "too big") || strstr(e.text, "overflow"));
+    /* jansson stops at a raw NUL byte ("4\0" parses as 4); the writer
+     * rightly refuses it: no verdict to compare. */
+    if (in && rc != FJ_OK && memchr(s, 0, n))
+        big = 1;
     if (!big && (in != NULL) != (rc == FJ_OK) &&
         !(!in && rc == FJ_OK && n > 0 && strstr(e.text, "maximum parsing depth")))
         fz_fail(rc == FJ_OK ? "json doc accepted, jansson refuses it"
