@@ -11,7 +11,9 @@ unset FERRY_CONFIG FERRY_SECRET FERRY_PLUGIN_PATH
 cmds=$("$FERRY" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF>1 {print $1}')
 [ "$(echo "$cmds" | wc -w)" -ge 11 ] || fail_later "ferry --help lists: $cmds"
 verbs="request:list request:show request:run request:cancel request:retry request:delete
-db:migrate db:status plugins:list plugins:info plugins:check schedule:next config:check"
+db:migrate db:status plugins:list plugins:info plugins:check schedule:next config:check
+config:reference queue:pause queue:resume queue:status schedule:list schedule:show
+schedule:pause schedule:resume schedule:run-now"
 for c in $cmds; do
     "$FERRY" "$c" --help >"$tmp/o" 2>&1 || fail_later "ferry $c --help: exit $?"
     grep -q "usage: ferry $c" "$tmp/o" || fail_later "ferry $c --help: $(head -2 "$tmp/o")"

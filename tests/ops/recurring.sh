@@ -5,7 +5,8 @@
 # (same user, template, format, fields; the range resolved at the fire time;
 # ferry_origin_id naming it) and moves its next_run by the pattern in the
 # site's zone; nothing else of the origin changes, no worker claims it;
-# `ferry schedule list` shows both kinds; pause, resume and run-now work.
+# `ferry schedule list` shows both kinds; pause, resume and run-now work
+# (run-now on a schedule: one request, its run at the current second).
 set -euo pipefail
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/worker/lib.sh"
@@ -79,6 +80,29 @@ expect_eq "paused origin still not claimed" "$(testdb_sql "SELECT status FROM ex
 "$FERRY" schedule resume "$origin"
 "$FERRY" schedule run-now "$origin" >/dev/null
 expect_eq "run-now made one" "$(testdb_sql "SELECT COUNT(*) FROM export_requests WHERE ferry_origin_id = '$origin'")" 2
+# run-now on the export_schedules row: one request through the scheduler's
+# path, its run recorded at the database's current second, next_run kept.
+S=aaaabbbbccccddddeeeeffff00001111
+testdb_sql "UPDATE export_templates SET default_filters = '{\"date_range\": \"last_7_days\"}' WHERE id = '$tpl'"
+out=$("$FERRY" schedule run-now "$S" 2>"$tmp/rn.log") || fail "run-now on a schedule: $(cat "$tmp/rn.log")"
+made=$(sed -n 's/^request \([0-9a-f]\{32\}\) made from '"$S"'$/\1/p' <<<"$out")
+[ -n "$made" ] || fail "run-now printed: $out"
+expect_eq "the request" "$(testdb_sql "SELECT user_id, template_id, format, status, is_scheduled, ferry_schedule_id, title LIKE 'weekly (%' FROM export_requests WHERE id = '$made'")" \
+    "$zoe	$tpl	$(testdb_sql "SELECT format FROM export_templates WHERE id = '$tpl'")	pending	1	$S	1"
+expect_eq "range resolved now: 7 days to about now" "$(testdb_sql "SELECT TIMESTAMPDIFF(DAY, date_range_start, date_range_end), ABS(TIMESTAMPDIFF(DAY, date_range_end, UTC_TIMESTAMP())) <= 1 FROM export_requests WHERE id = '$made'")" "7	1"
+expect_eq "created audit" "$(testdb_sql "SELECT JSON_VALUE(additional_data, '\$.source') FROM export_audit_logs WHERE export_request_id = '$made' AND action = 'created'")" run-now
+expect_eq "the run row at last_run" "$(testdb_sql "SELECT COUNT(*) FROM ferry_schedule_runs r JOIN export_schedules s ON s.id = r.schedule_id AND s.last_run = r.fire_time WHERE r.schedule_id = '$S' AND r.request_id = '$made' AND r.fire_time = DATE_FORMAT(r.fire_time, '%Y-%m-%d %H:%i:%s')")" 1
+expect_eq "schedule counters" "$(testdb_sql "SELECT run_count, next_run FROM export_schedules WHERE id = '$S'")" "1	2030-01-07 12:00:00.000000"
+# A run already recorded for this second (here: every second of the next
+# ten minutes) is not made twice: run-now refuses, nothing is created.
+testdb_sql "INSERT INTO ferry_schedule_runs (schedule_id, fire_time, request_id, created_at)
+    SELECT '$S', DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%d %H:%i:%s') + INTERVAL seq SECOND, NULL,
+    UTC_TIMESTAMP(6) FROM seq_0_to_600"
+"$FERRY" schedule run-now "$S" >"$tmp/rn2.out" 2>"$tmp/rn2.log" && fail "run-now made a second run for one second: $(cat "$tmp/rn2.out")"
+grep -q "already has a run at" "$tmp/rn2.log" || fail "run-now refusal: $(cat "$tmp/rn2.log")"
+expect_eq "no second request for that second" "$(testdb_sql "SELECT COUNT(*) FROM export_requests WHERE ferry_schedule_id = '$S'")" 1
+expect_eq "counters unchanged" "$(testdb_sql "SELECT run_count FROM export_schedules WHERE id = '$S'")" 1
+"$FERRY" schedule run-now ffffffffffffffffffffffffffffffff >/dev/null 2>&1 && fail "run-now of no schedule succeeded"
 "$FERRY" schedule pause aaaabbbbccccddddeeeeffff00001111
 expect_eq "schedule paused" "$(testdb_sql "SELECT is_active FROM export_schedules")" 0
 echo "recurring test passed"

@@ -15,8 +15,9 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: ferry request run ID\n"
-               "       ferry request list [--status S] [--user ID] [--limit N]\n"
-               "       ferry request show|cancel|retry|delete ID\n\n"
+               "       ferry request list [--status S] [--user ID] [--limit N] [--json]\n"
+               "       ferry request show ID [--json]\n"
+               "       ferry request cancel|retry|delete ID\n\n"
                "run: claims the pending request ID and runs it now (pending → processing → "
                "completed or failed).\n"
                "Exit codes: 0 completed, 1 failed, 3 bad config/field/filter, 5 database, "

@@ -12,6 +12,7 @@
 
 #include "cmd_schedule_admin.h"
 #include "recurring.h"
+#include "scheduler.h"
 
 /* Both kinds, one row each: kind, id, user_id, name, pattern, zone, active,
  * next_run, last_run, runs, failures. */
@@ -86,12 +87,21 @@ static int set_active(ferry_db *db, const char *kind, const char *id, int on, fe
                     err);
 }
 
+static int run_now_schedule(ferry_app *app, ferry_db *db, const char *id, ferry_err *err)
+{
+    char ua[256], made[33] = "";
+    ferry_app_user_agent(app, ua, sizeof ua);
+    ferry_scheduler s = {db, &app->log, ua, 0};
+    int rc = ferry_scheduler_run_now(&s, id, made, err);
+    if (!rc)
+        printf("request %s made from %s\n", made, id);
+    return rc;
+}
+
 static int run_now(ferry_app *app, ferry_db *db, const char *kind, const char *id, ferry_err *err)
 {
     if (strcmp(kind, "recurring") != 0)
-        return ferry_err_set(err, FERRY_ERR,
-                             "run-now is for recurring requests only (not "
-                             "reached for export_schedules rows yet)");
+        return run_now_schedule(app, db, id, err);
     ferry_site *site;
     ferry_tz *tz = NULL;
     int rc = ferry_app_site(app, &site, err);

@@ -180,6 +180,8 @@ int ferry_delivery_finish(const ferry_service *svc, ferry_db *db, const ferry_de
         rc = fdb_commit(db, err);
     if (rc)
         fdb_rollback(db);
+    else if (send_rc == 0 || final)
+        ferry_metrics_add(svc->metrics, FM_EMAILS, send_rc == 0 ? "sent" : "failed", NULL, 1);
     return rc;
 }
 

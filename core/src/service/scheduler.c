@@ -14,6 +14,7 @@
 #include "daterange.h"
 
 #define FMT_TIME(buf, t) ferry_time_format((int64_t)(t), 0, buf, sizeof buf)
+#define SCHED_COLS       "id, user_id, name, template_id, cron_pattern, timezone, next_run"
 
 typedef struct sched_row {
     const char *id;
@@ -155,6 +156,88 @@ static int count_failure(const ferry_scheduler *s, const sched_row *row, int inv
                     p, 2, NULL, err);
 }
 
+/* One fire of one schedule: what the request is made from. */
+typedef struct fire_spec {
+    const sched_row *row;
+    const ferry_tz *tz;
+    time_t fire;
+    const char *next_s; /* the schedule's next_run afterwards */
+    const char *now_s;
+    const char *source; /* the audit row's additional_data.source */
+} fire_spec;
+
+/* The ferry_schedule_runs row; *inserted 0: that (schedule, fire) exists. */
+static int insert_run(const ferry_scheduler *s, const fire_spec *f, const char *req_id,
+                      uint64_t *inserted, ferry_err *err)
+{
+    char fire_s[32];
+    FMT_TIME(fire_s, f->fire);
+    fdb_param run[] = {fdb_str(f->row->id), fdb_str(fire_s), fdb_str(req_id), fdb_str(f->now_s)};
+    return fdb_exec(s->db,
+                    "INSERT IGNORE INTO ferry_schedule_runs (schedule_id, fire_time, request_id, "
+                    "created_at) VALUES (?, ?, ?, ?)",
+                    run, 4, inserted, err);
+}
+
+static int insert_request(const ferry_scheduler *s, const fire_spec *f, const req_fields *rf,
+                          const char *req_id, ferry_err *err)
+{
+    char title[256], start_s[32], end_s[32];
+    make_title(title, sizeof title, f->row->name, f->tz, f->fire);
+    FMT_TIME(start_s, rf->range_start);
+    FMT_TIME(end_s, rf->range_end);
+    fdb_param p[] = {fdb_str(req_id),
+                     fdb_i64(f->row->user_id),
+                     fdb_str(title),
+                     fdb_str(rf->format),
+                     fdb_str(f->row->template_id),
+                     fdb_str(rf->filters),
+                     rf->has_range ? fdb_str(start_s) : fdb_null(),
+                     rf->has_range ? fdb_str(end_s) : fdb_null(),
+                     fdb_str(rf->selected),
+                     fdb_str(f->row->pattern),
+                     fdb_str(f->next_s),
+                     fdb_str(f->now_s),
+                     fdb_str(f->now_s),
+                     fdb_str(f->row->id)};
+    return fdb_exec(s->db,
+                    "INSERT INTO export_requests (id, user_id, title, description, format, "
+                    "template_id, filters, date_range_start, date_range_end, selected_fields, "
+                    "status, progress_percentage, error_message, file_path, file_size, "
+                    "download_url, download_count, is_scheduled, schedule_pattern, next_run, "
+                    "created_at, updated_at, ferry_schedule_id) "
+                    "VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, 'pending', 0, '', '', NULL, '', 0, "
+                    "1, ?, ?, ?, ?, ?)",
+                    p, sizeof p / sizeof p[0], NULL, err);
+}
+
+/* The request, its 'created' audit row and the schedule's last_run,
+ * run_count and next_run, once the run row is in. */
+static int make_request(const ferry_scheduler *s, const fire_spec *f, const req_fields *rf,
+                        const char *req_id, ferry_err *err)
+{
+    char fire_s[32];
+    FMT_TIME(fire_s, f->fire);
+    int rc = insert_request(s, f, rf, req_id, err);
+    if (rc == 0) {
+        json_t *extra = json_pack("{s:s, s:s, s:s}", "source", f->source, "schedule_id", f->row->id,
+                                  "fire_time", fire_s);
+        char *extra_s = extra ? json_dumps(extra, JSON_COMPACT) : NULL;
+        json_decref(extra);
+        rc = ferry_audit_write(s->db, req_id, f->row->user_id, "created", "", s->user_agent,
+                               extra_s, err);
+        free(extra_s);
+    }
+    if (rc == 0) {
+        fdb_param p[] = {fdb_str(fire_s), fdb_str(f->next_s), fdb_str(f->row->id)};
+        rc = fdb_exec(s->db,
+                      "UPDATE export_schedules SET last_run = ?, run_count = run_count + 1, "
+                      "next_run = ? WHERE id = ?",
+                      p, 3, NULL, err);
+    }
+    return rc;
+}
+
 /* Makes the request for one fire time, inside the open transaction. */
 static int fire_one(const ferry_scheduler *s, const sched_row *row, const ferry_tz *tz, time_t fire,
                     time_t next, const char *now_s, ferry_sched_stats *st, ferry_err *err)
@@ -162,6 +245,7 @@ static int fire_one(const ferry_scheduler *s, const sched_row *row, const ferry_
     char fire_s[32], next_s[32], log_fields[256];
     FMT_TIME(fire_s, fire);
     FMT_TIME(next_s, next);
+    fire_spec f = {row, tz, fire, next_s, now_s, "scheduler"};
     req_fields rf;
     int rc = template_fields(s->db, row->template_id, tz, fire, &rf, err);
     if (rc == FERRY_ERR_CONFIG) {
@@ -176,11 +260,7 @@ static int fire_one(const ferry_scheduler *s, const sched_row *row, const ferry_
     char req_id[33];
     fdb_uuid_hex(req_id);
     uint64_t inserted = 0;
-    fdb_param run[] = {fdb_str(row->id), fdb_str(fire_s), fdb_str(req_id), fdb_str(now_s)};
-    rc = fdb_exec(s->db,
-                  "INSERT IGNORE INTO ferry_schedule_runs (schedule_id, fire_time, request_id, "
-                  "created_at) VALUES (?, ?, ?, ?)",
-                  run, 4, &inserted, err);
+    rc = insert_run(s, &f, req_id, &inserted, err);
     if (rc == 0 && inserted == 0) {
         /* Another scheduler made this tick's request: just move on. */
         snprintf(log_fields, sizeof log_fields, "schedule_id=%s fire_time=\"%s\"", row->id, fire_s);
@@ -192,52 +272,8 @@ static int fire_one(const ferry_scheduler *s, const sched_row *row, const ferry_
         req_fields_free(&rf);
         return rc;
     }
-
-    char title[256], start_s[32], end_s[32];
-    make_title(title, sizeof title, row->name, tz, fire);
-    FMT_TIME(start_s, rf.range_start);
-    FMT_TIME(end_s, rf.range_end);
-    if (rc == 0) {
-        fdb_param p[] = {fdb_str(req_id),
-                         fdb_i64(row->user_id),
-                         fdb_str(title),
-                         fdb_str(rf.format),
-                         fdb_str(row->template_id),
-                         fdb_str(rf.filters),
-                         rf.has_range ? fdb_str(start_s) : fdb_null(),
-                         rf.has_range ? fdb_str(end_s) : fdb_null(),
-                         fdb_str(rf.selected),
-                         fdb_str(row->pattern),
-                         fdb_str(next_s),
-                         fdb_str(now_s),
-                         fdb_str(now_s),
-                         fdb_str(row->id)};
-        rc = fdb_exec(s->db,
-                      "INSERT INTO export_requests (id, user_id, title, description, format, "
-                      "template_id, filters, date_range_start, date_range_end, selected_fields, "
-                      "status, progress_percentage, error_message, file_path, file_size, "
-                      "download_url, download_count, is_scheduled, schedule_pattern, next_run, "
-                      "created_at, updated_at, ferry_schedule_id) "
-                      "VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, 'pending', 0, '', '', NULL, '', 0, "
-                      "1, ?, ?, ?, ?, ?)",
-                      p, sizeof p / sizeof p[0], NULL, err);
-    }
-    if (rc == 0) {
-        json_t *extra = json_pack("{s:s, s:s, s:s}", "source", "scheduler", "schedule_id", row->id,
-                                  "fire_time", fire_s);
-        char *extra_s = extra ? json_dumps(extra, JSON_COMPACT) : NULL;
-        json_decref(extra);
-        rc = ferry_audit_write(s->db, req_id, row->user_id, "created", "", s->user_agent, extra_s,
-                               err);
-        free(extra_s);
-    }
-    if (rc == 0) {
-        fdb_param p[] = {fdb_str(fire_s), fdb_str(next_s), fdb_str(row->id)};
-        rc = fdb_exec(s->db,
-                      "UPDATE export_schedules SET last_run = ?, run_count = run_count + 1, "
-                      "next_run = ? WHERE id = ?",
-                      p, 3, NULL, err);
-    }
+    if (rc == 0)
+        rc = make_request(s, &f, &rf, req_id, err);
     if (rc == 0) {
         snprintf(log_fields, sizeof log_fields,
                  "schedule_id=%s request_id=%s fire_time=\"%s\" next_run=\"%s\"", row->id, req_id,
@@ -247,6 +283,16 @@ static int fire_one(const ferry_scheduler *s, const sched_row *row, const ferry_
     }
     req_fields_free(&rf);
     return rc;
+}
+
+/* The first row of SCHED_COLS into *row (borrowing r's strings). */
+static int read_row(const fdb_rows *r, sched_row *row, ferry_err *err)
+{
+    const char *v[6];
+    for (size_t c = 0; c < 6; c++)
+        v[c] = fdb_get(r, 0, c) ? fdb_get(r, 0, c) : "";
+    *row = (sched_row){v[0], strtoll(v[1], NULL, 10), v[2], v[3], v[4], v[5], 0};
+    return parse_db_time(fdb_get(r, 0, 6), &row->next_run, err);
 }
 
 /* Handles one due schedule in its own transaction. Errors returned are the
@@ -260,8 +306,8 @@ static int handle_one(const ferry_scheduler *s, const char *id, int64_t now, con
     fdb_rows *r = NULL;
     fdb_param p[] = {fdb_str(id), fdb_str(now_s)};
     rc = fdb_query(s->db,
-                   "SELECT id, user_id, name, template_id, cron_pattern, timezone, next_run "
-                   "FROM export_schedules WHERE id = ? AND is_active = 1 AND next_run <= ? AND "
+                   "SELECT " SCHED_COLS
+                   " FROM export_schedules WHERE id = ? AND is_active = 1 AND next_run <= ? AND "
                    "(ferry_invalid_at IS NULL OR updated_at > ferry_invalid_at) "
                    "FOR UPDATE SKIP LOCKED",
                    p, 2, &r, err);
@@ -275,15 +321,8 @@ static int handle_one(const ferry_scheduler *s, const char *id, int64_t now, con
         st->skipped++;
         return 0;
     }
-    sched_row row = {fdb_get(r, 0, 0),
-                     0,
-                     fdb_get(r, 0, 2) ? fdb_get(r, 0, 2) : "",
-                     fdb_get(r, 0, 3) ? fdb_get(r, 0, 3) : "",
-                     fdb_get(r, 0, 4) ? fdb_get(r, 0, 4) : "",
-                     fdb_get(r, 0, 5) ? fdb_get(r, 0, 5) : "",
-                     0};
-    row.user_id = fdb_get(r, 0, 1) ? strtoll(fdb_get(r, 0, 1), NULL, 10) : 0;
-    rc = parse_db_time(fdb_get(r, 0, 6), &row.next_run, err);
+    sched_row row;
+    rc = read_row(r, &row, err);
 
     char log_fields[256];
     fields_for(log_fields, sizeof log_fields, id, NULL);
@@ -343,6 +382,18 @@ static int connection_lost(ferry_db *db, const ferry_err *err)
     return 0;
 }
 
+/* The database's clock, UTC: whole seconds, and its own text. */
+static int db_now(ferry_db *db, int64_t *now, char *now_s, size_t len, ferry_err *err)
+{
+    fdb_rows *r = NULL;
+    int rc = fdb_query(db, "SELECT UTC_TIMESTAMP(6)", NULL, 0, &r, err);
+    if (rc)
+        return rc;
+    snprintf(now_s, len, "%s", r->nrows ? fdb_get(r, 0, 0) : "");
+    fdb_rows_free(r);
+    return parse_db_time(now_s, now, err);
+}
+
 int ferry_scheduler_tick(const ferry_scheduler *s, int64_t now, ferry_sched_stats *st,
                          ferry_err *err)
 {
@@ -352,25 +403,20 @@ int ferry_scheduler_tick(const ferry_scheduler *s, int64_t now, ferry_sched_stat
         st = &local;
     }
     char now_s[40];
-    if (now < 0) {
-        fdb_rows *r = NULL;
-        int rc = fdb_query(s->db, "SELECT UTC_TIMESTAMP(6)", NULL, 0, &r, err);
-        if (rc)
-            return rc;
-        snprintf(now_s, sizeof now_s, "%s", r->nrows ? fdb_get(r, 0, 0) : "");
-        fdb_rows_free(r);
-        if ((rc = parse_db_time(now_s, &now, err)))
-            return rc;
-    } else {
+    int rc = 0;
+    if (now < 0)
+        rc = db_now(s->db, &now, now_s, sizeof now_s, err);
+    else
         FMT_TIME(now_s, now);
-    }
+    if (rc)
+        return rc;
     fdb_param p[] = {fdb_str(now_s), fdb_i64(s->batch ? s->batch : 500)};
     fdb_rows *due = NULL;
-    int rc = fdb_query(s->db,
-                       "SELECT id FROM export_schedules WHERE is_active = 1 AND next_run <= ? "
-                       "AND (ferry_invalid_at IS NULL OR updated_at > ferry_invalid_at) "
-                       "ORDER BY next_run, id LIMIT ?",
-                       p, 2, &due, err);
+    rc = fdb_query(s->db,
+                   "SELECT id FROM export_schedules WHERE is_active = 1 AND next_run <= ? "
+                   "AND (ferry_invalid_at IS NULL OR updated_at > ferry_invalid_at) "
+                   "ORDER BY next_run, id LIMIT ?",
+                   p, 2, &due, err);
     if (rc)
         return rc;
     st->due += (unsigned)due->nrows;
@@ -390,4 +436,67 @@ int ferry_scheduler_tick(const ferry_scheduler *s, int64_t now, ferry_sched_stat
     }
     fdb_rows_free(due);
     return 0;
+}
+
+/* run-now's fire, inside the open transaction holding the row. */
+static int run_now_locked(const ferry_scheduler *s, const sched_row *row, int64_t now,
+                          const char *now_s, char made[33], ferry_err *err)
+{
+    char next_s[32], fire_s[32], log_fields[256];
+    FMT_TIME(next_s, row->next_run);
+    FMT_TIME(fire_s, now);
+    ferry_tz *tz = NULL;
+    int rc = ferry_tz_load(&tz, row->timezone, err);
+    if (rc)
+        return ferry_err_prefix(err, "schedule %s", row->id);
+    fire_spec f = {row, tz, (time_t)now, next_s, now_s, "run-now"};
+    req_fields rf;
+    rc = template_fields(s->db, row->template_id, tz, f.fire, &rf, err);
+    if (rc) {
+        ferry_tz_free(tz);
+        return rc;
+    }
+    fdb_uuid_hex(made);
+    uint64_t inserted = 0;
+    rc = insert_run(s, &f, made, &inserted, err);
+    if (rc == 0 && inserted == 0)
+        rc = ferry_err_set(err, FERRY_ERR, "schedule %s already has a run at %s", row->id, fire_s);
+    if (rc == 0)
+        rc = make_request(s, &f, &rf, made, err);
+    if (rc == 0) {
+        snprintf(log_fields, sizeof log_fields, "schedule_id=%s request_id=%s fire_time=\"%s\"",
+                 row->id, made, fire_s);
+        ferry_logf(s->log, FERRY_LOG_INFO, log_fields, "schedule run now");
+    }
+    req_fields_free(&rf);
+    ferry_tz_free(tz);
+    return rc;
+}
+
+int ferry_scheduler_run_now(const ferry_scheduler *s, const char *id, char made[33], ferry_err *err)
+{
+    int64_t now;
+    char now_s[40];
+    int rc = db_now(s->db, &now, now_s, sizeof now_s, err);
+    if (!rc)
+        rc = fdb_begin(s->db, err);
+    if (rc)
+        return rc;
+    fdb_rows *r = NULL;
+    fdb_param p[] = {fdb_str(id)};
+    rc = fdb_query(s->db, "SELECT " SCHED_COLS " FROM export_schedules WHERE id = ? FOR UPDATE", p,
+                   1, &r, err);
+    if (!rc && r->nrows == 0)
+        rc = ferry_err_set(err, FERRY_ERR_NOTFOUND, "no schedule %s", id);
+    sched_row row;
+    if (!rc)
+        rc = read_row(r, &row, err);
+    if (!rc)
+        rc = run_now_locked(s, &row, now, now_s, made, err);
+    fdb_rows_free(r);
+    if (!rc)
+        rc = fdb_commit(s->db, err);
+    if (rc)
+        fdb_rollback(s->db);
+    return rc;
 }

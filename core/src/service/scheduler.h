@@ -56,4 +56,16 @@ typedef struct ferry_sched_stats {
 int ferry_scheduler_tick(const ferry_scheduler *s, int64_t now, ferry_sched_stats *st,
                          ferry_err *err);
 
+/*
+ * `ferry schedule run-now`: one request from export_schedules row `id` now,
+ * through the tick's own path (template, format, relative date range
+ * resolved at now, 'created' audit row with source "run-now", last_run and
+ * run_count; next_run is left as it is), its ferry_schedule_runs row at the
+ * database's current second, so a tick or a second run-now for that same
+ * (schedule, time) makes nothing. Works on a paused schedule too. The new
+ * request's id in made. FERRY_ERR_NOTFOUND: no such row.
+ */
+int ferry_scheduler_run_now(const ferry_scheduler *s, const char *id, char made[33],
+                            ferry_err *err);
+
 #endif
