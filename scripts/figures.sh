@@ -26,8 +26,8 @@ awk '
 /^faults( [A-Za-z0-9_]+)?: / {
     faults_lines++
     for (i = 2; i <= NF; i++) {
-        if ($i == "faults" && $(i+1) == "injected") faults += $(i-1)
-        if ($i == "kills" && $(i+1) == "survived") { n = $(i-1); if (n !~ /^[0-9]+$/) n = $(i-2); kills += n }
+        if ($i == "faults" && $(i+1) ~ /^injected/) faults += $(i-1)
+        if ($i == "kills" && $(i+1) ~ /^survived/) { n = $(i-1); if (n !~ /^[0-9]+$/) n = $(i-2); kills += n }
         if ($i == "database" && $(i+1) ~ /^kill/) kills += $(i-1)
     }
 }
