@@ -8,7 +8,7 @@
 #include <zlib.h>
 
 #define PGZ_BLOCK (128u * 1024u)
-#define PGZ_DICT (32u * 1024u)
+#define PGZ_DICT  (32u * 1024u)
 
 enum { SLOT_FREE, SLOT_QUEUED, SLOT_TAKEN, SLOT_DONE };
 

@@ -47,18 +47,35 @@ static const ferry_format_ops ops = {f_open, f_write, f_finish, f_close};
 
 #if defined(AS_ABI_1_0)
 #define MINOR 0
-#define SIZE FERRY_DESCRIPTOR_SIZE_1_0
-#define NAME "format-abi10"
+#define SIZE  FERRY_DESCRIPTOR_SIZE_1_0
+#define NAME  "format-abi10"
 #else
 #define MINOR (FERRY_ABI_MINOR + 1)
-#define SIZE sizeof(ferry_plugin_descriptor)
-#define NAME "format-abinext"
+#define SIZE  sizeof(ferry_plugin_descriptor)
+#define NAME  "format-abinext"
 #endif
 
-static const ferry_plugin_descriptor desc = {
-    FERRY_PLUGIN_MAGIC, FERRY_ABI_MAJOR, MINOR, (uint32_t)SIZE, FERRY_KIND_FORMAT, NAME, "1.0.0",
-    "a test formatter for the ABI version rule", NULL, 0, 0, 0, "txt", "text/plain", init,
-    destroy, NULL, NULL, &ops, NULL, NULL,
-    "past-the-1.0-size: must never be read"};
+static const ferry_plugin_descriptor desc = {FERRY_PLUGIN_MAGIC,
+                                             FERRY_ABI_MAJOR,
+                                             MINOR,
+                                             (uint32_t)SIZE,
+                                             FERRY_KIND_FORMAT,
+                                             NAME,
+                                             "1.0.0",
+                                             "a test formatter for the ABI version rule",
+                                             NULL,
+                                             0,
+                                             0,
+                                             0,
+                                             "txt",
+                                             "text/plain",
+                                             init,
+                                             destroy,
+                                             NULL,
+                                             NULL,
+                                             &ops,
+                                             NULL,
+                                             NULL,
+                                             "past-the-1.0-size: must never be read"};
 
 FERRY_PLUGIN_DEFINE(desc)

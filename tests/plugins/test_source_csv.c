@@ -57,8 +57,8 @@ static int read_all(const char *settings, const ferry_query *q, char *out, size_
             rc = d->source->read(st, b, &eof);
             for (uint32_t r = 0; !rc && r < b->nrows; r++)
                 for (uint32_t c = 0; c < s->ncolumns; c++)
-                    n += (size_t)snprintf(out + n, cap - n, "%s%s", c ? "," : "|",
-                                          pt_text(b, r, c));
+                    n +=
+                        (size_t)snprintf(out + n, cap - n, "%s%s", c ? "," : "|", pt_text(b, r, c));
         }
         ferry_batch_free(b);
     }
@@ -96,9 +96,8 @@ static void test_csv__header_by_name_and_all_strings(void **st)
     (void)st;
     char out[2048];
     write_csv("a;b;c\nx;1;true\ny;2;no\n");
-    assert_int_equal(read_all("delimiter = \";\";\ncolumns = [\"c:bool\", \"a\"];", NULL, out,
-                              sizeof out),
-                     0);
+    assert_int_equal(
+        read_all("delimiter = \";\";\ncolumns = [\"c:bool\", \"a\"];", NULL, out, sizeof out), 0);
     assert_string_equal(out, "c:bool,a:string|true,x|false,y");
     assert_int_equal(read_all("delimiter = \";\";", NULL, out, sizeof out), 0);
     assert_string_equal(out, "a:string,b:string,c:string|x,1,true|y,2,no");

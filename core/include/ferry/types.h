@@ -89,8 +89,9 @@ typedef struct ferry_column {
 
 /* Column flags. A plugin that does not know a flag treats the column by its
  * type alone, so a flag only ever refines a type. */
-#define FERRY_COLUMN_JSON 0x1u /* STRING holding a JSON document (a JSON column):
-                                  format-json nests it, other formats write text */
+#define FERRY_COLUMN_JSON                                                                          \
+    0x1u /* STRING holding a JSON document (a JSON column):                                        \
+            format-json nests it, other formats write text */
 
 typedef struct ferry_schema {
     uint32_t ncolumns;

@@ -147,4 +147,3 @@ int ferry_batch_set_bytes(ferry_batch *b, uint32_t row, uint32_t col, int type, 
     ferry_value_set_ref(ferry_batch_at(b, row, col), (ferry_type)type, p, (uint32_t)len);
     return 0;
 }
-

@@ -144,8 +144,8 @@ int ferry_fields_select(ferry_fieldset *fs, const char *const *names, size_t n, 
             char allowed[1024];
             ferry_fields_names(fs, allowed, sizeof allowed);
             free(sel);
-            return ferry_err_set(err, FERRY_ERR_CONFIG,
-                                 "unknown field \"%s\" (allowed: %s)", names[i], allowed);
+            return ferry_err_set(err, FERRY_ERR_CONFIG, "unknown field \"%s\" (allowed: %s)",
+                                 names[i], allowed);
         }
         for (size_t j = 0; j < i; j++)
             if (sel[j] == (size_t)(f - fs->all)) {
@@ -226,10 +226,9 @@ int ferry_fields_from_config(ferry_fieldset *fs, const config_setting_t *fields,
                              config_setting_source_file(fl), config_setting_source_line(fl));
     for (size_t i = 0; i < fs->nfilterable; i++)
         if (!ferry_fields_find(fs, fs->filterable[i]))
-            return ferry_err_set(err, FERRY_ERR_CONFIG,
-                                 "%s:%u: filterable field \"%s\" is not exportable",
-                                 config_setting_source_file(fl), config_setting_source_line(fl),
-                                 fs->filterable[i]);
+            return ferry_err_set(
+                err, FERRY_ERR_CONFIG, "%s:%u: filterable field \"%s\" is not exportable",
+                config_setting_source_file(fl), config_setting_source_line(fl), fs->filterable[i]);
     const char *s;
     if (config_setting_lookup_string(fields, "owner_column", &s))
         fs->owner_column = strdup(s);

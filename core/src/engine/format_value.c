@@ -197,7 +197,7 @@ static int put_timestamp(ferry_buf *b, const ferry_field_style *st, int64_t us)
         return put_tm(b, st->timestamp_format, &tm, frac);
     /* ISO 8601 with the offset as +HH:MM, microseconds when present. */
     rc = putf(b, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec);
+              tm.tm_hour, tm.tm_min, tm.tm_sec);
     if (!rc && frac)
         rc = putf(b, ".%06" PRId64, frac);
     if (!rc) {

@@ -171,8 +171,7 @@ int ferry_options_check_table(const ferry_option *table, ferry_err *err)
             return ferry_err_set(err, FERRY_ERR_PLUGIN, "option \"%s\" has unknown type %d",
                                  o->name, o->type);
         if (!o->help || !*o->help)
-            return ferry_err_set(err, FERRY_ERR_PLUGIN, "option \"%s\" has no help text",
-                                 o->name);
+            return ferry_err_set(err, FERRY_ERR_PLUGIN, "option \"%s\" has no help text", o->name);
         if ((o->flags & FERRY_OPT_REQUIRED) && o->default_value)
             return ferry_err_set(err, FERRY_ERR_PLUGIN,
                                  "option \"%s\" is required and has a default", o->name);
@@ -182,8 +181,7 @@ int ferry_options_check_table(const ferry_option *table, ferry_err *err)
                                  o->name);
         for (size_t j = 0; j < i; j++)
             if (strcmp(table[j].name, o->name) == 0)
-                return ferry_err_set(err, FERRY_ERR_PLUGIN, "option \"%s\" appears twice",
-                                     o->name);
+                return ferry_err_set(err, FERRY_ERR_PLUGIN, "option \"%s\" appears twice", o->name);
         if (o->default_value && check_default(o, err))
             return err ? err->code : FERRY_ERR_PLUGIN;
     }

@@ -11,11 +11,11 @@
 #include "error.h"
 
 typedef struct ferry_stage {
-    char *dir;       /* destination directory, owned */
-    char *final;     /* destination path, owned */
-    char *path;      /* staging file path, owned */
-    char *tmpdir;    /* a private temp dir beside it for libraries (xlsx), owned */
-    int fd;          /* open, locked */
+    char *dir;    /* destination directory, owned */
+    char *final;  /* destination path, owned */
+    char *path;   /* staging file path, owned */
+    char *tmpdir; /* a private temp dir beside it for libraries (xlsx), owned */
+    int fd;       /* open, locked */
 } ferry_stage;
 
 /* Creates the staging file for `dir`/`name` (dir created if missing). */

@@ -122,8 +122,7 @@ static int one(ferry_predset *ps, const char *col, int op, json_t *j, const char
     return add(ps, col, op, v, 1, err);
 }
 
-static int any_of(ferry_predset *ps, const char *col, json_t *arr, const char *what,
-                  ferry_err *err)
+static int any_of(ferry_predset *ps, const char *col, json_t *arr, const char *what, ferry_err *err)
 {
     size_t n = json_array_size(arr);
     if (n > 1000)
@@ -144,9 +143,11 @@ static int any_of(ferry_predset *ps, const char *col, json_t *arr, const char *w
 static const struct {
     const char *name;
     int op;
-} ops[] = {{"eq", FERRY_OP_EQ},   {"ne", FERRY_OP_NE},   {"gt", FERRY_OP_GT},
-           {"gte", FERRY_OP_GTE}, {"lt", FERRY_OP_LT},   {"lte", FERRY_OP_LTE},
-           {"in", FERRY_OP_IN},   {"contains", FERRY_OP_CONTAINS}, {"is_null", 0}};
+} ops[] = {{"eq", FERRY_OP_EQ}, {"ne", FERRY_OP_NE},
+           {"gt", FERRY_OP_GT}, {"gte", FERRY_OP_GTE},
+           {"lt", FERRY_OP_LT}, {"lte", FERRY_OP_LTE},
+           {"in", FERRY_OP_IN}, {"contains", FERRY_OP_CONTAINS},
+           {"is_null", 0}};
 
 int ferry_filters_parse(ferry_predset *ps, const ferry_fieldset *fs, const char *text,
                         const char *what, const char *const *ignore, ferry_err *err)
@@ -209,13 +210,13 @@ int ferry_filters_parse(ferry_predset *ps, const ferry_fieldset *fs, const char 
                     rc = add(ps, key, json_is_true(arg) ? FERRY_OP_IS_NULL : FERRY_OP_NOT_NULL,
                              NULL, 0, err);
                 } else if (ops[k].op == FERRY_OP_IN) {
-                    rc = json_is_array(arg) ? any_of(ps, key, arg, what, err)
-                                            : ferry_err_set(err, FERRY_ERR_CONFIG,
-                                                            "%s: in on \"%s\" takes a list", what,
-                                                            key);
+                    rc = json_is_array(arg)
+                             ? any_of(ps, key, arg, what, err)
+                             : ferry_err_set(err, FERRY_ERR_CONFIG, "%s: in on \"%s\" takes a list",
+                                             what, key);
                 } else if (ops[k].op == FERRY_OP_CONTAINS && !json_is_string(arg)) {
-                    rc = ferry_err_set(err, FERRY_ERR_CONFIG,
-                                       "%s: contains on \"%s\" takes text", what, key);
+                    rc = ferry_err_set(err, FERRY_ERR_CONFIG, "%s: contains on \"%s\" takes text",
+                                       what, key);
                 } else {
                     rc = one(ps, key, ops[k].op, arg, what, err);
                 }

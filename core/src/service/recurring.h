@@ -34,8 +34,8 @@ typedef struct ferry_recurring {
 
 /* One pass at `now` (UTC seconds, negative: the database's clock); adds the
  * requests made to *created and the origins that failed to *failed. */
-int ferry_recurring_tick(const ferry_recurring *r, int64_t now, unsigned *created,
-                         unsigned *failed, ferry_err *err);
+int ferry_recurring_tick(const ferry_recurring *r, int64_t now, unsigned *created, unsigned *failed,
+                         ferry_err *err);
 
 /* `ferry schedule run-now`: one request from recurring request `id` now,
  * its next_run left alone. *made: the new request's id. */

@@ -12,7 +12,13 @@ typedef struct ferry_err {
     char msg[1024]; /* one line, no trailing newline */
 } ferry_err;
 
-#define FERRY_ERR_INIT {0, {0}}
+#define FERRY_ERR_INIT                                                                             \
+    {                                                                                              \
+        0,                                                                                         \
+        {                                                                                          \
+            0                                                                                      \
+        }                                                                                          \
+    }
 
 /* Sets code and message (printf-style) unless `e` is NULL; returns `code`. */
 int ferry_err_set(ferry_err *e, int code, const char *fmt, ...) FERRY_PRINTF(3, 4);
@@ -38,8 +44,8 @@ enum {
 int ferry_err_exit_code(int code);
 
 /* Extra codes the core uses beside ferry_error. */
-#define FERRY_ERR_PLUGIN (-20)   /* loading a plugin failed */
+#define FERRY_ERR_PLUGIN   (-20) /* loading a plugin failed */
 #define FERRY_ERR_NOTFOUND (-21) /* no such row */
-#define FERRY_ERR_USAGE (-22)    /* bad command line */
+#define FERRY_ERR_USAGE    (-22) /* bad command line */
 
 #endif

@@ -49,4 +49,3 @@ int ferry_tzfile_offset(const char *tz, int64_t utc, int *offset, char *abbr, si
         snprintf(abbr, abbr_len, "%s", a ? a : "");
     return 0;
 }
-

@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-#define SIZE 8.0f
-#define LINE 11.0f
+#define FONT   "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+#define SIZE   8.0f
+#define LINE   11.0f
 #define MARGIN 36.0f
 
 static void on_error(HPDF_STATUS e, HPDF_STATUS d, void *u)

@@ -102,7 +102,7 @@ static const ferry_plugin_descriptor b_plugin = {FERRY_PLUGIN_MAGIC,
 #ifdef BROKEN_ABI
                                                  FERRY_ABI_MAJOR + 1,
 #else
-                                                  FERRY_ABI_MAJOR,
+                                                 FERRY_ABI_MAJOR,
 #endif
                                                  FERRY_ABI_MINOR,
                                                  (uint32_t)sizeof(ferry_plugin_descriptor),
