@@ -8,16 +8,24 @@ S3RVER_DIR=${FERRY_BUILD_DIR:-/tmp}/s3rver-npm
 S3RVER_BIN=$S3RVER_DIR/node_modules/s3rver/bin/s3rver.js
 
 # s3_install: s3rver under the build tree, or exit 77 with the reason.
+# Tests run in parallel: one installs while the others wait on a lock, and
+# the installed tree is marked complete only after npm has finished.
 s3_install() {
-    [ -f "$S3RVER_BIN" ] && return 0
     command -v node >/dev/null || { echo "SKIP: no node (Debian's nodejs)"; exit 77; }
     command -v npm >/dev/null || { echo "SKIP: no npm"; exit 77; }
     mkdir -p "$S3RVER_DIR"
-    if ! npm install --prefix "$S3RVER_DIR" --no-audit --no-fund s3rver@3 >"$S3RVER_DIR/npm.log" 2>&1 \
-        || [ ! -f "$S3RVER_BIN" ]; then
-        echo "SKIP: cannot install s3rver from npm: $(tail -1 "$S3RVER_DIR/npm.log")"
-        exit 77
+    exec 8>"$S3RVER_DIR.lock"
+    flock 8
+    if [ ! -f "$S3RVER_DIR/.complete" ]; then
+        if ! npm install --prefix "$S3RVER_DIR" --no-audit --no-fund s3rver@3 \
+            >"$S3RVER_DIR/npm.log" 2>&1 || [ ! -f "$S3RVER_BIN" ]; then
+            flock -u 8
+            echo "SKIP: cannot install s3rver from npm: $(tail -1 "$S3RVER_DIR/npm.log")"
+            exit 77
+        fi
+        touch "$S3RVER_DIR/.complete"
     fi
+    flock -u 8
 }
 
 free_port() {
