@@ -95,7 +95,7 @@ expect_eq "the run row at last_run" "$(testdb_sql "SELECT COUNT(*) FROM ferry_sc
 expect_eq "schedule counters" "$(testdb_sql "SELECT run_count, next_run FROM export_schedules WHERE id = '$S'")" "1	2030-01-07 12:00:00.000000"
 # A run already recorded for this second (here: every second of the next
 # ten minutes) is not made twice: run-now refuses, nothing is created.
-testdb_sql "INSERT INTO ferry_schedule_runs (schedule_id, fire_time, request_id, created_at)
+testdb_sql "INSERT IGNORE INTO ferry_schedule_runs (schedule_id, fire_time, request_id, created_at)
     SELECT '$S', DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%d %H:%i:%s') + INTERVAL seq SECOND, NULL,
     UTC_TIMESTAMP(6) FROM seq_0_to_600"
 "$FERRY" schedule run-now "$S" >"$tmp/rn2.out" 2>"$tmp/rn2.log" && fail "run-now made a second run for one second: $(cat "$tmp/rn2.out")"
