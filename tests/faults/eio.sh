@@ -11,6 +11,11 @@ faults_setup eio
 command -v cc >/dev/null || { echo "skipped: no C compiler for the shim"; exit 77; }
 cc -shared -fPIC -O1 -Wall -Wextra -Werror -o "$TMP/eio_shim.so" "$FAULTS_DIR/eio_shim.c" -ldl \
     || fail "building the shim"
+# Under ASan (the sanitizer pass) its runtime must come first in the
+# preload list: the shim follows it.
+preload=$TMP/eio_shim.so
+asan=$(ldd "$FERRY" 2>/dev/null | awk '/libasan/ {print $3; exit}')
+[ -n "$asan" ] && preload="$asan:$preload"
 make_csv "$TMP/in.csv" 20000
 out=$TMP/out
 mkdir -p "$out"
@@ -22,7 +27,7 @@ run_fault() {
     format_pipeline "$TMP/$fmt.cfg" "$fmt" "$TMP/in.csv" "$out"
     rm -f "$TMP/fault.log"
     set +e
-    env LD_PRELOAD="$TMP/eio_shim.so" FAULT_DIR="$out" FAULT_LOG="$TMP/fault.log" "$@" \
+    env LD_PRELOAD="$preload" FAULT_DIR="$out" FAULT_LOG="$TMP/fault.log" "$@" \
         "$FERRY" run "$TMP/$fmt.cfg" >"$TMP/stdout" 2>"$TMP/err"
     local rc=$?
     set -e
@@ -45,7 +50,7 @@ for fmt in csv json xlsx pdf gzip; do
 done
 # The shim is real: unarmed, the same run publishes.
 format_pipeline "$TMP/ok.cfg" csv "$TMP/in.csv" "$out"
-LD_PRELOAD="$TMP/eio_shim.so" FAULT_DIR="$out" "$FERRY" run "$TMP/ok.cfg" >/dev/null 2>"$TMP/err" \
+LD_PRELOAD="$preload" FAULT_DIR="$out" "$FERRY" run "$TMP/ok.cfg" >/dev/null 2>"$TMP/err" \
     || fail "unarmed shim: $(cat "$TMP/err")"
 expect_eq "unarmed shim: published" "$(visible_files "$out")" "out-csv.csv"
 echo "faults eio: $n faults injected (write and fsync), $n clean failures, 0 fsync retries"
