@@ -27,6 +27,7 @@
 #include "app.h"
 #include "audit.h"
 #include "request.h"
+#include "metrics.h"
 #include "worker.h"
 
 static atomic_int stop_flag;
@@ -180,6 +181,7 @@ int main(int argc, char **argv)
             o.concurrency = atoi(argv[++i]);
     }
     int rc = ferry_worker_run(&svc, &o, &err) ? ferry_app_fail(&app, &err) : 0;
+    ferry_metrics_free(app.metrics);
     ferry_site_free(app.site);
     return rc;
 }
