@@ -157,6 +157,23 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
+/* The value of the header line p[0..len) after its 5-byte "name:", trimmed
+ * of spaces and the line end, into out (cap bytes); left as it was when it
+ * does not fit. */
+static void header_value(const char *p, size_t len, char *out, size_t cap)
+{
+    size_t o = 5;
+    while (o < len && p[o] == ' ')
+        o++;
+    size_t e = len;
+    while (e > o && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '))
+        e--;
+    if (e - o < cap) {
+        memcpy(out, p + o, e - o);
+        out[e - o] = '\0';
+    }
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     s3_req *r = ud;
@@ -165,27 +182,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
         const char *sp = memchr(p, ' ', len);
         r->status = sp ? strtol(sp + 1, NULL, 10) : 0;
     } else if (len > 5 && strncasecmp(p, "etag:", 5) == 0) {
-        size_t o = 5;
-        while (o < len && p[o] == ' ')
-            o++;
-        size_t e = len;
-        while (e > o && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '))
-            e--;
-        if (e - o < sizeof r->etag) {
-            memcpy(r->etag, p + o, e - o);
-            r->etag[e - o] = '\0';
-        }
+        header_value(p, len, r->etag, sizeof r->etag);
     } else if (len > 5 && strncasecmp(p, "date:", 5) == 0) {
-        size_t o = 5;
-        while (o < len && p[o] == ' ')
-            o++;
-        size_t e = len;
-        while (e > o && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '))
-            e--;
-        if (e - o < sizeof r->date) {
-            memcpy(r->date, p + o, e - o);
-            r->date[e - o] = '\0';
-        }
+        header_value(p, len, r->date, sizeof r->date);
     }
     return len;
 }
