@@ -84,6 +84,16 @@ static int begin_rc(ferry_db *db, ferry_err *err)
     return rc;
 }
 
+int ferry_claim_mark_failed(ferry_db *db, const char *id, const char *msg, ferry_err *err)
+{
+    fdb_param up[] = {fdb_str(msg), fdb_str(id)};
+    return fdb_exec(db,
+                    "UPDATE export_requests SET status = 'failed', error_message = ?, "
+                    "completed_at = NOW(6), updated_at = NOW(6), ferry_lease_owner = '', "
+                    "ferry_lease_expires_at = NULL WHERE id = ?",
+                    up, 2, NULL, err);
+}
+
 /* Marks the locked row `r` failed after `attempts` attempts, with its audit
  * row and usage counter, inside the open transaction. */
 static int give_up(ferry_db *db, const fdb_rows *r, int attempts, const char *user_agent,
@@ -98,12 +108,7 @@ static int give_up(ferry_db *db, const fdb_rows *r, int attempts, const char *us
                  attempts, last);
     else
         snprintf(msg, sizeof msg, "gave up after %d attempts: lease expired", attempts);
-    fdb_param up[] = {fdb_str(msg), fdb_str(id)};
-    int rc = fdb_exec(db,
-                      "UPDATE export_requests SET status = 'failed', error_message = ?, "
-                      "completed_at = NOW(6), updated_at = NOW(6), ferry_lease_owner = '', "
-                      "ferry_lease_expires_at = NULL WHERE id = ?",
-                      up, 2, NULL, err);
+    int rc = ferry_claim_mark_failed(db, id, msg, err);
     if (rc)
         return rc;
     char extra[256];
@@ -122,12 +127,7 @@ static int orphan(ferry_db *db, const fdb_rows *r, ferry_err *err)
 {
     char msg[160];
     snprintf(msg, sizeof msg, "the request's user %.40s no longer exists", fdb_get(r, 0, C_USER));
-    fdb_param up[] = {fdb_str(msg), fdb_str(fdb_get(r, 0, C_ID))};
-    return fdb_exec(db,
-                    "UPDATE export_requests SET status = 'failed', error_message = ?, "
-                    "completed_at = NOW(6), updated_at = NOW(6), ferry_lease_owner = '', "
-                    "ferry_lease_expires_at = NULL WHERE id = ?",
-                    up, 2, NULL, err);
+    return ferry_claim_mark_failed(db, fdb_get(r, 0, C_ID), msg, err);
 }
 
 /* Takes the locked row `r` for `owner`, inside the open transaction, and

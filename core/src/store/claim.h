@@ -22,6 +22,10 @@ typedef struct ferry_claim {
 /* Makes a lease owner name for this process and slot. */
 void ferry_claim_owner(char out[129], int slot);
 
+/* Marks request `id` failed with `msg` (its lease released), inside the
+ * caller's transaction; no audit row (the caller writes the one it needs). */
+int ferry_claim_mark_failed(ferry_db *db, const char *id, const char *msg, ferry_err *err);
+
 /*
  * Claims the oldest pending request, or one whose lease ran out, with
  * SELECT … FOR UPDATE SKIP LOCKED (READ COMMITTED): sets status

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "audit.h"
+#include "claim.h"
 
 static int64_t count(ferry_db *db, const char *sql, int64_t user_id, const char *id, int *rc,
                      ferry_err *err)
@@ -62,12 +63,7 @@ int ferry_limits_refuse(ferry_db *db, const char *id, int64_t user_id, int quota
              "refused: the daily quota of %d export%s for this user is used up "
              "(requests.daily_quota; it resets at 00:00 UTC)",
              quota, quota == 1 ? "" : "s");
-    fdb_param up[] = {fdb_str(msg), fdb_str(id)};
-    int rc = fdb_exec(db,
-                      "UPDATE export_requests SET status = 'failed', error_message = ?, "
-                      "completed_at = NOW(6), updated_at = NOW(6), ferry_lease_owner = '', "
-                      "ferry_lease_expires_at = NULL WHERE id = ?",
-                      up, 2, NULL, err);
+    int rc = ferry_claim_mark_failed(db, id, msg, err);
     if (rc)
         return rc;
     char extra[128];
