@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# scripts/bench/run.sh [--rows "10000 1000000"] [--repeat 3] [--build DIR] [--doc FILE]
+# scripts/bench/run.sh [--rows "10 10000 100000 1000000"] [--repeat 3]
+#     [--scale-rows "10000000"] [--dump-rows 1000000] [--worker-requests 1000]
+#     [--build DIR] [--doc FILE]
 # — benchmarks ferry's demo exports (CSV, JSON, Excel, gzip'd CSV) against
 # peers (mariadb client, server-side export, mydumper, gzip/pigz, Python
 # drivers with csv/json/openpyxl/xlsxwriter/ReportLab, plain C programs)
 # on the same rows, side by side
-# in one run, and writes the table to docs/benchmarks.md.
+# in one run, and writes the table to docs/benchmarks.md. Also: the plain
+# 9-column table dump (--dump-rows; 0 skips it), CSV alone at --scale-rows
+# (the scaling table) and requests through `ferry worker`s
+# (--worker-requests, scripts/bench/worker.py; 0 skips it).
 #
 # It builds ferry (scripts/build.sh, release with debug info) into DIR
 # (default: the checkout's build/), starts its own private MariaDB in a
@@ -16,8 +21,9 @@
 # Timings belong here, never in a test.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
-rows="10000 1000000"
+rows="10 10000 100000 1000000"
 repeat=3
+more=()
 build=$here/build
 doc=$here/docs/benchmarks.md
 while [ $# -gt 0 ]; do
@@ -28,10 +34,12 @@ while [ $# -gt 0 ]; do
     --repeat=*) repeat=${1#--repeat=}; shift ;;
     --build) build=$2; shift 2 ;;
     --build=*) build=${1#--build=}; shift ;;
+    --scale-rows|--dump-rows|--worker-requests|--workers|--scale-repeat)
+        more+=("$1" "$2"); shift 2 ;;
     --doc) doc=$2; shift 2 ;;
     --doc=*) doc=${1#--doc=}; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: scripts/bench/run.sh [--rows \"N …\"] [--repeat N] [--build DIR] [--doc FILE]" >&2; exit 2 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "usage: scripts/bench/run.sh [--rows \"N …\"] [--repeat N] [--scale-rows \"N …\"] [--dump-rows N] [--worker-requests N] [--build DIR] [--doc FILE]" >&2; exit 2 ;;
     esac
 done
 case "$doc" in /*) ;; *) doc=$PWD/$doc ;; esac
@@ -70,4 +78,4 @@ mariadb --socket="$sock" -uroot -e \
 FERRY_DATABASE_URL="mysql://ferry:ferry@localhost/$db?socket=$sock" "$ferry" -q db migrate >&2
 
 /usr/bin/python3 "$here/scripts/bench/bench.py" --ferry "$ferry" --peakrss "$work/peakrss" --socket "$sock" \
-    --database "$db" --work "$work" --rows "$rows" --repeat "$repeat" --doc "$doc"
+    --database "$db" --work "$work" --rows "$rows" --repeat "$repeat" --doc "$doc" "${more[@]}"
