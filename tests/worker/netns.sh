@@ -5,51 +5,13 @@
 # hosts reach it over TCP. Same exactly-once result as on one machine.
 # Needs root and network namespaces; otherwise skipped (exit 77) saying why.
 set -euo pipefail
-if [ "$(id -u)" != 0 ]; then
-    echo "skipped: needs root to create network namespaces"
-    exit 77
-fi
-tag=$$
-nsa=ferry-a-$tag nsb=ferry-b-$tag
-if ! ip netns add "$nsa" 2>/tmp/netns-$tag.err; then
-    echo "skipped: network namespaces unavailable: $(cat /tmp/netns-$tag.err)"
-    rm -f /tmp/netns-$tag.err
-    exit 77
-fi
-rm -f /tmp/netns-$tag.err
-tmp=$(mktemp -d)
-export FERRY_TEST_DB_DIR=$tmp/db
-dbsh=$FERRY_SOURCE_DIR/scripts/db.sh
-cleanup() {
-    kill -9 $(jobs -p) 2>/dev/null || true
-    "$dbsh" stop "$FERRY_TEST_DB_DIR" >/dev/null 2>&1 || true
-    ip netns del "$nsa" 2>/dev/null || true
-    ip netns del "$nsb" 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$nsb"
-octet=$((tag % 200 + 20))
-addr_a=10.213.$octet.1 addr_b=10.213.$octet.2
-ip link add "fva$tag" type veth peer name "fvb$tag"
-ip link set "fva$tag" netns "$nsa"
-ip link set "fvb$tag" netns "$nsb"
-ip -n "$nsa" addr add "$addr_a/24" dev "fva$tag"
-ip -n "$nsb" addr add "$addr_b/24" dev "fvb$tag"
-for ns in "$nsa" "$nsb"; do
-    ip -n "$ns" link set lo up
-done
-ip -n "$nsa" link set "fva$tag" up
-ip -n "$nsb" link set "fvb$tag" up
-
-# MariaDB on host A, bound to its veth address.
-ip netns exec "$nsa" env FERRY_DB_BIND="$addr_a" "$dbsh" start "$FERRY_TEST_DB_DIR" >/dev/null
-port=$(cat "$FERRY_TEST_DB_DIR/port")
+. "$FERRY_SOURCE_DIR/tests/worker/netns_lib.sh"
+netns_setup 213 fv
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/worker/lib.sh"
 worker_mode "$@"
 testdb_create netns
-trap cleanup EXIT
+trap netns_cleanup EXIT
 store=$tmp/store
 mkdir -p "$store"
 export FERRY_CONFIG=$tmp/ferry.conf

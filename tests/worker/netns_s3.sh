@@ -8,48 +8,10 @@
 # Needs root and network namespaces, and s3rver (npm); otherwise skipped
 # (exit 77) saying why.
 set -euo pipefail
-if [ "$(id -u)" != 0 ]; then
-    echo "skipped: needs root to create network namespaces"
-    exit 77
-fi
 . "$FERRY_SOURCE_DIR/tests/store/s3lib.sh"
 s3_install
-tag=$$
-nsa=ferry-a-$tag nsb=ferry-b-$tag
-if ! ip netns add "$nsa" 2>/tmp/netns-$tag.err; then
-    echo "skipped: network namespaces unavailable: $(cat /tmp/netns-$tag.err)"
-    rm -f /tmp/netns-$tag.err
-    exit 77
-fi
-rm -f /tmp/netns-$tag.err
-tmp=$(mktemp -d)
-export FERRY_TEST_DB_DIR=$tmp/db
-dbsh=$FERRY_SOURCE_DIR/scripts/db.sh
-cleanup() {
-    kill -9 $(jobs -p) 2>/dev/null || true
-    "$dbsh" stop "$FERRY_TEST_DB_DIR" >/dev/null 2>&1 || true
-    ip netns del "$nsa" 2>/dev/null || true
-    ip netns del "$nsb" 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$nsb"
-octet=$((tag % 200 + 20))
-addr_a=10.214.$octet.1 addr_b=10.214.$octet.2
-ip link add "fsa$tag" type veth peer name "fsb$tag"
-ip link set "fsa$tag" netns "$nsa"
-ip link set "fsb$tag" netns "$nsb"
-ip -n "$nsa" addr add "$addr_a/24" dev "fsa$tag"
-ip -n "$nsb" addr add "$addr_b/24" dev "fsb$tag"
-for ns in "$nsa" "$nsb"; do
-    ip -n "$ns" link set lo up
-done
-ip -n "$nsa" link set "fsa$tag" up
-ip -n "$nsb" link set "fsb$tag" up
-
-# MariaDB and s3rver on host A, bound to its veth address.
-ip netns exec "$nsa" env FERRY_DB_BIND="$addr_a" "$dbsh" start "$FERRY_TEST_DB_DIR" >/dev/null
-port=$(cat "$FERRY_TEST_DB_DIR/port")
+. "$FERRY_SOURCE_DIR/tests/worker/netns_lib.sh"
+netns_setup 214 fs
 s3port=4568
 mkdir -p "$tmp/s3data"
 ip netns exec "$nsa" node --openssl-legacy-provider "$S3RVER_BIN" -d "$tmp/s3data" -a "$addr_a" \
@@ -58,7 +20,7 @@ ip netns exec "$nsa" node --openssl-legacy-provider "$S3RVER_BIN" -d "$tmp/s3dat
 . "$FERRY_SOURCE_DIR/tests/worker/lib.sh"
 worker_mode real
 testdb_create netns_s3
-trap cleanup EXIT
+trap netns_cleanup EXIT
 for _ in $(seq 1 200); do grep -q listening "$tmp/s3rver.out" && break; sleep 0.1; done
 grep -q listening "$tmp/s3rver.out" || fail "s3rver did not start on host A: $(cat "$tmp/s3rver.out")"
 
