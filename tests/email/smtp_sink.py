@@ -2,10 +2,12 @@
 message it accepts to DIR/NNNN.eml, with DIR/NNNN.rcpt (one recipient a
 line). Prints its port on stdout once it listens, then runs until killed.
 
-    smtp_sink.py DIR [PORT]
+    smtp_sink.py DIR [PORT] [--reject ADDRESS]...
 
 PORT (default: a free one) lets a test bring a server back on the port
-another one had, or that nothing listened on.
+another one had, or that nothing listened on. Each --reject ADDRESS is
+refused at RCPT TO with a permanent "550 5.1.1" (as a server refuses an
+unknown mailbox); nothing is written for it.
 """
 
 import os
@@ -18,10 +20,17 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, folder):
+    def __init__(self, folder, reject=()):
         self.folder = folder
+        self.reject = {a.lower() for a in reject}
         self.n = 0
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.reject:
+            return "550 5.1.1 <%s>: mailbox unavailable" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
@@ -37,14 +46,22 @@ class Handler:
 
 
 def main():
-    if len(sys.argv) > 2:
-        port = int(sys.argv[2])
+    args, reject = [], []
+    argv = sys.argv[1:]
+    while argv:
+        a = argv.pop(0)
+        if a == "--reject":
+            reject.append(argv.pop(0))
+        else:
+            args.append(a)
+    if len(args) > 1:
+        port = int(args[1])
     else:
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
-    ctl = Controller(Handler(sys.argv[1]), hostname="127.0.0.1", port=port)
+    ctl = Controller(Handler(args[0], reject), hostname="127.0.0.1", port=port)
     ctl.start()
     print(port, flush=True)
     try:

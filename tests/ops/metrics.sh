@@ -2,9 +2,10 @@
 # metrics.sh — every metric moves when its event happens, read through
 # python3-prometheus-client's parser: a real `ferry worker
 # --metrics-listen` (exports by format and outcome, rows, bytes, duration,
-# wait, lease renewals and losses), `ferry serve` (downloads by code, bytes
-# served, the database gauges), `ferry scheduler` (fires) and `ferry daemon`
-# (one endpoint its children count into).
+# wait, lease renewals and losses, retries), `ferry serve` (downloads by
+# code, bytes served, the database gauges), `ferry scheduler` (fires and
+# failures, of schedules and of recurring requests) and `ferry daemon` (one
+# endpoint its children count into). Email deliveries: tests/email/metrics.sh.
 set -euo pipefail
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/worker/lib.sh"
@@ -84,6 +85,25 @@ kill -TERM $wpid
 expect_exit "slow worker exit" $wpid 0
 worker_conf "$FERRY_CONFIG" "$store" 'worker: { lease_seconds = 60; poll_interval_ms = 100; };'
 
+# --- a transient failure, retried once, then given up: the store is a
+# regular file, so no staging file can be made there (an I/O error, which is
+# not permanent). The lost request of the last part is ended first, so that
+# this worker has one request only (a pdf: no other is).
+testdb_sql "UPDATE export_requests SET status = 'failed' WHERE status IN ('pending', 'processing')"
+echo "not a directory" >"$tmp/store-file"
+worker_conf "$FERRY_CONFIG" "$tmp/store-file" "worker: { max_attempts = 2; retry_delay_seconds = 0; poll_interval_ms = 100; metrics_listen = \"127.0.0.1:$wport\"; };"
+"$FERRY" worker --concurrency 1 2>"$tmp/worker3.log" &
+wpid=$!
+wait_http "$W"
+worker_requests "$zoe" 1 pdf
+wait_for "the request given up" 'test "$(prom "$W" ferry_exports_total format=pdf outcome=failed)" = 1'
+expect_eq "retries" "$(prom "$W" ferry_export_retries_total)" 1
+expect_eq "pdf retried" "$(prom "$W" ferry_exports_total format=pdf outcome=retried)" 1
+expect_eq "the request" "$(testdb_sql "SELECT status, ferry_attempt FROM export_requests WHERE format = 'pdf'")" "failed	2"
+kill -TERM $wpid
+expect_exit "retrying worker exit" $wpid 0
+worker_conf "$FERRY_CONFIG" "$store" 'worker: { lease_seconds = 60; poll_interval_ms = 100; };'
+
 # --- ferry serve: downloads by code and bytes served.
 sport=$(ops_port)
 "$FERRY" serve --listen "127.0.0.1:$sport" 2>"$tmp/serve.log" &
@@ -98,7 +118,8 @@ expect_eq "downloads 403" "$(prom "$S/metrics" ferry_downloads_total code=403)" 
 expect_eq "bytes served" "$(prom "$S/metrics" ferry_download_bytes_total)" "$size"
 expect_eq "serve's gauges" "$(prom "$S/metrics" ferry_requests status=completed)" 3
 
-# --- the scheduler: one due schedule fires once.
+# --- the scheduler: one due schedule fires once, one with an unknown time
+# zone fails; a due recurring request fires, one with a bad pattern fails.
 tpl=$(fx=1 /usr/bin/python3 -c 'import uuid; print(uuid.uuid4().hex)')
 testdb_sql "INSERT INTO export_templates (id, name, description, format, field_configuration,
     default_filters, layout_settings, is_public, usage_count, last_used, created_at, updated_at,
@@ -109,10 +130,24 @@ testdb_sql "INSERT INTO export_schedules (id, name, cron_pattern, timezone, emai
     created_at, updated_at, template_id, user_id) VALUES (REPLACE(UUID(), '-', ''), 'weekly',
     '* * * * *', 'UTC', '[]', 1, 0, 1, NULL, UTC_TIMESTAMP(6) - INTERVAL 1 HOUR, 0, 0,
     NOW(6) - INTERVAL 1 SECOND, NOW(6) - INTERVAL 1 SECOND, '$tpl', $zoe)"
+testdb_sql "INSERT INTO export_schedules (id, name, cron_pattern, timezone, email_recipients,
+    include_download_link, attach_file, is_active, last_run, next_run, run_count, failure_count,
+    created_at, updated_at, template_id, user_id) VALUES (REPLACE(UUID(), '-', ''), 'on mars',
+    '* * * * *', 'Mars/Olympus_Mons', '[]', 1, 0, 1, NULL, UTC_TIMESTAMP(6) - INTERVAL 1 HOUR, 0, 0,
+    NOW(6) - INTERVAL 1 SECOND, NOW(6) - INTERVAL 1 SECOND, '$tpl', $zoe)"
+ops_request "$zoe" csv "is_scheduled = 1, schedule_pattern = '* * * * *',
+    next_run = UTC_TIMESTAMP(6) - INTERVAL 1 HOUR" >/dev/null
+ops_request "$zoe" csv "is_scheduled = 1, schedule_pattern = 'not a pattern',
+    next_run = UTC_TIMESTAMP(6) - INTERVAL 1 HOUR" >/dev/null
 cport=$(ops_port)
 "$FERRY" scheduler --interval 3600 --metrics-listen "127.0.0.1:$cport" 2>"$tmp/scheduler.log" &
 wait_http "http://127.0.0.1:$cport/metrics"
-wait_for "the fire" 'test "$(prom "http://127.0.0.1:$cport/metrics" ferry_scheduler_fires_total kind=schedule)" = 1'
+C=http://127.0.0.1:$cport/metrics
+wait_for "the fire" 'test "$(prom "$C" ferry_scheduler_fires_total kind=schedule)" = 1'
+wait_for "the recurring fire" 'test "$(prom "$C" ferry_scheduler_fires_total kind=recurring)" = 1'
+expect_eq "schedule fires" "$(prom "$C" ferry_scheduler_fires_total kind=schedule)" 1
+expect_eq "schedule failures" "$(prom "$C" ferry_scheduler_failures_total kind=schedule)" 1
+expect_eq "recurring failures" "$(prom "$C" ferry_scheduler_failures_total kind=recurring)" 1
 
 # --- ferry daemon: its children count into the daemon's one endpoint.
 dport=$(ops_port)

@@ -1,6 +1,7 @@
 /* metrics.c — the per-process Prometheus registry (metrics.h): a fixed
- * table of families and one pointer-free block of series, private or in a
- * memfd shared with `ferry daemon`'s children. */
+ * table of families and one pointer-free block of series, in an anonymous
+ * shared mapping (shared with the process's forked children) or in a memfd
+ * shared with `ferry daemon`'s children. */
 
 #include "metrics.h"
 
@@ -70,8 +71,7 @@ typedef struct block {
 } block;
 
 struct ferry_metrics {
-    block *b;
-    int mapped;
+    block *b; /* mapped: anonymous shared, or a memfd's */
 };
 
 static void block_init(block *b)
@@ -86,28 +86,29 @@ static void block_init(block *b)
     b->magic = MAGIC;
 }
 
-static int wrap(ferry_metrics **out, block *b, int mapped, ferry_err *err)
+static int wrap(ferry_metrics **out, block *b, ferry_err *err)
 {
     *out = calloc(1, sizeof **out);
     if (!*out) {
-        if (mapped)
-            munmap(b, sizeof *b);
-        else
-            free(b);
+        munmap(b, sizeof *b);
         return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
     }
     (*out)->b = b;
-    (*out)->mapped = mapped;
     return 0;
 }
 
+/* An anonymous shared mapping, not malloc'd memory: a process this one
+ * forks (the worker's request children, child.c) counts into the same
+ * block (the mail they send), as `ferry daemon`'s children do into its
+ * memfd. */
 int ferry_metrics_new(ferry_metrics **out, ferry_err *err)
 {
-    block *b = malloc(sizeof *b);
-    if (!b)
-        return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+    block *b = mmap(NULL, sizeof *b, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (b == MAP_FAILED)
+        return ferry_err_set(err, FERRY_ERR_IO, "cannot map the metrics block: %s",
+                             strerror(errno));
     block_init(b);
-    return wrap(out, b, 0, err);
+    return wrap(out, b, err);
 }
 
 static int map_fd(int fd, block **b, ferry_err *err)
@@ -134,7 +135,7 @@ int ferry_metrics_new_shared(ferry_metrics **out, int *fd, ferry_err *err)
     if (rc)
         return rc;
     block_init(b);
-    return wrap(out, b, 1, err);
+    return wrap(out, b, err);
 }
 
 int ferry_metrics_attach(ferry_metrics **out, int fd, ferry_err *err)
@@ -147,7 +148,7 @@ int ferry_metrics_attach(ferry_metrics **out, int fd, ferry_err *err)
         munmap(b, sizeof *b);
         return ferry_err_set(err, FERRY_ERR, "descriptor %d is not a metrics block", fd);
     }
-    return wrap(out, b, 1, err);
+    return wrap(out, b, err);
 }
 
 int ferry_metrics_open(ferry_metrics **out, ferry_err *err)
@@ -164,12 +165,7 @@ void ferry_metrics_free(ferry_metrics *m)
 {
     if (!m)
         return;
-    if (m->mapped)
-        munmap(m->b, sizeof *m->b);
-    else {
-        pthread_mutex_destroy(&m->b->mu);
-        free(m->b);
-    }
+    munmap(m->b, sizeof *m->b);
     free(m);
 }
 

@@ -38,7 +38,9 @@ typedef enum ferry_metric {
 
 typedef struct ferry_metrics ferry_metrics;
 
-/* A private registry (malloc'd). */
+/* A registry of this process and the children it forks (not exec's): an
+ * anonymous shared mapping, so a worker's request children (child.c)
+ * count into it. */
 int ferry_metrics_new(ferry_metrics **out, ferry_err *err);
 
 /* A registry in a new memfd that children inherit; *fd is its descriptor
@@ -48,8 +50,8 @@ int ferry_metrics_new_shared(ferry_metrics **out, int *fd, ferry_err *err);
 /* The registry of descriptor `fd` (ferry_metrics_new_shared's, inherited). */
 int ferry_metrics_attach(ferry_metrics **out, int fd, ferry_err *err);
 
-/* The shared registry named by $FERRY_METRICS_FD when set, else a private
- * one. */
+/* The shared registry named by $FERRY_METRICS_FD when set, else a new
+ * one (ferry_metrics_new). */
 int ferry_metrics_open(ferry_metrics **out, ferry_err *err);
 
 /* Accepts NULL. */
