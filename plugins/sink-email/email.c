@@ -4,9 +4,10 @@
  * attached. Runs after the request's completion is committed
  * (FERRY_SINK_AFTER_COMMIT). It names its recipients (targets) so the core
  * records one delivery per recipient and asks for each alone
- * ("delivery_target"); a malformed address fails as FERRY_ERR_DATA, an
- * SMTP failure (after `retries`) as FERRY_ERR_DELIVER, for the core to
- * retry later.
+ * ("delivery_target"); a malformed address or a permanent SMTP refusal
+ * (5xx but a refused login) fails as FERRY_ERR_DATA, never retried; any
+ * other SMTP failure (after `retries`) as FERRY_ERR_DELIVER, for the core
+ * to retry later.
  */
 #include <curl/curl.h>
 #include <jansson.h>
@@ -534,8 +535,12 @@ static int email_deliver(void *state, const ferry_artifact *a, char **url_out)
                  (int)cfg->retries, cfg->retry_delay_seconds,
                  is_cancelled,      st,
                  on_retry};
-    if (em_smtp_send(&s, st->from.addr, &to, msg.data, msg.len, why, sizeof why)) {
-        rc = host->error(fx, FERRY_ERR_DELIVER, "%s", why);
+    int sent = em_smtp_send(&s, st->from.addr, &to, msg.data, msg.len, why, sizeof why);
+    if (sent) {
+        /* A 5xx refusal can never succeed: FERRY_ERR_DATA, so the core's
+         * delivery queue fails it now instead of retrying for hours. */
+        rc = host->error(fx, sent == EM_SMTP_REJECTED ? FERRY_ERR_DATA : FERRY_ERR_DELIVER, "%s",
+                         why);
         goto out;
     }
     if (bad)

@@ -143,14 +143,15 @@ int em_smtp_send(const em_smtp *s, const char *from, const em_rcpts *to, const c
             snprintf(why, whylen, "sending mail through %s failed after %d attempt%s: %s%s", server,
                      tries, tries == 1 ? "" : "s", reason,
                      permanent && tries <= s->retries ? " (permanent, not retried)" : "");
-            return -1;
+            return reply >= 500 && reply < 600 && rc != CURLE_LOGIN_DENIED ? EM_SMTP_REJECTED
+                                                                           : EM_SMTP_FAILED;
         }
         if (s->on_retry)
             s->on_retry(s->cancelled_arg, tries, reason);
         if (wait_or_cancel(s, delay)) {
             snprintf(why, whylen, "sending mail through %s cancelled after %d attempt%s: %s",
                      server, tries, tries == 1 ? "" : "s", reason);
-            return -1;
+            return EM_SMTP_FAILED;
         }
         delay = delay * 2 > 300 ? 300 : delay * 2;
     }

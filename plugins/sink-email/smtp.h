@@ -27,10 +27,14 @@ typedef struct em_smtp {
 
 /*
  * Sends `msg` (len bytes, CRLF lines) from `from` to every address in `to`.
- * Returns 0, or -1 with `why` naming the server, the attempts and the last
- * failure (curl's message and the SMTP reply code). A permanent refusal
- * (5xx reply) is not retried.
+ * Returns 0, or EM_SMTP_FAILED / EM_SMTP_REJECTED with `why` naming the
+ * server, the attempts and the last failure (curl's message and the SMTP
+ * reply code). A permanent refusal (5xx reply) is not retried; it is
+ * EM_SMTP_REJECTED, sending the same mail again cannot succeed (RFC 5321
+ * 4.2.1), except a refused login (535), which the site can fix: that one
+ * stays EM_SMTP_FAILED, as Postfix defers it.
  */
+enum { EM_SMTP_FAILED = -1, EM_SMTP_REJECTED = -2 };
 int em_smtp_send(const em_smtp *s, const char *from, const em_rcpts *to, const char *msg,
                  size_t len, char *why, size_t whylen);
 

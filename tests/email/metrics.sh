@@ -6,10 +6,11 @@
 # 1. A scheduled request mailed to two recipients: {outcome="sent"} grows
 #    by exactly 2 (sent from the request's own process, a forked child in
 #    the normal build), {outcome="failed"} stays.
-# 2. A request mailed to a malformed address (failed for good at once, in
-#    the request's process) and to one the server refuses with 550 (failed
-#    on its last attempt, by the worker's idle delivery step after the
-#    retry wait): {outcome="failed"} grows by exactly 2, "sent" stays.
+# 2. A request mailed to a malformed address and to one the server refuses
+#    with 550 (both failed for good at once, in the request's process: a
+#    5xx can never succeed) and to one it defers with 450 (failed on its
+#    last attempt, by the worker's idle delivery step after the retry
+#    wait): {outcome="failed"} grows by exactly 3, "sent" stays.
 # The retry waits are the deliveries.* settings at their smallest (first
 # retry after 0.5–1 s, two attempts); every wait has a deadline.
 set -euo pipefail
@@ -60,10 +61,11 @@ emails() {
         ferry_email_deliveries_total "outcome=$1"
 }
 
-# ---- the SMTP server: refuses rejected@example.com at RCPT TO (550) ----
+# ---- the SMTP server: refuses rejected@example.com at RCPT TO (550), ----
+# ---- defers busy@example.com (450) ----
 mkdir -p "$tmp/store" "$tmp/mail"
 /usr/bin/python3 "$FERRY_SOURCE_DIR/tests/email/smtp_sink.py" "$tmp/mail" \
-    --reject rejected@example.com >"$tmp/port" 2>"$tmp/smtp.log" &
+    --reject rejected@example.com --defer busy@example.com >"$tmp/port" 2>"$tmp/smtp.log" &
 smtp_pid=$!
 until_ok 10 "the SMTP server" 'test -s "$tmp/port"'
 sport=$(cat "$tmp/port")
@@ -141,19 +143,23 @@ expect_eq 'ferry_email_deliveries_total{outcome="failed"} after 2 accepted recip
 
 # ---- 2. a malformed address and a refused one ----
 S2=$(uuid) R2=$(uuid)
-schedule "$S2" '["not an address", "rejected@example.com"]'
+schedule "$S2" '["not an address", "rejected@example.com", "busy@example.com"]'
 request "$R2" "$S2"
-until_ok 20 "request 2's two mails to fail for good" "settled $R2 2"
+until_ok 20 "request 2's three mails to fail for good" "settled $R2 3"
 row=$(testdb_sql "SELECT attempts, failed_at IS NOT NULL, last_error FROM ferry_email_deliveries
     WHERE request_id = '$R2' AND recipient = 'rejected@example.com'")
-expect_match "the refused recipient: 2 attempts, failed, the 550 kept" "$row" \
-    "^2"$'\t'"1"$'\t'".*550"
+expect_match "the refused recipient: 1 attempt (a 5xx is not retried), failed, the 550 kept" \
+    "$row" "^1"$'\t'"1"$'\t'".*550"
+row=$(testdb_sql "SELECT attempts, failed_at IS NOT NULL, last_error FROM ferry_email_deliveries
+    WHERE request_id = '$R2' AND recipient = 'busy@example.com'")
+expect_match "the deferred recipient: 2 attempts, failed, the 450 kept" "$row" \
+    "^2"$'\t'"1"$'\t'".*450"
 row=$(testdb_sql "SELECT attempts, failed_at IS NOT NULL FROM ferry_email_deliveries
     WHERE request_id = '$R2' AND recipient = 'not an address'")
 expect_eq "the malformed recipient: 1 attempt, failed" "$row" "1"$'\t'"1"
-soon 5 'test "$(emails failed)" -ge 2' || true
-expect_eq 'ferry_email_deliveries_total{outcome="failed"} after 2 failed recipients' \
-    "$(emails failed)" 2
+soon 5 'test "$(emails failed)" -ge 3' || true
+expect_eq 'ferry_email_deliveries_total{outcome="failed"} after 3 failed recipients' \
+    "$(emails failed)" 3
 expect_eq 'ferry_email_deliveries_total{outcome="sent"} unchanged by the failures' \
     "$(emails sent)" 2
 expect_eq "no message for the failed recipients" "$(find "$tmp/mail" -name '*.eml' | wc -l)" 2

@@ -2,12 +2,13 @@
 message it accepts to DIR/NNNN.eml, with DIR/NNNN.rcpt (one recipient a
 line). Prints its port on stdout once it listens, then runs until killed.
 
-    smtp_sink.py DIR [PORT] [--reject ADDRESS]...
+    smtp_sink.py DIR [PORT] [--reject ADDRESS]... [--defer ADDRESS]...
 
 PORT (default: a free one) lets a test bring a server back on the port
 another one had, or that nothing listened on. Each --reject ADDRESS is
 refused at RCPT TO with a permanent "550 5.1.1" (as a server refuses an
-unknown mailbox); nothing is written for it.
+unknown mailbox); each --defer ADDRESS with a temporary "450 4.2.1" (a
+full or busy mailbox). Nothing is written for either.
 """
 
 import os
@@ -20,15 +21,18 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, folder, reject=()):
+    def __init__(self, folder, reject=(), defer=()):
         self.folder = folder
         self.reject = {a.lower() for a in reject}
+        self.defer = {a.lower() for a in defer}
         self.n = 0
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.reject:
             return "550 5.1.1 <%s>: mailbox unavailable" % address
+        if address.lower() in self.defer:
+            return "450 4.2.1 <%s>: mailbox busy, try again later" % address
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -46,12 +50,14 @@ class Handler:
 
 
 def main():
-    args, reject = [], []
+    args, reject, defer = [], [], []
     argv = sys.argv[1:]
     while argv:
         a = argv.pop(0)
         if a == "--reject":
             reject.append(argv.pop(0))
+        elif a == "--defer":
+            defer.append(argv.pop(0))
         else:
             args.append(a)
     if len(args) > 1:
@@ -61,7 +67,7 @@ def main():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
-    ctl = Controller(Handler(args[0], reject), hostname="127.0.0.1", port=port)
+    ctl = Controller(Handler(args[0], reject, defer), hostname="127.0.0.1", port=port)
     ctl.start()
     print(port, flush=True)
     try:
