@@ -16,6 +16,14 @@ tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null; rm -rf "$tmp"; testdb_drop' EXIT
 store=$tmp/store
 mkdir -p "$store"
+# On a failure: the requests and the end of every process's log.
+assert_on_fail() {
+    testdb_sql "SELECT id, format, status, ferry_attempt, ferry_lease_owner, error_message
+        FROM export_requests ORDER BY created_at" 2>/dev/null || true
+    for f in "$tmp"/*.log; do
+        [ -f "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
+    done
+}
 export FERRY_CONFIG=$tmp/ferry.conf
 export FERRY_SECRET=metrics-test-secret-0123456789abcdef
 worker_conf "$FERRY_CONFIG" "$store" 'worker: { lease_seconds = 60; poll_interval_ms = 100; retry_delay_seconds = 0; };'
