@@ -15,7 +15,6 @@
  * work; otherwise the export fails when the cap is hit (and the core
  * publishes nothing).
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stddef.h>
@@ -25,6 +24,7 @@
 #include <time.h>
 
 #include "ferry/ferry.h"
+#include "pdf_stream.h"
 #include "pdf_text.h"
 
 #define PDF_MARGIN       36.0f                                   /* points: half an inch */
@@ -892,7 +892,7 @@ static int pdf_finish(void *state)
 {
     pdf_state *st = state;
     uint32_t c;
-    int rc, any_total = 0;
+    int rc, any_total = 0, sys;
 
     for (c = 0; c < st->schema->ncolumns; c++)
         any_total |= st->cols[c].total;
@@ -910,11 +910,8 @@ static int pdf_finish(void *state)
     }
     if ((rc = pdf_footer(st)) < 0)
         return rc;
-    errno = 0;
-    if (HPDF_SaveToFile(st->pdf, st->path) != HPDF_OK || st->hpdf_err) {
-        int sys = errno;
-        /* libharu's file I/O error (0x1066) hides the cause: name errno's */
-        if (sys && st->hpdf_err == 0x1066)
+    if (pdf_save(st->pdf, st->path, &sys) < 0 || st->hpdf_err) {
+        if (sys)
             return st->host->error(st->fx, FERRY_ERR_IO, "cannot write %s: %s", st->path,
                                    strerror(sys));
         return st->host->error(st->fx, FERRY_ERR_IO, "cannot write %s (libharu error 0x%04X)",
