@@ -130,7 +130,8 @@ typedef struct pdf_state {
     pdf_text scratch;
     ferry_buf text, cut;
     HPDF_Page page;
-    uint32_t page_rows; /* rows (or parts) on the current page */
+    pdf_deflate deflate; /* each page is deflated when the next one starts */
+    uint32_t page_rows;  /* rows (or parts) on the current page */
     float pw, ph, y, size, line_h;
     int wrap;
     uint32_t pages;
@@ -228,6 +229,7 @@ static void pdf_drop(pdf_state *st)
     if (st->fonts_live)
         pdf_fonts_free(&st->fonts);
     st->fonts_live = 0;
+    pdf_deflate_end(&st->deflate);
     if (st->pdf)
         HPDF_Free(st->pdf);
     st->pdf = NULL;
@@ -523,6 +525,8 @@ static int pdf_new_page(pdf_state *st)
     float h;
     int rc;
 
+    if (st->page && pdf_page_deflate(&st->deflate, st->page) < 0)
+        return pdf_nomem(st);
     st->page = HPDF_AddPage(st->pdf);
     if (!st->page)
         return pdf_check(st, "adding a page") ? FERRY_ERR : pdf_nomem(st);
@@ -875,7 +879,7 @@ static int pdf_footer(pdf_state *st)
     for (i = 0; i < st->pages; i++) {
         float w;
         st->page = HPDF_GetPageByIndex(st->pdf, i);
-        if (!st->page)
+        if (!st->page || HPDF_Page_New_Content_Stream(st->page, NULL) != HPDF_OK)
             return pdf_check(st, "numbering pages") ? FERRY_ERR : pdf_nomem(st);
         snprintf(label, sizeof label, "Page %u of %u", i + 1, st->pages);
         if (pdf_text_shape(&st->fonts, &st->scratch, label, strlen(label), 0) < 0)
@@ -908,6 +912,8 @@ static int pdf_finish(void *state)
         if ((rc = pdf_shape_totals(st)) < 0 || (rc = pdf_put_row(st, 0.92f)) < 0)
             return rc;
     }
+    if (pdf_page_deflate(&st->deflate, st->page) < 0)
+        return pdf_nomem(st);
     if ((rc = pdf_footer(st)) < 0)
         return rc;
     if (pdf_save(st->pdf, st->path, &sys) < 0 || st->hpdf_err) {

@@ -1,17 +1,107 @@
 /*
- * pdf_stream.c — the save through the plugin's own writer, on libharu
- * 2.3's internal structures; see pdf_stream.h.
+ * pdf_stream.c — early deflate of page content streams and the save
+ * through the plugin's own writer, on libharu 2.3's internal structures;
+ * see pdf_stream.h.
+ *
+ * libharu writes a stream dictionary (hpdf_dict.c, HPDF_Dict_Write) as its
+ * elements, then the dictionary's write_fn, then the stream's bytes through
+ * its filter, with /Length an indirect number set from the bytes written.
+ * With the filter off it drops /Filter from the elements, so a page
+ * deflated here names /FlateDecode in write_fn instead.
  */
 #include "pdf_stream.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <hpdf_conf.h>
+#include <hpdf_objects.h>
+#include <hpdf_pages.h>
 #include <hpdf_streams.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define PDF_OUT_BUF 65536 /* bytes buffered before a write(2) */
+
+static HPDF_STATUS pdf_write_filter(HPDF_Dict dict, HPDF_Stream stream)
+{
+    (void)dict;
+    return HPDF_Stream_WriteStr(stream, "/Filter /FlateDecode\012");
+}
+
+/* Deflates z's pending input into dst with `flush`. */
+static int pdf_deflate_into(z_stream *z, HPDF_Stream dst, int flush)
+{
+    unsigned char out[16384];
+
+    do {
+        size_t n;
+        z->next_out = out;
+        z->avail_out = sizeof out;
+        if (deflate(z, flush) == Z_STREAM_ERROR)
+            return -1;
+        n = sizeof out - z->avail_out;
+        if (n && HPDF_Stream_Write(dst, out, (HPDF_UINT)n) != HPDF_OK)
+            return -1;
+    } while (z->avail_out == 0);
+    return 0;
+}
+
+/* The memory stream src deflated into a new memory stream, or NULL. */
+static HPDF_Stream pdf_deflate_stream(pdf_deflate *d, HPDF_Stream src)
+{
+    HPDF_Stream dst;
+    HPDF_UINT i, n = HPDF_MemStream_GetBufCount(src), len;
+
+    if (!d->live) {
+        memset(&d->z, 0, sizeof d->z);
+        if (deflateInit(&d->z, Z_DEFAULT_COMPRESSION) != Z_OK)
+            return NULL;
+        d->live = 1;
+    } else if (deflateReset(&d->z) != Z_OK) {
+        return NULL;
+    }
+    dst = HPDF_MemStream_New(src->mmgr, HPDF_STREAM_BUF_SIZ);
+    if (!dst)
+        return NULL;
+    for (i = 0; i <= n; i++) {
+        d->z.next_in = i < n ? HPDF_MemStream_GetBufPtr(src, i, &len) : NULL;
+        d->z.avail_in = i < n ? len : 0;
+        if ((i < n && !d->z.next_in) ||
+            pdf_deflate_into(&d->z, dst, i < n ? Z_NO_FLUSH : Z_FINISH) < 0) {
+            HPDF_Stream_Free(dst);
+            return NULL;
+        }
+    }
+    return dst;
+}
+
+int pdf_page_deflate(pdf_deflate *d, HPDF_Page page)
+{
+    HPDF_PageAttr attr = page->attr;
+    HPDF_Dict contents = attr->contents;
+    HPDF_Stream dst;
+
+    if (!(contents->filter & HPDF_STREAM_FILTER_FLATE_DECODE) ||
+        contents->stream->type != HPDF_STREAM_MEMORY || contents->stream->size == 0)
+        return 0;
+    dst = pdf_deflate_stream(d, contents->stream);
+    if (!dst)
+        return -1;
+    HPDF_Stream_Free(contents->stream);
+    contents->stream = dst;
+    attr->stream = dst;
+    contents->filter = HPDF_STREAM_FILTER_NONE;
+    contents->write_fn = pdf_write_filter;
+    return 0;
+}
+
+void pdf_deflate_end(pdf_deflate *d)
+{
+    if (d->live)
+        deflateEnd(&d->z);
+    d->live = 0;
+}
 
 /* The output file and its buffer; err is the errno of the first failure. */
 typedef struct pdf_out {

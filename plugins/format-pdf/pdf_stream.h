@@ -1,15 +1,38 @@
 /*
- * pdf_stream.h — where format-pdf reaches into libharu's internal
- * structures (hpdf_doc.h, hpdf_streams.h: libhpdf-dev 2.3 installs them,
- * and hpdf.h includes them unless HPDF_SHARED is defined): the document
- * saved through a writer of the plugin's own, so that a failed write's
- * errno is known (libharu's file writer keeps only "file I/O error", and
- * errno is long overwritten when HPDF_SaveToFile returns).
+ * pdf_stream.h — the places where format-pdf reaches into libharu's
+ * internal structures (hpdf_doc.h, hpdf_pages.h, hpdf_objects.h,
+ * hpdf_streams.h: libhpdf-dev 2.3 installs them, and hpdf.h includes them
+ * unless HPDF_SHARED is defined): the document saved through a writer of
+ * the plugin's own, so that a failed write's errno is known (libharu's
+ * file writer keeps only "file I/O error"), and a page's content stream
+ * deflated as soon as the page is done, so that memory holds compressed
+ * pages rather than every page whole until the save. See
+ * docs/architecture.md (the PDF section).
  */
 #ifndef FERRY_PDF_STREAM_H
 #define FERRY_PDF_STREAM_H
 
 #include <hpdf.h>
+#include <zlib.h>
+
+/* A deflate state reused from page to page. */
+typedef struct pdf_deflate {
+    z_stream z;
+    int live; /* deflateInit done */
+} pdf_deflate;
+
+/*
+ * Deflates everything drawn on the page so far into a compact memory
+ * stream that replaces the page's content stream, marked /FlateDecode and
+ * written as it is at the save (libharu's own filter is switched off for
+ * it). Afterwards nothing may be drawn on the page but in a new content
+ * stream (HPDF_Page_New_Content_Stream, which is then not compressed: it
+ * inherits the switched-off filter). A page whose stream is not to be
+ * compressed, is empty or is done already is left alone. Returns 0 or -1
+ * (memory, zlib).
+ */
+int pdf_page_deflate(pdf_deflate *d, HPDF_Page page);
+void pdf_deflate_end(pdf_deflate *d);
 
 /* Writes the document to path (created or truncated). Returns 0, or -1
  * with *sys the errno of the failed open, write or close, or 0 when
