@@ -130,6 +130,7 @@ typedef struct pdf_state {
     pdf_text scratch;
     ferry_buf text, cut;
     HPDF_Page page;
+    pdf_content ct;      /* what is drawn on the page (pdf_content.h) */
     pdf_deflate deflate; /* each page is deflated when the next one starts */
     uint32_t page_rows;  /* rows (or parts) on the current page */
     float pw, ph, y, size, line_h;
@@ -230,6 +231,7 @@ static void pdf_drop(pdf_state *st)
         pdf_fonts_free(&st->fonts);
     st->fonts_live = 0;
     pdf_deflate_end(&st->deflate);
+    pdf_content_free(&st->ct);
     if (st->pdf)
         HPDF_Free(st->pdf);
     st->pdf = NULL;
@@ -447,7 +449,7 @@ static int pdf_draw_cells(pdf_state *st, int head, size_t l0, size_t n)
             float yb = st->y - PDF_PAD - st->size - (float)(l - l0) * st->line_h + st->size * 0.2f;
             if (c->right && !ell)
                 x = pc->x + pc->w - PDF_PAD - pdf_text_width(&c->text, a, e, c->size);
-            if (pdf_text_draw(&st->fonts, &c->text, st->page, a, e, x, yb, c->size, ell) < 0)
+            if (pdf_text_draw(&st->fonts, &c->text, &st->ct, a, e, x, yb, c->size, ell) < 0)
                 return pdf_nomem(st);
         }
     }
@@ -479,20 +481,12 @@ static size_t pdf_room(pdf_state *st)
 
 static void pdf_fill_rect(pdf_state *st, float x, float y, float w, float h, float gray)
 {
-    HPDF_Page_SetGrayFill(st->page, gray);
-    HPDF_Page_Rectangle(st->page, x, y, w, h);
-    HPDF_Page_Fill(st->page);
-    HPDF_Page_SetGrayFill(st->page, 0);
+    pdf_content_fill_rect(&st->ct, x, y, w, h, gray);
 }
 
 static void pdf_hline(pdf_state *st, float y, float gray, float width)
 {
-    HPDF_Page_SetGrayStroke(st->page, gray);
-    HPDF_Page_SetLineWidth(st->page, width);
-    HPDF_Page_MoveTo(st->page, PDF_MARGIN, y);
-    HPDF_Page_LineTo(st->page, st->pw - PDF_MARGIN, y);
-    HPDF_Page_Stroke(st->page);
-    HPDF_Page_SetGrayStroke(st->page, 0);
+    pdf_content_hline(&st->ct, PDF_MARGIN, st->pw - PDF_MARGIN, y, gray, width);
 }
 
 /* One line of page-header text, cut with an ellipsis to the page width. */
@@ -509,7 +503,7 @@ static int pdf_header_line(pdf_state *st, const char *s, float size)
     if (ell)
         end = pdf_text_fit_ellipsis(&st->fonts, &st->scratch, 0, end, w, size);
     st->y -= size * 1.3f;
-    if (pdf_text_draw(&st->fonts, &st->scratch, st->page, 0, end, PDF_MARGIN, st->y, size, ell) < 0)
+    if (pdf_text_draw(&st->fonts, &st->scratch, &st->ct, 0, end, PDF_MARGIN, st->y, size, ell) < 0)
         return pdf_nomem(st);
     return 0;
 }
@@ -525,11 +519,13 @@ static int pdf_new_page(pdf_state *st)
     float h;
     int rc;
 
-    if (st->page && pdf_page_deflate(&st->deflate, st->page) < 0)
-        return pdf_nomem(st);
+    if (st->page &&
+        (pdf_content_flush(&st->ct) < 0 || pdf_page_deflate(&st->deflate, st->page) < 0))
+        return pdf_check(st, "finishing a page") ? FERRY_ERR : pdf_nomem(st);
     st->page = HPDF_AddPage(st->pdf);
     if (!st->page)
         return pdf_check(st, "adding a page") ? FERRY_ERR : pdf_nomem(st);
+    pdf_content_page(&st->ct, st->page, 1);
     HPDF_Page_SetSize(st->page, size, dir);
     st->pw = HPDF_Page_GetWidth(st->page);
     st->ph = HPDF_Page_GetHeight(st->page);
@@ -879,16 +875,19 @@ static int pdf_footer(pdf_state *st)
     for (i = 0; i < st->pages; i++) {
         float w;
         st->page = HPDF_GetPageByIndex(st->pdf, i);
-        if (!st->page || HPDF_Page_New_Content_Stream(st->page, NULL) != HPDF_OK)
+        if (!st->page || HPDF_Page_New_Content_Stream(st->page, NULL) != HPDF_OK ||
+            pdf_content_page(&st->ct, st->page, 0) < 0)
             return pdf_check(st, "numbering pages") ? FERRY_ERR : pdf_nomem(st);
         snprintf(label, sizeof label, "Page %u of %u", i + 1, st->pages);
         if (pdf_text_shape(&st->fonts, &st->scratch, label, strlen(label), 0) < 0)
             return pdf_nomem(st);
         w = pdf_text_width(&st->scratch, 0, st->scratch.n, st->size);
-        if (pdf_text_draw(&st->fonts, &st->scratch, st->page, 0, st->scratch.n, (st->pw - w) / 2,
+        if (pdf_text_draw(&st->fonts, &st->scratch, &st->ct, 0, st->scratch.n, (st->pw - w) / 2,
                           PDF_MARGIN * 0.6f, st->size, 0) < 0)
             return pdf_nomem(st);
     }
+    if (pdf_content_flush(&st->ct) < 0)
+        return pdf_check(st, "numbering pages") ? FERRY_ERR : pdf_nomem(st);
     return pdf_check(st, "numbering pages");
 }
 
@@ -905,15 +904,15 @@ static int pdf_finish(void *state)
         if (pdf_text_shape(&st->fonts, &st->scratch, none, sizeof none - 1, 0) < 0)
             return pdf_nomem(st);
         st->y -= st->line_h + PDF_PAD;
-        if (pdf_text_draw(&st->fonts, &st->scratch, st->page, 0, st->scratch.n,
-                          PDF_MARGIN + PDF_PAD, st->y, st->size, 0) < 0)
+        if (pdf_text_draw(&st->fonts, &st->scratch, &st->ct, 0, st->scratch.n, PDF_MARGIN + PDF_PAD,
+                          st->y, st->size, 0) < 0)
             return pdf_nomem(st);
     } else if (any_total) {
         if ((rc = pdf_shape_totals(st)) < 0 || (rc = pdf_put_row(st, 0.92f)) < 0)
             return rc;
     }
-    if (pdf_page_deflate(&st->deflate, st->page) < 0)
-        return pdf_nomem(st);
+    if (pdf_content_flush(&st->ct) < 0 || pdf_page_deflate(&st->deflate, st->page) < 0)
+        return pdf_check(st, "finishing a page") ? FERRY_ERR : pdf_nomem(st);
     if ((rc = pdf_footer(st)) < 0)
         return rc;
     if (pdf_save(st->pdf, st->path, &sys) < 0 || st->hpdf_err) {
