@@ -162,9 +162,19 @@ void pdf_content_font(pdf_content *c, HPDF_Font font, float size)
     c->size = size;
 }
 
+/* Appends byte b of a literal string, escaped when it must be. */
+static char *pdf_lit(char *p, unsigned b)
+{
+    if (b == '(' || b == ')' || b == '\\' || b == '\r' || b == '\n') {
+        *p++ = '\\';
+        b = b == '\r' ? 'r' : b == '\n' ? 'n' : b;
+    }
+    *p++ = (char)b;
+    return p;
+}
+
 void pdf_content_show(pdf_content *c, const uint16_t *codes, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
     char *p = pdf_room(c, n * 4 + 16);
     size_t i;
 
@@ -174,15 +184,12 @@ void pdf_content_show(pdf_content *c, const uint16_t *codes, size_t n)
         p = pdf_str(p, "0 g\n");
         c->fill = 0;
     }
-    *p++ = '<';
+    *p++ = '(';
     for (i = 0; i < n; i++) {
-        p[0] = hex[codes[i] >> 12];
-        p[1] = hex[(codes[i] >> 8) & 15];
-        p[2] = hex[(codes[i] >> 4) & 15];
-        p[3] = hex[codes[i] & 15];
-        p += 4;
+        p = pdf_lit(p, codes[i] >> 8);
+        p = pdf_lit(p, codes[i] & 0xFF);
     }
-    pdf_done(c, pdf_str(p, "> Tj\n"));
+    pdf_done(c, pdf_str(p, ") Tj\n"));
 }
 
 void pdf_content_fill_rect(pdf_content *c, float x, float y, float w, float h, float gray)

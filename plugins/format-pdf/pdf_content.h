@@ -9,7 +9,9 @@
  * half the instructions of a PDF export. Here the operators are appended
  * to a buffer and written into the page's current content stream
  * (libharu's internal page attributes, hpdf_pages.h) by pdf_content_flush.
- * Fonts are named through libharu (HPDF_Page_GetLocalFontName), which adds
+ * Text is shown as literal strings of the two-byte codes (half the bytes
+ * of hex, so less to deflate), escaped where PDF requires it. Fonts are
+ * named through libharu (HPDF_Page_GetLocalFontName), which adds
  * them to the page's resources. libharu's own graphics state is not
  * updated: a page drawn through this is drawn only through this.
  */
