@@ -875,7 +875,7 @@ static int pdf_footer(pdf_state *st)
     for (i = 0; i < st->pages; i++) {
         float w;
         st->page = HPDF_GetPageByIndex(st->pdf, i);
-        if (!st->page || HPDF_Page_New_Content_Stream(st->page, NULL) != HPDF_OK ||
+        if (!st->page || pdf_page_add_stream(st->page, 128) < 0 ||
             pdf_content_page(&st->ct, st->page, 0) < 0)
             return pdf_check(st, "numbering pages") ? FERRY_ERR : pdf_nomem(st);
         snprintf(label, sizeof label, "Page %u of %u", i + 1, st->pages);

@@ -29,51 +29,45 @@ static HPDF_STATUS pdf_write_filter(HPDF_Dict dict, HPDF_Stream stream)
     return HPDF_Stream_WriteStr(stream, "/Filter /FlateDecode\012");
 }
 
-/* Deflates z's pending input into dst with `flush`. */
-static int pdf_deflate_into(z_stream *z, HPDF_Stream dst, int flush)
+/* The memory stream src deflated into d->out[0..d->len). */
+static int pdf_deflate_buf(pdf_deflate *d, HPDF_Stream src)
 {
-    unsigned char out[16384];
-
-    do {
-        size_t n;
-        z->next_out = out;
-        z->avail_out = sizeof out;
-        if (deflate(z, flush) == Z_STREAM_ERROR)
-            return -1;
-        n = sizeof out - z->avail_out;
-        if (n && HPDF_Stream_Write(dst, out, (HPDF_UINT)n) != HPDF_OK)
-            return -1;
-    } while (z->avail_out == 0);
-    return 0;
-}
-
-/* The memory stream src deflated into a new memory stream, or NULL. */
-static HPDF_Stream pdf_deflate_stream(pdf_deflate *d, HPDF_Stream src)
-{
-    HPDF_Stream dst;
     HPDF_UINT i, n = HPDF_MemStream_GetBufCount(src), len;
+    size_t most;
 
     if (!d->live) {
         memset(&d->z, 0, sizeof d->z);
         if (deflateInit(&d->z, Z_DEFAULT_COMPRESSION) != Z_OK)
-            return NULL;
+            return -1;
         d->live = 1;
     } else if (deflateReset(&d->z) != Z_OK) {
-        return NULL;
+        return -1;
     }
-    dst = HPDF_MemStream_New(src->mmgr, HPDF_STREAM_BUF_SIZ);
-    if (!dst)
-        return NULL;
+    most = deflateBound(&d->z, (uLong)src->size);
+    if (most > d->cap) {
+        unsigned char *p = realloc(d->out, most);
+        if (!p)
+            return -1;
+        d->out = p;
+        d->cap = most;
+    }
+    d->z.next_out = d->out;
+    d->z.avail_out = (uInt)d->cap;
     for (i = 0; i <= n; i++) {
         d->z.next_in = i < n ? HPDF_MemStream_GetBufPtr(src, i, &len) : NULL;
         d->z.avail_in = i < n ? len : 0;
         if ((i < n && !d->z.next_in) ||
-            pdf_deflate_into(&d->z, dst, i < n ? Z_NO_FLUSH : Z_FINISH) < 0) {
-            HPDF_Stream_Free(dst);
-            return NULL;
-        }
+            deflate(&d->z, i < n ? Z_NO_FLUSH : Z_FINISH) != (i < n ? Z_OK : Z_STREAM_END))
+            return -1;
     }
-    return dst;
+    d->len = d->cap - d->z.avail_out;
+    return 0;
+}
+
+/* An empty memory stream whose one block holds `block` bytes, or NULL. */
+static HPDF_Stream pdf_mem_stream(HPDF_MMgr mmgr, size_t block)
+{
+    return HPDF_MemStream_New(mmgr, (HPDF_UINT)(block ? block : 1));
 }
 
 int pdf_page_deflate(pdf_deflate *d, HPDF_Page page)
@@ -85,9 +79,13 @@ int pdf_page_deflate(pdf_deflate *d, HPDF_Page page)
     if (!(contents->filter & HPDF_STREAM_FILTER_FLATE_DECODE) ||
         contents->stream->type != HPDF_STREAM_MEMORY || contents->stream->size == 0)
         return 0;
-    dst = pdf_deflate_stream(d, contents->stream);
-    if (!dst)
+    if (pdf_deflate_buf(d, contents->stream) < 0)
         return -1;
+    dst = pdf_mem_stream(contents->mmgr, d->len); /* one block, just the size */
+    if (!dst || HPDF_Stream_Write(dst, d->out, (HPDF_UINT)d->len) != HPDF_OK) {
+        HPDF_Stream_Free(dst);
+        return -1;
+    }
     HPDF_Stream_Free(contents->stream);
     contents->stream = dst;
     attr->stream = dst;
@@ -96,11 +94,28 @@ int pdf_page_deflate(pdf_deflate *d, HPDF_Page page)
     return 0;
 }
 
+int pdf_page_add_stream(HPDF_Page page, size_t block)
+{
+    HPDF_PageAttr attr = page->attr;
+    HPDF_Stream s;
+
+    if (HPDF_Page_New_Content_Stream(page, NULL) != HPDF_OK)
+        return -1;
+    s = pdf_mem_stream(attr->contents->mmgr, block);
+    if (!s)
+        return -1;
+    HPDF_Stream_Free(attr->contents->stream);
+    attr->contents->stream = s;
+    attr->stream = s;
+    return 0;
+}
+
 void pdf_deflate_end(pdf_deflate *d)
 {
     if (d->live)
         deflateEnd(&d->z);
-    d->live = 0;
+    free(d->out);
+    memset(d, 0, sizeof *d);
 }
 
 /* The output file and its buffer; err is the errno of the first failure. */

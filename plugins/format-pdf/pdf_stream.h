@@ -15,23 +15,32 @@
 #include <hpdf.h>
 #include <zlib.h>
 
-/* A deflate state reused from page to page. */
+/* A deflate state and output buffer reused from page to page. */
 typedef struct pdf_deflate {
     z_stream z;
-    int live; /* deflateInit done */
+    int live;           /* deflateInit done */
+    unsigned char *out; /* malloc */
+    size_t len, cap;
 } pdf_deflate;
 
 /*
  * Deflates everything drawn on the page so far into a compact memory
  * stream that replaces the page's content stream, marked /FlateDecode and
  * written as it is at the save (libharu's own filter is switched off for
- * it). Afterwards nothing may be drawn on the page but in a new content
- * stream (HPDF_Page_New_Content_Stream, which is then not compressed: it
- * inherits the switched-off filter). A page whose stream is not to be
+ * it); the new stream is one block of just its size (libharu's blocks are
+ * 4 KiB). Afterwards nothing may be drawn on the page but in a new content
+ * stream (pdf_page_add_stream). A page whose stream is not to be
  * compressed, is empty or is done already is left alone. Returns 0 or -1
  * (memory, zlib).
  */
 int pdf_page_deflate(pdf_deflate *d, HPDF_Page page);
+
+/* Adds a content stream to the page (HPDF_Page_New_Content_Stream: the
+ * page's streams are one in the PDF's eyes, so the graphics state carries
+ * over) whose memory comes in blocks of `block` bytes; after
+ * pdf_page_deflate it is not compressed (it inherits the switched-off
+ * filter). Returns 0 or -1. */
+int pdf_page_add_stream(HPDF_Page page, size_t block);
 void pdf_deflate_end(pdf_deflate *d);
 
 /* Writes the document to path (created or truncated). Returns 0, or -1
