@@ -508,6 +508,20 @@ static int pdf_header_line(pdf_state *st, const char *s, float size)
     return 0;
 }
 
+static int pdf_take_page(void *arg, const char *buf, size_t len)
+{
+    pdf_state *st = arg;
+    return pdf_page_deflate(&st->deflate, st->page, buf, len);
+}
+
+/* The page is done: what is drawn on it is deflated (pdf_stream.h). */
+static int pdf_end_page(pdf_state *st)
+{
+    if (pdf_content_take(&st->ct, pdf_take_page, st) < 0)
+        return pdf_check(st, "finishing a page") ? FERRY_ERR : pdf_nomem(st);
+    return 0;
+}
+
 /* A new page: its header and the table header. */
 static int pdf_new_page(pdf_state *st)
 {
@@ -519,9 +533,8 @@ static int pdf_new_page(pdf_state *st)
     float h;
     int rc;
 
-    if (st->page &&
-        (pdf_content_flush(&st->ct) < 0 || pdf_page_deflate(&st->deflate, st->page) < 0))
-        return pdf_check(st, "finishing a page") ? FERRY_ERR : pdf_nomem(st);
+    if (st->page && (rc = pdf_end_page(st)) < 0)
+        return rc;
     st->page = HPDF_AddPage(st->pdf);
     if (!st->page)
         return pdf_check(st, "adding a page") ? FERRY_ERR : pdf_nomem(st);
@@ -911,8 +924,8 @@ static int pdf_finish(void *state)
         if ((rc = pdf_shape_totals(st)) < 0 || (rc = pdf_put_row(st, 0.92f)) < 0)
             return rc;
     }
-    if (pdf_content_flush(&st->ct) < 0 || pdf_page_deflate(&st->deflate, st->page) < 0)
-        return pdf_check(st, "finishing a page") ? FERRY_ERR : pdf_nomem(st);
+    if ((rc = pdf_end_page(st)) < 0)
+        return rc;
     if ((rc = pdf_footer(st)) < 0)
         return rc;
     if (pdf_save(st->pdf, st->path, &sys) < 0 || st->hpdf_err) {

@@ -113,6 +113,18 @@ int pdf_content_flush(pdf_content *c)
     return 0;
 }
 
+int pdf_content_take(pdf_content *c, int (*take)(void *arg, const char *buf, size_t len), void *arg)
+{
+    int rc;
+
+    pdf_end_text(c);
+    if (c->oom)
+        return -1;
+    rc = take(arg, c->buf, c->len);
+    c->len = 0;
+    return rc;
+}
+
 void pdf_content_free(pdf_content *c)
 {
     free(c->buf);

@@ -42,6 +42,12 @@ int pdf_content_page(pdf_content *c, HPDF_Page page, int fresh);
 /* Ends a text object if one is open and writes the buffered operators
  * into the page's current content stream. Returns 0 or -1 (memory). */
 int pdf_content_flush(pdf_content *c);
+/* Ends a text object if one is open and passes the buffered operators to
+ * `take` (such as pdf_page_deflate, which then need not copy them into
+ * libharu's stream first), forgetting them. Returns 0 or -1 (memory, or
+ * take's -1). */
+int pdf_content_take(pdf_content *c, int (*take)(void *arg, const char *buf, size_t len),
+                     void *arg);
 void pdf_content_free(pdf_content *c);
 
 /* Text: moves the text line to (x, y) (opening BT when needed), selects a

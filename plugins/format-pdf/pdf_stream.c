@@ -29,8 +29,9 @@ static HPDF_STATUS pdf_write_filter(HPDF_Dict dict, HPDF_Stream stream)
     return HPDF_Stream_WriteStr(stream, "/Filter /FlateDecode\012");
 }
 
-/* The memory stream src deflated into d->out[0..d->len). */
-static int pdf_deflate_buf(pdf_deflate *d, HPDF_Stream src)
+/* The memory stream src and then more[0..more_len) deflated into
+ * d->out[0..d->len). */
+static int pdf_deflate_buf(pdf_deflate *d, HPDF_Stream src, const void *more, size_t more_len)
 {
     HPDF_UINT i, n = HPDF_MemStream_GetBufCount(src), len;
     size_t most;
@@ -43,7 +44,7 @@ static int pdf_deflate_buf(pdf_deflate *d, HPDF_Stream src)
     } else if (deflateReset(&d->z) != Z_OK) {
         return -1;
     }
-    most = deflateBound(&d->z, (uLong)src->size);
+    most = deflateBound(&d->z, (uLong)(src->size + more_len));
     if (most > d->cap) {
         unsigned char *p = realloc(d->out, most);
         if (!p)
@@ -54,9 +55,9 @@ static int pdf_deflate_buf(pdf_deflate *d, HPDF_Stream src)
     d->z.next_out = d->out;
     d->z.avail_out = (uInt)d->cap;
     for (i = 0; i <= n; i++) {
-        d->z.next_in = i < n ? HPDF_MemStream_GetBufPtr(src, i, &len) : NULL;
-        d->z.avail_in = i < n ? len : 0;
-        if ((i < n && !d->z.next_in) ||
+        d->z.next_in = i < n ? HPDF_MemStream_GetBufPtr(src, i, &len) : (Bytef *)more;
+        d->z.avail_in = i < n ? len : (uInt)more_len;
+        if ((i < n && !d->z.next_in) || (i == n && !more && more_len) ||
             deflate(&d->z, i < n ? Z_NO_FLUSH : Z_FINISH) != (i < n ? Z_OK : Z_STREAM_END))
             return -1;
     }
@@ -70,16 +71,18 @@ static HPDF_Stream pdf_mem_stream(HPDF_MMgr mmgr, size_t block)
     return HPDF_MemStream_New(mmgr, (HPDF_UINT)(block ? block : 1));
 }
 
-int pdf_page_deflate(pdf_deflate *d, HPDF_Page page)
+int pdf_page_deflate(pdf_deflate *d, HPDF_Page page, const void *more, size_t more_len)
 {
     HPDF_PageAttr attr = page->attr;
     HPDF_Dict contents = attr->contents;
     HPDF_Stream dst;
 
     if (!(contents->filter & HPDF_STREAM_FILTER_FLATE_DECODE) ||
-        contents->stream->type != HPDF_STREAM_MEMORY || contents->stream->size == 0)
-        return 0;
-    if (pdf_deflate_buf(d, contents->stream) < 0)
+        contents->stream->type != HPDF_STREAM_MEMORY || contents->stream->size + more_len == 0)
+        return more_len && HPDF_Stream_Write(contents->stream, more, (HPDF_UINT)more_len) != HPDF_OK
+                   ? -1
+                   : 0;
+    if (pdf_deflate_buf(d, contents->stream, more, more_len) < 0)
         return -1;
     dst = pdf_mem_stream(contents->mmgr, d->len); /* one block, just the size */
     if (!dst || HPDF_Stream_Write(dst, d->out, (HPDF_UINT)d->len) != HPDF_OK) {

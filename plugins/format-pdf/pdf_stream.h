@@ -24,16 +24,17 @@ typedef struct pdf_deflate {
 } pdf_deflate;
 
 /*
- * Deflates everything drawn on the page so far into a compact memory
- * stream that replaces the page's content stream, marked /FlateDecode and
+ * Deflates everything drawn on the page so far, followed by
+ * more[0..more_len) (operators not yet in its stream), into a compact
+ * memory stream that replaces the page's content stream, marked /FlateDecode and
  * written as it is at the save (libharu's own filter is switched off for
  * it); the new stream is one block of just its size (libharu's blocks are
  * 4 KiB). Afterwards nothing may be drawn on the page but in a new content
  * stream (pdf_page_add_stream). A page whose stream is not to be
- * compressed, is empty or is done already is left alone. Returns 0 or -1
- * (memory, zlib).
+ * compressed, is empty or is done already gets `more` as it is. Returns 0
+ * or -1 (memory, zlib).
  */
-int pdf_page_deflate(pdf_deflate *d, HPDF_Page page);
+int pdf_page_deflate(pdf_deflate *d, HPDF_Page page, const void *more, size_t more_len);
 
 /* Adds a content stream to the page (HPDF_Page_New_Content_Stream: the
  * page's streams are one in the PDF's eyes, so the graphics state carries
