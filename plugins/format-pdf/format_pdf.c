@@ -4,13 +4,16 @@
  *
  * Each page has a header (title, generation time, subtitle such as the
  * filters), the table header, rows, and "Page N of M" at the bottom (drawn
- * at finish, once every page exists: libharu keeps all pages until the
- * document is saved). Text is the core's host->format_value rendering, the
- * same as CSV, drawn in embedded TrueType fonts (pdf_text.h) and wrapped
- * or cut with an ellipsis. An optional totals row sums number and duration
- * columns.
+ * at finish, once every page exists, in a second content stream of each
+ * page: libharu keeps all pages until the document is saved). Text is the
+ * core's host->format_value rendering, the same as CSV, drawn in embedded
+ * TrueType fonts (pdf_text.h) and wrapped or cut with an ellipsis. An
+ * optional totals row sums number and duration columns. The plugin writes
+ * the pages' operators itself (pdf_content.h) and deflates each page when
+ * the next one starts (pdf_stream.h).
  *
- * libharu holds the whole document in memory, so the format has a row cap:
+ * libharu holds the whole document in memory (compressed pages, here), so
+ * the format has a row cap:
  * a source that reports more rows than the cap fails in open, before any
  * work; otherwise the export fails when the cap is hit (and the core
  * publishes nothing).
