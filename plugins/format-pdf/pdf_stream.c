@@ -38,7 +38,10 @@ static int pdf_deflate_buf(pdf_deflate *d, HPDF_Stream src, const void *more, si
 
     if (!d->live) {
         memset(&d->z, 0, sizeof d->z);
-        if (deflateInit(&d->z, Z_DEFAULT_COMPRESSION) != Z_OK)
+        /* memLevel 7: a 16 Ki-entry hash for pages of some KiB, half the
+         * table deflateReset clears for every page; the same output */
+        if (deflateInit2(&d->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15, 7, Z_DEFAULT_STRATEGY) !=
+            Z_OK)
             return -1;
         d->live = 1;
     } else if (deflateReset(&d->z) != Z_OK) {
