@@ -135,6 +135,7 @@ typedef struct pdf_state {
     HPDF_Page page;
     pdf_content ct;      /* what is drawn on the page (pdf_content.h) */
     pdf_deflate deflate; /* each page is deflated when the next one starts */
+    HPDF_Dict resources; /* every page's (pdf_page_share_resources) */
     uint32_t page_rows;  /* rows (or parts) on the current page */
     float pw, ph, y, size, line_h;
     int wrap;
@@ -238,6 +239,7 @@ static void pdf_drop(pdf_state *st)
     if (st->pdf)
         HPDF_Free(st->pdf);
     st->pdf = NULL;
+    st->resources = NULL;
     st->page = NULL;
 }
 
@@ -540,6 +542,8 @@ static int pdf_new_page(pdf_state *st)
         return rc;
     st->page = HPDF_AddPage(st->pdf);
     if (!st->page)
+        return pdf_check(st, "adding a page") ? FERRY_ERR : pdf_nomem(st);
+    if (pdf_page_share_resources(st->pdf, st->page, &st->resources) < 0)
         return pdf_check(st, "adding a page") ? FERRY_ERR : pdf_nomem(st);
     pdf_content_page(&st->ct, st->page, 1);
     HPDF_Page_SetSize(st->page, size, dir);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hpdf_conf.h>
+#include <hpdf_doc.h>
 #include <hpdf_objects.h>
 #include <hpdf_pages.h>
 #include <hpdf_streams.h>
@@ -113,6 +114,41 @@ int pdf_page_add_stream(HPDF_Page page, size_t block)
     HPDF_Stream_Free(attr->contents->stream);
     attr->contents->stream = s;
     attr->stream = s;
+    return 0;
+}
+
+/* A new indirect resources dictionary with a font dictionary and
+ * libharu's ProcSet, or NULL. */
+static HPDF_Dict pdf_new_resources(HPDF_Doc pdf)
+{
+    static const char *const procset[] = {"PDF", "Text", "ImageB", "ImageC", "ImageI"};
+    HPDF_Dict r = HPDF_Dict_New(pdf->mmgr);
+    HPDF_Array a;
+    size_t i;
+
+    if (!r || HPDF_Xref_Add(pdf->xref, r) != HPDF_OK) /* the xref owns it now (or freed it) */
+        return NULL;
+    if (HPDF_Dict_Add(r, "Font", HPDF_Dict_New(pdf->mmgr)) != HPDF_OK ||
+        HPDF_Dict_Add(r, "ProcSet", HPDF_Array_New(pdf->mmgr)) != HPDF_OK)
+        return NULL;
+    a = HPDF_Dict_GetItem(r, "ProcSet", HPDF_OCLASS_ARRAY);
+    for (i = 0; a && i < sizeof procset / sizeof *procset; i++)
+        if (HPDF_Array_AddName(a, procset[i]) != HPDF_OK)
+            return NULL;
+    return a ? r : NULL;
+}
+
+int pdf_page_share_resources(HPDF_Doc pdf, HPDF_Page page, HPDF_Dict *shared)
+{
+    HPDF_PageAttr attr = page->attr;
+    HPDF_Dict fonts;
+
+    if (!*shared && !(*shared = pdf_new_resources(pdf)))
+        return -1;
+    fonts = HPDF_Dict_GetItem(*shared, "Font", HPDF_OCLASS_DICT);
+    if (!fonts || HPDF_Dict_Add(page, "Resources", *shared) != HPDF_OK)
+        return -1;
+    attr->fonts = fonts; /* HPDF_Page_GetLocalFontName names fonts there */
     return 0;
 }
 

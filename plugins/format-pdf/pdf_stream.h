@@ -44,6 +44,16 @@ int pdf_page_deflate(pdf_deflate *d, HPDF_Page page, const void *more, size_t mo
 int pdf_page_add_stream(HPDF_Page page, size_t block);
 void pdf_deflate_end(pdf_deflate *d);
 
+/*
+ * Gives the page the document's one resources dictionary, *shared (made
+ * on the first call: an indirect object with a font dictionary and the
+ * ProcSet libharu gives every page), in place of the page's own, and has
+ * libharu name the page's fonts there: fonts are the same on every page,
+ * and a page's own resources cost some KiB of libharu's objects (a
+ * 128-byte buffer in every name and dictionary key). Returns 0 or -1.
+ */
+int pdf_page_share_resources(HPDF_Doc pdf, HPDF_Page page, HPDF_Dict *shared);
+
 /* Writes the document to path (created or truncated). Returns 0, or -1
  * with *sys the errno of the failed open, write or close, or 0 when
  * libharu failed (its error handler has the code). */
