@@ -4,18 +4,20 @@
  *
  * Each page has a header (title, generation time, subtitle such as the
  * filters), the table header, rows, and "Page N of M" at the bottom (drawn
- * at finish, once every page exists: libharu keeps all pages until the
- * document is saved). Text is the core's host->format_value rendering, the
- * same as CSV, drawn in embedded TrueType fonts (pdf_text.h) and wrapped
- * or cut with an ellipsis. An optional totals row sums number and duration
- * columns.
+ * at finish, once every page exists, in a second content stream of each
+ * page: libharu keeps all pages until the document is saved). Text is the
+ * core's host->format_value rendering, the same as CSV, drawn in embedded
+ * TrueType fonts (pdf_text.h) and wrapped or cut with an ellipsis. An
+ * optional totals row sums number and duration columns. The plugin writes
+ * the pages' operators itself (pdf_content.h) and deflates each page when
+ * the next one starts (pdf_stream.h).
  *
- * libharu holds the whole document in memory, so the format has a row cap:
+ * libharu holds the whole document in memory (compressed pages, here), so
+ * the format has a row cap:
  * a source that reports more rows than the cap fails in open, before any
  * work; otherwise the export fails when the cap is hit (and the core
  * publishes nothing).
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stddef.h>
@@ -25,6 +27,7 @@
 #include <time.h>
 
 #include "ferry/ferry.h"
+#include "pdf_stream.h"
 #include "pdf_text.h"
 
 #define PDF_MARGIN       36.0f                                   /* points: half an inch */
@@ -130,7 +133,10 @@ typedef struct pdf_state {
     pdf_text scratch;
     ferry_buf text, cut;
     HPDF_Page page;
-    uint32_t page_rows; /* rows (or parts) on the current page */
+    pdf_content ct;      /* what is drawn on the page (pdf_content.h) */
+    pdf_deflate deflate; /* each page is deflated when the next one starts */
+    HPDF_Dict resources; /* every page's (pdf_page_share_resources) */
+    uint32_t page_rows;  /* rows (or parts) on the current page */
     float pw, ph, y, size, line_h;
     int wrap;
     uint32_t pages;
@@ -228,9 +234,12 @@ static void pdf_drop(pdf_state *st)
     if (st->fonts_live)
         pdf_fonts_free(&st->fonts);
     st->fonts_live = 0;
+    pdf_deflate_end(&st->deflate);
+    pdf_content_free(&st->ct);
     if (st->pdf)
         HPDF_Free(st->pdf);
     st->pdf = NULL;
+    st->resources = NULL;
     st->page = NULL;
 }
 
@@ -445,7 +454,7 @@ static int pdf_draw_cells(pdf_state *st, int head, size_t l0, size_t n)
             float yb = st->y - PDF_PAD - st->size - (float)(l - l0) * st->line_h + st->size * 0.2f;
             if (c->right && !ell)
                 x = pc->x + pc->w - PDF_PAD - pdf_text_width(&c->text, a, e, c->size);
-            if (pdf_text_draw(&st->fonts, &c->text, st->page, a, e, x, yb, c->size, ell) < 0)
+            if (pdf_text_draw(&st->fonts, &c->text, &st->ct, a, e, x, yb, c->size, ell) < 0)
                 return pdf_nomem(st);
         }
     }
@@ -477,20 +486,12 @@ static size_t pdf_room(pdf_state *st)
 
 static void pdf_fill_rect(pdf_state *st, float x, float y, float w, float h, float gray)
 {
-    HPDF_Page_SetGrayFill(st->page, gray);
-    HPDF_Page_Rectangle(st->page, x, y, w, h);
-    HPDF_Page_Fill(st->page);
-    HPDF_Page_SetGrayFill(st->page, 0);
+    pdf_content_fill_rect(&st->ct, x, y, w, h, gray);
 }
 
 static void pdf_hline(pdf_state *st, float y, float gray, float width)
 {
-    HPDF_Page_SetGrayStroke(st->page, gray);
-    HPDF_Page_SetLineWidth(st->page, width);
-    HPDF_Page_MoveTo(st->page, PDF_MARGIN, y);
-    HPDF_Page_LineTo(st->page, st->pw - PDF_MARGIN, y);
-    HPDF_Page_Stroke(st->page);
-    HPDF_Page_SetGrayStroke(st->page, 0);
+    pdf_content_hline(&st->ct, PDF_MARGIN, st->pw - PDF_MARGIN, y, gray, width);
 }
 
 /* One line of page-header text, cut with an ellipsis to the page width. */
@@ -507,8 +508,22 @@ static int pdf_header_line(pdf_state *st, const char *s, float size)
     if (ell)
         end = pdf_text_fit_ellipsis(&st->fonts, &st->scratch, 0, end, w, size);
     st->y -= size * 1.3f;
-    if (pdf_text_draw(&st->fonts, &st->scratch, st->page, 0, end, PDF_MARGIN, st->y, size, ell) < 0)
+    if (pdf_text_draw(&st->fonts, &st->scratch, &st->ct, 0, end, PDF_MARGIN, st->y, size, ell) < 0)
         return pdf_nomem(st);
+    return 0;
+}
+
+static int pdf_take_page(void *arg, const char *buf, size_t len)
+{
+    pdf_state *st = arg;
+    return pdf_page_deflate(&st->deflate, st->page, buf, len);
+}
+
+/* The page is done: what is drawn on it is deflated (pdf_stream.h). */
+static int pdf_end_page(pdf_state *st)
+{
+    if (pdf_content_take(&st->ct, pdf_take_page, st) < 0)
+        return pdf_check(st, "finishing a page") ? FERRY_ERR : pdf_nomem(st);
     return 0;
 }
 
@@ -523,9 +538,14 @@ static int pdf_new_page(pdf_state *st)
     float h;
     int rc;
 
+    if (st->page && (rc = pdf_end_page(st)) < 0)
+        return rc;
     st->page = HPDF_AddPage(st->pdf);
     if (!st->page)
         return pdf_check(st, "adding a page") ? FERRY_ERR : pdf_nomem(st);
+    if (pdf_page_share_resources(st->pdf, st->page, &st->resources) < 0)
+        return pdf_check(st, "adding a page") ? FERRY_ERR : pdf_nomem(st);
+    pdf_content_page(&st->ct, st->page, 1);
     HPDF_Page_SetSize(st->page, size, dir);
     st->pw = HPDF_Page_GetWidth(st->page);
     st->ph = HPDF_Page_GetHeight(st->page);
@@ -875,16 +895,19 @@ static int pdf_footer(pdf_state *st)
     for (i = 0; i < st->pages; i++) {
         float w;
         st->page = HPDF_GetPageByIndex(st->pdf, i);
-        if (!st->page)
+        if (!st->page || pdf_page_add_stream(st->page, 128) < 0 ||
+            pdf_content_page(&st->ct, st->page, 0) < 0)
             return pdf_check(st, "numbering pages") ? FERRY_ERR : pdf_nomem(st);
         snprintf(label, sizeof label, "Page %u of %u", i + 1, st->pages);
         if (pdf_text_shape(&st->fonts, &st->scratch, label, strlen(label), 0) < 0)
             return pdf_nomem(st);
         w = pdf_text_width(&st->scratch, 0, st->scratch.n, st->size);
-        if (pdf_text_draw(&st->fonts, &st->scratch, st->page, 0, st->scratch.n, (st->pw - w) / 2,
+        if (pdf_text_draw(&st->fonts, &st->scratch, &st->ct, 0, st->scratch.n, (st->pw - w) / 2,
                           PDF_MARGIN * 0.6f, st->size, 0) < 0)
             return pdf_nomem(st);
     }
+    if (pdf_content_flush(&st->ct) < 0)
+        return pdf_check(st, "numbering pages") ? FERRY_ERR : pdf_nomem(st);
     return pdf_check(st, "numbering pages");
 }
 
@@ -892,7 +915,7 @@ static int pdf_finish(void *state)
 {
     pdf_state *st = state;
     uint32_t c;
-    int rc, any_total = 0;
+    int rc, any_total = 0, sys;
 
     for (c = 0; c < st->schema->ncolumns; c++)
         any_total |= st->cols[c].total;
@@ -901,20 +924,19 @@ static int pdf_finish(void *state)
         if (pdf_text_shape(&st->fonts, &st->scratch, none, sizeof none - 1, 0) < 0)
             return pdf_nomem(st);
         st->y -= st->line_h + PDF_PAD;
-        if (pdf_text_draw(&st->fonts, &st->scratch, st->page, 0, st->scratch.n,
-                          PDF_MARGIN + PDF_PAD, st->y, st->size, 0) < 0)
+        if (pdf_text_draw(&st->fonts, &st->scratch, &st->ct, 0, st->scratch.n, PDF_MARGIN + PDF_PAD,
+                          st->y, st->size, 0) < 0)
             return pdf_nomem(st);
     } else if (any_total) {
         if ((rc = pdf_shape_totals(st)) < 0 || (rc = pdf_put_row(st, 0.92f)) < 0)
             return rc;
     }
+    if ((rc = pdf_end_page(st)) < 0)
+        return rc;
     if ((rc = pdf_footer(st)) < 0)
         return rc;
-    errno = 0;
-    if (HPDF_SaveToFile(st->pdf, st->path) != HPDF_OK || st->hpdf_err) {
-        int sys = errno;
-        /* libharu's file I/O error (0x1066) hides the cause: name errno's */
-        if (sys && st->hpdf_err == 0x1066)
+    if (pdf_save(st->pdf, st->path, &sys) < 0 || st->hpdf_err) {
+        if (sys)
             return st->host->error(st->fx, FERRY_ERR_IO, "cannot write %s: %s", st->path,
                                    strerror(sys));
         return st->host->error(st->fx, FERRY_ERR_IO, "cannot write %s (libharu error 0x%04X)",

@@ -182,6 +182,16 @@ static float pdf_advance(pdf_fonts *f, uint16_t cp, int font)
     return (float)f->width[cp];
 }
 
+/* A space drawn in font k (in a run of that font's characters): libharu
+ * embeds only the glyphs it measured, so it measures this one once. */
+static void pdf_mark_space(pdf_fonts *f, int k)
+{
+    if (!(f->spaced & (1u << k))) {
+        (void)HPDF_Font_GetUnicodeWidth(f->font[k], ' ');
+        f->spaced |= 1u << k;
+    }
+}
+
 static int pdf_text_reserve(pdf_text *t, size_t n)
 {
     if (n > t->cap) {
@@ -349,6 +359,7 @@ int pdf_text_shape(pdf_fonts *f, pdf_text *t, const char *s, size_t len, int kee
         if (g->brk == 1) {
             g->font = (uint8_t)prev_font; /* spaces join the run they are in */
             g->w = pdf_advance(f, ' ', PDF_FONT_PRIMARY);
+            pdf_mark_space(f, prev_font);
             continue;
         }
         g->font = (uint8_t)pdf_font_for(f, g->cp);
@@ -368,7 +379,7 @@ void pdf_text_free(pdf_text *t)
     if (!t)
         return;
     free(t->g);
-    free(t->utf8);
+    free(t->codes);
     free(t->u32);
     memset(t, 0, sizeof *t);
 }
@@ -476,56 +487,34 @@ static uint32_t *pdf_visual(pdf_text *t, size_t a, size_t b)
     return map;
 }
 
-/* Selects the font unless it already is the page's current one (libharu's
- * graphics state, so q/Q is followed): one Tf per change, not per cell. */
-static void pdf_use_font(HPDF_Page page, HPDF_Font font, float size)
+/* Draws the glyphs map[a..b) (one font) at (x, y); skipped glyphs (brk
+ * 3) left out. */
+static int pdf_put_run(pdf_fonts *f, pdf_text *t, pdf_content *c, const uint32_t *map, size_t a,
+                       size_t b, int font, float x, float y, float size)
 {
-    if (HPDF_Page_GetCurrentFont(page) != font || HPDF_Page_GetCurrentFontSize(page) != size)
-        HPDF_Page_SetFontAndSize(page, font, size);
-}
+    size_t n = 0, i;
 
-/* Draws the glyphs map[a..b) (one font) at x; they are drawn and skipped
- * glyphs (brk 3) left out. */
-static int pdf_put_run(pdf_fonts *f, pdf_text *t, HPDF_Page page, const uint32_t *map, size_t a,
-                       size_t b, int font, float x, float size)
-{
-    size_t need = (b - a) * 3 + 1, n = 0, i;
-    float w = 0;
-
-    if (need > t->utf8_cap) {
-        char *p = realloc(t->utf8, need);
+    if (b - a > t->codes_cap) {
+        uint16_t *p = realloc(t->codes, (b - a) * sizeof *p);
         if (!p)
             return -1;
-        t->utf8 = p;
-        t->utf8_cap = need;
+        t->codes = p;
+        t->codes_cap = b - a;
     }
     for (i = a; i < b; i++) {
         const pdf_glyph *g = &t->g[map ? map[i] : i];
-        if (g->brk != 3) {
-            n += (size_t)ferry_utf8_encode(g->cp, t->utf8 + n);
-            w += g->w;
-        }
+        if (g->brk != 3)
+            t->codes[n++] = g->cp;
     }
-    t->utf8[n] = '\0';
     if (n == 0)
         return 0;
-    pdf_use_font(page, f->font[font], size);
-    if (x != 0)
-        HPDF_Page_MoveTextPos(page, x, 0);
-    /* HPDF_Page_ShowText draws nothing of a text whose width is 0 (a run
-     * of only U+200D, U+200B, combining marks …, as after a character of
-     * another font): a character spacing of 1/1000 pt gives it a width. */
-    if (w == 0)
-        HPDF_Page_SetCharSpace(page, 0.001f);
-    HPDF_Page_ShowText(page, t->utf8);
-    if (w == 0)
-        HPDF_Page_SetCharSpace(page, 0);
-    if (x != 0)
-        HPDF_Page_MoveTextPos(page, -x, 0);
+    pdf_content_font(c, f->font[font], size);
+    pdf_content_move(c, x, y);
+    pdf_content_show(c, t->codes, n);
     return 0;
 }
 
-int pdf_text_draw(pdf_fonts *f, pdf_text *t, HPDF_Page page, size_t a, size_t b, float x, float y,
+int pdf_text_draw(pdf_fonts *f, pdf_text *t, pdf_content *c, size_t a, size_t b, float x, float y,
                   float size, int ellipsis)
 {
     const uint32_t *map = NULL;
@@ -538,25 +527,21 @@ int pdf_text_draw(pdf_fonts *f, pdf_text *t, HPDF_Page page, size_t a, size_t b,
         i = 0;
         b -= a;
     }
-    HPDF_Page_BeginText(page);
-    HPDF_Page_MoveTextPos(page, x, y);
     while (i < b && rc == 0) {
         size_t j = i + 1;
         int font = t->g[map ? map[i] : i].font;
         float w = t->g[map ? map[i] : i].w;
         while (j < b && t->g[map ? map[j] : j].font == font)
             w += t->g[map ? map[j++] : j++].w;
-        rc = pdf_put_run(f, t, page, map, i, j, font, dx, size);
+        rc = pdf_put_run(f, t, c, map, i, j, font, x + dx, y, size);
         dx += w * size / 1000.0f;
         i = j;
     }
     if (ellipsis && rc == 0) {
-        char e[4] = {0};
-        ferry_utf8_encode(PDF_ELLIPSIS, e);
-        pdf_use_font(page, f->font[pdf_ellipsis_font(f)], size);
-        HPDF_Page_MoveTextPos(page, dx, 0);
-        HPDF_Page_ShowText(page, e);
+        static const uint16_t e = PDF_ELLIPSIS;
+        pdf_content_font(c, f->font[pdf_ellipsis_font(f)], size);
+        pdf_content_move(c, x + dx, y);
+        pdf_content_show(c, &e, 1);
     }
-    HPDF_Page_EndText(page);
     return rc;
 }

@@ -19,6 +19,7 @@
 #define FERRY_PDF_TEXT_H
 
 #include <hpdf.h>
+#include "pdf_content.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,9 +36,10 @@ typedef struct pdf_fonts {
     HPDF_FontDef def[PDF_NFONTS];
     const char *path[PDF_NFONTS]; /* borrowed (options); NULL: none */
     int tried[PDF_NFONTS];
-    int nfonts;     /* slots in use: PDF_FONT_PRIMARY + 1 + fallbacks */
-    uint8_t *which; /* 65536: 0 unknown, else PDF_FONT_* ; malloc */
-    int16_t *width; /* 65536: advance in 1/1000 em, -1 unknown; malloc */
+    int nfonts;      /* slots in use: PDF_FONT_PRIMARY + 1 + fallbacks */
+    uint8_t *which;  /* 65536: 0 unknown, else PDF_FONT_* ; malloc */
+    int16_t *width;  /* 65536: advance in 1/1000 em, -1 unknown; malloc */
+    uint32_t spaced; /* bit k: a space measured in font k */
 } pdf_fonts;
 
 /* One shaped character. */
@@ -64,8 +66,8 @@ typedef struct pdf_text {
     int rtl;  /* the first paragraph is right-to-left: align right */
     int bidi; /* some glyph has a non-zero level */
     pdf_issues issues;
-    char *utf8; /* malloc: a run re-encoded for drawing */
-    size_t utf8_cap;
+    uint16_t *codes; /* malloc: a run's character codes for drawing */
+    size_t codes_cap;
     uint32_t *u32; /* malloc: scratch for FriBidi, and the visual order */
     size_t u32_cap;
 } pdf_text;
@@ -105,8 +107,9 @@ size_t pdf_text_fit_ellipsis(pdf_fonts *f, const pdf_text *t, size_t a, size_t b
 
 /* Draws glyphs [a, b) (one line, logical order) at (x, y) (baseline) in
  * visual order, switching font per run, and an ellipsis after them when
- * `ellipsis`. Must be called outside a text object. Returns 0 or -1. */
-int pdf_text_draw(pdf_fonts *f, pdf_text *t, HPDF_Page page, size_t a, size_t b, float x, float y,
+ * `ellipsis`, through c (in its open text object, or a new one). Returns 0
+ * or -1 (memory). */
+int pdf_text_draw(pdf_fonts *f, pdf_text *t, pdf_content *c, size_t a, size_t b, float x, float y,
                   float size, int ellipsis);
 
 #endif
