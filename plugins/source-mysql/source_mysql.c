@@ -1096,7 +1096,9 @@ static uint64_t le_bytes(const unsigned char *p, unsigned n)
     case 4:
         return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
     case 8:
-        return le_bytes(p, 4) | le_bytes(p + 4, 4) << 32;
+        return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+               (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+               (uint64_t)p[7] << 56;
     default:
         while (n--)
             u = u << 8 | p[n];

@@ -25,7 +25,8 @@ const ferry_field_style *ferry_default_style(void)
 
 int ferry_zone_offset(const char *tz, int64_t utc, int *offset, char *abbr, size_t abbr_len)
 {
-    if (!tz || !*tz || strcmp(tz, "UTC") == 0 || strcmp(tz, "Etc/UTC") == 0) {
+    if (!tz || !*tz || (tz[0] == 'U' && tz[1] == 'T' && tz[2] == 'C' && !tz[3]) ||
+        strcmp(tz, "Etc/UTC") == 0) {
         *offset = 0;
         if (abbr && abbr_len) {
             size_t k = abbr_len > 3 ? 3 : abbr_len - 1;
