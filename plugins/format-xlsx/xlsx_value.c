@@ -94,16 +94,25 @@ static size_t double_text_printf(double x, char out[32])
 
 static size_t put_u64(char *out, uint64_t v)
 {
-    char t[20];
-    size_t n = 0, i;
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    char t[20], *e = t + sizeof t, *p = e;
 
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (i = 0; i < n; i++)
-        out[i] = t[n - 1 - i];
-    return n;
+    while (v >= 100) {
+        p -= 2;
+        memcpy(p, pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    memcpy(out, p, (size_t)(e - p));
+    return (size_t)(e - p);
 }
 
 __extension__ typedef unsigned __int128 xlsx_u128;
@@ -111,11 +120,31 @@ __extension__ typedef unsigned __int128 xlsx_u128;
 /* round(m * 10^k / 2^s), ties to even, exactly (m < 2^53, k <= 22, s <= 70). */
 static uint64_t scaled_round(uint64_t m, int k, int s)
 {
-    xlsx_u128 p = m, half = (xlsx_u128)1 << (s - 1), rem;
+    static const uint64_t p10[20] = {1,
+                                     10,
+                                     100,
+                                     1000,
+                                     10000,
+                                     100000,
+                                     1000000,
+                                     10000000,
+                                     100000000,
+                                     1000000000,
+                                     10000000000u,
+                                     100000000000u,
+                                     1000000000000u,
+                                     10000000000000u,
+                                     100000000000000u,
+                                     1000000000000000u,
+                                     10000000000000000u,
+                                     100000000000000000u,
+                                     1000000000000000000u,
+                                     10000000000000000000u};
+    xlsx_u128 p = (xlsx_u128)m * p10[k > 19 ? 19 : k], half = (xlsx_u128)1 << (s - 1), rem;
     uint64_t y;
 
-    while (k-- > 0)
-        p *= 10;
+    if (k > 19)
+        p *= p10[k - 19];
     y = (uint64_t)(p >> s);
     rem = p & (((xlsx_u128)1 << s) - 1);
     if (rem > half || (rem == half && (y & 1)))
@@ -132,12 +161,13 @@ static uint64_t short_digits(double ax, int *kout)
     static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                  1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    int ex, s, d = 14, p;
+    int ex, s, d, p;
     uint64_t m = (uint64_t)ldexp(frexp(ax, &ex), 53), y = 0;
 
     s = 53 - ex;
-    while (d > -5 && ax < (d >= 0 ? p10[d] : 1.0 / p10[-d]))
-        d--;
+    /* 10^d <= ax < 10^(d+1), give or take one (put right below) */
+    d = (int)floor((ex - 1) * 0.30102999566398120);
+    d = d < -5 ? -5 : d > 14 ? 14 : d;
     for (p = 15; p <= 17; p++) {
         int k = p - 1 - d;
         y = scaled_round(m, k, s);
