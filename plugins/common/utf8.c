@@ -3,6 +3,8 @@
  */
 #include "utf8.h"
 
+#include <string.h>
+
 int ferry_utf8_decode(const char *s, size_t n, uint32_t *cp)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -54,6 +56,11 @@ int ferry_utf8_valid(const char *s, size_t n)
 
     while (i < n) {
         int k;
+        uint64_t w;
+        if (i + 8 <= n && (memcpy(&w, s + i, 8), !(w & UINT64_C(0x8080808080808080)))) {
+            i += 8; /* eight ASCII bytes */
+            continue;
+        }
         if ((unsigned char)s[i] < 0x80) {
             i++;
             continue;

@@ -11,8 +11,12 @@
  * by U+FFFD (one per maximal invalid subpart) and reported, or refused,
  * as format-json does: a file served as charset=utf-8 holds only UTF-8.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ferry/ferry.h"
 #include "utf8.h"
@@ -64,6 +68,7 @@ typedef struct state {
     size_t eol_len;
     int all;
     unsigned char special[256]; /* bytes that make a field quoted */
+    uint64_t swar[4];           /* the four special bytes, each in all 8 lanes */
 } state;
 
 /* Room for `need` more bytes of output. */
@@ -116,6 +121,9 @@ static int init(ferry_ctx *fx, const ferry_host *host, const void *cfg, void **o
     s->all = strcmp(s->cfg->quote, "all") == 0;
     s->special[(unsigned char)s->delim] = s->special['"'] = 1;
     s->special['\r'] = s->special['\n'] = 1;
+    const unsigned char sp[4] = {(unsigned char)s->delim, '"', '\r', '\n'};
+    for (int k = 0; k < 4; k++)
+        s->swar[k] = UINT64_C(0x0101010101010101) * sp[k];
     return 0;
 }
 
@@ -144,31 +152,91 @@ static int needs_guard(const char *p, size_t n)
     return i < n && formula_char(p[i]);
 }
 
+/* Nonzero when one of the 8 bytes of w is a special byte (the delimiter,
+ * '"', CR, LF): the zero-byte test of w XOR each, 8 bytes at a time. */
+static inline uint64_t has_special(const state *s, uint64_t w)
+{
+    const uint64_t lo = UINT64_C(0x0101010101010101), hi = UINT64_C(0x8080808080808080);
+    uint64_t x0 = w ^ s->swar[0], x1 = w ^ s->swar[1], x2 = w ^ s->swar[2], x3 = w ^ s->swar[3];
+    return (((x0 - lo) & ~x0) | ((x1 - lo) & ~x1) | ((x2 - lo) & ~x2) | ((x3 - lo) & ~x3)) & hi;
+}
+
+/* 1 when p[0..n) holds no special byte (and, with ascii, only ASCII),
+ * having copied it to o, which has room for n + 16 bytes (what follows
+ * o[n] is scratch); else 0, o's bytes undefined. */
+static int copy_plain(const state *s, char *o, const char *p, size_t n, int ascii)
+{
+#ifdef __SSE2__
+    const __m128i d = _mm_set1_epi8(s->delim), q = _mm_set1_epi8('"');
+    const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+    const int high = ascii ? 0xFFFF : 0;
+    size_t i = 0;
+    for (;;) { /* 16 bytes at a time where SSE2 is (every x86-64) */
+        __m128i x;
+        if (n - i >= 16) {
+            x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        } else if (n >= 16) { /* the last 16, overlapping what was copied */
+            i = n - 16;
+            x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        } else { /* a short field, through zeros (no special byte) */
+            char t[16] = {0};
+            memcpy(t, p, n);
+            x = _mm_loadu_si128((const __m128i *)(const void *)t);
+        }
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, d), _mm_cmpeq_epi8(x, q)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, lf)));
+        if (_mm_movemask_epi8(hit) | (_mm_movemask_epi8(x) & high))
+            return 0;
+        _mm_storeu_si128((__m128i *)(void *)(o + i), x);
+        i += 16;
+        if (i >= n)
+            return 1;
+    }
+#else
+    const uint64_t high = ascii ? UINT64_C(0x8080808080808080) : 0;
+    size_t i = 0;
+    uint64_t w;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        if (has_special(s, w) || (w & high))
+            return 0;
+        memcpy(o + i, &w, 8);
+    }
+    for (; i < n; i++) {
+        if (s->special[(unsigned char)p[i]] || ((unsigned char)p[i] & high))
+            return 0;
+        o[i] = p[i];
+    }
+    return 1;
+#endif
+}
+
 static int add_field(state *s, const char *p, size_t n, int guard)
 {
-    size_t i = 0;
-    while (i < n && !s->special[(unsigned char)p[i]])
-        i++;
-    int quote = s->all || i < n;
-    int neutralise = guard && needs_guard(p, n);
-    if (reserve(s, 2 * n + 3))
+    if (reserve(s, 2 * n + 19))
         return FERRY_ERR_NOMEM;
     char *o = s->line + s->len;
+    int neutralise = guard && needs_guard(p, n);
+    if (!s->all && copy_plain(s, o + neutralise, p, n, 0)) { /* the common case */
+        if (neutralise)
+            *o = '\'';
+        s->len += (size_t)neutralise + n;
+        return 0;
+    }
+    int quote = s->all;
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s->special[(unsigned char)p[i]];
     if (quote)
         *o++ = '"';
     if (neutralise)
         *o++ = '\'';
-    if (!quote) {
-        memcpy(o, p, n);
-        o += n;
-    } else {
-        for (i = 0; i < n; i++) {
-            *o++ = p[i];
-            if (p[i] == '"')
-                *o++ = '"';
-        }
-        *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        *o++ = p[i];
+        if (quote && p[i] == '"')
+            *o++ = '"';
     }
+    if (quote)
+        *o++ = '"';
     s->len = (size_t)(o - s->line);
     return 0;
 }
@@ -238,37 +306,96 @@ static int valid_text(state *s, uint32_t col, const char **p, size_t *n)
     return 0;
 }
 
+/* A string: copied as it is when it is plain ASCII that needs neither
+ * quotes nor the formula guard; else checked for UTF-8, then quoted as
+ * needed. */
+static int add_text(state *s, uint32_t c, const char *p, size_t n)
+{
+    if (reserve(s, n + 16))
+        return FERRY_ERR_NOMEM;
+    if (!s->all && !(s->cfg->formula_guard && needs_guard(p, n)) &&
+        copy_plain(s, s->line + s->len, p, n, 1)) {
+        s->len += n;
+        return 0;
+    }
+    int rc = valid_text(s, c, &p, &n);
+    return rc ? rc : add_field(s, p, n, s->cfg->formula_guard);
+}
+
+/* An integer straight into the line: digits and '-' need no quotes but
+ * with quote = "all". */
+static int put_int(state *s, int64_t x)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    /* digits right-aligned at t + 24; 24 bytes from p copied at once */
+    char t[48], *e = t + 24, *p = e;
+    uint64_t u = x < 0 ? (uint64_t)(-(x + 1)) + 1 : (uint64_t)x;
+    while (u >= 100) {
+        p -= 2;
+        memcpy(p, pairs + 2 * (u % 100), 2);
+        u /= 100;
+    }
+    if (u >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * u, 2);
+    } else {
+        *--p = (char)('0' + u);
+    }
+    if (x < 0)
+        *--p = '-';
+    if (s->all) /* quote = "all" */
+        return add_field(s, p, (size_t)(e - p), 0);
+    if (reserve(s, 24))
+        return FERRY_ERR_NOMEM;
+    memcpy(s->line + s->len, p, 24);
+    s->len += (size_t)(e - p);
+    return 0;
+}
+
+/* One value: integers and decimal text as they are (what format_value
+ * renders for them whatever the style), strings checked for UTF-8, the
+ * rest through host->format_value; then quoted as needed. */
+static int put_value(state *s, const ferry_batch *b, uint32_t c, const ferry_value *v)
+{
+    if (v->type == FERRY_TYPE_INT64)
+        return put_int(s, v->u.i64);
+    if (v->type == FERRY_TYPE_DECIMAL)
+        return add_field(s, v->u.str, v->len, 0);
+    if (v->type == FERRY_TYPE_STRING)
+        return add_text(s, c, v->u.str, v->len);
+    s->cell.len = 0;
+    int rc = s->host->format_value(s->fx, &b->schema->columns[c], v, &s->cell);
+    if (rc)
+        return s->host->error(s->fx, rc, "cannot format column %s", b->schema->columns[c].name);
+    return add_field(s, s->cell.data ? s->cell.data : "", s->cell.len,
+                     v->type == FERRY_TYPE_NULL && s->cfg->formula_guard);
+}
+
 static int fmt_write(void *st, const ferry_batch *b)
 {
     state *s = st;
     for (uint32_t r = 0; r < b->nrows; r++) {
         s->row++;
+        const ferry_value *v = ferry_batch_at(b, r, 0);
         for (uint32_t c = 0; c < b->schema->ncolumns; c++) {
-            const ferry_value *v = ferry_batch_at(b, r, c);
-            if (c && put(s, &s->delim, 1))
-                return FERRY_ERR_NOMEM;
-            int rc;
-            if (v->type == FERRY_TYPE_STRING) {
-                const char *p = v->u.str;
-                size_t n = v->len;
-                rc = valid_text(s, c, &p, &n);
-                if (!rc)
-                    rc = add_field(s, p, n, s->cfg->formula_guard);
-            } else {
-                s->cell.len = 0;
-                rc = s->host->format_value(s->fx, &b->schema->columns[c], v, &s->cell);
-                if (rc)
-                    return s->host->error(s->fx, rc, "cannot format column %s",
-                                          b->schema->columns[c].name);
-                rc = add_field(s, s->cell.data ? s->cell.data : "", s->cell.len,
-                               v->type == FERRY_TYPE_NULL && s->cfg->formula_guard);
+            if (c) {
+                if (reserve(s, 1))
+                    return FERRY_ERR_NOMEM;
+                s->line[s->len++] = s->delim;
             }
+            int rc = put_value(s, b, c, &v[c]);
             if (rc)
                 return rc;
         }
-        if (put(s, s->eol, s->eol_len))
+        if (reserve(s, 2))
             return FERRY_ERR_NOMEM;
-        int rc = flush(s, 0);
+        s->line[s->len++] = s->eol[0];
+        if (s->eol_len == 2)
+            s->line[s->len++] = s->eol[1];
+        int rc = s->len >= 64 * 1024 ? flush(s, 0) : 0;
         if (rc)
             return rc;
     }

@@ -16,10 +16,15 @@
  * Every value is carried exactly or reported with host->warn (row and
  * column): strings with OOXML escapes and cut at 32,767 characters with a
  * mark (xlsx_value.c); a value is written by its own type, whatever its
- * column's; a double that libxlsxwriter's "%.16G" would change has its
- * row's XML written here with 17 digits (xlsx_flush_row); a DECIMAL is a
- * number only when a double holds it; dates outside Excel's range, NaN
- * and infinities are text.
+ * column's; a double as the fewest digits that read back exactly (never
+ * libxlsxwriter's "%.16G", which changes some); a DECIMAL is a number only
+ * when a double holds it; dates outside Excel's range, NaN and infinities
+ * are text.
+ *
+ * The data rows' XML is written here (xlsx_rowxml.c) straight into the
+ * sheet's constant-memory row file, as libxlsxwriter would write the same
+ * cells; title and header rows go through libxlsxwriter and are flushed
+ * before the first data row.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -34,6 +39,7 @@
 #include "ferry/ferry.h"
 #include "utf8.h"
 #include "xlsx_numfmt.h"
+#include "xlsx_rowxml.h"
 #include "xlsx_value.h"
 
 #define XLSX_SHEETNAME_MAX 31u
@@ -89,12 +95,13 @@ typedef struct xlsx_state {
     lxw_row_t row;        /* next row of the current sheet */
     lxw_row_t sheet_rows; /* rows per sheet */
     uint64_t data_row;    /* 1-based data row of the workbook being written */
-    char (*exact)[32];    /* malloc, per column: "" or the 17-digit text of
-                             the current row's number cell */
-    uint32_t nexact;      /* non-empty entries of exact */
-    FILE *rowbuf;         /* open_memstream over rowbuf_data (its malloc) */
-    char *rowbuf_data;
-    size_t rowbuf_size;
+    char (*colref)[4];    /* malloc, per column: its letters, "A" … "XFD" */
+    char rowref[12];      /* the current row's number (1-based) as text */
+    size_t rowref_len;
+    size_t row_start;                 /* where the current row starts in xml */
+    lxw_col_t row_colmin, row_colmax; /* cells written in the current row */
+    int row_cells;
+    xlsx_xml xml;  /* data rows not yet in the sheet's row file */
     char *scratch; /* malloc: the escaped text of a string cell */
     size_t scratch_cap;
     ferry_buf text; /* host->format_value output */
@@ -131,8 +138,8 @@ static void xlsx_drop(xlsx_state *st)
     st->ws = NULL;
     free(st->cols);
     st->cols = NULL;
-    free(st->exact);
-    st->exact = NULL;
+    free(st->colref);
+    st->colref = NULL;
 }
 
 static void xlsx_destroy(void *state)
@@ -142,9 +149,7 @@ static void xlsx_destroy(void *state)
     if (!st)
         return;
     xlsx_drop(st);
-    if (st->rowbuf)
-        fclose(st->rowbuf);
-    free(st->rowbuf_data);
+    xlsx_xml_free(&st->xml);
     free(st->tmpdir);
     free(st->scratch);
     st->host->buf_free(&st->text);
@@ -283,6 +288,8 @@ static int xlsx_new_sheet(xlsx_state *st)
             return xlsx_lxw(st, e, "writing the header");
     }
     worksheet_freeze_panes(st->ws, (lxw_row_t)(st->header_row + 1), 0);
+    /* the header row into the row file now: the data rows follow it there */
+    lxw_worksheet_write_single_row(st->ws);
     st->row = (lxw_row_t)(st->header_row + 1);
     return 0;
 }
@@ -388,7 +395,10 @@ static int xlsx_open(void *state, const ferry_schema *schema, ferry_output *out,
     st->schema = schema;
     st->sheets = 0;
     st->data_row = 0;
-    st->nexact = 0;
+    st->xml.len = 0;
+    if (schema->ncolumns > LXW_COL_MAX)
+        return st->host->error(st->fx, FERRY_ERR_CONFIG, "%u columns: Excel has at most %d",
+                               schema->ncolumns, LXW_COL_MAX);
     memset(st->decimal_fmt, 0, sizeof st->decimal_fmt);
     memset(st->type_fmt, 0, sizeof st->type_fmt);
     st->header_row = st->cfg->title && st->cfg->title[0] ? 1 : 0;
@@ -423,12 +433,14 @@ static int xlsx_open(void *state, const ferry_schema *schema, ferry_output *out,
     format_set_bold(st->title_fmt);
     format_set_font_size(st->title_fmt, 14);
     st->cols = calloc(schema->ncolumns ? schema->ncolumns : 1, sizeof *st->cols);
-    st->exact = calloc(schema->ncolumns ? schema->ncolumns : 1, sizeof *st->exact);
-    if (!st->cols || !st->exact)
+    st->colref = calloc(schema->ncolumns ? schema->ncolumns : 1, sizeof *st->colref);
+    if (!st->cols || !st->colref)
         return xlsx_nomem(st);
-    for (i = 0; i < schema->ncolumns; i++)
+    for (i = 0; i < schema->ncolumns; i++) {
+        lxw_col_to_name(st->colref[i], (lxw_col_t)i, LXW_FALSE);
         if ((rc = xlsx_setup_column(st, i)) < 0)
             return rc;
+    }
     xlsx_sheet_name(st->cfg->sheet_name ? st->cfg->sheet_name : "Export", XLSX_SHEETNAME_MAX,
                     st->base_name, sizeof st->base_name);
     return xlsx_new_sheet(st);
@@ -452,25 +464,48 @@ static void xlsx_warn(xlsx_state *st, uint32_t c, const char *fmt, ...)
                       st->schema->columns[c].name, msg);
 }
 
-/* A string cell, escaped, repaired and cut by xlsx_cell_text. */
+/* Room for a cell of `more` bytes in st->xml, and its start there. */
+static int xlsx_cell_start(xlsx_state *st, uint32_t c, size_t more, lxw_format *f, const char *type)
+{
+    if (more > SIZE_MAX - 128 || xlsx_xml_reserve(&st->xml, more + 128) < 0)
+        return xlsx_nomem(st);
+    xlsx_xml_cell(&st->xml, st->colref[c], st->rowref, st->rowref_len,
+                  f ? lxw_format_get_xf_index(f) : 0, type);
+    if (st->row_cells++ == 0 || c < st->row_colmin)
+        st->row_colmin = (lxw_col_t)c;
+    if (st->row_cells == 1 || c > st->row_colmax)
+        st->row_colmax = (lxw_col_t)c;
+    return 0;
+}
+
+/* A string cell, escaped, repaired and cut by xlsx_cell_text unless it is
+ * plain ASCII text that needs none of it. An empty string is no cell. */
 static int xlsx_string(xlsx_state *st, uint32_t c, const char *s, size_t len)
 {
     xlsx_text_info info;
-    lxw_error e;
+    size_t n;
     int rc;
 
+    if (len == 0)
+        return 0;
     if (len > (SIZE_MAX - 8) / 7)
         return xlsx_nomem(st);
+    if ((rc = xlsx_cell_start(st, c, len * 7 + 40, NULL, "inlineStr")) < 0)
+        return rc;
+    if (len <= XLSX_CELL_MAX_CHARS && xlsx_xml_string(&st->xml, s, len, 1) == 0)
+        return 0;
     if ((rc = xlsx_scratch(st, len * 7 + 8)) < 0)
         return rc;
-    xlsx_cell_text(s, len, st->scratch, &info);
+    n = xlsx_cell_text(s, len, st->scratch, &info);
     if (info.repaired)
         xlsx_warn(st, c, "invalid UTF-8 replaced by U+FFFD (%" PRIu64 " sequences)", info.repaired);
     if (info.cut)
         xlsx_warn(st, c, "text of %" PRIu64 " characters cut to Excel's 32767 (ends \"[…]\")",
                   info.chars);
-    e = worksheet_write_string(st->ws, st->row, (lxw_col_t)c, st->scratch, NULL);
-    return e ? xlsx_lxw(st, e, "writing a string cell") : 0;
+    if (xlsx_xml_reserve(&st->xml, n * 7 + 40) < 0)
+        return xlsx_nomem(st);
+    xlsx_xml_string(&st->xml, st->scratch, n, 0);
+    return 0;
 }
 
 /* Runs host->format_value into st->text. */
@@ -509,77 +544,18 @@ static int xlsx_zone_offset(xlsx_state *st, xlsx_column *xc, const ferry_value *
     return 0;
 }
 
-/* A number cell. When "%.16G" (libxlsxwriter) would not read back as x,
- * the 17-digit text is kept for xlsx_flush_row. */
+/* A number cell, its value as the fewest digits that read back exactly. */
 static int xlsx_number(xlsx_state *st, uint32_t c, double x, lxw_format *f)
 {
-    lxw_error e = worksheet_write_number(st->ws, st->row, (lxw_col_t)c, x, f);
+    char t[32];
+    size_t n = xlsx_number_text(x, t);
+    int rc = xlsx_cell_start(st, c, n + 16, f, NULL);
 
-    if (e)
-        return xlsx_lxw(st, e, "writing a number cell");
-    if (!xlsx_double_text(x, st->exact[c]))
-        st->nexact++;
-    else
-        st->exact[c][0] = '\0';
-    return 0;
-}
-
-/* Copies the row XML in[0..len) to `out`, each kept number's <v> text
- * replaced by its 17-digit text. -1 when a cell is not where expected. */
-static int xlsx_patch_row(xlsx_state *st, const char *in, size_t len, FILE *out)
-{
-    const char *p = in, *end = in + len;
-    uint32_t c;
-
-    for (c = 0; c < st->schema->ncolumns; c++) {
-        char needle[48], ref[LXW_MAX_CELL_NAME_LENGTH];
-        const char *q, *v, *ve;
-        if (!st->exact[c][0])
-            continue;
-        lxw_rowcol_to_cell(ref, st->row, (lxw_col_t)c);
-        snprintf(needle, sizeof needle, "<c r=\"%s\"", ref);
-        q = strstr(p, needle);
-        v = q ? strstr(q, "<v>") : NULL;
-        ve = v ? strstr(v, "</v>") : NULL;
-        if (!ve || ve > end)
-            return -1;
-        fwrite(p, 1, (size_t)(v + 3 - p), out);
-        fputs(st->exact[c], out);
-        st->exact[c][0] = '\0';
-        p = ve;
-    }
-    fwrite(p, 1, (size_t)(end - p), out);
-    return ferror(out) ? -1 : 0;
-}
-
-/*
- * Writes the current row now, for the numbers "%.16G" would change: the
- * row goes through lxw_worksheet_write_single_row (public in worksheet.h,
- * as libxlsxwriter does on the next row in constant-memory mode) into a
- * memory stream, is patched, and is appended to the sheet's row file; the
- * row is then clean, so libxlsxwriter does not write it again.
- */
-static int xlsx_flush_row(xlsx_state *st)
-{
-    FILE *sheet = st->ws->file;
-    long len;
-    int rc;
-
-    if (!st->rowbuf && !(st->rowbuf = open_memstream(&st->rowbuf_data, &st->rowbuf_size)))
-        return xlsx_nomem(st);
-    rewind(st->rowbuf);
-    st->ws->file = st->rowbuf;
-    lxw_worksheet_write_single_row(st->ws);
-    st->ws->file = sheet;
-    if (fflush(st->rowbuf) != 0 || (len = ftell(st->rowbuf)) < 0)
-        return xlsx_nomem(st);
-    st->rowbuf_data[len] = '\0';
-    rc = xlsx_patch_row(st, st->rowbuf_data, (size_t)len, sheet);
-    st->nexact = 0;
     if (rc < 0)
-        return st->host->error(st->fx, FERRY_ERR_IO,
-                               "writing row %" PRIu64 " with 17-digit numbers failed",
-                               st->data_row);
+        return rc;
+    xlsx_xml_put(&st->xml, "<v>", 3);
+    xlsx_xml_put(&st->xml, t, n);
+    xlsx_xml_put(&st->xml, "</v></c>", 8);
     return 0;
 }
 
@@ -713,7 +689,7 @@ static int xlsx_double(xlsx_state *st, uint32_t c, double x)
 static int xlsx_cell(xlsx_state *st, uint32_t c, const ferry_value *v)
 {
     const ferry_field_style *fs = &st->cols[c].zstyle;
-    lxw_error e;
+    int rc;
 
     if (v->type != FERRY_TYPE_NULL && (st->schema->columns[c].flags & FERRY_COLUMN_JSON))
         return v->type == FERRY_TYPE_STRING ? xlsx_string(st, c, v->u.str, v->len)
@@ -724,8 +700,10 @@ static int xlsx_cell(xlsx_state *st, uint32_t c, const ferry_value *v)
             return xlsx_string(st, c, fs->null_text, strlen(fs->null_text));
         return 0;
     case FERRY_TYPE_BOOL:
-        e = worksheet_write_boolean(st->ws, st->row, (lxw_col_t)c, v->u.i64 != 0, NULL);
-        return e ? xlsx_lxw(st, e, "writing a boolean cell") : 0;
+        if ((rc = xlsx_cell_start(st, c, 16, NULL, "b")) < 0)
+            return rc;
+        xlsx_xml_put(&st->xml, v->u.i64 != 0 ? "<v>1</v></c>" : "<v>0</v></c>", 12);
+        return 0;
     case FERRY_TYPE_INT64:
         if (v->u.i64 > (INT64_C(1) << 53) || v->u.i64 < -(INT64_C(1) << 53)) {
             char t[24];
@@ -750,6 +728,55 @@ static int xlsx_cell(xlsx_state *st, uint32_t c, const ferry_value *v)
     }
 }
 
+/* Appends st->xml's rows to the sheet's row file. */
+static int xlsx_flush(xlsx_state *st)
+{
+    if (st->xml.len && fwrite(st->xml.data, 1, st->xml.len, st->ws->file) != st->xml.len)
+        return st->host->error(st->fx, FERRY_ERR_IO, "writing the sheet's rows: %s",
+                               strerror(errno));
+    st->xml.len = 0;
+    return 0;
+}
+
+static int xlsx_row_begin(xlsx_state *st)
+{
+    size_t n = xlsx_xml_u32(st->rowref, (uint32_t)st->row + 1);
+
+    if (xlsx_xml_reserve(&st->xml, 32) < 0)
+        return xlsx_nomem(st);
+    st->rowref_len = n;
+    st->row_start = st->xml.len;
+    st->row_cells = 0;
+    xlsx_xml_put(&st->xml, "<row r=\"", 8);
+    xlsx_xml_put(&st->xml, st->rowref, n);
+    xlsx_xml_put(&st->xml, "\">", 2);
+    return 0;
+}
+
+/* Ends the row (a row without cells is left out, as libxlsxwriter does)
+ * and widens the sheet's dimensions as worksheet_write_* would. */
+static int xlsx_row_end(xlsx_state *st)
+{
+    lxw_worksheet *ws = st->ws;
+
+    if (st->row_cells == 0) {
+        st->xml.len = st->row_start;
+        return 0;
+    }
+    if (xlsx_xml_reserve(&st->xml, 8) < 0)
+        return xlsx_nomem(st);
+    xlsx_xml_put(&st->xml, "</row>", 6);
+    if (st->row < ws->dim_rowmin)
+        ws->dim_rowmin = st->row;
+    if (st->row > ws->dim_rowmax)
+        ws->dim_rowmax = st->row;
+    if (st->row_colmin < ws->dim_colmin)
+        ws->dim_colmin = st->row_colmin;
+    if (st->row_colmax > ws->dim_colmax)
+        ws->dim_colmax = st->row_colmax;
+    return st->xml.len >= 1u << 16 ? xlsx_flush(st) : 0;
+}
+
 static int xlsx_write(void *state, const ferry_batch *batch)
 {
     xlsx_state *st = state;
@@ -758,18 +785,21 @@ static int xlsx_write(void *state, const ferry_batch *batch)
 
     for (r = 0; r < batch->nrows; r++) {
         if (st->row >= st->sheet_rows) {
-            if ((rc = xlsx_end_sheet(st)) < 0 || (rc = xlsx_new_sheet(st)) < 0)
+            if ((rc = xlsx_flush(st)) < 0 || (rc = xlsx_end_sheet(st)) < 0 ||
+                (rc = xlsx_new_sheet(st)) < 0)
                 return rc;
         }
         st->data_row++;
+        if ((rc = xlsx_row_begin(st)) < 0)
+            return rc;
         for (c = 0; c < nc; c++)
             if ((rc = xlsx_cell(st, c, ferry_batch_at(batch, r, c))) < 0)
                 return rc;
-        if (st->nexact && (rc = xlsx_flush_row(st)) < 0)
+        if ((rc = xlsx_row_end(st)) < 0)
             return rc;
         st->row++;
     }
-    return 0;
+    return xlsx_flush(st);
 }
 
 static int xlsx_finish(void *state)

@@ -83,17 +83,152 @@ size_t xlsx_cell_text(const char *s, size_t len, char *out, xlsx_text_info *info
     return n;
 }
 
-int xlsx_double_text(double x, char out[32])
+/* "%.16G", or "%.17G" when that does not read back as x: always exact. */
+static size_t double_text_printf(double x, char out[32])
 {
-    if (fabs(x) < 1e15 && x == (double)(int64_t)x) { /* an integer: "%.16G" is exact */
-        out[0] = '\0';
-        return 1;
-    }
     snprintf(out, 32, "%.16G", x);
-    if (strtod(out, NULL) == x)
-        return 1;
-    snprintf(out, 32, "%.17G", x); /* 17 significant digits always do */
-    return 0;
+    if (strtod(out, NULL) != x)
+        snprintf(out, 32, "%.17G", x);
+    return strlen(out);
+}
+
+static size_t put_u64(char *out, uint64_t v)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    char t[20], *e = t + sizeof t, *p = e;
+
+    while (v >= 100) {
+        p -= 2;
+        memcpy(p, pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    memcpy(out, p, (size_t)(e - p));
+    return (size_t)(e - p);
+}
+
+__extension__ typedef unsigned __int128 xlsx_u128;
+
+/* round(m * 10^k / 2^s), ties to even, exactly (m < 2^53, k <= 22, s <= 70). */
+static uint64_t scaled_round(uint64_t m, int k, int s)
+{
+    static const uint64_t p10[20] = {1,
+                                     10,
+                                     100,
+                                     1000,
+                                     10000,
+                                     100000,
+                                     1000000,
+                                     10000000,
+                                     100000000,
+                                     1000000000,
+                                     10000000000u,
+                                     100000000000u,
+                                     1000000000000u,
+                                     10000000000000u,
+                                     100000000000000u,
+                                     1000000000000000u,
+                                     10000000000000000u,
+                                     100000000000000000u,
+                                     1000000000000000000u,
+                                     10000000000000000000u};
+    xlsx_u128 p = (xlsx_u128)m * p10[k > 19 ? 19 : k], half = (xlsx_u128)1 << (s - 1), rem;
+    uint64_t y;
+
+    if (k > 19)
+        p *= p10[k - 19];
+    y = (uint64_t)(p >> s);
+    rem = p & (((xlsx_u128)1 << s) - 1);
+    if (rem > half || (rem == half && (y & 1)))
+        y++;
+    return y;
+}
+
+/* |x| in [1e-5, 1e15), not an integer: the fewest of 15, 16 or 17
+ * significant digits that read back as x, as y * 10^-k. A 15- or 16-digit
+ * y is checked by y / 10^k in double arithmetic: both are exact doubles,
+ * so the quotient is the correctly rounded decimal, as strtod's is. */
+static uint64_t short_digits(double ax, int *kout)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    int ex, s, d, p;
+    uint64_t m = (uint64_t)ldexp(frexp(ax, &ex), 53), y = 0;
+
+    s = 53 - ex;
+    /* 10^d <= ax < 10^(d+1), give or take one (put right below) */
+    d = (int)floor((ex - 1) * 0.30102999566398120);
+    d = d < -5 ? -5 : d > 14 ? 14 : d;
+    for (p = 15; p <= 17; p++) {
+        int k = p - 1 - d;
+        y = scaled_round(m, k, s);
+        if (y >= (uint64_t)p10[p]) { /* d one too small (or rounded up to 10^p) */
+            k--;
+            y = scaled_round(m, k, s);
+        } else if (y < (uint64_t)p10[p - 1]) { /* d one too large */
+            k++;
+            y = scaled_round(m, k, s);
+        }
+        *kout = k;
+        if (p == 17 || (y < (UINT64_C(1) << 53) && k <= 22 && (double)y / p10[k] == ax))
+            break;
+    }
+    return y;
+}
+
+size_t xlsx_number_text(double x, char out[32])
+{
+    double ax = fabs(x);
+    size_t n = 0, nd, i;
+    char dg[24];
+    int k, ip;
+    uint64_t y;
+
+    if (x == 0)
+        return (size_t)snprintf(out, 32, "%s", signbit(x) ? "-0" : "0");
+    if (x < 0)
+        out[n++] = '-';
+    if (ax < 9007199254740992.0 && ax == (double)(int64_t)ax) {
+        n += put_u64(out + n, (uint64_t)ax);
+        out[n] = '\0';
+        return n;
+    }
+    if (!(ax >= 1e-5 && ax < 1e15))
+        return double_text_printf(x, out);
+    y = short_digits(ax, &k);
+    nd = put_u64(dg, y);
+    while (nd > 1 && dg[nd - 1] == '0' && k > 0) { /* trailing zeros of the fraction */
+        nd--;
+        k--;
+    }
+    ip = (int)nd - k; /* digits before the point */
+    if (ip <= 0) {
+        out[n++] = '0';
+        out[n++] = '.';
+        for (i = 0; i < (size_t)-ip; i++)
+            out[n++] = '0';
+        memcpy(out + n, dg, nd);
+        n += nd;
+    } else {
+        memcpy(out + n, dg, (size_t)ip);
+        n += (size_t)ip;
+        if (k > 0) {
+            out[n++] = '.';
+            memcpy(out + n, dg + ip, (size_t)k);
+            n += (size_t)k;
+        }
+    }
+    out[n] = '\0';
+    return n;
 }
 
 /* The significant digits of a plain decimal, without leading or trailing

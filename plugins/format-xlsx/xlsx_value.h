@@ -1,7 +1,7 @@
 /*
  * xlsx_value.h — how format-xlsx carries a value exactly in a cell: the
- * OOXML text of a string (escapes, repair, cut), whether a double survives
- * libxlsxwriter's "%.16G", whether a DECIMAL is exactly a double, and
+ * OOXML text of a string (escapes, repair, cut), the exact text of a
+ * double, whether a DECIMAL is exactly a double, and
  * Excel date serials. Pure functions, no libxlsxwriter.
  */
 #ifndef FERRY_XLSX_VALUE_H
@@ -30,9 +30,11 @@ typedef struct xlsx_text_info {
  * for len * 7 + 8 bytes; returns the length written (NUL-terminated). */
 size_t xlsx_cell_text(const char *s, size_t len, char *out, xlsx_text_info *info);
 
-/* 1 when "%.16G" of x reads back as x; else 0 and out (32 bytes) holds the
- * shortest text that does. */
-int xlsx_double_text(double x, char out[32]);
+/* The text of a finite double for a number cell's <v> that reads back as
+ * exactly x (format-xlsx writes its own row XML; libxlsxwriter's "%.16G"
+ * would change some): the integer, or the fewest of 15, 16 or 17
+ * significant digits. NUL-terminated in out; returns its length. */
+size_t xlsx_number_text(double x, char out[32]);
 
 /* 1 and *x when the decimal text s[0..len) ("-123.4500") is a double whose
  * shortest round-trip text has the same value; 0 when only text is exact. */

@@ -9,7 +9,11 @@
  * progress) or, with `count = true`, the exact count, and the rows are read
  * in one consistent, read-only snapshot; rows stream with an
  * unbuffered prepared statement (mysql_stmt_fetch without store_result),
- * so memory does not grow with the result. net_write_timeout is raised so a
+ * so memory does not grow with the result. Where Connector/C has the
+ * result callback (STMT_ATTR_CB_RESULT, 3.1 and later), each value is
+ * decoded from the row packet straight into the batch (integers, dates,
+ * text: one copy, no MYSQL_BIND conversion); else, and for doubles and
+ * TIME, through the column's bind. net_write_timeout is raised so a
  * slow formatter never gets the connection dropped by the server.
  */
 #include <stdio.h>
@@ -71,11 +75,16 @@ typedef struct colbuf {
     unsigned long len;
     my_bool is_null;
     my_bool error;
-    uint8_t kind; /* colkind: how the fetched bytes become a value */
+    uint8_t kind;  /* colkind: how the fetched bytes become a value */
+    uint8_t wire;  /* wirekind: how the callback decodes it */
+    uint8_t width; /* WIRE_INT: bytes on the wire */
 } colbuf;
 
 /* What a column's fetched bytes are, beyond the bind's buffer type. */
 enum colkind { COL_PLAIN = 0, COL_BIT, COL_BINARY, COL_UNSIGNED };
+
+/* How the result callback decodes a column of the binary protocol row. */
+enum wirekind { WIRE_STOCK = 0, WIRE_INT, WIRE_TIME, WIRE_BYTES };
 
 typedef struct state {
     ferry_ctx *fx;
@@ -88,7 +97,11 @@ typedef struct state {
     char **names;
     colbuf *bufs;
     MYSQL_BIND *binds;
-    int rebind;    /* a buffer grew during this row: bind again before the next fetch */
+    int rebind;            /* a buffer grew during this row: bind again before the next fetch */
+    int wire;              /* rows come through on_column (STMT_ATTR_CB_RESULT) */
+    ferry_batch *cb_batch; /* on_column's batch and row, and its first error */
+    uint32_t cb_row;
+    int cb_rc;
     uint64_t row;  /* rows read so far (1-based row of warnings) */
     char *scratch; /* binary columns encoded as text */
     size_t scratch_cap;
@@ -543,6 +556,11 @@ static int bind_column(state *s, unsigned i, const MYSQL_FIELD *f)
         bd->buffer = &cb->i;
         bd->is_unsigned = (f->flags & UNSIGNED_FLAG) != 0;
         cb->kind = bd->is_unsigned ? COL_UNSIGNED : COL_PLAIN;
+        cb->wire = WIRE_INT;
+        cb->width = f->type == MYSQL_TYPE_TINY                                  ? 1
+                    : f->type == MYSQL_TYPE_SHORT || f->type == MYSQL_TYPE_YEAR ? 2
+                    : f->type == MYSQL_TYPE_LONGLONG                            ? 8
+                                                                                : 4;
         return 0;
     case FERRY_TYPE_DOUBLE:
         bd->buffer_type = MYSQL_TYPE_DOUBLE;
@@ -555,12 +573,14 @@ static int bind_column(state *s, unsigned i, const MYSQL_FIELD *f)
                           : mysql_to_ferry(f) == FERRY_TYPE_DATE ? MYSQL_TYPE_DATE
                                                                  : MYSQL_TYPE_DATETIME;
         bd->buffer = &cb->t;
+        cb->wire = f->type == MYSQL_TYPE_TIME ? WIRE_STOCK : WIRE_TIME;
         return 0;
     default:
         break;
     }
     {
         cb->kind = f->type == MYSQL_TYPE_BIT ? COL_BIT : is_binary(f) ? COL_BINARY : COL_PLAIN;
+        cb->wire = WIRE_BYTES;
         cb->cap = 256;
         cb->s = malloc(cb->cap);
         bd->buffer_type = MYSQL_TYPE_STRING;
@@ -801,6 +821,8 @@ out:
     params_free(&ps);
 }
 
+static void on_column(void *data, unsigned int c, unsigned char **row);
+
 static int src_open(void *st, const ferry_query *q, const ferry_schema **schema, int64_t *count)
 {
     state *s = st;
@@ -873,7 +895,10 @@ static int src_open(void *st, const ferry_query *q, const ferry_schema **schema,
         }
     }
     mysql_free_result(meta);
-    if (mysql_stmt_bind_result(s->stmt, s->binds)) {
+    /* The result callback where Connector/C has it, else the binds. */
+    s->wire = !mysql_stmt_attr_set(s->stmt, STMT_ATTR_CB_USER_DATA, s) &&
+              !mysql_stmt_attr_set(s->stmt, STMT_ATTR_CB_RESULT, (const void *)on_column);
+    if (!s->wire && mysql_stmt_bind_result(s->stmt, s->binds)) {
         rc = stmt_fail(s, s->stmt, "bind");
         goto out;
     }
@@ -975,7 +1000,23 @@ static int refetch_long(state *s, uint32_t c)
     return 0;
 }
 
-/* The bytes of a column bound as a string: text, decimal, BIT or binary. */
+/* The bytes of a string column: text, decimal, BIT or binary. */
+static int put_bytes(state *s, ferry_batch *b, uint32_t row, uint32_t c, const char *p, size_t n)
+{
+    colbuf *cb = &s->bufs[c];
+    if (cb->kind == COL_BIT) {
+        uint64_t u = 0;
+        for (size_t i = 0; i < n && i < 8; i++)
+            u = u << 8 | (unsigned char)p[i];
+        return put_integer(s, b, row, c, u, 1);
+    }
+    if (cb->kind == COL_BINARY)
+        return put_binary(s, b, row, c, (const unsigned char *)p, n);
+    int t = s->cols[c].type == FERRY_TYPE_DECIMAL ? FERRY_TYPE_DECIMAL : FERRY_TYPE_STRING;
+    return s->host->batch_set_bytes(b, row, c, t, p, n);
+}
+
+/* The bytes of a column bound as a string. */
 static int convert_bytes(state *s, ferry_batch *b, uint32_t row, uint32_t c)
 {
     colbuf *cb = &s->bufs[c];
@@ -984,22 +1025,31 @@ static int convert_bytes(state *s, ferry_batch *b, uint32_t row, uint32_t c)
         if (rc)
             return rc;
     }
-    if (cb->kind == COL_BIT) {
-        uint64_t u = 0;
-        for (unsigned long i = 0; i < cb->len && i < 8; i++)
-            u = u << 8 | (unsigned char)cb->s[i];
-        return put_integer(s, b, row, c, u, 1);
-    }
-    if (cb->kind == COL_BINARY)
-        return put_binary(s, b, row, c, (const unsigned char *)cb->s, cb->len);
-    int t = s->cols[c].type == FERRY_TYPE_DECIMAL ? FERRY_TYPE_DECIMAL : FERRY_TYPE_STRING;
-    return s->host->batch_set_bytes(b, row, c, t, cb->s, cb->len);
+    return put_bytes(s, b, row, c, cb->s, cb->len);
 }
 
 static int64_t micros_of(const MYSQL_TIME *t)
 {
     return ((int64_t)t->hour * 3600 + t->minute * 60 + t->second) * 1000000LL +
            (int64_t)t->second_part;
+}
+
+/* A DATE or DATETIME value; MySQL's "zero date" is no date at all:
+ * exported as null, said. */
+static void put_datetime(state *s, ferry_value *v, uint32_t c, const MYSQL_TIME *t, int is_date)
+{
+    if (t->year == 0 && t->month == 0 && t->day == 0) {
+        ferry_value_set_null(v);
+        if (s->host->size >= offsetof(ferry_host, warn) + sizeof s->host->warn)
+            s->host->warn(s->fx, s->row, (int32_t)c,
+                          "column %s: zero date 0000-00-00 exported as null", s->cols[c].name);
+        return;
+    }
+    int64_t days = days_from_civil((int)t->year, t->month, t->day);
+    if (is_date)
+        ferry_value_set_i64(v, FERRY_TYPE_DATE, days);
+    else
+        ferry_value_set_i64(v, FERRY_TYPE_TIMESTAMP, days * 86400000000LL + micros_of(t));
 }
 
 static int convert(state *s, ferry_batch *b, uint32_t row, uint32_t c)
@@ -1012,7 +1062,6 @@ static int convert(state *s, ferry_batch *b, uint32_t row, uint32_t c)
         return 0;
     }
     const MYSQL_TIME *t = &cb->t;
-    int zero_date = t->year == 0 && t->month == 0 && t->day == 0;
     switch (bd->buffer_type) {
     case MYSQL_TYPE_LONGLONG:
         return put_integer(s, b, row, c, (uint64_t)cb->i, cb->kind == COL_UNSIGNED);
@@ -1021,21 +1070,7 @@ static int convert(state *s, ferry_batch *b, uint32_t row, uint32_t c)
         return 0;
     case MYSQL_TYPE_DATE:
     case MYSQL_TYPE_DATETIME:
-        if (zero_date) {
-            /* MySQL's "zero date" is no date at all: export it as null, said. */
-            ferry_value_set_null(v);
-            if (s->host->size >= offsetof(ferry_host, warn) + sizeof s->host->warn)
-                s->host->warn(s->fx, s->row, (int32_t)c,
-                              "column %s: zero date 0000-00-00 exported as null", s->cols[c].name);
-            return 0;
-        }
-        if (bd->buffer_type == MYSQL_TYPE_DATE)
-            ferry_value_set_i64(v, FERRY_TYPE_DATE,
-                                days_from_civil((int)t->year, t->month, t->day));
-        else
-            ferry_value_set_i64(v, FERRY_TYPE_TIMESTAMP,
-                                days_from_civil((int)t->year, t->month, t->day) * 86400000000LL +
-                                    micros_of(t));
+        put_datetime(s, v, c, t, bd->buffer_type == MYSQL_TYPE_DATE);
         return 0;
     case MYSQL_TYPE_TIME: {
         int64_t us = (int64_t)t->day * 86400000000LL + micros_of(t);
@@ -1047,9 +1082,141 @@ static int convert(state *s, ferry_batch *b, uint32_t row, uint32_t c)
     }
 }
 
+/* ---- values straight from the row packet (STMT_ATTR_CB_RESULT) ------------ */
+
+/* n (<= 8) little-endian bytes at p. */
+static uint64_t le_bytes(const unsigned char *p, unsigned n)
+{
+    uint64_t u = 0;
+    switch (n) { /* the common widths as single loads */
+    case 1:
+        return p[0];
+    case 2:
+        return (uint64_t)p[0] | (uint64_t)p[1] << 8;
+    case 4:
+        return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+    case 8:
+        return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+               (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+               (uint64_t)p[7] << 56;
+    default:
+        while (n--)
+            u = u << 8 | p[n];
+        return u;
+    }
+}
+
+/* A length-encoded integer (a string's length) at *p; moves *p past it. */
+static uint64_t lenenc(unsigned char **p)
+{
+    unsigned char *q = *p;
+    unsigned n = q[0] == 252 ? 2 : q[0] == 253 ? 3 : q[0] == 254 ? 8 : 0;
+    *p = q + 1 + n;
+    return n ? le_bytes(q + 1, n) : q[0];
+}
+
+/* One column's value of the binary protocol row at *row: decoded into the
+ * batch and *row moved past it (also after an error, which is kept in
+ * s->cb_rc for src_read). Doubles and TIME go through the column's bind
+ * with Connector/C's own conversion. */
+static int wire_value(state *s, uint32_t c, unsigned char **row)
+{
+    colbuf *cb = &s->bufs[c];
+    ferry_value *v = ferry_batch_at(s->cb_batch, s->cb_row, c);
+    unsigned char *p = *row;
+    MYSQL_TIME t;
+
+    switch (cb->wire) {
+    case WIRE_INT: {
+        uint64_t u = le_bytes(p, cb->width);
+        unsigned bits = 8u * cb->width;
+        *row = p + cb->width;
+        if (cb->kind != COL_UNSIGNED && bits < 64 && (u >> (bits - 1)) & 1)
+            u |= ~UINT64_C(0) << bits; /* sign-extended */
+        if (s->cols[c].type == FERRY_TYPE_INT64 && (cb->kind != COL_UNSIGNED || u <= INT64_MAX)) {
+            ferry_value_set_i64(v, FERRY_TYPE_INT64, (int64_t)u); /* the common case */
+            return 0;
+        }
+        return put_integer(s, s->cb_batch, s->cb_row, c, u, cb->kind == COL_UNSIGNED);
+    }
+    case WIRE_TIME: /* length 0, 4, 7 or 11: y m d [h m s [µs]] */
+        memset(&t, 0, sizeof t);
+        *row = p + 1 + p[0];
+        if (p[0] >= 4) {
+            t.year = (unsigned)le_bytes(p + 1, 2);
+            t.month = p[3];
+            t.day = p[4];
+        }
+        if (p[0] >= 7) {
+            t.hour = p[5];
+            t.minute = p[6];
+            t.second = p[7];
+        }
+        if (p[0] >= 11)
+            t.second_part = (unsigned long)le_bytes(p + 8, 4);
+        put_datetime(s, v, c, &t, s->binds[c].buffer_type == MYSQL_TYPE_DATE);
+        return 0;
+    case WIRE_BYTES: {
+        uint64_t n = lenenc(&p);
+        *row = p + n;
+        return put_bytes(s, s->cb_batch, s->cb_row, c, (const char *)p, (size_t)n);
+    }
+    default:
+        cb->is_null = 0;
+        mysql_ps_fetch_functions[s->stmt->fields[c].type].func(&s->binds[c], &s->stmt->fields[c],
+                                                               row);
+        return convert(s, s->cb_batch, s->cb_row, c);
+    }
+}
+
+/* Connector/C's result callback: row is NULL for a NULL value. */
+static void on_column(void *data, unsigned int c, unsigned char **row)
+{
+    state *s = data;
+    int rc;
+
+    if (!row) {
+        ferry_value_set_null(ferry_batch_at(s->cb_batch, s->cb_row, c));
+        return;
+    }
+    rc = wire_value(s, c, row);
+    if (rc && !s->cb_rc)
+        s->cb_rc = rc;
+}
+
+/* Rows through on_column, each added to the batch before its fetch. */
+static int wire_read(state *s, ferry_batch *b, int *eof)
+{
+    while (b->nrows < b->capacity) {
+        int64_t row = s->host->batch_add_row(b);
+        if (row < 0)
+            return s->host->error(s->fx, FERRY_ERR, "batch full");
+        s->row++;
+        s->cb_batch = b;
+        s->cb_row = (uint32_t)row;
+        s->cb_rc = 0;
+        int f = mysql_stmt_fetch(s->stmt);
+        if (f == MYSQL_NO_DATA || f == 1) {
+            b->nrows--; /* no row after all */
+            s->row--;
+        }
+        if (f == MYSQL_NO_DATA) {
+            *eof = 1;
+            return 0;
+        }
+        if (f == 1)
+            return stmt_fail(s, s->stmt, "reading rows failed");
+        if (s->cb_rc)
+            return s->cb_rc;
+    }
+    return 0;
+}
+
 static int src_read(void *st, ferry_batch *b, int *eof)
 {
     state *s = st;
+    if (s->wire)
+        return wire_read(s, b, eof);
     while (b->nrows < b->capacity) {
         int f = mysql_stmt_fetch(s->stmt);
         if (f == MYSQL_NO_DATA) {

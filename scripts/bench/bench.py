@@ -127,7 +127,7 @@ SCALE_TOOLS = ("ferry (format-csv)", "mariadb --batch --raw --quick (TSV)",
 
 def dump_cases(args):
     """The plain table dump (issue "Performance", part 3): `SELECT *` of the
-    9-column bench_dump (peers/dump_table.sql), where the server's work is
+    9-column dump_table (peers/dump_table.sql), where the server's work is
     small and the client's cost per value shows."""
     sock, db = args.socket, args.database
     sqlf = os.path.join(PEERS, "dump.sql")
@@ -147,7 +147,7 @@ def dump_cases(args):
             os.path.join(PEERS, "server_side.sh"), sock, db, at(d, "out.csv"), "outfile", sqlf]),
         (DUMP, "mydumper -t 1 (INSERT statements)", "peer", lambda d: [
             os.path.join(PEERS, "server_side.sh"), sock, db, at(d, "out.sql"), "mydumper",
-            "bench_dump"]),
+            "dump_table"]),
     ]
 
 
@@ -211,7 +211,7 @@ def sql_exec(args, sql):
 
 
 def load_dump(args, n):
-    """Fills bench_dump with n rows (MariaDB's Sequence engine) and warms it."""
+    """Fills dump_table with n rows (MariaDB's Sequence engine) and warms it."""
     log("filling the %d-row plain table …" % n)
     t0 = time.monotonic()
     with open(os.path.join(PEERS, "dump_table.sql"), encoding="utf-8") as f:

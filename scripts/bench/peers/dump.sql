@@ -1,1 +1,1 @@
-SELECT * FROM bench_dump
+SELECT * FROM dump_table
