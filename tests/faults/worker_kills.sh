@@ -7,7 +7,8 @@
 # the demo data set, exports slowed by the test plugin filter-slow), and
 # restarted after every kill. A point is one of, by the generator:
 #   done K   — once K more requests have completed (K in 1..3);
-#   staged   — once a staging file with data exists in the store (mid-write);
+#   staged   — once a staging file exists in the store (mid-export: made
+#              when the export starts, written as its batches come);
 #   claimed  — once one more 'started' audit row exists (just after a claim).
 # Progress-driven, never timed. After every kill, each file a user could see
 # in the store is a whole export (its CSV records = the user's time entries).
@@ -42,9 +43,11 @@ worker_fixture "$REQUESTS" 800
 
 completed() { testdb_sql "SELECT COUNT(*) FROM export_requests WHERE status = 'completed'"; }
 started() { testdb_sql "SELECT COUNT(*) FROM export_audit_logs WHERE action = 'started'"; }
-# staged: a staging file with data, written since this worker started (a
-# killed worker's leftovers stay until `ferry expire`).
-staged() { [ -n "$(find "$store" -type f -name '.ferry-stage-*' -size +0 -newer "$tmp/mark" -print -quit 2>/dev/null)" ]; }
+# staged: a staging file made since this worker started (a killed worker's
+# leftovers stay until `ferry expire`). Not "with data": format-csv writes
+# in 64 KiB blocks, so a short export's bytes land just before the rename,
+# a window a 10 ms poll can miss on a loaded machine.
+staged() { [ -n "$(find "$store" -type f -name '.ferry-stage-*' -newer "$tmp/mark" -print -quit 2>/dev/null)" ]; }
 
 # whole_files WHEN: every visible file in the store is a whole export.
 whole_files() {
