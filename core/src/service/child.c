@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -138,18 +139,34 @@ static void read_result(watch *wt)
     }
 }
 
-/* Waits for the child, passing *cancel on and killing it at the limit. */
+/* A pidfd for `pid` (readable once it exits), or -1 where the kernel has
+ * none (before Linux 5.3). */
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+/* Waits for the child, passing *cancel on and killing it at the limit.
+ * Poll wakes on the result and on the exit itself (pidfd): no sleep
+ * between the child's exit and the next claim. */
 static void wait_child(watch *wt, atomic_int *cancel, unsigned timeout_s)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    int pidfd = open_pidfd(wt->pid);
     for (;;) {
-        if (!wt->eof) {
-            struct pollfd pfd = {wt->fd, POLLIN, 0};
-            poll(&pfd, 1, 100);
-            read_result(wt);
+        if (!wt->eof || pidfd >= 0) {
+            struct pollfd pfd[2] = {{wt->eof ? -1 : wt->fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+            poll(pfd, 2, 100);
+            if (!wt->eof)
+                read_result(wt);
         } else {
-            nanosleep(&(struct timespec){0, 10000000}, NULL);
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
         }
         atomic_store(&wt->sh->cancel, atomic_load(cancel));
         if (waitpid(wt->pid, &wt->status, WNOHANG) == wt->pid)
@@ -159,6 +176,8 @@ static void wait_child(watch *wt, atomic_int *cancel, unsigned timeout_s)
             wt->timed_out = 1;
         }
     }
+    if (pidfd >= 0)
+        close(pidfd);
     read_result(wt);
 }
 
