@@ -411,6 +411,15 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
     }
 }
 
+/*
+ * Idle polling: a slot that just finished a request finds the queue empty
+ * and looks again after BUSY_POLL_MS, then after twice as long each time,
+ * up to worker.poll_interval_ms. Under load a request waits milliseconds
+ * for a slot, not a whole poll interval; an idle worker still polls every
+ * poll_interval_ms.
+ */
+enum { BUSY_POLL_MS = 20 };
+
 static void *slot_main(void *arg)
 {
     slot *s = arg;
@@ -420,6 +429,8 @@ static void *slot_main(void *arg)
     fields(f, sizeof f, s);
     ferry_backoff backoff;
     ferry_backoff_init(&backoff, 250, 30000);
+    unsigned idle_ms = w->o->poll_interval_ms;
+    struct timespec mail_t = {0, 0}; /* the last look for due mail */
     while (!stopping(w)) {
         if (!db && connect_backoff(s, &db, "worker", 0, 0) != 0)
             break;
@@ -437,15 +448,24 @@ static void *slot_main(void *arg)
         }
         ferry_backoff_reset(&backoff);
         if (!got) {
-            int did = 0; /* idle: finish a due mail of any request (delivery.h) */
-            if (ferry_delivery_step(w->svc, db, &did, &err) == 0 && did)
-                continue;
+            /* Idle: finish a due mail of any request (delivery.h), looked
+             * for once per poll interval, not at every quick poll. */
+            int did = 0;
+            if (mono_since(&mail_t) * 1000 >= w->o->poll_interval_ms) {
+                mono_now(&mail_t);
+                if (ferry_delivery_step(w->svc, db, &did, &err) == 0 && did) {
+                    mail_t.tv_sec -= 86400; /* more may be due: look again at once */
+                    continue;
+                }
+            }
             if (w->o->once)
                 break;
-            nap(w, w->o->poll_interval_ms, 0);
+            nap(w, idle_ms, 0);
+            idle_ms = idle_ms * 2 < w->o->poll_interval_ms ? idle_ms * 2 : w->o->poll_interval_ms;
             continue;
         }
         run_claim(s, &db, &c);
+        idle_ms = w->o->poll_interval_ms < BUSY_POLL_MS ? w->o->poll_interval_ms : BUSY_POLL_MS;
     }
     fdb_close(db);
     s->done = 1;
