@@ -26,6 +26,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -34,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loader.h"
 #include "pipeline.h"
 #include "request.h"
 
@@ -245,4 +247,70 @@ int ferry_child_execute(const ferry_service *svc, const ferry_claim *claim, atom
     close(fds[0]);
     munmap(sh, sizeof *sh);
     return rc;
+}
+
+/* ---- plugins loaded before the fork ---- */
+
+enum { PRELOAD_MAX = 32 };
+
+struct ferry_child_preload {
+    ferry_plugin *plugins[PRELOAD_MAX];
+    size_t n;
+};
+
+static void preload_one(ferry_child_preload *pl, const ferry_site *site, const char *name)
+{
+    if (!name || pl->n == PRELOAD_MAX)
+        return;
+    for (size_t i = 0; i < pl->n; i++)
+        if (!strcmp(pl->plugins[i]->desc->name, name))
+            return;
+    ferry_err err = FERRY_ERR_INIT;
+    ferry_plugin *p = NULL;
+    if (ferry_plugin_find(&p, site->plugin_path, site->nplugin_path, name, &err) == 0)
+        pl->plugins[pl->n++] = p;
+}
+
+/* The plugin of `s` (a group "{ plugin = …; }") or of each element of a list of them. */
+static void preload_setting(ferry_child_preload *pl, const ferry_site *site,
+                            const config_setting_t *s)
+{
+    const char *name = NULL;
+    if (!s)
+        return;
+    if (config_setting_is_group(s) && config_setting_lookup_string(s, "plugin", &name))
+        preload_one(pl, site, name);
+    if (config_setting_is_list(s) || config_setting_is_array(s))
+        for (int i = 0; i < config_setting_length(s); i++)
+            preload_setting(pl, site, config_setting_get_elem(s, (unsigned)i));
+}
+
+ferry_child_preload *ferry_child_preload_load(const ferry_service *svc)
+{
+    const ferry_site *site = svc->site;
+    ferry_child_preload *pl = calloc(1, sizeof *pl);
+    if (!pl)
+        return NULL;
+    static const char *const formats[] = {"csv", "json", "pdf", "excel"};
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        preload_one(pl, site, ferry_format_plugin(formats[i]));
+    ferry_pipeline *p = NULL;
+    ferry_err err = FERRY_ERR_INIT;
+    if (site->request_pipeline && ferry_pipeline_parse(&p, site->request_pipeline, &err) == 0) {
+        static const char *const steps[] = {"source", "filters", "format", "encoders", "sinks"};
+        for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+            preload_setting(pl, site, config_lookup(&p->cfg, steps[i]));
+    }
+    ferry_pipeline_free(p);
+    preload_setting(pl, site, config_lookup(&site->cfg, "requests.sinks"));
+    return pl;
+}
+
+void ferry_child_preload_free(ferry_child_preload *pl)
+{
+    if (!pl)
+        return;
+    for (size_t i = 0; i < pl->n; i++)
+        ferry_plugin_close(pl->plugins[i]);
+    free(pl);
 }

@@ -524,6 +524,9 @@ int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry
     w.slots = calloc((size_t)o->concurrency, sizeof *w.slots);
     if (!w.slots)
         return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+#if FERRY_FORK_SAFE
+    ferry_child_preload *preload = ferry_child_preload_load(svc);
+#endif
 
     /* Signals go to the caller's thread, not to the slots. */
     sigset_t block, old;
@@ -597,6 +600,9 @@ int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry
         pthread_mutex_destroy(&s->mu);
     }
     free(w.slots);
+#if FERRY_FORK_SAFE
+    ferry_child_preload_free(preload);
+#endif
     ferry_logf(svc->log, FERRY_LOG_INFO, NULL, "worker stopped");
     return rc;
 }
