@@ -167,7 +167,10 @@ def start_workers(ferry, conf, work, layout, workers, log_json, wrap=None):
             argv += ["--log-format", "json"]
         argv += ["worker", "--concurrency", str(conc)]
         lf = open(os.path.join(work, "worker-%d.log" % i), "wb")
-        procs.append((subprocess.Popen(argv, stdout=lf, stderr=subprocess.STDOUT, env=env), lf))
+        # A session of its own: stopping signals the whole group, so a
+        # --wrap (strace, perf) never leaves its worker running on.
+        procs.append((subprocess.Popen(argv, stdout=lf, stderr=subprocess.STDOUT, env=env,
+                                       start_new_session=True), lf))
     # Ready when each has logged "worker started" (its preflight connection).
     deadline = time.monotonic() + 60
     for i in range(n):
@@ -203,17 +206,35 @@ def server_pid(cur):
         return None
 
 
+STATUS = ("Questions", "Com_stmt_prepare", "Com_stmt_execute", "Com_stmt_close", "Com_commit",
+          "Connections", "Handler_read_next", "Handler_read_key", "Handler_write",
+          "Handler_update", "Innodb_rows_read", "Bytes_sent", "Bytes_received")
+
+
+def server_status(cur):
+    """The server's global counters of STATUS (this benchmark's own MariaDB)."""
+    cur.execute("SHOW GLOBAL STATUS WHERE Variable_name IN (%s)" % ",".join(["%s"] * len(STATUS)),
+                STATUS)
+    return {k: int(v) for k, v in cur.fetchall()}
+
+
 def stop_workers(procs):
     for p, _ in procs:
         if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
+            os.killpg(p.pid, signal.SIGTERM)
     for p, lf in procs:
         try:
             p.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            p.kill()
+            os.killpg(p.pid, signal.SIGKILL)
             p.wait()
         lf.close()
+    time.sleep(0.5)
+    for p, _ in procs:  # anything left of the group (a wrapped worker)
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def wait_done(conn, n, timeout):
@@ -299,12 +320,20 @@ def run(ferry, socket, database, work, requests=1000, workers=4, layout="procs",
     ws = windows(cur, rows_per_request, users)
     if not ws:
         raise RuntimeError("no demo data: run scripts/demo_data.py --rows 100000 first")
+    cur.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE()"
+                " AND ID <> CONNECTION_ID()")
+    others = cur.fetchone()[0]
+    if others:
+        # Another worker (say, one a crashed run left) would take requests too.
+        raise RuntimeError("%d other connection(s) use database %s: stop them first"
+                           % (others, database))
     reset(cur)
     procs = start_workers(ferry, conf, work, layout, workers, log_json, wrap)
     late = None
     spid = server_pid(cur)
     s0 = cpu_seconds(spid, False) if spid else None
     w0 = [cpu_seconds(p.pid) for p, _ in procs]
+    st0 = server_status(cur)
     try:
         t0 = time.monotonic()
         if mode == "backlog":
@@ -317,8 +346,12 @@ def run(ferry, socket, database, work, requests=1000, workers=4, layout="procs",
         w1 = [cpu_seconds(p.pid) for p, _ in procs]
     finally:
         stop_workers(procs)
+    st1 = server_status(cur)
     r = results(conn)
     conn.close()
+    # Per request, less the benchmark's own polling (a few statements a 50 ms).
+    r["server_per_request"] = {k: round((st1[k] - st0.get(k, 0)) / max(1, requests), 2)
+                               for k in st1}
     r.update({"mode": mode, "layout": layout, "workers": workers,
               "worker_processes": workers if layout == "procs" else 1,
               "rate": rate if mode == "rate" else None, "inserter_late_s": late,
@@ -356,6 +389,11 @@ def summary(r):
     if cpu.get("server") is not None and r["completed"]:
         s += "; CPU ms/request: server %.1f, workers %.1f" % (
             cpu["server"] * 1000 / r["completed"], cpu["workers"] * 1000 / r["completed"])
+    spr = r.get("server_per_request", {})
+    if spr:
+        s += "; per request: %.1f statements (%.1f prepares, %.1f executes), %.2f connections" % (
+            spr.get("Questions", 0), spr.get("Com_stmt_prepare", 0),
+            spr.get("Com_stmt_execute", 0), spr.get("Connections", 0))
     if r.get("timed_out"):
         s += " (TIMED OUT)"
     return s
