@@ -93,7 +93,8 @@ struct worker {
     const ferry_service *svc;
     const ferry_worker_opts *o;
     const char *url;
-    atomic_int cancel_all; /* the stop grace ran out */
+    atomic_int cancel_all;         /* the stop grace ran out */
+    _Atomic int64_t last_claim_ms; /* mono_ms() of the last claim or outcome, 0: none */
     slot *slots;
 };
 
@@ -412,13 +413,32 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
 }
 
 /*
- * Idle polling: a slot that just finished a request finds the queue empty
- * and looks again after BUSY_POLL_MS, then after twice as long each time,
- * up to worker.poll_interval_ms. Under load a request waits milliseconds
- * for a slot, not a whole poll interval; an idle worker still polls every
- * poll_interval_ms.
+ * Idle polling: a slot that finds the queue empty naps an eighth of the
+ * time since any slot of this worker last claimed a request, at least
+ * BUSY_POLL_MS and at most worker.poll_interval_ms. While requests keep
+ * coming, one waits some 20 ms for a free slot, not a whole poll interval;
+ * a worker that has claimed nothing for 8 poll intervals polls every
+ * poll_interval_ms again.
  */
 enum { BUSY_POLL_MS = 20 };
+
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    mono_now(&t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static unsigned idle_nap_ms(const worker *w)
+{
+    int64_t last = atomic_load(&w->last_claim_ms);
+    int64_t nap = last ? (mono_ms() - last) / 8 : (int64_t)w->o->poll_interval_ms;
+    if (nap < BUSY_POLL_MS)
+        nap = BUSY_POLL_MS;
+    if (nap > (int64_t)w->o->poll_interval_ms)
+        nap = w->o->poll_interval_ms;
+    return (unsigned)nap;
+}
 
 static void *slot_main(void *arg)
 {
@@ -429,7 +449,6 @@ static void *slot_main(void *arg)
     fields(f, sizeof f, s);
     ferry_backoff backoff;
     ferry_backoff_init(&backoff, 250, 30000);
-    unsigned idle_ms = w->o->poll_interval_ms;
     struct timespec mail_t = {0, 0}; /* the last look for due mail */
     while (!stopping(w)) {
         if (!db && connect_backoff(s, &db, "worker", 0, 0) != 0)
@@ -460,12 +479,12 @@ static void *slot_main(void *arg)
             }
             if (w->o->once)
                 break;
-            nap(w, idle_ms, 0);
-            idle_ms = idle_ms * 2 < w->o->poll_interval_ms ? idle_ms * 2 : w->o->poll_interval_ms;
+            nap(w, idle_nap_ms(w), 0);
             continue;
         }
+        atomic_store(&w->last_claim_ms, mono_ms());
         run_claim(s, &db, &c);
-        idle_ms = w->o->poll_interval_ms < BUSY_POLL_MS ? w->o->poll_interval_ms : BUSY_POLL_MS;
+        atomic_store(&w->last_claim_ms, mono_ms());
     }
     fdb_close(db);
     s->done = 1;
