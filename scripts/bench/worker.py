@@ -31,7 +31,7 @@ usage counters) first: it is a benchmark database, never a site's.
 
   scripts/bench/worker.py --ferry build/core/ferry --socket /path/mysqld.sock \\
       --database ferry_bench --work /tmp/w [--requests 1000] [--workers 4] \\
-      [--layout procs|slots] [--mode backlog|rate] [--rate 300] [--json FILE]
+      [--layout procs|slots] [--mode backlog|rate] [--rate 300] [--store-files N] [--json FILE]
 
 Importable: run(ferry, socket, database, work, requests=1000, workers=4, …) -> dict.
 """
@@ -65,10 +65,14 @@ def connect(socket, database):
                            charset="utf8mb4", use_unicode=True, autocommit=True)
 
 
-def write_conf(ferry, socket, database, work, poll_ms, extra=""):
+def write_conf(ferry, socket, database, work, poll_ms, extra="", store_files=0):
     store = os.path.join(work, "store")
     shutil.rmtree(store, ignore_errors=True)
     os.makedirs(store)
+    # Artifacts of earlier requests (store.retention_days of them on a busy
+    # site): empty files named as ferry names its artifacts.
+    for i in range(store_files):
+        open(os.path.join(store, "%032x-1.csv" % i), "w").close()
     plugins = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(ferry))), "plugins")
     conf = os.path.join(work, "ferry.conf")
     poll = "worker: { poll_interval_ms = %d; };\n" % poll_ms if poll_ms else ""
@@ -314,10 +318,10 @@ def worker_durations(work, nlogs):
 
 
 def run(ferry, socket, database, work, requests=1000, workers=4, layout="procs", mode="backlog",
-        rate=300.0, rows_per_request=850, poll_ms=None, timeout=600, log_json=True, wrap=None):
+        rate=300.0, rows_per_request=850, poll_ms=None, timeout=600, log_json=True, wrap=None, store_files=0):
     """Runs one measurement; returns the results as a dict (see the module text)."""
     os.makedirs(work, exist_ok=True)
-    conf = write_conf(ferry, socket, database, work, poll_ms)
+    conf = write_conf(ferry, socket, database, work, poll_ms, store_files=store_files)
     conn = connect(socket, database)
     cur = conn.cursor()
     cur.execute("SET time_zone = '+00:00'")
@@ -363,6 +367,7 @@ def run(ferry, socket, database, work, requests=1000, workers=4, layout="procs",
               "rate": rate if mode == "rate" else None, "inserter_late_s": late,
               "timed_out": not ok, "wall_seconds": wall,
               "poll_interval_ms": poll_ms, "target_rows": rows_per_request,
+              "store_files": store_files,
               "windows": len(ws),
               "cpu_s": {"server": s1 - s0 if s0 is not None and s1 is not None else None,
                         "workers": sum(b - a for a, b in zip(w0, w1)
@@ -423,6 +428,8 @@ def main():
     ap.add_argument("--rows-per-request", type=int, default=850)
     ap.add_argument("--poll-ms", type=int, default=None,
                     help="worker.poll_interval_ms (default: ferry's own default)")
+    ap.add_argument("--store-files", type=int, default=0,
+                    help="artifacts already in the store (a site's retention), default 0")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--wrap", help="a command prefix for each worker (profiling), e.g. "
                     "'strace -f -tt -T -o /tmp/st.%%i' (%%i: the worker's number)")
@@ -431,7 +438,7 @@ def main():
     out = []
     for i in range(a.repeat):
         r = run(a.ferry, a.socket, a.database, a.work, a.requests, a.workers, a.layout, a.mode,
-                a.rate, a.rows_per_request, a.poll_ms, wrap=a.wrap)
+                a.rate, a.rows_per_request, a.poll_ms, wrap=a.wrap, store_files=a.store_files)
         out.append(r)
         print(summary(r), flush=True)
     if a.json:
