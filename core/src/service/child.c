@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "stage.h"
 #include "pipeline.h"
 #include "request.h"
 
@@ -73,6 +74,7 @@ static _Noreturn void child_main(const ferry_service *svc, const ferry_claim *cl
     signal(SIGTERM, SIG_IGN);
     ferry_service mine = *svc;
     mine.note = &sh->note;
+    mine.store_swept = 1; /* by the worker: ferry_child_sweep */
     result res;
     memset(&res, 0, sizeof res);
     ferry_db *db = NULL;
@@ -208,6 +210,12 @@ static int outcome(const watch *wt, unsigned timeout_s, int *permanent, ferry_er
     return wt->res.rc;
 }
 
+void ferry_child_sweep(const ferry_service *svc)
+{
+    if (svc->site->store_path)
+        ferry_stage_sweep(svc->site->store_path, 0);
+}
+
 int ferry_child_execute(const ferry_service *svc, const ferry_claim *claim, atomic_int *cancel,
                         unsigned timeout_s, int *permanent, ferry_err *err)
 {
@@ -243,6 +251,8 @@ int ferry_child_execute(const ferry_service *svc, const ferry_claim *claim, atom
         wt.sh = sh;
         wait_child(&wt, cancel, timeout_s);
         rc = outcome(&wt, timeout_s, permanent, err);
+        if (WIFSIGNALED(wt.status) || wt.got != sizeof wt.res)
+            ferry_child_sweep(svc); /* it may have left its staging file */
     }
     close(fds[0]);
     munmap(sh, sizeof *sh);

@@ -715,6 +715,7 @@ static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *pred
     j->last_progress = ferry_monotonic();
     o.skip_after_commit = 1;
     o.note = j->svc->note;
+    o.no_sweep = j->svc->store_swept;
     ferry_run_result r;
     int rc = ferry_pipeline_run(p, &o, &r, err);
     free((char *)o.download_url);

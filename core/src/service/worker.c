@@ -422,6 +422,9 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
  */
 enum { BUSY_POLL_MS = 20 };
 
+/* How often the worker sweeps store.path's staging leftovers (child.h). */
+enum { STORE_SWEEP_SECONDS = 60 };
+
 static int64_t mono_ms(void)
 {
     struct timespec t;
@@ -529,6 +532,63 @@ static int preflight(worker *w, ferry_err *err)
     return rc;
 }
 
+/* Watches for the stop signal and the grace period, sweeps the store now
+ * and then, and returns when no slot runs any more. */
+static void watch_slots(worker *w)
+{
+#if FERRY_FORK_SAFE
+    struct timespec swept;
+    mono_now(&swept);
+#endif
+    struct timespec stop_t0;
+    int stop_seen = 0;
+    for (;;) {
+        int running = 0;
+        for (int i = 0; i < w->o->concurrency; i++)
+            running += w->slots[i].have_thread && !w->slots[i].done;
+        if (!running)
+            break;
+        if (stopping(w) && !stop_seen) {
+            stop_seen = 1;
+            mono_now(&stop_t0);
+            ferry_logf(w->svc->log, FERRY_LOG_INFO, NULL,
+                       "stopping: finishing held requests (up to %u s)", w->o->stop_grace_seconds);
+        }
+        if (stop_seen && !w->cancel_all && mono_since(&stop_t0) >= w->o->stop_grace_seconds) {
+            w->cancel_all = 1;
+            ferry_logf(w->svc->log, FERRY_LOG_WARN, NULL,
+                       "stop grace over: cancelling and releasing held requests");
+            for (int i = 0; i < w->o->concurrency; i++)
+                w->slots[i].cancel = 1;
+        }
+#if FERRY_FORK_SAFE
+        if (mono_since(&swept) >= STORE_SWEEP_SECONDS) {
+            ferry_child_sweep(w->svc); /* the children do not sweep (child.h) */
+            mono_now(&swept);
+        }
+#endif
+        nap(w, 100, 1);
+    }
+}
+
+static void join_slots(worker *w)
+{
+    for (int i = 0; i < w->o->concurrency; i++) {
+        slot *s = &w->slots[i];
+        if (s->have_thread)
+            pthread_join(s->thread, NULL);
+        if (s->have_renewer) {
+            pthread_mutex_lock(&s->mu);
+            s->quit = 1;
+            pthread_cond_broadcast(&s->cv);
+            pthread_mutex_unlock(&s->mu);
+            pthread_join(s->renewer, NULL);
+        }
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+    }
+}
+
 int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry_err *err)
 {
     worker w;
@@ -545,6 +605,7 @@ int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry
         return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
 #if FERRY_FORK_SAFE
     ferry_child_preload *preload = ferry_child_preload_load(svc);
+    ferry_child_sweep(svc); /* what a killed worker's requests left */
 #endif
 
     /* Signals go to the caller's thread, not to the slots. */
@@ -579,45 +640,8 @@ int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry
                "worker started: %d slots, lease %u s, %d attempts%s", started, o->lease_seconds,
                o->max_attempts, o->once ? ", once" : "");
 
-    /* Watch for the stop signal and the grace period; wait for the slots. */
-    struct timespec stop_t0;
-    int stop_seen = 0;
-    for (;;) {
-        int running = 0;
-        for (int i = 0; i < o->concurrency; i++)
-            running += w.slots[i].have_thread && !w.slots[i].done;
-        if (!running)
-            break;
-        if (stopping(&w) && !stop_seen) {
-            stop_seen = 1;
-            mono_now(&stop_t0);
-            ferry_logf(svc->log, FERRY_LOG_INFO, NULL,
-                       "stopping: finishing held requests (up to %u s)", o->stop_grace_seconds);
-        }
-        if (stop_seen && !w.cancel_all && mono_since(&stop_t0) >= o->stop_grace_seconds) {
-            w.cancel_all = 1;
-            ferry_logf(svc->log, FERRY_LOG_WARN, NULL,
-                       "stop grace over: cancelling and releasing held requests");
-            for (int i = 0; i < o->concurrency; i++)
-                w.slots[i].cancel = 1;
-        }
-        nap(&w, 100, 1);
-    }
-
-    for (int i = 0; i < o->concurrency; i++) {
-        slot *s = &w.slots[i];
-        if (s->have_thread)
-            pthread_join(s->thread, NULL);
-        if (s->have_renewer) {
-            pthread_mutex_lock(&s->mu);
-            s->quit = 1;
-            pthread_cond_broadcast(&s->cv);
-            pthread_mutex_unlock(&s->mu);
-            pthread_join(s->renewer, NULL);
-        }
-        pthread_cond_destroy(&s->cv);
-        pthread_mutex_destroy(&s->mu);
-    }
+    watch_slots(&w);
+    join_slots(&w);
     free(w.slots);
 #if FERRY_FORK_SAFE
     ferry_child_preload_free(preload);
