@@ -123,6 +123,7 @@ typedef struct ferry_run_opts {
      * caller records and delivers to each (service/delivery.c). */
     int targets_apart;
     ferry_stage_note *note; /* may be NULL */
+    int no_sweep;           /* the caller sweeps out_dir's staging leftovers itself */
 } ferry_run_opts;
 
 typedef struct ferry_run_result {

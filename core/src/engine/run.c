@@ -299,7 +299,9 @@ static int open_stage(run *R)
     R->display = artifact_name(o->display_base ? o->display_base : base, R->p);
     if (!R->name || !R->display)
         return nomem(R);
-    return ferry_stage_open(&R->stage, o->out_dir ? o->out_dir : R->p->out_dir, R->name, R->err);
+    const char *dir = o->out_dir ? o->out_dir : R->p->out_dir;
+    return o->no_sweep ? ferry_stage_open_no_sweep(&R->stage, dir, R->name, R->err)
+                       : ferry_stage_open(&R->stage, dir, R->name, R->err);
 }
 
 /* Starts the source thread and waits for its open. */

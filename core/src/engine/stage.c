@@ -48,7 +48,7 @@ static void rm_tree_flat(const char *dir)
     rmdir(dir);
 }
 
-int ferry_stage_open(ferry_stage *st, const char *dir, const char *name, ferry_err *err)
+static int stage_open(ferry_stage *st, const char *dir, const char *name, int sweep, ferry_err *err)
 {
     memset(st, 0, sizeof *st);
     st->fd = -1;
@@ -57,7 +57,8 @@ int ferry_stage_open(ferry_stage *st, const char *dir, const char *name, ferry_e
     if (mkdirs(dir))
         return ferry_err_set(err, FERRY_ERR_IO, "cannot create directory %s: %s", dir,
                              strerror(errno));
-    ferry_stage_sweep(dir, 0);
+    if (sweep)
+        ferry_stage_sweep(dir, 0);
     st->dir = realpath(dir, NULL); /* "a/../b" printed as the real place */
     if (!st->dir)
         st->dir = strdup(dir);
@@ -106,6 +107,16 @@ int ferry_stage_open(ferry_stage *st, const char *dir, const char *name, ferry_e
         return rc;
     }
     return 0;
+}
+
+int ferry_stage_open(ferry_stage *st, const char *dir, const char *name, ferry_err *err)
+{
+    return stage_open(st, dir, name, 1, err);
+}
+
+int ferry_stage_open_no_sweep(ferry_stage *st, const char *dir, const char *name, ferry_err *err)
+{
+    return stage_open(st, dir, name, 0, err);
 }
 
 int ferry_stage_publish(ferry_stage *st, ferry_err *err)

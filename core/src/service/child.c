@@ -26,13 +26,17 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "loader.h"
+#include "stage.h"
 #include "pipeline.h"
 #include "request.h"
 
@@ -70,6 +74,7 @@ static _Noreturn void child_main(const ferry_service *svc, const ferry_claim *cl
     signal(SIGTERM, SIG_IGN);
     ferry_service mine = *svc;
     mine.note = &sh->note;
+    mine.store_swept = 1; /* by the worker: ferry_child_sweep */
     result res;
     memset(&res, 0, sizeof res);
     ferry_db *db = NULL;
@@ -138,18 +143,34 @@ static void read_result(watch *wt)
     }
 }
 
-/* Waits for the child, passing *cancel on and killing it at the limit. */
+/* A pidfd for `pid` (readable once it exits), or -1 where the kernel has
+ * none (before Linux 5.3). */
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+/* Waits for the child, passing *cancel on and killing it at the limit.
+ * Poll wakes on the result and on the exit itself (pidfd): no sleep
+ * between the child's exit and the next claim. */
 static void wait_child(watch *wt, atomic_int *cancel, unsigned timeout_s)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    int pidfd = open_pidfd(wt->pid);
     for (;;) {
-        if (!wt->eof) {
-            struct pollfd pfd = {wt->fd, POLLIN, 0};
-            poll(&pfd, 1, 100);
-            read_result(wt);
+        if (!wt->eof || pidfd >= 0) {
+            struct pollfd pfd[2] = {{wt->eof ? -1 : wt->fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+            poll(pfd, 2, 100);
+            if (!wt->eof)
+                read_result(wt);
         } else {
-            nanosleep(&(struct timespec){0, 10000000}, NULL);
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
         }
         atomic_store(&wt->sh->cancel, atomic_load(cancel));
         if (waitpid(wt->pid, &wt->status, WNOHANG) == wt->pid)
@@ -159,6 +180,8 @@ static void wait_child(watch *wt, atomic_int *cancel, unsigned timeout_s)
             wt->timed_out = 1;
         }
     }
+    if (pidfd >= 0)
+        close(pidfd);
     read_result(wt);
 }
 
@@ -185,6 +208,12 @@ static int outcome(const watch *wt, unsigned timeout_s, int *permanent, ferry_er
     *permanent = wt->res.permanent;
     *err = wt->res.err;
     return wt->res.rc;
+}
+
+void ferry_child_sweep(const ferry_service *svc)
+{
+    if (svc->site->store_path)
+        ferry_stage_sweep(svc->site->store_path, 0);
 }
 
 int ferry_child_execute(const ferry_service *svc, const ferry_claim *claim, atomic_int *cancel,
@@ -222,8 +251,76 @@ int ferry_child_execute(const ferry_service *svc, const ferry_claim *claim, atom
         wt.sh = sh;
         wait_child(&wt, cancel, timeout_s);
         rc = outcome(&wt, timeout_s, permanent, err);
+        if (WIFSIGNALED(wt.status) || wt.got != sizeof wt.res)
+            ferry_child_sweep(svc); /* it may have left its staging file */
     }
     close(fds[0]);
     munmap(sh, sizeof *sh);
     return rc;
+}
+
+/* ---- plugins loaded before the fork ---- */
+
+enum { PRELOAD_MAX = 32 };
+
+struct ferry_child_preload {
+    ferry_plugin *plugins[PRELOAD_MAX];
+    size_t n;
+};
+
+static void preload_one(ferry_child_preload *pl, const ferry_site *site, const char *name)
+{
+    if (!name || pl->n == PRELOAD_MAX)
+        return;
+    for (size_t i = 0; i < pl->n; i++)
+        if (!strcmp(pl->plugins[i]->desc->name, name))
+            return;
+    ferry_err err = FERRY_ERR_INIT;
+    ferry_plugin *p = NULL;
+    if (ferry_plugin_find(&p, site->plugin_path, site->nplugin_path, name, &err) == 0)
+        pl->plugins[pl->n++] = p;
+}
+
+/* The plugin of `s` (a group "{ plugin = …; }") or of each element of a list of them. */
+static void preload_setting(ferry_child_preload *pl, const ferry_site *site,
+                            const config_setting_t *s)
+{
+    const char *name = NULL;
+    if (!s)
+        return;
+    if (config_setting_is_group(s) && config_setting_lookup_string(s, "plugin", &name))
+        preload_one(pl, site, name);
+    if (config_setting_is_list(s) || config_setting_is_array(s))
+        for (int i = 0; i < config_setting_length(s); i++)
+            preload_setting(pl, site, config_setting_get_elem(s, (unsigned)i));
+}
+
+ferry_child_preload *ferry_child_preload_load(const ferry_service *svc)
+{
+    const ferry_site *site = svc->site;
+    ferry_child_preload *pl = calloc(1, sizeof *pl);
+    if (!pl)
+        return NULL;
+    static const char *const formats[] = {"csv", "json", "pdf", "excel"};
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        preload_one(pl, site, ferry_format_plugin(formats[i]));
+    ferry_pipeline *p = NULL;
+    ferry_err err = FERRY_ERR_INIT;
+    if (site->request_pipeline && ferry_pipeline_parse(&p, site->request_pipeline, &err) == 0) {
+        static const char *const steps[] = {"source", "filters", "format", "encoders", "sinks"};
+        for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+            preload_setting(pl, site, config_lookup(&p->cfg, steps[i]));
+    }
+    ferry_pipeline_free(p);
+    preload_setting(pl, site, config_lookup(&site->cfg, "requests.sinks"));
+    return pl;
+}
+
+void ferry_child_preload_free(ferry_child_preload *pl)
+{
+    if (!pl)
+        return;
+    for (size_t i = 0; i < pl->n; i++)
+        ferry_plugin_close(pl->plugins[i]);
+    free(pl);
 }

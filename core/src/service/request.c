@@ -661,20 +661,26 @@ static void drain(job *j, ferry_pipeline *p, ferry_run_opts *o, const ferry_run_
  * them, then one try of each now; the workers retry the rest. */
 static void deliver_targets(job *j, ferry_pipeline *p, ferry_run_opts *o, const ferry_run_result *r)
 {
+    int recorded = 0;
     for (size_t i = 0; i < p->nsinks; i++) {
         ferry_buf b = {0};
         int has = 0;
         ferry_err e = FERRY_ERR_INIT;
         int rc = ferry_pipeline_sink_targets(p, i, o, r, &b, &has, &e);
-        if (!rc && has)
+        if (!rc && has) {
             rc = ferry_delivery_record(j->db, j->claim->id, p->sinks[i].plugin->desc->name, b.data,
                                        b.len, &e);
+            recorded = 1; /* even on failure: some rows may be there */
+        }
         if (rc)
             ferry_logf(j->svc->log, FERRY_LOG_ERROR, NULL, "request %s: no deliveries recorded: %s",
                        j->claim->id, e.msg);
         ferry_buf_free(&b);
     }
-    drain(j, p, o, r);
+    /* No targets, no rows of this request to claim (the workers' idle
+     * step sends anyone else's). */
+    if (recorded)
+        drain(j, p, o, r);
 }
 
 /* Runs into the store under a name of this attempt's own, then commits
@@ -704,8 +710,12 @@ static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *pred
     o.cancel = cancel;
     o.progress = progress_cb;
     o.payload = j;
+    /* The first progress update comes a second in: a request done sooner
+     * writes no progress row at all (its completion says 100). */
+    j->last_progress = ferry_monotonic();
     o.skip_after_commit = 1;
     o.note = j->svc->note;
+    o.no_sweep = j->svc->store_swept;
     ferry_run_result r;
     int rc = ferry_pipeline_run(p, &o, &r, err);
     free((char *)o.download_url);

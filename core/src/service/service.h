@@ -22,6 +22,7 @@ typedef struct ferry_service {
     atomic_int *stop;              /* set on SIGINT/SIGTERM; borrowed, may be NULL */
     ferry_metrics *metrics;        /* this process's registry; borrowed, may be NULL */
     struct ferry_stage_note *note; /* a request child's plugin notes (child.c), or NULL */
+    int store_swept;               /* the worker sweeps store.path's staging leftovers (child.c) */
 } ferry_service;
 
 /* Fills *svc (site, log, stop borrowed; the user agent from log->command). */

@@ -93,7 +93,8 @@ struct worker {
     const ferry_service *svc;
     const ferry_worker_opts *o;
     const char *url;
-    atomic_int cancel_all; /* the stop grace ran out */
+    atomic_int cancel_all;         /* the stop grace ran out */
+    _Atomic int64_t last_claim_ms; /* mono_ms() of the last claim or outcome, 0: none */
     slot *slots;
 };
 
@@ -411,6 +412,37 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
     }
 }
 
+/*
+ * Idle polling: a slot that finds the queue empty naps an eighth of the
+ * time since any slot of this worker last claimed a request, at least
+ * BUSY_POLL_MS and at most worker.poll_interval_ms. While requests keep
+ * coming, one waits some 20 ms for a free slot, not a whole poll interval;
+ * a worker that has claimed nothing for 8 poll intervals polls every
+ * poll_interval_ms again.
+ */
+enum { BUSY_POLL_MS = 20 };
+
+/* How often the worker sweeps store.path's staging leftovers (child.h). */
+enum { STORE_SWEEP_SECONDS = 60 };
+
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    mono_now(&t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static unsigned idle_nap_ms(const worker *w)
+{
+    int64_t last = atomic_load(&w->last_claim_ms);
+    int64_t nap = last ? (mono_ms() - last) / 8 : (int64_t)w->o->poll_interval_ms;
+    if (nap < BUSY_POLL_MS)
+        nap = BUSY_POLL_MS;
+    if (nap > (int64_t)w->o->poll_interval_ms)
+        nap = w->o->poll_interval_ms;
+    return (unsigned)nap;
+}
+
 static void *slot_main(void *arg)
 {
     slot *s = arg;
@@ -420,6 +452,7 @@ static void *slot_main(void *arg)
     fields(f, sizeof f, s);
     ferry_backoff backoff;
     ferry_backoff_init(&backoff, 250, 30000);
+    struct timespec mail_t = {0, 0}; /* the last look for due mail */
     while (!stopping(w)) {
         if (!db && connect_backoff(s, &db, "worker", 0, 0) != 0)
             break;
@@ -437,15 +470,24 @@ static void *slot_main(void *arg)
         }
         ferry_backoff_reset(&backoff);
         if (!got) {
-            int did = 0; /* idle: finish a due mail of any request (delivery.h) */
-            if (ferry_delivery_step(w->svc, db, &did, &err) == 0 && did)
-                continue;
+            /* Idle: finish a due mail of any request (delivery.h), looked
+             * for once per poll interval, not at every quick poll. */
+            int did = 0;
+            if (mono_since(&mail_t) * 1000 >= w->o->poll_interval_ms) {
+                mono_now(&mail_t);
+                if (ferry_delivery_step(w->svc, db, &did, &err) == 0 && did) {
+                    mail_t.tv_sec -= 86400; /* more may be due: look again at once */
+                    continue;
+                }
+            }
             if (w->o->once)
                 break;
-            nap(w, w->o->poll_interval_ms, 0);
+            nap(w, idle_nap_ms(w), 0);
             continue;
         }
+        atomic_store(&w->last_claim_ms, mono_ms());
         run_claim(s, &db, &c);
+        atomic_store(&w->last_claim_ms, mono_ms());
     }
     fdb_close(db);
     s->done = 1;
@@ -490,6 +532,63 @@ static int preflight(worker *w, ferry_err *err)
     return rc;
 }
 
+/* Watches for the stop signal and the grace period, sweeps the store now
+ * and then, and returns when no slot runs any more. */
+static void watch_slots(worker *w)
+{
+#if FERRY_FORK_SAFE
+    struct timespec swept;
+    mono_now(&swept);
+#endif
+    struct timespec stop_t0;
+    int stop_seen = 0;
+    for (;;) {
+        int running = 0;
+        for (int i = 0; i < w->o->concurrency; i++)
+            running += w->slots[i].have_thread && !w->slots[i].done;
+        if (!running)
+            break;
+        if (stopping(w) && !stop_seen) {
+            stop_seen = 1;
+            mono_now(&stop_t0);
+            ferry_logf(w->svc->log, FERRY_LOG_INFO, NULL,
+                       "stopping: finishing held requests (up to %u s)", w->o->stop_grace_seconds);
+        }
+        if (stop_seen && !w->cancel_all && mono_since(&stop_t0) >= w->o->stop_grace_seconds) {
+            w->cancel_all = 1;
+            ferry_logf(w->svc->log, FERRY_LOG_WARN, NULL,
+                       "stop grace over: cancelling and releasing held requests");
+            for (int i = 0; i < w->o->concurrency; i++)
+                w->slots[i].cancel = 1;
+        }
+#if FERRY_FORK_SAFE
+        if (mono_since(&swept) >= STORE_SWEEP_SECONDS) {
+            ferry_child_sweep(w->svc); /* the children do not sweep (child.h) */
+            mono_now(&swept);
+        }
+#endif
+        nap(w, 100, 1);
+    }
+}
+
+static void join_slots(worker *w)
+{
+    for (int i = 0; i < w->o->concurrency; i++) {
+        slot *s = &w->slots[i];
+        if (s->have_thread)
+            pthread_join(s->thread, NULL);
+        if (s->have_renewer) {
+            pthread_mutex_lock(&s->mu);
+            s->quit = 1;
+            pthread_cond_broadcast(&s->cv);
+            pthread_mutex_unlock(&s->mu);
+            pthread_join(s->renewer, NULL);
+        }
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+    }
+}
+
 int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry_err *err)
 {
     worker w;
@@ -504,6 +603,10 @@ int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry
     w.slots = calloc((size_t)o->concurrency, sizeof *w.slots);
     if (!w.slots)
         return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+#if FERRY_FORK_SAFE
+    ferry_child_preload *preload = ferry_child_preload_load(svc);
+    ferry_child_sweep(svc); /* what a killed worker's requests left */
+#endif
 
     /* Signals go to the caller's thread, not to the slots. */
     sigset_t block, old;
@@ -537,46 +640,12 @@ int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry
                "worker started: %d slots, lease %u s, %d attempts%s", started, o->lease_seconds,
                o->max_attempts, o->once ? ", once" : "");
 
-    /* Watch for the stop signal and the grace period; wait for the slots. */
-    struct timespec stop_t0;
-    int stop_seen = 0;
-    for (;;) {
-        int running = 0;
-        for (int i = 0; i < o->concurrency; i++)
-            running += w.slots[i].have_thread && !w.slots[i].done;
-        if (!running)
-            break;
-        if (stopping(&w) && !stop_seen) {
-            stop_seen = 1;
-            mono_now(&stop_t0);
-            ferry_logf(svc->log, FERRY_LOG_INFO, NULL,
-                       "stopping: finishing held requests (up to %u s)", o->stop_grace_seconds);
-        }
-        if (stop_seen && !w.cancel_all && mono_since(&stop_t0) >= o->stop_grace_seconds) {
-            w.cancel_all = 1;
-            ferry_logf(svc->log, FERRY_LOG_WARN, NULL,
-                       "stop grace over: cancelling and releasing held requests");
-            for (int i = 0; i < o->concurrency; i++)
-                w.slots[i].cancel = 1;
-        }
-        nap(&w, 100, 1);
-    }
-
-    for (int i = 0; i < o->concurrency; i++) {
-        slot *s = &w.slots[i];
-        if (s->have_thread)
-            pthread_join(s->thread, NULL);
-        if (s->have_renewer) {
-            pthread_mutex_lock(&s->mu);
-            s->quit = 1;
-            pthread_cond_broadcast(&s->cv);
-            pthread_mutex_unlock(&s->mu);
-            pthread_join(s->renewer, NULL);
-        }
-        pthread_cond_destroy(&s->cv);
-        pthread_mutex_destroy(&s->mu);
-    }
+    watch_slots(&w);
+    join_slots(&w);
     free(w.slots);
+#if FERRY_FORK_SAFE
+    ferry_child_preload_free(preload);
+#endif
     ferry_logf(svc->log, FERRY_LOG_INFO, NULL, "worker stopped");
     return rc;
 }

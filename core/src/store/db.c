@@ -10,10 +10,27 @@
 #include <mysqld_error.h>
 #include <openssl/rand.h>
 
+/*
+ * Prepared statements are kept per connection, by their SQL text, and
+ * executed again rather than prepared again: a worker's slot runs the same
+ * claim statements for every request, and a prepare is a round trip and a
+ * parse on the server. A statement that failed in any way is closed, not
+ * kept; the least recently used one is closed when the cache is full.
+ */
+enum { STMT_CACHE = 16 };
+
+typedef struct cached_stmt {
+    char *sql; /* owned; NULL: a free entry */
+    MYSQL_STMT *st;
+    unsigned long used; /* db->tick when last taken */
+} cached_stmt;
+
 struct ferry_db {
     MYSQL *mysql;
     unsigned last_errno; /* of the last failed statement: errors stay on the
                           * statement handle, not on the connection */
+    unsigned long tick;
+    cached_stmt cache[STMT_CACHE];
 };
 
 static int hexval(int c)
@@ -156,9 +173,79 @@ void fdb_close(ferry_db *db)
 {
     if (!db)
         return;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        if (db->cache[i].st)
+            mysql_stmt_close(db->cache[i].st);
+        free(db->cache[i].sql);
+    }
     if (db->mysql)
         mysql_close(db->mysql);
     free(db);
+}
+
+/* A cached statement for `sql` (taken out of the cache: the caller gives
+ * it back with stmt_put or closes it), else a newly prepared one. */
+static MYSQL_STMT *stmt_take(ferry_db *db, const char *sql, int *fresh)
+{
+    for (int i = 0; i < STMT_CACHE; i++) {
+        cached_stmt *c = &db->cache[i];
+        if (c->sql && c->st && strcmp(c->sql, sql) == 0) {
+            MYSQL_STMT *st = c->st;
+            c->st = NULL; /* in use; the text stays to be given back */
+            *fresh = 0;
+            return st;
+        }
+    }
+    *fresh = 1;
+    return mysql_stmt_init(db->mysql);
+}
+
+/* Gives a statement that ran without error back to the cache (its result
+ * freed), or closes it when it cannot be kept. */
+static void stmt_put(ferry_db *db, MYSQL_STMT *st, const char *sql)
+{
+    mysql_stmt_free_result(st);
+    cached_stmt *slot = NULL, *lru = NULL;
+    for (int i = 0; i < STMT_CACHE && !slot; i++) {
+        cached_stmt *c = &db->cache[i];
+        if (c->sql && !c->st && strcmp(c->sql, sql) == 0)
+            slot = c; /* its own entry */
+    }
+    for (int i = 0; i < STMT_CACHE && !slot; i++) {
+        cached_stmt *c = &db->cache[i];
+        if (!c->sql)
+            slot = c;
+        else if (c->st && (!lru || c->used < lru->used))
+            lru = c;
+    }
+    if (!slot && lru) {
+        mysql_stmt_close(lru->st);
+        free(lru->sql);
+        lru->sql = NULL;
+        lru->st = NULL;
+        slot = lru;
+    }
+    if (slot && !slot->sql)
+        slot->sql = strdup(sql);
+    if (!slot || !slot->sql) {
+        mysql_stmt_close(st);
+        return;
+    }
+    slot->st = st;
+    slot->used = ++db->tick;
+}
+
+/* Closes a statement that failed, and forgets its text. */
+static void stmt_drop(ferry_db *db, MYSQL_STMT *st, const char *sql)
+{
+    mysql_stmt_close(st);
+    for (int i = 0; i < STMT_CACHE; i++) {
+        cached_stmt *c = &db->cache[i];
+        if (c->sql && !c->st && strcmp(c->sql, sql) == 0) {
+            free(c->sql);
+            c->sql = NULL;
+        }
+    }
 }
 
 MYSQL *fdb_mysql(ferry_db *db)
@@ -191,18 +278,20 @@ static int prepare_bind(ferry_db *db, MYSQL_STMT **out, const char *sql, const f
                         size_t n, ferry_err *err)
 {
     db->last_errno = 0;
-    MYSQL_STMT *st = mysql_stmt_init(db->mysql);
+    int fresh = 1;
+    MYSQL_STMT *st = stmt_take(db, sql, &fresh);
     if (!st)
         return ferry_err_set(err, FERRY_ERR_DB, "database error: %s", mysql_error(db->mysql));
-    if (mysql_stmt_prepare(st, sql, strlen(sql))) {
+    if (fresh && mysql_stmt_prepare(st, sql, strlen(sql))) {
         int rc = stmt_fail(db, st, err, sql);
-        mysql_stmt_close(st);
+        stmt_drop(db, st, sql);
         return rc;
     }
     if (mysql_stmt_param_count(st) != n) {
-        mysql_stmt_close(st);
+        unsigned long want = mysql_stmt_param_count(st);
+        stmt_drop(db, st, sql);
         return ferry_err_set(err, FERRY_ERR, "internal: statement wants %lu parameters, got %zu",
-                             mysql_stmt_param_count(st), n);
+                             want, n);
     }
     if (n) {
         MYSQL_BIND *b = calloc(n, sizeof *b);
@@ -210,7 +299,7 @@ static int prepare_bind(ferry_db *db, MYSQL_STMT **out, const char *sql, const f
         if (!b || !lens) {
             free(b);
             free(lens);
-            mysql_stmt_close(st);
+            stmt_drop(db, st, sql);
             return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
         }
         for (size_t i = 0; i < n; i++) {
@@ -242,19 +331,19 @@ static int prepare_bind(ferry_db *db, MYSQL_STMT **out, const char *sql, const f
         if (bad) {
             free(lens);
             int rc = stmt_fail(db, st, err, sql);
-            mysql_stmt_close(st);
+            stmt_drop(db, st, sql);
             return rc;
         }
         if (mysql_stmt_execute(st)) {
             free(lens);
             int rc = stmt_fail(db, st, err, sql);
-            mysql_stmt_close(st);
+            stmt_drop(db, st, sql);
             return rc;
         }
         free(lens);
     } else if (mysql_stmt_execute(st)) {
         int rc = stmt_fail(db, st, err, sql);
-        mysql_stmt_close(st);
+        stmt_drop(db, st, sql);
         return rc;
     }
     *out = st;
@@ -270,7 +359,7 @@ int fdb_exec(ferry_db *db, const char *sql, const fdb_param *params, size_t n, u
         return rc;
     if (affected)
         *affected = (uint64_t)mysql_stmt_affected_rows(st);
-    mysql_stmt_close(st);
+    stmt_put(db, st, sql);
     return 0;
 }
 
@@ -303,7 +392,7 @@ int fdb_query(ferry_db *db, const char *sql, const fdb_param *params, size_t n, 
         if (meta)
             mysql_free_result(meta);
         free(r);
-        mysql_stmt_close(st);
+        stmt_drop(db, st, sql);
         return ferry_err_set(err, FERRY_ERR_DB, "query returned no result set: %.60s", sql);
     }
     r->ncols = mysql_num_fields(meta);
@@ -386,11 +475,12 @@ done:
     free(lens);
     free(nulls);
     free(small);
-    mysql_stmt_close(st);
     if (rc) {
+        stmt_drop(db, st, sql);
         fdb_rows_free(r);
         return rc;
     }
+    stmt_put(db, st, sql);
     *out = r;
     return 0;
 }
