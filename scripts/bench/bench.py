@@ -347,14 +347,16 @@ def worker_lines(worker):
     L = ["## Worker throughput", ""]
     if worker is None:
         return L + ["Not measured in this run (`--worker-requests 0`).", ""]
+    L.append("`scripts/bench/worker.py`: export requests of about 850 demo rows each (one user, "
+             "a window of days; CSV), inserted with the web app's columns, run by one `ferry "
+             "worker --concurrency 4` (each request in its own forked child) against the same "
+             "private MariaDB; throughput is first `created_at` to last `completed_at`, latency "
+             "`completed_at − created_at`, from the database's `DATETIME(6)` stamps.")
+    L.append("")
+    for line in worker.get("summaries", []):
+        L.append("- " + line.replace("|", "\\|"))
     if worker.get("error"):
-        return L + ["**Failed:** %s" % worker["error"], ""]
-    if worker.get("markdown"):
-        return L + [worker["markdown"], ""]
-    L += ["| figure | value |", "|---|---:|"]
-    for k, v in worker.items():
-        if isinstance(v, (int, float, str)):
-            L.append("| %s | %s |" % (k, v))
+        L.append("- **Failed:** %s" % worker["error"])
     return L + [""]
 
 
@@ -392,12 +394,15 @@ def target_lines(args, results, worker):
     if ten:
         t.append(("A 10-row export under 30 ms in total", "%.1f ms (CSV)" % (
             ten["seconds"] * 1000), ten["seconds"] < 0.030))
-    if worker and not worker.get("error") and "requests_per_second" in worker:
-        t.append(("Worker: ≥ 300 requests/s", "%.0f requests/s" % worker[
-            "requests_per_second"], worker["requests_per_second"] >= 300))
-        if "p99_seconds" in worker:
-            t.append(("Worker: p99 insert-to-completion < 0.5 s", "%.3f s" % worker[
-                "p99_seconds"], worker["p99_seconds"] < 0.5))
+    b, r = (worker or {}).get("backlog"), (worker or {}).get("rate")
+    if b and b.get("req_per_s"):
+        t.append(("Worker: ≥ 300 requests/s (1,000 requests, 4 slots)", "%.0f requests/s, "
+                  "%d failures" % (b["req_per_s"], b["failures"]), b["req_per_s"] >= 300))
+    if r and r.get("latency_s", {}).get("p99") is not None:
+        p99 = r["latency_s"]["p99"]
+        t.append(("Worker: p99 insert-to-completion < 0.5 s at 300 requests/s",
+                  "%.3f s at %.0f requests/s arriving (300 is above this machine's capacity)"
+                  % (p99, r["rate"]), False if r["rate"] < 300 else p99 < 0.5))
     L = ["## Targets, from the run above", "",
          "The issue's targets (never assertions in tests), measured in this run; where one is "
          "missed, the notes below say by how much and why.", "",
@@ -523,18 +528,32 @@ def parse_counts(text):
 
 
 def run_worker(args):
-    """scripts/bench/worker.py: requests through `ferry worker`s, or None."""
+    """scripts/bench/worker.py: a backlog of --worker-requests through one
+    `ferry worker --concurrency --workers`, then as many arriving open loop at
+    80 % of the rate the backlog drained at (p99 at a rate the machine
+    sustains). None when skipped; {"error": …} when it failed."""
     if args.worker_requests <= 0:
         return None
     sys.path.insert(0, HERE)
     import worker  # noqa: E402  (scripts/bench/worker.py)
-    log("worker throughput: %d requests …" % args.worker_requests)
+    n, w = args.worker_requests, args.workers
+    out = {}
     try:
-        return worker.run(args.ferry, args.socket, args.database,
-                          os.path.join(args.work, "worker"), requests=args.worker_requests,
-                          workers=args.workers)
+        log("worker throughput: a backlog of %d requests …" % n)
+        out["backlog"] = worker.run(args.ferry, args.socket, args.database,
+                                    os.path.join(args.work, "worker-backlog"), requests=n,
+                                    workers=w, layout="slots", mode="backlog")
+        log("  " + worker.summary(out["backlog"]))
+        rate = max(1.0, round(0.8 * (out["backlog"]["req_per_s"] or 1)))
+        log("worker latency: %d requests at %.0f req/s …" % (n, rate))
+        out["rate"] = worker.run(args.ferry, args.socket, args.database,
+                                 os.path.join(args.work, "worker-rate"), requests=n, workers=w,
+                                 layout="slots", mode="rate", rate=rate)
+        log("  " + worker.summary(out["rate"]))
     except Exception as e:  # recorded in the document, never dropped
-        return {"error": str(e)}
+        out["error"] = str(e)
+    out["summaries"] = [worker.summary(out[k]) for k in ("backlog", "rate") if k in out]
+    return out
 
 
 def measure_all(args, env):
