@@ -20,11 +20,20 @@ static int is_hex(char c)
     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
 }
 
-/* Literal text an OOXML reader would take for an escape. */
+/* Literal text an OOXML reader would take for an escape: "_xHHHH" and
+ * then '_' or a character that is itself written as an escape, which
+ * starts with '_' (NUL, U+FFFE and U+FFFF here, the other C0 controls but
+ * tab and line feed by xlsx_rowxml.c and libxlsxwriter): "_x0041" and
+ * U+0001 must not become "_x0041_x0001_", read back as "Ax0001_". */
 static int looks_escaped(const char *s, size_t n)
 {
-    return n >= 7 && s[0] == '_' && s[1] == 'x' && is_hex(s[2]) && is_hex(s[3]) && is_hex(s[4]) &&
-           is_hex(s[5]) && s[6] == '_';
+    const unsigned char *u = (const unsigned char *)s;
+
+    if (!(n >= 7 && s[0] == '_' && s[1] == 'x' && is_hex(s[2]) && is_hex(s[3]) && is_hex(s[4]) &&
+          is_hex(s[5])))
+        return 0;
+    return u[6] == '_' || (u[6] < 0x20 && u[6] != '\t' && u[6] != '\n') ||
+           (n >= 9 && u[6] == 0xEF && u[7] == 0xBF && (u[8] == 0xBE || u[8] == 0xBF));
 }
 
 /* The escaped form of one character at s (k bytes, code point cp) into
