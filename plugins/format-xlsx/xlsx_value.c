@@ -3,6 +3,7 @@
  */
 #include "xlsx_value.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,12 +93,17 @@ size_t xlsx_cell_text(const char *s, size_t len, char *out, xlsx_text_info *info
     return n;
 }
 
-/* "%.16G", or "%.17G" when that does not read back as x: always exact. */
+/* The fewest of "%.15G", "%.16G" and "%.17G" that read back as x. */
 static size_t double_text_printf(double x, char out[32])
 {
-    snprintf(out, 32, "%.16G", x);
-    if (strtod(out, NULL) != x)
-        snprintf(out, 32, "%.17G", x);
+    int p;
+
+    for (p = 15; p < 17; p++) {
+        snprintf(out, 32, "%.*G", p, x);
+        if (strtod(out, NULL) == x)
+            return strlen(out);
+    }
+    snprintf(out, 32, "%.17G", x);
     return strlen(out);
 }
 
@@ -161,10 +167,20 @@ static uint64_t scaled_round(uint64_t m, int k, int s)
     return y;
 }
 
+/* y * 10^-k as strtod reads it. */
+static double digits_value(uint64_t y, int k)
+{
+    char t[48];
+
+    snprintf(t, sizeof t, "%" PRIu64 "e%d", y, -k);
+    return strtod(t, NULL);
+}
+
 /* |x| in [1e-5, 1e15), not an integer: the fewest of 15, 16 or 17
  * significant digits that read back as x, as y * 10^-k. A 15- or 16-digit
- * y is checked by y / 10^k in double arithmetic: both are exact doubles,
- * so the quotient is the correctly rounded decimal, as strtod's is. */
+ * y below 2^53 is checked by y / 10^k in double arithmetic: both are exact
+ * doubles, so the quotient is the correctly rounded decimal, as strtod's
+ * is; a 16-digit y from 2^53 up (not a double) by strtod itself. */
 static uint64_t short_digits(double ax, int *kout)
 {
     static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -188,7 +204,10 @@ static uint64_t short_digits(double ax, int *kout)
             y = scaled_round(m, k, s);
         }
         *kout = k;
-        if (p == 17 || (y < (UINT64_C(1) << 53) && k <= 22 && (double)y / p10[k] == ax))
+        if (p == 17)
+            break;
+        if (y < (UINT64_C(1) << 53) && k <= 22 ? (double)y / p10[k] == ax
+                                               : digits_value(y, k) == ax)
             break;
     }
     return y;
