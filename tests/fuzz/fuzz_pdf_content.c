@@ -214,6 +214,18 @@ static int read_literal(const char *s, size_t n, size_t *i, tok *t)
     }
 }
 
+/* The operands before an operator: as many as types names, of those types. */
+static void args(const tok *st, size_t nst, const char *types, const char *buf, size_t len)
+{
+    size_t k, nn = strlen(types);
+
+    if (nst != nn)
+        fail("wrong operand count", buf, len);
+    for (k = 0; k < nn; k++)
+        if (st[k].type != types[k])
+            fail("wrong operand type", buf, len);
+}
+
 static call *next(int kind, const char *buf, size_t len)
 {
     if (next_call >= ncalls || calls[next_call].kind != kind)
@@ -276,27 +288,19 @@ static int take(void *arg, const char *buf, size_t len)
             if (ol > 2)
                 fail("unknown operator", buf + j, ol);
             memcpy(op, buf + j, ol);
-#define ARGS(nn, types)                                                                            \
-    do {                                                                                           \
-        if (nst != (nn))                                                                           \
-            fail("wrong operand count", buf + j, len - j);                                         \
-        for (k = 0; k < (nn); k++)                                                                 \
-            if (st[k].type != (types)[k])                                                          \
-                fail("wrong operand type", buf + j, len - j);                                      \
-    } while (0)
             if (!strcmp(op, "BT")) {
-                ARGS(0, "");
+                args(st, nst, "", buf + j, len - j);
                 if (rd.in_text)
                     fail("BT inside BT", buf, len);
                 rd.in_text = 1;
                 rd.tx = rd.ty = 0;
             } else if (!strcmp(op, "ET")) {
-                ARGS(0, "");
+                args(st, nst, "", buf + j, len - j);
                 if (!rd.in_text)
                     fail("ET outside BT", buf, len);
                 rd.in_text = 0;
             } else if (!strcmp(op, "Td")) {
-                ARGS(2, "nn");
+                args(st, nst, "nn", buf + j, len - j);
                 if (!rd.in_text)
                     fail("Td outside BT", buf, len);
                 c = next(C_MOVE, buf + j, len - j);
@@ -305,11 +309,11 @@ static int take(void *arg, const char *buf, size_t len)
                 if (!near(rd.tx, c->v[0]) || !near(rd.ty, c->v[1]))
                     fail("Td moves do not add up to the point moved to", buf + j, len - j);
             } else if (!strcmp(op, "Tf")) {
-                ARGS(2, "/n");
+                args(st, nst, "/n", buf + j, len - j);
                 strcpy(rd.font, st[0].str);
                 rd.size = st[1].h;
             } else if (!strcmp(op, "Tj")) {
-                ARGS(1, "s");
+                args(st, nst, "s", buf + j, len - j);
                 if (!rd.in_text)
                     fail("Tj outside BT", buf, len);
                 c = next(C_SHOW, buf + j, len - j);
@@ -323,10 +327,10 @@ static int take(void *arg, const char *buf, size_t len)
                       (double)rd.size > (double)c->size * 100.0 - 1.0))
                     fail("font size not the size cut to hundredths", buf, len);
             } else if (!strcmp(op, "g") || !strcmp(op, "G") || !strcmp(op, "w")) {
-                ARGS(1, "n");
+                args(st, nst, "n", buf + j, len - j);
                 *(op[0] == 'g' ? &rd.fill : op[0] == 'G' ? &rd.stroke : &rd.width) = st[0].h;
             } else if (!strcmp(op, "re")) {
-                ARGS(4, "nnnn");
+                args(st, nst, "nnnn", buf + j, len - j);
                 if (rd.in_text)
                     fail("re inside BT", buf, len);
                 c = next(C_RECT, buf + j, len - j);
@@ -341,13 +345,13 @@ static int take(void *arg, const char *buf, size_t len)
                     fail("re not followed by f", buf + j, len - j);
                 i++;
             } else if (!strcmp(op, "m")) {
-                ARGS(2, "nn");
+                args(st, nst, "nn", buf + j, len - j);
                 if (rd.in_text)
                     fail("m inside BT", buf, len);
                 rd.m[0] = st[0].h;
                 rd.m[1] = st[1].h;
             } else if (!strcmp(op, "l")) {
-                ARGS(2, "nn");
+                args(st, nst, "nn", buf + j, len - j);
                 c = next(C_HLINE, buf + j, len - j);
                 if (!near(rd.m[0], c->v[0]) || !near(st[0].h, c->v[1]) || !near(rd.m[1], c->v[2]) ||
                     st[1].h != rd.m[1])
@@ -356,11 +360,10 @@ static int take(void *arg, const char *buf, size_t len)
                     !near(rd.width, c->v[4]))
                     fail("rule not in its gray and width", buf, len);
             } else if (!strcmp(op, "S")) {
-                ARGS(0, "");
+                args(st, nst, "", buf + j, len - j);
             } else {
                 fail("unknown operator", buf + j, ol);
             }
-#undef ARGS
             nst = 0;
         }
     }
