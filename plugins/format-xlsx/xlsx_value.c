@@ -132,7 +132,8 @@ static size_t put_u64(char *out, uint64_t v)
 
 __extension__ typedef unsigned __int128 xlsx_u128;
 
-/* round(m * 10^k / 2^s), ties to even, exactly (m < 2^53, k <= 22, s <= 70). */
+/* round(m * 10^k / 2^s), ties to even, exactly (m < 2^53, 0 <= k <= 22,
+ * s <= 70). */
 static uint64_t scaled_round(uint64_t m, int k, int s)
 {
     static const uint64_t p10[20] = {1,
@@ -197,6 +198,8 @@ static uint64_t short_digits(double ax, int *kout)
         int k = p - 1 - d;
         y = scaled_round(m, k, s);
         if (y >= (uint64_t)p10[p]) { /* d one too small (or rounded up to 10^p) */
+            if (k == 0)              /* rounded up to 10^15 itself, which ax is below */
+                continue;
             k--;
             y = scaled_round(m, k, s);
         } else if (y < (uint64_t)p10[p - 1]) { /* d one too large */
