@@ -221,7 +221,7 @@ size_t xlsx_number_text(double x, char out[32])
     double ax = fabs(x);
     size_t n = 0, nd, i;
     char dg[24];
-    int k, ip;
+    int k = 0, ip;
     uint64_t y;
 
     if (x == 0)
