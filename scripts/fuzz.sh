@@ -20,13 +20,16 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${FERRY_BUILD_DIR:-$here/build}
 out=$build/fuzz
-targets=(pipeline config_ints cron_tz filters_fields csv_reader token_path http_range email_address)
+targets=(pipeline config_ints cron_tz filters_fields csv_reader token_path http_range email_address
+         xlsx_rowxml pdf_content)
 
 # target → the extra sources it needs besides libferry_fuzz.a
 extra_sources() {
     case $1 in
     csv_reader) echo "$here/plugins/source-csv/csv_reader.c $here/plugins/common/regfile.c" ;;
     email_address) echo "$here/plugins/sink-email/address.c $here/plugins/sink-email/text.c" ;;
+    xlsx_rowxml) echo "$here/plugins/format-xlsx/xlsx_rowxml.c $here/plugins/format-xlsx/xlsx_value.c $here/plugins/common/utf8.c" ;;
+    pdf_content) echo "$here/plugins/format-pdf/pdf_content.c" ;;
     *) ;;
     esac
 }
@@ -34,6 +37,17 @@ extra_includes() {
     case $1 in
     csv_reader) echo "-I$here/plugins/common -I$here/plugins/source-csv" ;;
     email_address) echo "-I$here/plugins/sink-email -I$here/plugins/common" ;;
+    xlsx_rowxml) echo "-I$here/plugins/format-xlsx -I$here/plugins/common" ;;
+    pdf_content) echo "-I$here/plugins/format-pdf" ;;
+    *) ;;
+    esac
+}
+# target → the libraries it needs besides ${libs[@]} (the writers' own
+# libraries, to compare with or to name fonts through)
+extra_libs() {
+    case $1 in
+    xlsx_rowxml) echo "-lxlsxwriter" ;;
+    pdf_content) echo "-lhpdf -lz" ;;
     *) ;;
     esac
 }
@@ -95,9 +109,10 @@ build_target() {
     mkdir -p "$out/bin"
     # shellcheck disable=SC2046
     if [ ! -f "$bin" ] || [ "$src" -nt "$bin" ] || [ "$out/libferry_fuzz.a" -nt "$bin" ] \
-        || [ -n "$(for e in $(extra_sources "$t"); do [ "$e" -nt "$bin" ] && echo y; done)" ]; then
+        || [ -n "$(for e in $(extra_sources "$t"); do for f in "$e" "${e%.c}.h"; do
+            [ -f "$f" ] && [ "$f" -nt "$bin" ] && echo y; done; done)" ]; then
         clang "${san[@]}" -fsanitize=fuzzer "${defs[@]}" $(extra_includes "$t") "${incs[@]}" \
-            "$src" $(extra_sources "$t") "$out/libferry_fuzz.a" "${libs[@]}" -o "$bin.tmp"
+            "$src" $(extra_sources "$t") "$out/libferry_fuzz.a" "${libs[@]}" $(extra_libs "$t") -o "$bin.tmp"
         mv "$bin.tmp" "$bin"
     fi
 }

@@ -69,9 +69,25 @@ static char *pdf_num(char *p, long v)
     return p;
 }
 
+/* v in hundredths, rounded half away from zero: in double, where 100 v
+ * of a float is exact (in float it may round onto the other side of a
+ * half). A number beyond ±PDF_NUM_MAX (no page has one: PDF's largest
+ * page is 14,400 pt) is clamped there and NaN is 0, so that no number is
+ * absurd and Td's differences cannot overflow. */
+#define PDF_NUM_MAX 1e7
+
+static double pdf_clamp(float v)
+{
+    double d = v;
+
+    if (d != d)
+        return 0;
+    return d > PDF_NUM_MAX ? PDF_NUM_MAX : d < -PDF_NUM_MAX ? -PDF_NUM_MAX : d;
+}
+
 static long pdf_h(float v)
 {
-    return lroundf(v * 100.0f);
+    return lround(pdf_clamp(v) * 100.0);
 }
 
 /* Ends an open text object. */
@@ -168,7 +184,8 @@ void pdf_content_font(pdf_content *c, HPDF_Font font, float size)
     *p++ = '/';
     p = pdf_str(p, name);
     *p++ = ' ';
-    p = pdf_num(p, (long)(size * 100.0f)); /* down: a shrunk number stays inside its column */
+    /* down: a shrunk number stays inside its column */
+    p = pdf_num(p, (long)floor(pdf_clamp(size) * 100.0));
     pdf_done(c, pdf_str(p, " Tf\n"));
     c->font = font;
     c->size = size;

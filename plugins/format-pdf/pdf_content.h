@@ -1,7 +1,9 @@
 /*
  * pdf_content.h — a page's content stream written by format-pdf itself:
  * text objects with relative moves, font, gray and line width set only
- * when they change, rectangles and rules, numbers in at most two decimals.
+ * when they change, rectangles and rules, numbers in at most two decimals
+ * (within half a hundredth; a font size cut down to hundredths; beyond
+ * ±10,000,000 clamped there, NaN as 0).
  *
  * libharu's page operators format every number through a 512-byte buffer
  * they clear byte by byte, measure every shown text again to track the

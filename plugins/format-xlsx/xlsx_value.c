@@ -3,6 +3,7 @@
  */
 #include "xlsx_value.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +21,20 @@ static int is_hex(char c)
     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
 }
 
-/* Literal text an OOXML reader would take for an escape. */
+/* Literal text an OOXML reader would take for an escape: "_xHHHH" and
+ * then '_' or a character that is itself written as an escape, which
+ * starts with '_' (NUL, U+FFFE and U+FFFF here, the other C0 controls but
+ * tab and line feed by xlsx_rowxml.c and libxlsxwriter): "_x0041" and
+ * U+0001 must not become "_x0041_x0001_", read back as "Ax0001_". */
 static int looks_escaped(const char *s, size_t n)
 {
-    return n >= 7 && s[0] == '_' && s[1] == 'x' && is_hex(s[2]) && is_hex(s[3]) && is_hex(s[4]) &&
-           is_hex(s[5]) && s[6] == '_';
+    const unsigned char *u = (const unsigned char *)s;
+
+    if (!(n >= 7 && s[0] == '_' && s[1] == 'x' && is_hex(s[2]) && is_hex(s[3]) && is_hex(s[4]) &&
+          is_hex(s[5])))
+        return 0;
+    return u[6] == '_' || (u[6] < 0x20 && u[6] != '\t' && u[6] != '\n') ||
+           (n >= 9 && u[6] == 0xEF && u[7] == 0xBF && (u[8] == 0xBE || u[8] == 0xBF));
 }
 
 /* The escaped form of one character at s (k bytes, code point cp) into
@@ -83,12 +93,17 @@ size_t xlsx_cell_text(const char *s, size_t len, char *out, xlsx_text_info *info
     return n;
 }
 
-/* "%.16G", or "%.17G" when that does not read back as x: always exact. */
+/* The fewest of "%.15G", "%.16G" and "%.17G" that read back as x. */
 static size_t double_text_printf(double x, char out[32])
 {
-    snprintf(out, 32, "%.16G", x);
-    if (strtod(out, NULL) != x)
-        snprintf(out, 32, "%.17G", x);
+    int p;
+
+    for (p = 15; p < 17; p++) {
+        snprintf(out, 32, "%.*G", p, x);
+        if (strtod(out, NULL) == x)
+            return strlen(out);
+    }
+    snprintf(out, 32, "%.17G", x);
     return strlen(out);
 }
 
@@ -117,7 +132,8 @@ static size_t put_u64(char *out, uint64_t v)
 
 __extension__ typedef unsigned __int128 xlsx_u128;
 
-/* round(m * 10^k / 2^s), ties to even, exactly (m < 2^53, k <= 22, s <= 70). */
+/* round(m * 10^k / 2^s), ties to even, exactly (m < 2^53, 0 <= k <= 22,
+ * s <= 70). */
 static uint64_t scaled_round(uint64_t m, int k, int s)
 {
     static const uint64_t p10[20] = {1,
@@ -152,10 +168,20 @@ static uint64_t scaled_round(uint64_t m, int k, int s)
     return y;
 }
 
+/* y * 10^-k as strtod reads it. */
+static double digits_value(uint64_t y, int k)
+{
+    char t[48];
+
+    snprintf(t, sizeof t, "%" PRIu64 "e%d", y, -k);
+    return strtod(t, NULL);
+}
+
 /* |x| in [1e-5, 1e15), not an integer: the fewest of 15, 16 or 17
  * significant digits that read back as x, as y * 10^-k. A 15- or 16-digit
- * y is checked by y / 10^k in double arithmetic: both are exact doubles,
- * so the quotient is the correctly rounded decimal, as strtod's is. */
+ * y below 2^53 is checked by y / 10^k in double arithmetic: both are exact
+ * doubles, so the quotient is the correctly rounded decimal, as strtod's
+ * is; a 16-digit y from 2^53 up (not a double) by strtod itself. */
 static uint64_t short_digits(double ax, int *kout)
 {
     static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -172,6 +198,8 @@ static uint64_t short_digits(double ax, int *kout)
         int k = p - 1 - d;
         y = scaled_round(m, k, s);
         if (y >= (uint64_t)p10[p]) { /* d one too small (or rounded up to 10^p) */
+            if (k == 0)              /* rounded up to 10^15 itself, which ax is below */
+                continue;
             k--;
             y = scaled_round(m, k, s);
         } else if (y < (uint64_t)p10[p - 1]) { /* d one too large */
@@ -179,7 +207,10 @@ static uint64_t short_digits(double ax, int *kout)
             y = scaled_round(m, k, s);
         }
         *kout = k;
-        if (p == 17 || (y < (UINT64_C(1) << 53) && k <= 22 && (double)y / p10[k] == ax))
+        if (p == 17)
+            break;
+        if (y < (UINT64_C(1) << 53) && k <= 22 ? (double)y / p10[k] == ax
+                                               : digits_value(y, k) == ax)
             break;
     }
     return y;
@@ -190,7 +221,7 @@ size_t xlsx_number_text(double x, char out[32])
     double ax = fabs(x);
     size_t n = 0, nd, i;
     char dg[24];
-    int k, ip;
+    int k = 0, ip;
     uint64_t y;
 
     if (x == 0)

@@ -23,8 +23,9 @@ typedef struct xlsx_text_info {
 
 /* The text to hand worksheet_write_string for s[0..len): invalid UTF-8
  * becomes U+FFFD; NUL, U+FFFE and U+FFFF become "_x0000_", "_xFFFE_",
- * "_xFFFF_"; an '_' that starts literal "_xHHHH_" becomes "_x005F_" (the
- * other C0 controls libxlsxwriter escapes itself). Cut on a character
+ * "_xFFFF_"; an '_' that starts literal "_xHHHH_" becomes "_x005F_", as
+ * does one that starts "_xHHHH" before a character written as an escape
+ * (the other C0 controls, which libxlsxwriter and xlsx_rowxml.c escape). Cut on a character
  * boundary, with XLSX_CUT_MARK, when the text is over 32,767 UTF-16 units
  * or its escaped form over 32,767 characters. `out` (caller's) has room
  * for len * 7 + 8 bytes; returns the length written (NUL-terminated). */
