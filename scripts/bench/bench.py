@@ -435,8 +435,10 @@ def write_doc(args, m, results, loads, worker):
     L.append("- **Database:** MariaDB %s, a private instance started by the script "
              "(`scripts/db.sh`: 256 MiB buffer pool, on the same machine, over its Unix "
              "socket)." % m["mariadb"])
-    L.append("- **ferry:** %s, commit `%s` (`-dirty`: the working tree had uncommitted changes), built with `scripts/build.sh` "
-             "(RelWithDebInfo: `-O2 -g`)." % (m["ferry"], m["commit"]))
+    dirty = " (`-dirty`: the working tree had uncommitted changes)" if m["commit"].endswith(
+        "-dirty") else ""
+    L.append("- **ferry:** %s, commit `%s`%s, built with `scripts/build.sh` "
+             "(RelWithDebInfo: `-O2 -g`)." % (m["ferry"], m["commit"], dirty))
     L.append("- **Date:** %s. Rows: %s." % (m["date"], ", ".join(fmt_int(n) for n in rows)))
     L.append("- **Rerun:** `scripts/bench/run.sh --rows \"%s\" --repeat %d --scale-rows \"%s\" "
              "--dump-rows %d --worker-requests %d` (add `--build DIR` to use "
