@@ -63,27 +63,14 @@ testdb_migrate
 testdb_demo 50
 uid=$(testdb_sql "SELECT MIN(user_id) FROM tracking_timeentry")
 tpl=$(testdb_sql "SELECT id FROM export_templates ORDER BY name LIMIT 1")
-schedule() { # schedule ID RECIPIENTS_JSON
-    testdb_sql "INSERT INTO export_schedules (id, name, cron_pattern, timezone, email_recipients,
-        include_download_link, attach_file, is_active, last_run, next_run, run_count, failure_count,
-        created_at, updated_at, template_id, user_id) VALUES ('$1', 'weekly', '0 8 * * 1', 'UTC',
-        '$2', 1, 0, 1, NULL, UTC_TIMESTAMP(6) + INTERVAL 1 DAY, 0, 0, UTC_TIMESTAMP(6),
-        UTC_TIMESTAMP(6), '$tpl', $uid)"
-}
-request() { # request ID SCHEDULE
-    testdb_sql "INSERT INTO export_requests (id, title, description, format, filters,
-        selected_fields, status, progress_percentage, error_message, file_path, download_url,
-        download_count, is_scheduled, schedule_pattern, created_at, updated_at, user_id,
-        ferry_schedule_id) VALUES ('$1', 'week', '', 'csv', '{}', '[]', 'pending', 0, '', '', '', 0,
-        1, '0 8 * * 1', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), $uid, '$2')"
-}
+. "$FERRY_SOURCE_DIR/tests/email/lib_email.sh"
 mails() { ls "$tmp/mail" | grep -c '\.eml$' || true; }
 
 # ---- 1. one bad recipient, a display name, the link's expiry --------------
 start_smtp "$port"
 S1=$(uuid) R1=$(uuid)
-schedule "$S1" '["\\"Zoë Ünicode\\" <zoe@example.com>", "not an address", "bob@example.org"]'
-request "$R1" "$S1"
+email_schedule "$S1" '["\\"Zoë Ünicode\\" <zoe@example.com>", "not an address", "bob@example.org"]'
+email_request "$R1" "$S1"
 "$FERRY" worker --once 2>"$tmp/w0.log" || fail "worker failed"
 [ "$(testdb_sql "SELECT status FROM export_requests WHERE id = '$R1'")" = completed ] ||
     fail "request 1 not completed"
@@ -129,8 +116,8 @@ echo "ok: the bad recipient failed alone: audited, counted on the schedule, logg
 kill "$smtp_pid"; wait "$smtp_pid" 2>/dev/null || true; smtp_pid=
 rm -f "$tmp/mail"/*
 S2=$(uuid) R2=$(uuid)
-schedule "$S2" '["carol@example.net"]'
-request "$R2" "$S2"
+email_schedule "$S2" '["carol@example.net"]'
+email_request "$R2" "$S2"
 "$FERRY" worker 2>"$tmp/w1.log" &
 w1=$!
 wait_for "the first worker to retry" grep -q "attempt 1 failed, retrying" "$tmp/w1.log"

@@ -94,20 +94,7 @@ testdb_demo 50
 uid=$(testdb_sql "SELECT MIN(user_id) FROM tracking_timeentry")
 tpl=$(testdb_sql "SELECT id FROM export_templates ORDER BY name LIMIT 1")
 [ -n "$uid" ] && [ -n "$tpl" ] || fail "no demo user or template"
-schedule() { # schedule ID RECIPIENTS_JSON
-    testdb_sql "INSERT INTO export_schedules (id, name, cron_pattern, timezone, email_recipients,
-        include_download_link, attach_file, is_active, last_run, next_run, run_count, failure_count,
-        created_at, updated_at, template_id, user_id) VALUES ('$1', 'weekly', '0 8 * * 1', 'UTC',
-        '$2', 1, 0, 1, NULL, UTC_TIMESTAMP(6) + INTERVAL 1 DAY, 0, 0, UTC_TIMESTAMP(6),
-        UTC_TIMESTAMP(6), '$tpl', $uid)"
-}
-request() { # request ID SCHEDULE
-    testdb_sql "INSERT INTO export_requests (id, title, description, format, filters,
-        selected_fields, status, progress_percentage, error_message, file_path, download_url,
-        download_count, is_scheduled, schedule_pattern, created_at, updated_at, user_id,
-        ferry_schedule_id) VALUES ('$1', 'week', '', 'csv', '{}', '[]', 'pending', 0, '', '', '', 0,
-        1, '0 8 * * 1', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), $uid, '$2')"
-}
+. "$FERRY_SOURCE_DIR/tests/email/lib_email.sh"
 # settled REQUEST N: the request completed and N of its deliveries are sent or failed for good.
 settled() {
     [ "$(testdb_sql "SELECT status FROM export_requests WHERE id = '$1'")" = completed ] &&
@@ -128,8 +115,8 @@ expect_eq "failed before any mail" "$failed0" 0
 
 # ---- 1. two recipients, both accepted ----
 S1=$(uuid) R1=$(uuid)
-schedule "$S1" '["alice@example.com", "Bob <bob@example.org>"]'
-request "$R1" "$S1"
+email_schedule "$S1" '["alice@example.com", "Bob <bob@example.org>"]'
+email_request "$R1" "$S1"
 until_ok 20 "request 1's two mails to be sent" "settled $R1 2"
 expect_eq "request 1's deliveries sent" "$(testdb_sql "SELECT COUNT(*) FROM ferry_email_deliveries
     WHERE request_id = '$R1' AND sent_at IS NOT NULL")" 2
@@ -143,8 +130,8 @@ expect_eq 'ferry_email_deliveries_total{outcome="failed"} after 2 accepted recip
 
 # ---- 2. a malformed address and a refused one ----
 S2=$(uuid) R2=$(uuid)
-schedule "$S2" '["not an address", "rejected@example.com", "busy@example.com"]'
-request "$R2" "$S2"
+email_schedule "$S2" '["not an address", "rejected@example.com", "busy@example.com"]'
+email_request "$R2" "$S2"
 until_ok 20 "request 2's three mails to fail for good" "settled $R2 3"
 row=$(testdb_sql "SELECT attempts, failed_at IS NOT NULL, last_error FROM ferry_email_deliveries
     WHERE request_id = '$R2' AND recipient = 'rejected@example.com'")
