@@ -59,11 +59,8 @@ plugins: {
 };
 CONF
 export FERRY_CONFIG=$tmp/ferry.conf
-testdb_migrate
-testdb_demo 50
-uid=$(testdb_sql "SELECT MIN(user_id) FROM tracking_timeentry")
-tpl=$(testdb_sql "SELECT id FROM export_templates ORDER BY name LIMIT 1")
 . "$FERRY_SOURCE_DIR/tests/email/lib_email.sh"
+email_fixture 50
 mails() { ls "$tmp/mail" | grep -c '\.eml$' || true; }
 
 # ---- 1. one bad recipient, a display name, the link's expiry --------------

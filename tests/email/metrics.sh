@@ -89,12 +89,8 @@ plugins: {
 };
 CONF
 export FERRY_CONFIG=$tmp/ferry.conf
-testdb_migrate
-testdb_demo 50
-uid=$(testdb_sql "SELECT MIN(user_id) FROM tracking_timeentry")
-tpl=$(testdb_sql "SELECT id FROM export_templates ORDER BY name LIMIT 1")
-[ -n "$uid" ] && [ -n "$tpl" ] || fail "no demo user or template"
 . "$FERRY_SOURCE_DIR/tests/email/lib_email.sh"
+email_fixture 50
 # settled REQUEST N: the request completed and N of its deliveries are sent or failed for good.
 settled() {
     [ "$(testdb_sql "SELECT status FROM export_requests WHERE id = '$1'")" = completed ] &&

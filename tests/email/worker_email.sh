@@ -49,12 +49,8 @@ CONF
 }
 write_conf "$port"
 export FERRY_CONFIG=$tmp/ferry.conf
-testdb_migrate
-testdb_demo 200
-
-uid=$(testdb_sql "SELECT MIN(user_id) FROM tracking_timeentry")
-tpl=$(testdb_sql "SELECT id FROM export_templates ORDER BY name LIMIT 1")
-[ -n "$uid" ] && [ -n "$tpl" ] || fail "no demo user or template"
+. "$FERRY_SOURCE_DIR/tests/email/lib_email.sh"
+email_fixture 200
 sched=$(/usr/bin/python3 -c 'import uuid; print(uuid.uuid4().hex)')
 testdb_sql "INSERT INTO export_schedules (id, name, cron_pattern, timezone, email_recipients,
     include_download_link, attach_file, is_active, last_run, next_run, run_count, failure_count,
