@@ -49,7 +49,7 @@ static void test_stage__publish_renames_into_place(void **state)
     char final[512];
     snprintf(final, sizeof final, "%s/out.csv", dir);
 
-    assert_int_equal(ferry_stage_open(&st, dir, "out.csv", &err), 0);
+    assert_int_equal(ferry_stage_open(&st, dir, "out.csv", 1, &err), 0);
     assert_non_null(strstr(st.path, "/.ferry-stage-"));
     assert_int_equal(write(st.fd, "a,b\n", 4), 4);
     assert_false(exists(final));
@@ -69,7 +69,7 @@ static void test_stage__abort_leaves_nothing(void **state)
     char final[512];
     snprintf(final, sizeof final, "%s/out.xlsx", dir);
 
-    assert_int_equal(ferry_stage_open(&st, dir, "out.xlsx", &err), 0);
+    assert_int_equal(ferry_stage_open(&st, dir, "out.xlsx", 1, &err), 0);
     char *staged = strdup(st.path);
     char *tmpdir = st.tmpdir ? strdup(st.tmpdir) : NULL;
     if (tmpdir)
@@ -92,7 +92,7 @@ static void test_stage__sweep_removes_only_stale(void **state)
     char stale[512];
     snprintf(stale, sizeof stale, "%s/.ferry-stage-old.csv-AAAAAA", dir);
     /* (open sweeps too: the stale file comes after it) */
-    assert_int_equal(ferry_stage_open(&live, dir, "new.csv", &err), 0);
+    assert_int_equal(ferry_stage_open(&live, dir, "new.csv", 1, &err), 0);
     FILE *f = fopen(stale, "w");
     assert_non_null(f);
     fclose(f);
@@ -111,7 +111,7 @@ static void test_stage__sweep_removes_orphan_temp_dir(void **state)
     ferry_err err = FERRY_ERR_INIT;
     ferry_stage live;
     char orphan[512], inside[600];
-    assert_int_equal(ferry_stage_open(&live, dir, "new.xlsx", &err), 0);
+    assert_int_equal(ferry_stage_open(&live, dir, "new.xlsx", 1, &err), 0);
     snprintf(orphan, sizeof orphan, "%s/.ferry-stage-gone.csv.gz-BBBBBB.d", dir);
     assert_int_equal(mkdir(orphan, 0700), 0);
     snprintf(inside, sizeof inside, "%s/part", orphan);

@@ -149,22 +149,13 @@ static int put_tm(ferry_buf *b, const char *fmt, struct tm *tm, int64_t frac)
  * 0..9999 (the rest take the general path); returns 1 when it did not. */
 static int put_iso(ferry_buf *b, int64_t local, int64_t frac, int off, int *rc)
 {
-    /* The last day's date text, per thread: a column's timestamps mostly
-     * fall on the day of the one before. */
-    static _Thread_local int64_t last_days = INT64_MIN;
-    static _Thread_local char last_ymd[10];
     int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
     int64_t sod = local - days * 86400, y;
     unsigned m, d;
-    if (days != last_days) {
-        ferry_civil_from_days(days, &y, &m, &d);
-        if (y < 0 || y > 9999)
-            return 1;
-        ymd(last_ymd, (int)y, m, d);
-        last_days = days;
-    }
-    char t[40], *p = t + sizeof last_ymd;
-    memcpy(t, last_ymd, sizeof last_ymd);
+    ferry_civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999)
+        return 1;
+    char t[40], *p = ymd(t, (int)y, m, d);
     *p++ = 'T';
     p = two(p, (unsigned)(sod / 3600));
     *p++ = ':';

@@ -300,8 +300,7 @@ static int open_stage(run *R)
     if (!R->name || !R->display)
         return nomem(R);
     const char *dir = o->out_dir ? o->out_dir : R->p->out_dir;
-    return o->no_sweep ? ferry_stage_open_no_sweep(&R->stage, dir, R->name, R->err)
-                       : ferry_stage_open(&R->stage, dir, R->name, R->err);
+    return ferry_stage_open(&R->stage, dir, R->name, !o->no_sweep, R->err);
 }
 
 /* Starts the source thread and waits for its open. */

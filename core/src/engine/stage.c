@@ -48,7 +48,7 @@ static void rm_tree_flat(const char *dir)
     rmdir(dir);
 }
 
-static int stage_open(ferry_stage *st, const char *dir, const char *name, int sweep, ferry_err *err)
+int ferry_stage_open(ferry_stage *st, const char *dir, const char *name, int sweep, ferry_err *err)
 {
     memset(st, 0, sizeof *st);
     st->fd = -1;
@@ -107,16 +107,6 @@ static int stage_open(ferry_stage *st, const char *dir, const char *name, int sw
         return rc;
     }
     return 0;
-}
-
-int ferry_stage_open(ferry_stage *st, const char *dir, const char *name, ferry_err *err)
-{
-    return stage_open(st, dir, name, 1, err);
-}
-
-int ferry_stage_open_no_sweep(ferry_stage *st, const char *dir, const char *name, ferry_err *err)
-{
-    return stage_open(st, dir, name, 0, err);
 }
 
 int ferry_stage_publish(ferry_stage *st, ferry_err *err)

@@ -18,12 +18,11 @@ typedef struct ferry_stage {
     int fd;       /* open, locked */
 } ferry_stage;
 
-/* Creates the staging file for `dir`/`name` (dir created if missing),
- * after sweeping `dir` (ferry_stage_sweep, any age). */
-int ferry_stage_open(ferry_stage *st, const char *dir, const char *name, ferry_err *err);
-/* The same without the sweep, which reads the whole directory: for a
- * caller that sweeps `dir` itself (the worker, core/src/service/child.c). */
-int ferry_stage_open_no_sweep(ferry_stage *st, const char *dir, const char *name, ferry_err *err);
+/* Creates the staging file for `dir`/`name` (dir created if missing). With
+ * `sweep`, first sweeps `dir` (ferry_stage_sweep, any age), which reads the
+ * whole directory; a caller that sweeps `dir` itself passes 0 (the worker,
+ * core/src/service/child.c). */
+int ferry_stage_open(ferry_stage *st, const char *dir, const char *name, int sweep, ferry_err *err);
 /* fsync, rename into place, fsync the directory; closes. */
 int ferry_stage_publish(ferry_stage *st, ferry_err *err);
 /* Unlinks the staging file and temp dir; closes. Safe after publish. */
