@@ -28,7 +28,7 @@ extra_sources() {
     case $1 in
     csv_reader) echo "$here/plugins/source-csv/csv_reader.c $here/plugins/common/regfile.c" ;;
     email_address) echo "$here/plugins/sink-email/address.c $here/plugins/sink-email/text.c" ;;
-    xlsx_rowxml) echo "$here/plugins/format-xlsx/xlsx_rowxml.c $here/plugins/format-xlsx/xlsx_value.c $here/plugins/common/utf8.c" ;;
+    xlsx_rowxml) echo "$here/plugins/format-xlsx/xlsx_rowxml.c $here/plugins/format-xlsx/xlsx_value.c $here/plugins/common/utf8.c $here/plugins/common/fvalue.c" ;;
     pdf_content) echo "$here/plugins/format-pdf/pdf_content.c" ;;
     *) ;;
     esac

@@ -506,3 +506,26 @@ int fv_contains(const char *hay, size_t hlen, const char *needle, size_t nlen)
     }
     return 0;
 }
+
+size_t fv_u64_text(char *out, uint64_t v)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    char t[20], *e = t + sizeof t, *p = e;
+
+    while (v >= 100) {
+        p -= 2;
+        memcpy(p, pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    memcpy(out, p, (size_t)(e - p));
+    return (size_t)(e - p);
+}

@@ -19,6 +19,7 @@
 #endif
 
 #include "ferry/ferry.h"
+#include "fvalue.h"
 #include "utf8.h"
 
 typedef struct config {
@@ -326,32 +327,16 @@ static int add_text(state *s, uint32_t c, const char *p, size_t n)
  * with quote = "all". */
 static int put_int(state *s, int64_t x)
 {
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-                                "25262728293031323334353637383940414243444546474849"
-                                "50515253545556575859606162636465666768697071727374"
-                                "75767778798081828384858687888990919293949596979899";
-    /* digits right-aligned at t + 24; 24 bytes from p copied at once */
-    char t[48], *e = t + 24, *p = e;
-    uint64_t u = x < 0 ? (uint64_t)(-(x + 1)) + 1 : (uint64_t)x;
-    while (u >= 100) {
-        p -= 2;
-        memcpy(p, pairs + 2 * (u % 100), 2);
-        u /= 100;
-    }
-    if (u >= 10) {
-        p -= 2;
-        memcpy(p, pairs + 2 * u, 2);
-    } else {
-        *--p = (char)('0' + u);
-    }
-    if (x < 0)
-        *--p = '-';
+    char t[21];
+    size_t n = x < 0;
+    t[0] = '-';
+    n += fv_u64_text(t + n, x < 0 ? (uint64_t)(-(x + 1)) + 1 : (uint64_t)x);
     if (s->all) /* quote = "all" */
-        return add_field(s, p, (size_t)(e - p), 0);
-    if (reserve(s, 24))
+        return add_field(s, t, n, 0);
+    if (reserve(s, n))
         return FERRY_ERR_NOMEM;
-    memcpy(s->line + s->len, p, 24);
-    s->len += (size_t)(e - p);
+    memcpy(s->line + s->len, t, n);
+    s->len += n;
     return 0;
 }
 

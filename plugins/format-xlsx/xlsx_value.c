@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fvalue.h"
 #include "utf8.h"
 
 #define XLSX_EPOCH_DAYS   25569   /* 1970-01-01 as an Excel serial */
@@ -105,29 +106,6 @@ static size_t double_text_printf(double x, char out[32])
     }
     snprintf(out, 32, "%.17G", x);
     return strlen(out);
-}
-
-static size_t put_u64(char *out, uint64_t v)
-{
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-                                "25262728293031323334353637383940414243444546474849"
-                                "50515253545556575859606162636465666768697071727374"
-                                "75767778798081828384858687888990919293949596979899";
-    char t[20], *e = t + sizeof t, *p = e;
-
-    while (v >= 100) {
-        p -= 2;
-        memcpy(p, pairs + 2 * (v % 100), 2);
-        v /= 100;
-    }
-    if (v >= 10) {
-        p -= 2;
-        memcpy(p, pairs + 2 * v, 2);
-    } else {
-        *--p = (char)('0' + v);
-    }
-    memcpy(out, p, (size_t)(e - p));
-    return (size_t)(e - p);
 }
 
 __extension__ typedef unsigned __int128 xlsx_u128;
@@ -229,14 +207,14 @@ size_t xlsx_number_text(double x, char out[32])
     if (x < 0)
         out[n++] = '-';
     if (ax < 9007199254740992.0 && ax == (double)(int64_t)ax) {
-        n += put_u64(out + n, (uint64_t)ax);
+        n += fv_u64_text(out + n, (uint64_t)ax);
         out[n] = '\0';
         return n;
     }
     if (!(ax >= 1e-5 && ax < 1e15))
         return double_text_printf(x, out);
     y = short_digits(ax, &k);
-    nd = put_u64(dg, y);
+    nd = fv_u64_text(dg, y);
     while (nd > 1 && dg[nd - 1] == '0' && k > 0) { /* trailing zeros of the fraction */
         nd--;
         k--;
