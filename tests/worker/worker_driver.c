@@ -69,7 +69,8 @@ static int complete(ferry_db *db, const ferry_claim *c, const char *path, long s
 }
 
 int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
-                          atomic_int *cancel, int *permanent, ferry_err *err)
+                          atomic_int *cancel, int *permanent, ferry_request_done *done,
+                          ferry_err *err)
 {
     const char *ms_s = getenv("STUB_WORK_MS");
     long ms = ms_s ? atol(ms_s) : 50;
@@ -110,6 +111,10 @@ int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_cl
         if (!rc)
             rc = ferry_err_set(err, FERRY_ERR_CANCEL, "lease lost before completion");
         return rc;
+    }
+    if (done) {
+        done->rows = 1;
+        done->bytes = size;
     }
     return 0;
 }
@@ -180,7 +185,11 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--concurrency") == 0 && i + 1 < argc)
             o.concurrency = atoi(argv[++i]);
     }
-    int rc = ferry_worker_run(&svc, &o, &err) ? ferry_app_fail(&app, &err) : 0;
+    ferry_worker *w = NULL;
+    int rc = ferry_worker_open(&w, &svc, &o, &err) || ferry_worker_run(w, &err)
+                 ? ferry_app_fail(&app, &err)
+                 : 0;
+    ferry_worker_close(w);
     ferry_metrics_free(app.metrics);
     ferry_site_free(app.site);
     return rc;

@@ -47,7 +47,7 @@ static int run_one(ferry_app *app, const char *id)
         return ferry_app_fail(app, &err);
     }
     int permanent = 0;
-    rc = ferry_request_execute(&svc, db, &claim, app->stop, &permanent, &err);
+    rc = ferry_request_execute(&svc, db, &claim, app->stop, &permanent, NULL, &err);
     if (rc) {
         ferry_err fe = FERRY_ERR_INIT;
         int changed = 0;

@@ -72,10 +72,15 @@ int ferry_cmd_worker(ferry_app *app, int argc, char **argv)
     if (concurrency)
         o.concurrency = (int)concurrency;
     o.once = once;
-    ferry_metrics_http *mh = NULL;
-    if (ferry_app_metrics_listen(app, metrics_listen, "worker.metrics_listen", &mh, &err))
+    /* The fork server is forked first, while this process has one thread. */
+    ferry_worker *w = NULL;
+    if (ferry_worker_open(&w, &svc, &o, &err))
         return ferry_app_fail(app, &err);
-    int rc = ferry_worker_run(&svc, &o, &err);
+    ferry_metrics_http *mh = NULL;
+    int rc = ferry_app_metrics_listen(app, metrics_listen, "worker.metrics_listen", &mh, &err);
+    if (!rc)
+        rc = ferry_worker_run(w, &err);
     ferry_metrics_http_stop(mh);
+    ferry_worker_close(w);
     return rc ? ferry_app_fail(app, &err) : FERRY_EXIT_OK;
 }

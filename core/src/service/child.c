@@ -1,88 +1,78 @@
 /*
- * child.c — one claimed request in a child process (child.h).
+ * child.c — one claimed request in a child process (child.h): the slot's
+ * side and the request child's; the fork server is child_server.c.
  *
  * Decisions (docs/operations.md repeats them):
- * - fork() after the claim, as PostgreSQL forks a backend: the child has
- *   the loaded site, opens a database connection of its own, runs
- *   ferry_request_execute and _exit()s. It never uses the parent's
- *   connections (its copies of their sockets just close) and never runs
- *   the parent's atexit handlers.
+ * - A child per request, as PostgreSQL forks a backend per connection: the
+ *   child has the loaded site, opens a database connection of its own,
+ *   runs ferry_request_execute and _exit()s. It never uses the worker's
+ *   connections and never runs atexit handlers.
+ * - The children are forked by a fork server, itself forked by the worker
+ *   before any of its threads start. POSIX lets a child forked from a
+ *   threaded process call only async-signal-safe functions, and a request
+ *   child runs a whole pipeline (malloc, dlopen, Connector/C, OpenSSL): a
+ *   lock another thread held at the fork would stay locked in the child
+ *   for good. Forked from the single-threaded server, nothing is held. It
+ *   is also cheaper: the server's address space has no thread stacks,
+ *   connections or worker buffers to copy and fault in again. (The
+ *   sanitizers' allocator, which glibc's fork handlers do not cover, is
+ *   safe too, so the ASan build runs requests in children as well.)
  * - The fenced completion runs in the child: the artifact and its row are
- *   committed where they were made. The parent resolves failures only
- *   (fail, retry, release) on its own connection; those are fenced too, so
- *   a child that committed and then died changes nothing.
- * - One anonymous shared page carries the cancel flag (parent to child)
- *   and the plugin each thread is calling (child to parent: the engine
- *   notes it before every plugin call); a pipe carries the result.
- * - The child dies with the slot thread that forked it (PR_SET_PDEATHSIG)
- *   and ignores SIGINT/SIGTERM: a stopping worker cancels it by the flag.
+ *   committed where they were made. The slot resolves failures only (fail,
+ *   retry, release) on its own connection; those are fenced too, so a child
+ *   that committed and then died changes nothing.
+ * - A shared page per slot carries the cancel flag and the plugin each
+ *   thread is calling; the slot's socket carries the rest (child_proto.h).
+ * - The child dies with the server (PR_SET_PDEATHSIG), the server with the
+ *   worker, and both ignore SIGINT/SIGTERM: a stopping worker cancels its
+ *   requests by the flag. A server that is gone (killed) cannot be forked
+ *   again safely from the threaded worker: the request fails as an
+ *   attempt and the worker stops with an error for its service manager to
+ *   restart it.
  * - worker.request_timeout_seconds: a child still running then is killed
- *   (SIGKILL) and the request fails with that reason.
+ *   (SIGKILL, by the server, which alone knows it is not yet reaped) and
+ *   the request fails with that reason.
  */
 #include "child.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "child_proto.h"
 #include "loader.h"
-#include "stage.h"
 #include "pipeline.h"
 #include "request.h"
+#include "stage.h"
 
-typedef struct shared {
-    atomic_int cancel;
-    ferry_stage_note note;
-} shared;
-
-typedef struct result {
-    int rc, permanent;
-    ferry_err err;
-} result;
-
-static void write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
-        c += w;
-        n -= (size_t)w;
-    }
-}
-
-static _Noreturn void child_main(const ferry_service *svc, const ferry_claim *claim, shared *sh,
-                                 int fd, pid_t parent)
+_Noreturn void ferry_child_request_main(const ferry_service *svc, const ferry_claim *claim,
+                                        child_shared *sh, int fd, pid_t server)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
+    if (getppid() != server)
         _exit(1);
-    signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_IGN);
     ferry_service mine = *svc;
     mine.note = &sh->note;
     mine.store_swept = 1; /* by the worker: ferry_child_sweep */
-    result res;
-    memset(&res, 0, sizeof res);
+    child_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = CHILD_RESULT;
+    child_result *res = &m.res;
     ferry_db *db = NULL;
-    res.rc = fdb_connect_url(&db, svc->site->database_url, 60, &res.err);
-    if (!res.rc)
-        res.rc = ferry_request_execute(&mine, db, claim, &sh->cancel, &res.permanent, &res.err);
+    res->rc = fdb_connect_url(&db, svc->site->database_url, 60, &res->err);
+    if (!res->rc)
+        res->rc = ferry_request_execute(&mine, db, claim, &sh->cancel, &res->permanent, &res->done,
+                                        &res->err);
     fdb_close(db);
-    write_all(fd, &res, sizeof res);
+    (void)send(fd, &m, sizeof m, MSG_NOSIGNAL);
     _exit(0);
 }
 
@@ -101,7 +91,7 @@ static const char *signal_name(int sig)
 }
 
 /* "plugin P" (or both threads' plugins) from the notes, or `none`. */
-static void who(const shared *sh, char *out, size_t len, const char *none)
+static void who(const child_shared *sh, char *out, size_t len, const char *none)
 {
     char a[64], b[64];
     snprintf(a, sizeof a, "%.63s", sh->note.name[1]);
@@ -122,72 +112,72 @@ static double since(const struct timespec *t0)
 }
 
 typedef struct watch {
-    pid_t pid;
     int fd;
-    shared *sh;
-    result res;
-    size_t got;
-    int eof, status, timed_out;
+    child_shared *sh;
+    child_result res;
+    int got, exited, status, timed_out;
+    int fork_errno; /* the server could not fork */
 } watch;
 
-static void read_result(watch *wt)
+static int send_type(int fd, int type, const ferry_claim *claim)
+{
+    child_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = type;
+    if (claim)
+        m.claim = *claim;
+    return send(fd, &m, sizeof m, MSG_NOSIGNAL) == (ssize_t)sizeof m ? 0 : -1;
+}
+
+/* Reads what has arrived; -1 when the server is gone. */
+static int drain(watch *wt)
 {
     for (;;) {
-        ssize_t n = read(wt->fd, (char *)&wt->res + wt->got, sizeof wt->res - wt->got);
-        if (n > 0)
-            wt->got += (size_t)n;
-        if (n == 0)
-            wt->eof = 1;
-        if (n <= 0 || wt->got == sizeof wt->res)
-            return;
+        child_msg m;
+        ssize_t n = recv(wt->fd, &m, sizeof m, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return 0;
+        if (n != (ssize_t)sizeof m)
+            return -1;
+        if (m.type == CHILD_STARTED && m.value < 0)
+            wt->fork_errno = -m.value;
+        else if (m.type == CHILD_RESULT)
+            wt->res = m.res, wt->got = 1;
+        else if (m.type == CHILD_EXITED)
+            wt->status = m.value, wt->exited = 1;
+        if (wt->exited || wt->fork_errno)
+            return 0;
     }
 }
 
-/* A pidfd for `pid` (readable once it exits), or -1 where the kernel has
- * none (before Linux 5.3). */
-static int open_pidfd(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-    (void)pid;
-    return -1;
-#endif
-}
-
-/* Waits for the child, passing *cancel on and killing it at the limit.
- * Poll wakes on the result and on the exit itself (pidfd): no sleep
- * between the child's exit and the next claim. */
-static void wait_child(watch *wt, atomic_int *cancel, unsigned timeout_s)
+/* Waits for the child's exit, passing *cancel on and having it killed at
+ * the limit; -1 when the server is gone. */
+static int wait_child(watch *wt, atomic_int *cancel, unsigned timeout_s)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int pidfd = open_pidfd(wt->pid);
-    for (;;) {
-        if (!wt->eof || pidfd >= 0) {
-            struct pollfd pfd[2] = {{wt->eof ? -1 : wt->fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
-            poll(pfd, 2, 100);
-            if (!wt->eof)
-                read_result(wt);
-        } else {
-            nanosleep(&(struct timespec){0, 1000000}, NULL);
-        }
+    while (!wt->exited && !wt->fork_errno) {
+        struct pollfd pfd = {wt->fd, POLLIN, 0};
+        poll(&pfd, 1, 100);
+        if (drain(wt) != 0)
+            return -1;
         atomic_store(&wt->sh->cancel, atomic_load(cancel));
-        if (waitpid(wt->pid, &wt->status, WNOHANG) == wt->pid)
-            break;
         if (!wt->timed_out && timeout_s && since(&t0) >= timeout_s) {
-            kill(wt->pid, SIGKILL);
+            if (send_type(wt->fd, CHILD_KILL, NULL) != 0)
+                return -1;
             wt->timed_out = 1;
         }
     }
-    if (pidfd >= 0)
-        close(pidfd);
-    read_result(wt);
+    return 0;
 }
 
-static int outcome(const watch *wt, unsigned timeout_s, int *permanent, ferry_err *err)
+static int outcome(const watch *wt, const ferry_claim *claim, unsigned timeout_s, int *permanent,
+                   ferry_err *err)
 {
     char w[160];
+    if (wt->fork_errno)
+        return ferry_err_set(err, FERRY_ERR, "request %s: fork: %s", claim->id,
+                             strerror(wt->fork_errno));
     if (wt->timed_out && WIFSIGNALED(wt->status)) {
         who(wt->sh, w, sizeof w, "no plugin call");
         return ferry_err_set(err, FERRY_ERR,
@@ -199,7 +189,7 @@ static int outcome(const watch *wt, unsigned timeout_s, int *permanent, ferry_er
         return ferry_err_set(err, FERRY_ERR, "%s crashed: %s", w,
                              signal_name(WTERMSIG(wt->status)));
     }
-    if (wt->got != sizeof wt->res) {
+    if (!wt->got) {
         who(wt->sh, w, sizeof w, "request");
         return ferry_err_set(err, FERRY_ERR,
                              "%s ended its process (exit status %d) without a result", w,
@@ -216,50 +206,34 @@ void ferry_child_sweep(const ferry_service *svc)
         ferry_stage_sweep(svc->site->store_path, 0);
 }
 
-int ferry_child_execute(const ferry_service *svc, const ferry_claim *claim, atomic_int *cancel,
-                        unsigned timeout_s, int *permanent, ferry_err *err)
+int ferry_child_execute(ferry_child_server *cs, int slot, const ferry_claim *claim,
+                        atomic_int *cancel, unsigned timeout_s, int *permanent,
+                        ferry_request_done *done, ferry_err *err)
 {
     *permanent = 0;
-    shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (sh == MAP_FAILED)
-        return ferry_err_set(err, FERRY_ERR, "request %s: cannot map shared memory: %s", claim->id,
-                             strerror(errno));
-    memset(sh, 0, sizeof *sh);
-    atomic_store(&sh->cancel, atomic_load(cancel));
-    int fds[2];
-    int rc = 0;
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-        rc = ferry_err_set(err, FERRY_ERR, "request %s: pipe: %s", claim->id, strerror(errno));
-        munmap(sh, sizeof *sh);
-        return rc;
+    watch wt;
+    memset(&wt, 0, sizeof wt);
+    wt.fd = cs->fd[slot];
+    wt.sh = &cs->pages[slot];
+    memset(&wt.sh->note, 0, sizeof wt.sh->note);
+    atomic_store(&wt.sh->cancel, atomic_load(cancel));
+    if (atomic_load(&cs->gone) || send_type(wt.fd, CHILD_RUN, claim) != 0 ||
+        wait_child(&wt, cancel, timeout_s) != 0) {
+        atomic_store(&cs->gone, 1);
+        ferry_child_sweep(cs->svc); /* a killed child may have left its staging file */
+        return ferry_err_set(err, FERRY_ERR,
+                             "request %s: the worker's fork server is gone; the worker stops",
+                             claim->id);
     }
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fds[0]);
-        child_main(svc, claim, sh, fds[1], parent);
-    }
-    close(fds[1]);
-    if (pid < 0) {
-        rc = ferry_err_set(err, FERRY_ERR, "request %s: fork: %s", claim->id, strerror(errno));
-    } else {
-        fcntl(fds[0], F_SETFL, O_NONBLOCK);
-        watch wt;
-        memset(&wt, 0, sizeof wt);
-        wt.pid = pid;
-        wt.fd = fds[0];
-        wt.sh = sh;
-        wait_child(&wt, cancel, timeout_s);
-        rc = outcome(&wt, timeout_s, permanent, err);
-        if (WIFSIGNALED(wt.status) || wt.got != sizeof wt.res)
-            ferry_child_sweep(svc); /* it may have left its staging file */
-    }
-    close(fds[0]);
-    munmap(sh, sizeof *sh);
+    int rc = outcome(&wt, claim, timeout_s, permanent, err);
+    if (!rc && done)
+        *done = wt.res.done;
+    if (!wt.fork_errno && (WIFSIGNALED(wt.status) || !wt.got))
+        ferry_child_sweep(cs->svc); /* it may have left its staging file */
     return rc;
 }
 
-/* ---- plugins loaded before the fork ---- */
+/* ---- plugins loaded before the fork server is forked ---- */
 
 enum { PRELOAD_MAX = 32 };
 

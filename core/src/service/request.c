@@ -51,8 +51,9 @@ typedef struct job {
     fdb_rows *sched; /* may be NULL */
     char format[24];
     double last_progress;
-    const char *object; /* "s3://bucket/key" when uploaded, else NULL; borrowed */
-    int completed;      /* redelivering: the request is completed, not claimed */
+    const char *object;       /* "s3://bucket/key" when uploaded, else NULL; borrowed */
+    int completed;            /* redelivering: the request is completed, not claimed */
+    ferry_request_done *done; /* may be NULL; borrowed */
 } job;
 
 static const char *col(const fdb_rows *r, int c)
@@ -737,6 +738,10 @@ static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *pred
         ferry_run_result_free(&r);
         return rc;
     }
+    if (j->done) {
+        j->done->rows = (int64_t)r.rows;
+        j->done->bytes = (int64_t)r.size;
+    }
     char f[400];
     ferry_request_fields(f, sizeof f, claim->id, claim->user_id, j->format, claim->attempt);
     /* The caller logs the completion itself (once, with its duration). */
@@ -756,10 +761,12 @@ static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *pred
 }
 
 int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
-                          atomic_int *cancel, int *permanent, ferry_err *err)
+                          atomic_int *cancel, int *permanent, ferry_request_done *done,
+                          ferry_err *err)
 {
     job j;
     memset(&j, 0, sizeof j);
+    j.done = done;
     j.svc = svc;
     j.db = db;
     j.claim = claim;

@@ -35,10 +35,18 @@
  * On an error the request is left as it is (processing, leased) and the
  * error returned: the caller calls ferry_request_fail or releases it.
  * *permanent (may be NULL) is set when retrying cannot help (bad config,
- * unknown field, denied template, row cap).
+ * unknown field, denied template, row cap). *done (may be NULL) gets the
+ * committed artifact's rows and bytes when it returns 0, so that a caller
+ * need not read them back.
  */
+typedef struct ferry_request_done {
+    int64_t rows;  /* the artifact's rows (ferry_row_count) */
+    int64_t bytes; /* its size (file_size) */
+} ferry_request_done;
+
 int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
-                          atomic_int *cancel, int *permanent, ferry_err *err);
+                          atomic_int *cancel, int *permanent, ferry_request_done *done,
+                          ferry_err *err);
 
 /* Sends one claimed delivery of a completed request again: its pipeline
  * resolved as for the run, its artifact from the row, a fresh signed link

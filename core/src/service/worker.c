@@ -54,21 +54,7 @@
 #include "retry.h"
 #include "worker_metrics.h"
 
-/*
- * Each request runs in a forked child (child.c), which is safe with glibc's
- * malloc (its fork handlers leave the child's heap usable). The
- * sanitizers' allocator in Debian 12's libasan is not: a child forked while
- * another thread holds its lock deadlocks on its first malloc. Under
- * AddressSanitizer the worker therefore runs requests on the slot's own
- * thread, without crash isolation (tests that need it skip there).
- */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define FERRY_FORK_SAFE 0
-#else
-#define FERRY_FORK_SAFE 1
-#endif
-
-typedef struct worker worker;
+typedef struct ferry_worker worker;
 
 typedef struct slot {
     worker *w;
@@ -89,18 +75,22 @@ typedef struct slot {
     atomic_int done;   /* the slot thread has finished */
 } slot;
 
-struct worker {
-    const ferry_service *svc;
-    const ferry_worker_opts *o;
+struct ferry_worker {
+    const ferry_service *svc; /* borrowed */
+    ferry_worker_opts opts;
+    const ferry_worker_opts *o; /* &opts */
     const char *url;
     atomic_int cancel_all;         /* the stop grace ran out */
     _Atomic int64_t last_claim_ms; /* mono_ms() of the last claim or outcome, 0: none */
-    slot *slots;
+    slot *slots;                   /* [o->concurrency]; owned */
+    ferry_child_preload *preload;  /* owned */
+    ferry_child_server *server;    /* owned */
 };
 
+/* Stopping: asked to, or the fork server is gone (child.h). */
 static int stopping(const worker *w)
 {
-    return ferry_service_stopping(w->svc);
+    return ferry_service_stopping(w->svc) || ferry_child_server_gone(w->server);
 }
 
 static void fields(char *buf, size_t len, const slot *s)
@@ -345,14 +335,12 @@ static const char *run_execute(slot *s, ferry_db **db, const ferry_claim *c, con
     mono_now(&t0);
     int permanent = 0;
     ferry_err err = FERRY_ERR_INIT;
-#if FERRY_FORK_SAFE
-    (void)db;
-    int rc =
-        ferry_child_execute(w->svc, c, &s->cancel, w->o->request_timeout_seconds, &permanent, &err);
-#else
-    int rc = ferry_request_execute(w->svc, *db, c, &s->cancel, &permanent, &err);
-#endif
+    ferry_request_done done = {0, 0};
+    int rc = ferry_child_execute(w->server, s->index, c, &s->cancel, w->o->request_timeout_seconds,
+                                 &permanent, &done, &err);
     info->seconds = mono_since(&t0);
+    info->rows = done.rows;
+    info->bytes = done.bytes;
 
     pthread_mutex_lock(&s->mu);
     s->active = 0;
@@ -403,7 +391,7 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
     snprintf(f, sizeof f, "slot=%d %s", s->index, info.fields);
     ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "claimed request");
     const char *outcome = run_execute(s, db, c, f, &info);
-    ferry_attempt_end(w->svc, *db, c, &info, outcome);
+    ferry_attempt_end(w->svc, &info, outcome);
     if (strcmp(outcome, "completed") == 0) {
         char done[560];
         snprintf(done, sizeof done, "%s rows=%lld bytes=%lld duration_ms=%lld", f,
@@ -536,10 +524,8 @@ static int preflight(worker *w, ferry_err *err)
  * and then, and returns when no slot runs any more. */
 static void watch_slots(worker *w)
 {
-#if FERRY_FORK_SAFE
     struct timespec swept;
     mono_now(&swept);
-#endif
     struct timespec stop_t0;
     int stop_seen = 0;
     for (;;) {
@@ -561,12 +547,10 @@ static void watch_slots(worker *w)
             for (int i = 0; i < w->o->concurrency; i++)
                 w->slots[i].cancel = 1;
         }
-#if FERRY_FORK_SAFE
         if (mono_since(&swept) >= STORE_SWEEP_SECONDS) {
             ferry_child_sweep(w->svc); /* the children do not sweep (child.h) */
             mono_now(&swept);
         }
-#endif
         nap(w, 100, 1);
     }
 }
@@ -589,25 +573,70 @@ static void join_slots(worker *w)
     }
 }
 
-int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry_err *err)
+void ferry_worker_close(ferry_worker *w)
 {
-    worker w;
-    memset(&w, 0, sizeof w);
-    w.svc = svc;
-    w.o = o;
-    w.url = svc->site->database_url;
-    int rc = preflight(&w, err);
-    if (rc)
-        return rc;
+    if (!w)
+        return;
+    ferry_child_server_stop(w->server);
+    ferry_child_preload_free(w->preload);
+    free(w->slots);
+    free(w);
+}
 
-    w.slots = calloc((size_t)o->concurrency, sizeof *w.slots);
-    if (!w.slots)
+int ferry_worker_open(ferry_worker **out, const ferry_service *svc, const ferry_worker_opts *o,
+                      ferry_err *err)
+{
+    *out = NULL;
+    worker *w = calloc(1, sizeof *w);
+    if (!w)
         return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
-#if FERRY_FORK_SAFE
-    ferry_child_preload *preload = ferry_child_preload_load(svc);
+    w->svc = svc;
+    w->opts = *o;
+    w->o = &w->opts;
+    w->url = svc->site->database_url;
+    int rc = preflight(w, err);
+    if (!rc && !(w->slots = calloc((size_t)o->concurrency, sizeof *w->slots)))
+        rc = ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+    if (rc) {
+        ferry_worker_close(w);
+        return rc;
+    }
+    w->preload = ferry_child_preload_load(svc);
     ferry_child_sweep(svc); /* what a killed worker's requests left */
-#endif
+    rc = ferry_child_server_start(&w->server, svc, o->concurrency, err);
+    if (rc) {
+        ferry_worker_close(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
 
+/* Starts a slot's renewal and claiming threads; 0 when both run. */
+static int start_slot(worker *w, int i)
+{
+    slot *s = &w->slots[i];
+    s->w = w;
+    s->index = i;
+    ferry_claim_owner(s->owner, i);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    s->have_renewer = pthread_create(&s->renewer, NULL, renew_main, s) == 0;
+    s->have_thread = s->have_renewer && pthread_create(&s->thread, NULL, slot_main, s) == 0;
+    if (!s->have_thread)
+        s->done = 1;
+    return s->have_thread ? 0 : -1;
+}
+
+int ferry_worker_run(ferry_worker *w, ferry_err *err)
+{
+    const ferry_service *svc = w->svc;
+    const ferry_worker_opts *o = w->o;
+    int rc = 0;
     /* Signals go to the caller's thread, not to the slots. */
     sigset_t block, old;
     sigemptyset(&block);
@@ -616,20 +645,7 @@ int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry
     pthread_sigmask(SIG_BLOCK, &block, &old);
     int started = 0;
     for (int i = 0; i < o->concurrency; i++) {
-        slot *s = &w.slots[i];
-        s->w = &w;
-        s->index = i;
-        ferry_claim_owner(s->owner, i);
-        pthread_mutex_init(&s->mu, NULL);
-        pthread_condattr_t ca;
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_cond_init(&s->cv, &ca);
-        pthread_condattr_destroy(&ca);
-        s->have_renewer = pthread_create(&s->renewer, NULL, renew_main, s) == 0;
-        s->have_thread = s->have_renewer && pthread_create(&s->thread, NULL, slot_main, s) == 0;
-        if (!s->have_thread) {
-            s->done = 1;
+        if (start_slot(w, i) != 0) {
             rc = ferry_err_set(err, FERRY_ERR, "cannot start worker thread %d", i);
             break;
         }
@@ -640,12 +656,12 @@ int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry
                "worker started: %d slots, lease %u s, %d attempts%s", started, o->lease_seconds,
                o->max_attempts, o->once ? ", once" : "");
 
-    watch_slots(&w);
-    join_slots(&w);
-    free(w.slots);
-#if FERRY_FORK_SAFE
-    ferry_child_preload_free(preload);
-#endif
-    ferry_logf(svc->log, FERRY_LOG_INFO, NULL, "worker stopped");
+    watch_slots(w);
+    join_slots(w);
+    if (!rc && ferry_child_server_gone(w->server))
+        rc = ferry_err_set(err, FERRY_ERR,
+                           "the worker's fork server is gone (killed?); stopped so that the "
+                           "service manager starts a new worker");
+    ferry_logf(svc->log, rc ? FERRY_LOG_ERROR : FERRY_LOG_INFO, NULL, "worker stopped");
     return rc;
 }

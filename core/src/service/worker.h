@@ -39,6 +39,23 @@ void ferry_worker_opts_from_site(ferry_worker_opts *o, const ferry_site *site);
  * reached or has pending migrations. Blocks
  * SIGINT/SIGTERM in its threads so the caller's handler sees them.
  */
-int ferry_worker_run(const ferry_service *svc, const ferry_worker_opts *o, ferry_err *err);
+typedef struct ferry_worker ferry_worker;
+
+/*
+ * Checks the database, preloads the request plugins, sweeps the store and
+ * forks the fork server (child.h). Call it while the process has a single
+ * thread: before any metrics listener or other thread starts. *out is
+ * owned by the caller (ferry_worker_close); `svc` and what it points to
+ * must outlive it.
+ */
+int ferry_worker_open(ferry_worker **out, const ferry_service *svc, const ferry_worker_opts *o,
+                      ferry_err *err);
+
+/* Runs the slots until the worker stops (SIGTERM/SIGINT through svc->stop,
+ * --once with nothing left, or the fork server gone: an error). */
+int ferry_worker_run(ferry_worker *w, ferry_err *err);
+
+/* Stops the fork server and frees the worker. Accepts NULL. */
+void ferry_worker_close(ferry_worker *w);
 
 #endif

@@ -37,23 +37,8 @@ void ferry_attempt_begin(const ferry_service *svc, ferry_db *db, const ferry_cla
                          c->attempt);
 }
 
-static void read_result(ferry_db *db, const ferry_claim *c, ferry_attempt_info *info)
-{
-    fdb_rows *r = NULL;
-    ferry_err err = FERRY_ERR_INIT;
-    fdb_param p[] = {fdb_str(c->id)};
-    if (db &&
-        fdb_query(db, "SELECT ferry_row_count, file_size FROM export_requests WHERE id = ?", p, 1,
-                  &r, &err) == 0 &&
-        r->nrows == 1) {
-        info->rows = num(r, 0) > 0 ? num(r, 0) : 0;
-        info->bytes = num(r, 1) > 0 ? num(r, 1) : 0;
-    }
-    fdb_rows_free(r);
-}
-
-void ferry_attempt_end(const ferry_service *svc, ferry_db *db, const ferry_claim *c,
-                       ferry_attempt_info *info, const char *outcome)
+void ferry_attempt_end(const ferry_service *svc, const ferry_attempt_info *info,
+                       const char *outcome)
 {
     const char *fmt = ferry_metrics_format(info->format);
     ferry_metrics *m = svc->metrics;
@@ -63,7 +48,6 @@ void ferry_attempt_end(const ferry_service *svc, ferry_db *db, const ferry_claim
         ferry_metrics_add(m, FM_RETRIES, NULL, NULL, 1);
     if (strcmp(outcome, "completed") != 0)
         return;
-    read_result(db, c, info);
     ferry_metrics_add(m, FM_EXPORT_ROWS, fmt, NULL, (double)info->rows);
     ferry_metrics_add(m, FM_EXPORT_BYTES, fmt, NULL, (double)info->bytes);
 }

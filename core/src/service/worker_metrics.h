@@ -1,8 +1,7 @@
 /*
- * worker_metrics.h — what the worker counts and logs about one attempt,
- * read in the worker's own process from the database (so it holds however
- * the attempt ran, in this process or a child): the request's format and
- * wait when claimed; its rows and bytes when completed.
+ * worker_metrics.h — what the worker counts and logs about one attempt:
+ * the request's format and wait when claimed (read from the database), its
+ * rows and bytes when completed (as the request child reported them).
  */
 #ifndef FERRY_CORE_WORKER_METRICS_H
 #define FERRY_CORE_WORKER_METRICS_H
@@ -15,8 +14,8 @@
 
 typedef struct ferry_attempt_info {
     char format[21];  /* the request's format ("" if unknown) */
-    int64_t rows;     /* ferry_row_count once completed */
-    int64_t bytes;    /* file_size once completed */
+    int64_t rows;     /* the artifact's rows once completed (the worker sets it) */
+    int64_t bytes;    /* its size once completed (the worker sets it) */
     double seconds;   /* claim to outcome */
     char fields[320]; /* logfmt: request_id user_id format attempt */
 } ferry_attempt_info;
@@ -27,8 +26,8 @@ void ferry_attempt_begin(const ferry_service *svc, ferry_db *db, const ferry_cla
                          ferry_attempt_info *info);
 
 /* After the outcome ("completed", "failed", "retried", "released",
- * "lost"): counts it; for "completed" reads and counts rows and bytes. */
-void ferry_attempt_end(const ferry_service *svc, ferry_db *db, const ferry_claim *c,
-                       ferry_attempt_info *info, const char *outcome);
+ * "lost"): counts it, and for "completed" info's rows and bytes. */
+void ferry_attempt_end(const ferry_service *svc, const ferry_attempt_info *info,
+                       const char *outcome);
 
 #endif
