@@ -190,15 +190,35 @@ def start_workers(ferry, conf, work, layout, workers, log_json, wrap=None):
     return procs
 
 
+def child_pids(pid):
+    """The live children of a process (every thread's), from /proc."""
+    kids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        kids.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    return kids
+
+
 def cpu_seconds(pid, children=True):
-    """utime + stime (+ reaped children's) of a process, in seconds."""
+    """utime + stime (+ reaped children's) of a process, in seconds. With
+    children, also its live children's own and reaped ones': a worker's
+    request children are reaped by its fork server, which lives as long as
+    the worker."""
     try:
         with open("/proc/%d/stat" % pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
     except OSError:
         return None
     ticks = sum(int(x) for x in fields[11:15 if children else 13])
-    return ticks / os.sysconf("SC_CLK_TCK")
+    secs = ticks / os.sysconf("SC_CLK_TCK")
+    if children:
+        secs += sum(cpu_seconds(k, True) or 0.0 for k in child_pids(pid))
+    return secs
 
 
 def server_pid(cur):
