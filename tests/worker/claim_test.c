@@ -130,6 +130,13 @@ static void test_basic(ferry_db *a, ferry_db *b)
                 "ferry_lease_expires_at > NOW(6) + INTERVAL 20 SECOND",
                 c1.id) == 1,
           "claimed row state");
+    /* The claim carries the format and the wait the row keeps (no SELECT after it). */
+    long wait = count(a,
+                      "SELECT TIMESTAMPDIFF(MICROSECOND, created_at, started_at) "
+                      "FROM export_requests WHERE id = ?",
+                      c1.id);
+    CHECK(strcmp(c1.format, "csv") == 0 && c1.wait_us == wait && wait > 3000000000L,
+          "format %s wait %lld, the row's %ld", c1.format, (long long)c1.wait_us, wait);
     CHECK(count(a,
                 "SELECT COUNT(*) FROM export_audit_logs WHERE export_request_id = ? AND "
                 "action = 'started' AND ip_address = ''",
@@ -271,8 +278,9 @@ static void test_expiry_and_give_up(ferry_db *a, ferry_db *b)
           err.msg);
     sql(a, "UPDATE export_requests SET status = 'pending'");
     rc = ferry_claim_by_id(b, c3.id, owner_b, 30, ua, &c4, &err);
-    CHECK(rc == 0 && c4.attempt == 2 && strcmp(c4.owner, owner_b) == 0, "by id: rc %d %s", rc,
-          err.msg);
+    CHECK(rc == 0 && c4.attempt == 2 && strcmp(c4.owner, owner_b) == 0 &&
+              strcmp(c4.format, "csv") == 0,
+          "by id: rc %d %s", rc, err.msg);
 }
 
 /* Many threads, each with its own connection, claim until nothing is left;

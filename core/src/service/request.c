@@ -848,6 +848,7 @@ int ferry_request_redeliver(const ferry_service *svc, ferry_db *db, const ferry_
         snprintf(c.id, sizeof c.id, "%s", d->request_id);
         c.user_id = atoll(fdb_get(row, 0, 0));
         c.attempt = atoi(fdb_get(row, 0, 1));
+        c.wait_us = -1; /* not a claim: no wait */
         job j;
         memset(&j, 0, sizeof j);
         j.svc = svc;

@@ -398,7 +398,7 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
 {
     worker *w = s->w;
     ferry_attempt_info info;
-    ferry_attempt_begin(w->svc, *db, c, &info);
+    ferry_attempt_begin(w->svc, c, &info);
     char f[400];
     snprintf(f, sizeof f, "slot=%d %s", s->index, info.fields);
     ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "claimed request");

@@ -1,8 +1,8 @@
 /*
  * worker_metrics.h — what the worker counts and logs about one attempt,
- * read in the worker's own process from the database (so it holds however
- * the attempt ran, in this process or a child): the request's format and
- * wait when claimed; its rows and bytes when completed.
+ * in the worker's own process (so it holds however the attempt ran, in this
+ * process or a child): the request's format and wait as the claim read
+ * them; its rows and bytes from the database when completed.
  */
 #ifndef FERRY_CORE_WORKER_METRICS_H
 #define FERRY_CORE_WORKER_METRICS_H
@@ -21,10 +21,10 @@ typedef struct ferry_attempt_info {
     char fields[320]; /* logfmt: request_id user_id format attempt */
 } ferry_attempt_info;
 
-/* After a claim: reads the format, observes the wait (first attempt) and
- * fills info->fields. db may be NULL. */
-void ferry_attempt_begin(const ferry_service *svc, ferry_db *db, const ferry_claim *c,
-                         ferry_attempt_info *info);
+/* After a claim: takes the format from the claim, observes the wait
+ * (first attempt) and fills info->fields. No statement: the claim read
+ * both. */
+void ferry_attempt_begin(const ferry_service *svc, const ferry_claim *c, ferry_attempt_info *info);
 
 /* After the outcome ("completed", "failed", "retried", "released",
  * "lost"): counts it; for "completed" reads and counts rows and bytes. */

@@ -58,7 +58,8 @@ void ferry_claim_owner(char out[129], int slot)
     "DATE_FORMAT(NOW(6), '%Y-%m-%d %H:%i:%s.%f') AS now6, "                                        \
     "(ferry_lease_expires_at IS NOT NULL AND ferry_lease_expires_at <= NOW(6)) AS lapsed, "        \
     "ferry_lease_owner, ferry_lease_expires_at, started_at IS NULL AS first, "                     \
-    "EXISTS (SELECT 1 FROM auth_user u WHERE u.id = user_id) AS has_user"
+    "EXISTS (SELECT 1 FROM auth_user u WHERE u.id = user_id) AS has_user, "                        \
+    "TIMESTAMPDIFF(MICROSECOND, created_at, COALESCE(started_at, NOW(6))) AS wait_us"
 
 enum {
     C_ID,
@@ -72,7 +73,8 @@ enum {
     C_OWNER,
     C_EXPIRES,
     C_FIRST,
-    C_HAS_USER
+    C_HAS_USER,
+    C_WAIT
 };
 
 static int begin_rc(ferry_db *db, ferry_err *err)
@@ -136,15 +138,18 @@ static int take(ferry_db *db, const fdb_rows *r, const char *owner, unsigned lea
                 const char *user_agent, ferry_claim *out, ferry_err *err)
 {
     const char *id = fdb_get(r, 0, C_ID);
-    fdb_param up[] = {fdb_str(owner), fdb_i64((int64_t)lease_seconds), fdb_str(id)};
+    /* started_at is the claim's NOW(6) as its SELECT read it, so that
+     * C_WAIT (created_at to that NOW(6)) is exactly what the row keeps. */
+    fdb_param up[] = {fdb_str(fdb_get(r, 0, C_NOW)), fdb_str(owner),
+                      fdb_i64((int64_t)lease_seconds), fdb_str(id)};
     uint64_t n = 0;
     int rc = fdb_exec(db,
                       "UPDATE export_requests SET status = 'processing', "
-                      "started_at = COALESCE(started_at, NOW(6)), "
+                      "started_at = COALESCE(started_at, CAST(? AS DATETIME(6))), "
                       "ferry_attempt = ferry_attempt + 1, ferry_lease_owner = ?, "
                       "ferry_lease_expires_at = NOW(6) + INTERVAL ? SECOND, "
                       "progress_percentage = 0, updated_at = NOW(6) WHERE id = ?",
-                      up, 3, &n, err);
+                      up, 4, &n, err);
     if (rc)
         return rc;
     if (n != 1)
@@ -155,6 +160,9 @@ static int take(ferry_db *db, const fdb_rows *r, const char *owner, unsigned lea
     out->user_id = strtoll(fdb_get(r, 0, C_USER), NULL, 10);
     out->attempt = atoi(fdb_get(r, 0, C_ATTEMPT)) + 1;
     snprintf(out->owner, sizeof out->owner, "%s", owner);
+    const char *fmt = fdb_get(r, 0, C_FORMAT), *wait = fdb_get(r, 0, C_WAIT);
+    snprintf(out->format, sizeof out->format, "%s", fmt ? fmt : "");
+    out->wait_us = wait ? strtoll(wait, NULL, 10) : -1;
     if (atoi(fdb_get(r, 0, C_FIRST)) == 1) {
         char extra[200];
         snprintf(extra, sizeof extra, "{\"attempt\": %d, \"worker\": \"%.128s\"}", out->attempt,

@@ -12,11 +12,15 @@
 #include "db.h"
 #include "user_limits.h"
 
+/* Plain and fixed-size (no pointers): the worker copies it into the child
+ * that runs the request. */
 typedef struct ferry_claim {
     char id[33];     /* export_requests.id */
     int64_t user_id; /* export_requests.user_id */
     int attempt;     /* ferry_attempt after the claim: 1 for the first */
     char owner[129]; /* lease owner, "<host>:<pid>:<slot>" */
+    char format[21]; /* export_requests.format, as read by the claim */
+    int64_t wait_us; /* created_at to started_at (the first claim's NOW(6)); -1: unknown */
 } ferry_claim;
 
 /* Makes a lease owner name for this process and slot. */
