@@ -118,8 +118,8 @@ static int give_up(ferry_db *db, const fdb_rows *r, int attempts, const char *us
     rc = ferry_audit_write(db, id, user_id, "failed", "", user_agent, extra, err);
     if (rc)
         return rc;
-    return ferry_usage_add(db, user_id, fdb_get(r, 0, C_NOW), fdb_get(r, 0, C_FORMAT), 1, 0, 0, 0,
-                           err);
+    return ferry_usage_add(db, user_id, fdb_get(r, 0, C_NOW), fdb_get(r, 0, C_FORMAT), 1, 0, 0,
+                           NULL, err);
 }
 
 /* Fails the locked row `r`, whose user no longer exists, once and for all,
