@@ -74,6 +74,7 @@ typedef struct slot {
     worker *w;
     int index;
     char owner[129];
+    ferry_claim_state claim_state; /* when to look for expired leases (slot thread only) */
     pthread_t thread, renewer;
     int have_thread, have_renewer;
 
@@ -460,7 +461,8 @@ static void *slot_main(void *arg)
         int got = 0;
         ferry_err err = FERRY_ERR_INIT;
         if (ferry_claim_next_limited(db, s->owner, w->o->lease_seconds, w->o->max_attempts,
-                                     &w->o->limits, w->svc->user_agent, &c, &got, &err) != 0) {
+                                     &w->o->limits, &s->claim_state, w->svc->user_agent, &c, &got,
+                                     &err) != 0) {
             int gone = fdb_is_connection_error(db);
             drop_if_gone(&db);
             ferry_logf(w->svc->log, gone ? FERRY_LOG_WARN : FERRY_LOG_ERROR, f,
