@@ -156,7 +156,9 @@ static char *dec(const char *p, size_t n)
     return o;
 }
 
-static int connect_url(state *s, const char *url)
+/* Connects to `url`; `init` (NULL: none) runs right after (the
+ * connector's init command, one more round trip). */
+static int connect_url(state *s, const char *url, const char *init)
 {
     const char *p = strncmp(url, "mysql://", 8) == 0 ? url + 8 : NULL;
     const char *at = p ? strrchr(p, '@') : NULL;
@@ -186,7 +188,8 @@ static int connect_url(state *s, const char *url)
     mysql_optionsv(s->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
     mysql_optionsv(s->mysql, MYSQL_OPT_RECONNECT, &off);
     mysql_optionsv(s->mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    mysql_optionsv(s->mysql, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+    if (init)
+        mysql_optionsv(s->mysql, MYSQL_INIT_COMMAND, init);
     if (!mysql_real_connect(s->mysql, host, user, pass, db, port, sock, 0))
         rc = s->host->error(s->fx, FERRY_ERR_DB, "cannot connect to %s on %s: %s", db,
                             sock ? sock : host, mysql_error(s->mysql));
@@ -821,15 +824,21 @@ out:
     params_free(&ps);
 }
 
-static void on_column(void *data, unsigned int c, unsigned char **row);
-
-static int src_open(void *st, const ferry_query *q, const ferry_schema **schema, int64_t *count)
+/*
+ * The session for one read, in one prepared SET (even the session settings
+ * go through a bound parameter) and START TRANSACTION: UTC, net_write_timeout
+ * raised, and REPEATABLE READ, which the consistent snapshot needs (under
+ * READ COMMITTED every statement would see newer rows). MariaDB calls the
+ * isolation variable tx_isolation (transaction_isolation only from 11.1);
+ * MySQL 8 has only transaction_isolation (5.7.20 and later).
+ */
+static int begin_snapshot(state *s)
 {
-    state *s = st;
-    int rc = connect_url(s, s->cfg->url);
-    if (rc)
-        return rc;
-    /* Even the session settings go through a bound parameter. */
+    const char *set = mariadb_connection(s->mysql)
+                          ? "SET SESSION net_write_timeout = ?, time_zone = '+00:00', "
+                            "tx_isolation = 'REPEATABLE-READ'"
+                          : "SET SESSION net_write_timeout = ?, time_zone = '+00:00', "
+                            "transaction_isolation = 'REPEATABLE-READ'";
     ferry_value timeout;
     ferry_value_set_i64(&timeout, FERRY_TYPE_INT64, s->cfg->net_write_timeout);
     params tp = {0};
@@ -837,13 +846,21 @@ static int src_open(void *st, const ferry_query *q, const ferry_schema **schema,
         params_free(&tp);
         return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
     }
-    MYSQL_STMT *set = prepare(s, "SET SESSION net_write_timeout = ?", &tp);
+    MYSQL_STMT *st = prepare(s, set, &tp);
     params_free(&tp);
-    if (!set)
+    if (!st)
         return FERRY_ERR_DB;
-    mysql_stmt_close(set);
-    if ((rc = run_plain(s, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")) ||
-        (rc = run_plain(s, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")))
+    mysql_stmt_close(st);
+    return run_plain(s, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+}
+
+static void on_column(void *data, unsigned int c, unsigned char **row);
+
+static int src_open(void *st, const ferry_query *q, const ferry_schema **schema, int64_t *count)
+{
+    state *s = st;
+    int rc = connect_url(s, s->cfg->url, NULL);
+    if (rc || (rc = begin_snapshot(s)))
         return rc;
 
     sbuf b = {0};
@@ -1285,7 +1302,7 @@ static int src_describe(void *st, const ferry_schema **schema)
     state *s = st;
     close_all(s);
     describe_free(s);
-    int rc = connect_url(s, s->cfg->url);
+    int rc = connect_url(s, s->cfg->url, "SET time_zone = '+00:00'");
     sbuf b = {0};
     if (!rc && (sb_str(&b, "SELECT * FROM (") || sb_str(&b, s->cfg->query) ||
                 sb_str(&b, ") AS ferry_src LIMIT 0")))

@@ -63,6 +63,10 @@ usage() {
     testdb_sql "SELECT CONCAT_WS(' ', date = (SELECT DATE(completed_at) FROM export_requests WHERE id = '$req'), total_exports, csv_exports, json_exports, pdf_exports, excel_exports, total_records_exported, total_file_size, failed_exports, avg_processing_time IS NOT NULL) FROM export_usage_stats WHERE user_id = $zoe"
 }
 expect_eq "usage stats" "$(usage)" "1 1 1 0 0 0 $want_rows $(row file_size) 0 1"
+# The processing time is the request's own, started_at to completed_at
+# (the usage upsert reads it from the row, the only export of the day).
+expect_eq "usage processing time" \
+    "$(testdb_sql "SELECT avg_processing_time = (SELECT TIMESTAMPDIFF(MICROSECOND, started_at, completed_at) FROM export_requests WHERE id = '$req') AND avg_processing_time > 0 FROM export_usage_stats WHERE user_id = $zoe")" 1
 expect_eq "other users' usage stats" "$(testdb_sql "SELECT COUNT(*) FROM export_usage_stats WHERE user_id <> $zoe")" 0
 tplrow() { testdb_sql "SELECT CONCAT(usage_count, ' ', last_used IS NOT NULL AND last_used >= (SELECT started_at FROM export_requests WHERE id = '$req')) FROM export_templates WHERE id = '$tpl'"; }
 expect_eq "template usage" "$(tplrow)" "1 1"
@@ -76,6 +80,10 @@ expect_match "message" "$ERR" "^ferry: .*$req"
 expect_eq "the row" "$(testdb_sql "SELECT CONCAT_WS('|', status, completed_at, file_path, file_size, download_url) FROM export_requests WHERE id = '$req'")" "$before"
 expect_eq "audit rows" "$(audit)" "completed:1 started:1 "
 expect_eq "usage stats" "$(usage)" "1 1 1 0 0 0 $want_rows $(row file_size) 0 1"
+# The processing time is the request's own, started_at to completed_at
+# (the usage upsert reads it from the row, the only export of the day).
+expect_eq "usage processing time" \
+    "$(testdb_sql "SELECT avg_processing_time = (SELECT TIMESTAMPDIFF(MICROSECOND, started_at, completed_at) FROM export_requests WHERE id = '$req') AND avg_processing_time > 0 FROM export_usage_stats WHERE user_id = $zoe")" 1
 expect_eq "template usage" "$(tplrow)" "1 1"
 expect_eq "files in the store" "$(all_files "$STORE")" "$path"
 assert_done

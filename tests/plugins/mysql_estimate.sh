@@ -40,6 +40,18 @@ grep -q 'row estimate (EXPLAIN): [0-9]' "$work/err" || { echo "FAIL: no estimate
 [ "$(seen '%COUNT(%')" = 0 ] || { echo "FAIL: a COUNT ran by default"; fail=1; }
 [ "$(seen 'SELECT %')" = 1 ] || { echo "FAIL: the query ran $(seen 'SELECT %') times, want once"; fail=1; }
 
+# The reading connection's session: one prepared SET (time zone, timeout,
+# isolation) and the snapshot, nothing else before the EXPLAIN.
+reader=$(root -e "SELECT thread_id FROM mysql.general_log WHERE command_type = 'Prepare' \
+                  AND argument LIKE 'EXPLAIN %$table%' LIMIT 1")
+session=$(root -e "SELECT CONCAT(command_type, ': ', argument) FROM mysql.general_log \
+                   WHERE thread_id = '$reader' AND command_type IN ('Query', 'Prepare') \
+                   AND argument NOT LIKE '%$table%'")
+want="Prepare: SET SESSION net_write_timeout = ?, time_zone = '+00:00', tx_isolation = 'REPEATABLE-READ'
+Query: START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY
+Query: COMMIT"
+[ "$session" = "$want" ] || { echo "FAIL: the session's statements:"; echo "$session"; fail=1; }
+
 root -e "TRUNCATE mysql.general_log"
 "$FERRY" run --set source.count=true "$work/est.cfg" >/dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
 [ "$(seen '%COUNT(%')" = 1 ] || { echo "FAIL: count = true did not count"; fail=1; }

@@ -130,6 +130,13 @@ static void test_basic(ferry_db *a, ferry_db *b)
                 "ferry_lease_expires_at > NOW(6) + INTERVAL 20 SECOND",
                 c1.id) == 1,
           "claimed row state");
+    /* The claim carries the format and the wait the row keeps (no SELECT after it). */
+    long wait = count(a,
+                      "SELECT TIMESTAMPDIFF(MICROSECOND, created_at, started_at) "
+                      "FROM export_requests WHERE id = ?",
+                      c1.id);
+    CHECK(strcmp(c1.format, "csv") == 0 && c1.wait_us == wait && wait > 3000000000L,
+          "format %s wait %lld, the row's %ld", c1.format, (long long)c1.wait_us, wait);
     CHECK(count(a,
                 "SELECT COUNT(*) FROM export_audit_logs WHERE export_request_id = ? AND "
                 "action = 'started' AND ip_address = ''",
@@ -271,12 +278,56 @@ static void test_expiry_and_give_up(ferry_db *a, ferry_db *b)
           err.msg);
     sql(a, "UPDATE export_requests SET status = 'pending'");
     rc = ferry_claim_by_id(b, c3.id, owner_b, 30, ua, &c4, &err);
-    CHECK(rc == 0 && c4.attempt == 2 && strcmp(c4.owner, owner_b) == 0, "by id: rc %d %s", rc,
-          err.msg);
+    CHECK(rc == 0 && c4.attempt == 2 && strcmp(c4.owner, owner_b) == 0 &&
+              strcmp(c4.format, "csv") == 0,
+          "by id: rc %d %s", rc, err.msg);
 }
 
 /* Many threads, each with its own connection, claim until nothing is left;
  * every request must be claimed exactly once. */
+/* Claims with a caller's state `st`; returns the claimed id (static buffer). */
+static const char *claim_with(ferry_db *db, ferry_claim_state *st)
+{
+    static ferry_claim c;
+    char owner[129];
+    ferry_claim_owner(owner, 3);
+    ferry_err err = FERRY_ERR_INIT;
+    int got = 0;
+    int rc = ferry_claim_next_limited(db, owner, 30, 5, NULL, st, ua, &c, &got, &err);
+    CHECK(rc == 0, "claim: %s", err.msg);
+    return rc == 0 && got ? c.id : "";
+}
+
+/* With a ferry_claim_state, expired leases come first only once a
+ * FERRY_CLAIM_EXPIRED_MS after a look that found none, or when no pending
+ * request is claimable. */
+static void test_expired_bound(ferry_db *a)
+{
+    sql(a, "DELETE FROM export_audit_logs");
+    sql(a, "DELETE FROM export_requests");
+    insert_requests(a, 4);
+    ferry_claim_state st = {0};
+    char *first = strdup(claim_with(a, &st)); /* due: looks, finds no expired lease */
+    sql(a, "UPDATE export_requests SET ferry_lease_expires_at = NOW(6) - INTERVAL 1 SECOND "
+           "WHERE status = 'processing'");
+    char *next = strdup(claim_with(a, &st));
+    CHECK(*next && strcmp(next, first) != 0, "within the bound a pending one first (%s)", next);
+    st.expired_next_ms = 0; /* the second has passed */
+    const char *again = claim_with(a, &st);
+    CHECK(strcmp(again, first) == 0, "then the expired lease first (%s)", again);
+    /* No pending request left once these two are taken: the expired one
+     * is found without waiting for the bound. */
+    claim_with(a, &st);
+    claim_with(a, &st);
+    sql(a, "UPDATE export_requests SET ferry_lease_expires_at = NOW(6) - INTERVAL 1 SECOND "
+           "WHERE id = (SELECT id FROM (SELECT id FROM export_requests "
+           "ORDER BY created_at LIMIT 1) x)");
+    again = claim_with(a, &st);
+    CHECK(strcmp(again, first) == 0, "an expired lease when nothing is pending (%s)", again);
+    free(first);
+    free(next);
+}
+
 typedef struct racer {
     int slot;
     int claimed;
@@ -351,6 +402,7 @@ int main(void)
     ferry_db *a = connect_or_die(), *b = connect_or_die();
     test_basic(a, b);
     test_expiry_and_give_up(a, b);
+    test_expired_bound(a);
     test_race(a);
     fdb_close(a);
     fdb_close(b);

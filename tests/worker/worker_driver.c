@@ -59,7 +59,7 @@ static int complete(ferry_db *db, const ferry_claim *c, const char *path, long s
     if (!rc && *changed == 1)
         rc = fdb_query(db, "SELECT DATE_FORMAT(NOW(6), '%Y-%m-%d %H:%i:%s.%f')", NULL, 0, &r, err);
     if (!rc && *changed == 1)
-        rc = ferry_usage_add(db, c->user_id, fdb_get(r, 0, 0), "csv", 0, 1, (uint64_t)size, 1000,
+        rc = ferry_usage_add(db, c->user_id, fdb_get(r, 0, 0), "csv", 0, 1, (uint64_t)size, c->id,
                              err);
     fdb_rows_free(r);
     if (!rc && *changed == 1)
@@ -149,7 +149,7 @@ int ferry_request_fail(const ferry_service *svc, ferry_db *db, const ferry_claim
         rc =
             ferry_audit_write(db, claim->id, claim->user_id, "failed", "", "ferry-test", NULL, err);
     if (!rc && n == 1)
-        rc = ferry_usage_add(db, claim->user_id, "2000-01-01 00:00:00", "csv", 1, 0, 0, 0, err);
+        rc = ferry_usage_add(db, claim->user_id, "2000-01-01 00:00:00", "csv", 1, 0, 0, NULL, err);
     if (!rc) {
         *changed = n == 1;
         return fdb_commit(db, err);

@@ -475,8 +475,8 @@ static int cmd_cancel(admin *a, int argc, char **argv)
     if (!rc)
         rc = ferry_audit_write(a->db, id, user, "failed", "", a->ua, extra, &err);
     if (!rc)
-        rc = ferry_usage_add(a->db, user, fdb_get(r, 0, L_NOW), fdb_get(r, 0, L_FORMAT), 1, 0, 0, 0,
-                             &err);
+        rc = ferry_usage_add(a->db, user, fdb_get(r, 0, L_NOW), fdb_get(r, 0, L_FORMAT), 1, 0, 0,
+                             NULL, &err);
     char was[16];
     snprintf(was, sizeof was, "%s", status);
     char idc[33];

@@ -294,6 +294,37 @@ static void utc_now_text(char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/* The fenced UPDATE that completes the claimed request; *affected 0: the
+ * lease was lost. */
+static int mark_completed(job *j, const char *rel, const ferry_run_result *r,
+                          int64_t retention_days, uint64_t *affected, ferry_err *err)
+{
+    const ferry_claim *c = j->claim;
+    fdb_param u[] = {fdb_str(rel),
+                     fdb_i64((int64_t)r->size),
+                     fdb_str(r->download_url ? r->download_url : ""),
+                     fdb_i64(retention_days),
+                     fdb_i64((int64_t)r->rows),
+                     fdb_i64((int64_t)r->warnings),
+                     fdb_str(r->sha256),
+                     fdb_str(r->name),
+                     fdb_str(r->content_type),
+                     fdb_str(c->id),
+                     fdb_str(c->owner),
+                     fdb_i64(c->attempt)};
+    return fdb_exec(j->db,
+                    "UPDATE export_requests SET status = 'completed', completed_at = NOW(6), "
+                    "progress_percentage = 100, file_path = ?, file_size = ?, "
+                    "download_url = ?, expires_at = NOW(6) + INTERVAL ? DAY, "
+                    "ferry_row_count = ?, ferry_warning_count = ?, ferry_checksum = ?, "
+                    "ferry_file_name = ?, "
+                    "ferry_content_type = ?, error_message = '', ferry_lease_owner = '', "
+                    "ferry_lease_expires_at = NULL, updated_at = NOW(6) "
+                    "WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ? "
+                    "AND status = 'processing'",
+                    u, 12, affected, err);
+}
+
 static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t retention_days,
                     ferry_err *err)
 {
@@ -304,40 +335,8 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
     int rc = fdb_begin(j->db, err);
     if (rc)
         return rc;
-    fdb_rows *t = NULL;
-    fdb_param tp[] = {fdb_str(c->id)};
-    rc = fdb_query(j->db,
-                   "SELECT TIMESTAMPDIFF(MICROSECOND, COALESCE(started_at, created_at), NOW(6)) "
-                   "FROM export_requests WHERE id = ?",
-                   tp, 1, &t, err);
-    int64_t elapsed_us = !rc && t->nrows && fdb_get(t, 0, 0) ? atoll(fdb_get(t, 0, 0)) : 0;
-    fdb_rows_free(t);
     uint64_t affected = 0;
-    if (!rc) {
-        fdb_param u[] = {fdb_str(rel),
-                         fdb_i64((int64_t)r->size),
-                         fdb_str(r->download_url ? r->download_url : ""),
-                         fdb_i64(retention_days),
-                         fdb_i64((int64_t)r->rows),
-                         fdb_i64((int64_t)r->warnings),
-                         fdb_str(r->sha256),
-                         fdb_str(r->name),
-                         fdb_str(r->content_type),
-                         fdb_str(c->id),
-                         fdb_str(c->owner),
-                         fdb_i64(c->attempt)};
-        rc = fdb_exec(j->db,
-                      "UPDATE export_requests SET status = 'completed', completed_at = NOW(6), "
-                      "progress_percentage = 100, file_path = ?, file_size = ?, "
-                      "download_url = ?, expires_at = NOW(6) + INTERVAL ? DAY, "
-                      "ferry_row_count = ?, ferry_warning_count = ?, ferry_checksum = ?, "
-                      "ferry_file_name = ?, "
-                      "ferry_content_type = ?, error_message = '', ferry_lease_owner = '', "
-                      "ferry_lease_expires_at = NULL, updated_at = NOW(6) "
-                      "WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ? "
-                      "AND status = 'processing'",
-                      u, 12, &affected, err);
-    }
+    rc = mark_completed(j, rel, r, retention_days, &affected, err);
     if (!rc && affected == 0) {
         fdb_rollback(j->db);
         return ferry_err_set(err, FERRY_ERR_CANCEL,
@@ -364,8 +363,7 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
         rc = ferry_audit_write(j->db, c->id, c->user_id, "completed", "", ua, extra, err);
     free(extra);
     if (!rc)
-        rc = ferry_usage_add(j->db, c->user_id, now, j->format, 0, r->rows, r->size, elapsed_us,
-                             err);
+        rc = ferry_usage_add(j->db, c->user_id, now, j->format, 0, r->rows, r->size, c->id, err);
     if (!rc && j->tpl) {
         fdb_param tu[] = {fdb_str(col(j->req, R_TEMPLATE))};
         rc = fdb_exec(j->db,
@@ -855,6 +853,7 @@ int ferry_request_redeliver(const ferry_service *svc, ferry_db *db, const ferry_
         snprintf(c.id, sizeof c.id, "%s", d->request_id);
         c.user_id = atoll(fdb_get(row, 0, 0));
         c.attempt = atoi(fdb_get(row, 0, 1));
+        c.wait_us = -1; /* not a claim: no wait */
         job j;
         memset(&j, 0, sizeof j);
         j.svc = svc;
@@ -896,7 +895,7 @@ int ferry_request_fail(const ferry_service *svc, ferry_db *db, const ferry_claim
         json_decref(extra);
         utc_now_text(now, sizeof now);
         if (!rc)
-            rc = ferry_usage_add(db, c->user_id, now, "", 1, 0, 0, 0, err);
+            rc = ferry_usage_add(db, c->user_id, now, "", 1, 0, 0, NULL, err);
     }
     if (!rc)
         rc = fdb_commit(db, err);

@@ -60,6 +60,7 @@ typedef struct slot {
     worker *w;
     int index;
     char owner[129];
+    ferry_claim_state claim_state; /* when to look for expired leases (slot thread only) */
     pthread_t thread, renewer;
     int have_thread, have_renewer;
 
@@ -386,7 +387,7 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
 {
     worker *w = s->w;
     ferry_attempt_info info;
-    ferry_attempt_begin(w->svc, *db, c, &info);
+    ferry_attempt_begin(w->svc, c, &info);
     char f[400];
     snprintf(f, sizeof f, "slot=%d %s", s->index, info.fields);
     ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "claimed request");
@@ -448,7 +449,8 @@ static void *slot_main(void *arg)
         int got = 0;
         ferry_err err = FERRY_ERR_INIT;
         if (ferry_claim_next_limited(db, s->owner, w->o->lease_seconds, w->o->max_attempts,
-                                     &w->o->limits, w->svc->user_agent, &c, &got, &err) != 0) {
+                                     &w->o->limits, &s->claim_state, w->svc->user_agent, &c, &got,
+                                     &err) != 0) {
             int gone = fdb_is_connection_error(db);
             drop_if_gone(&db);
             ferry_logf(w->svc->log, gone ? FERRY_LOG_WARN : FERRY_LOG_ERROR, f,

@@ -2,37 +2,17 @@
 #include "worker_metrics.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "log_fields.h"
 #include "metrics.h"
 
-static int64_t num(const fdb_rows *r, size_t c)
-{
-    const char *v = fdb_get(r, 0, c);
-    return v ? strtoll(v, NULL, 10) : -1;
-}
-
-void ferry_attempt_begin(const ferry_service *svc, ferry_db *db, const ferry_claim *c,
-                         ferry_attempt_info *info)
+void ferry_attempt_begin(const ferry_service *svc, const ferry_claim *c, ferry_attempt_info *info)
 {
     memset(info, 0, sizeof *info);
-    fdb_rows *r = NULL;
-    ferry_err err = FERRY_ERR_INIT;
-    fdb_param p[] = {fdb_str(c->id)};
-    if (db &&
-        fdb_query(db,
-                  "SELECT format, TIMESTAMPDIFF(MICROSECOND, created_at, started_at) "
-                  "FROM export_requests WHERE id = ?",
-                  p, 1, &r, &err) == 0 &&
-        r->nrows == 1) {
-        snprintf(info->format, sizeof info->format, "%s", fdb_get(r, 0, 0) ? fdb_get(r, 0, 0) : "");
-        int64_t wait_us = num(r, 1);
-        if (c->attempt == 1 && wait_us >= 0)
-            ferry_metrics_observe(svc->metrics, FM_EXPORT_WAIT, NULL, (double)wait_us / 1e6);
-    }
-    fdb_rows_free(r);
+    snprintf(info->format, sizeof info->format, "%s", c->format);
+    if (c->attempt == 1 && c->wait_us >= 0)
+        ferry_metrics_observe(svc->metrics, FM_EXPORT_WAIT, NULL, (double)c->wait_us / 1e6);
     ferry_request_fields(info->fields, sizeof info->fields, c->id, c->user_id, info->format,
                          c->attempt);
 }

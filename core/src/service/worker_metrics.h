@@ -1,7 +1,7 @@
 /*
- * worker_metrics.h — what the worker counts and logs about one attempt:
- * the request's format and wait when claimed (read from the database), its
- * rows and bytes when completed (as the request child reported them).
+ * worker_metrics.h — what the worker counts and logs about one attempt,
+ * without a statement of its own: the request's format and wait as the
+ * claim read them; its rows and bytes as the request child reported them.
  */
 #ifndef FERRY_CORE_WORKER_METRICS_H
 #define FERRY_CORE_WORKER_METRICS_H
@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "claim.h"
-#include "db.h"
 #include "service.h"
 
 typedef struct ferry_attempt_info {
@@ -20,10 +19,10 @@ typedef struct ferry_attempt_info {
     char fields[320]; /* logfmt: request_id user_id format attempt */
 } ferry_attempt_info;
 
-/* After a claim: reads the format, observes the wait (first attempt) and
- * fills info->fields. db may be NULL. */
-void ferry_attempt_begin(const ferry_service *svc, ferry_db *db, const ferry_claim *c,
-                         ferry_attempt_info *info);
+/* After a claim: takes the format from the claim, observes the wait
+ * (first attempt) and fills info->fields. No statement: the claim read
+ * both. */
+void ferry_attempt_begin(const ferry_service *svc, const ferry_claim *c, ferry_attempt_info *info);
 
 /* After the outcome ("completed", "failed", "retried", "released",
  * "lost"): counts it, and for "completed" info's rows and bytes. */

@@ -24,7 +24,7 @@ int ferry_audit_write(ferry_db *db, const char *request_id, int64_t user_id, con
 }
 
 int ferry_usage_add(ferry_db *db, int64_t user_id, const char *finished_at, const char *format,
-                    int failed, uint64_t records, uint64_t bytes, int64_t processing_us,
+                    int failed, uint64_t records, uint64_t bytes, const char *request_id,
                     ferry_err *err)
 {
     char id[33];
@@ -52,15 +52,21 @@ int ferry_usage_add(ferry_db *db, int64_t user_id, const char *finished_at, cons
                      fdb_i64(excel),
                      fdb_i64((int64_t)records),
                      fdb_i64((int64_t)bytes),
-                     fdb_i64(processing_us)};
-    /* MySQL evaluates ON DUPLICATE KEY assignments left to right: the
-     * average uses the old total_exports, so it comes first. */
+                     fdb_str(request_id ? request_id : "")};
+    /* The processing time is read from the request's row by this statement
+     * (no SELECT of its own): completed_at, set by the caller's UPDATE in
+     * the same transaction, less started_at (created_at if unset); 0 if
+     * unknown. MySQL evaluates ON DUPLICATE KEY assignments left to right:
+     * the average uses the old total_exports, so it comes first. */
     return fdb_exec(db,
                     "INSERT INTO export_usage_stats (id, user_id, date, total_exports, "
                     "csv_exports, json_exports, pdf_exports, excel_exports, "
                     "total_records_exported, total_file_size, avg_processing_time, "
                     "failed_exports, created_at, updated_at) "
-                    "VALUES (?, ?, DATE(?), 1, ?, ?, ?, ?, ?, ?, ?, 0, NOW(6), NOW(6)) "
+                    "VALUES (?, ?, DATE(?), 1, ?, ?, ?, ?, ?, ?, "
+                    "COALESCE((SELECT TIMESTAMPDIFF(MICROSECOND, "
+                    "COALESCE(r.started_at, r.created_at), r.completed_at) "
+                    "FROM export_requests r WHERE r.id = ?), 0), 0, NOW(6), NOW(6)) "
                     "ON DUPLICATE KEY UPDATE "
                     "avg_processing_time = (COALESCE(avg_processing_time, 0) * total_exports + "
                     "VALUES(avg_processing_time)) DIV (total_exports + 1), "

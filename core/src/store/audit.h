@@ -24,10 +24,13 @@ int ferry_audit_write(ferry_db *db, const char *request_id, int64_t user_id, con
  * day of `finished_at` (a "YYYY-MM-DD …" UTC datetime), atomically
  * (INSERT … ON DUPLICATE KEY UPDATE): total and per-format counters,
  * records, bytes, running average processing time; or, when `failed`, the
- * failure counter only. `format` is the request's seed format.
+ * failure counter only. `format` is the request's seed format. The
+ * processing time is that of `request_id` (completed_at less started_at,
+ * or created_at if unset), read by the same statement: call it after the
+ * UPDATE that sets completed_at. request_id is unused when `failed`.
  */
 int ferry_usage_add(ferry_db *db, int64_t user_id, const char *finished_at, const char *format,
-                    int failed, uint64_t records, uint64_t bytes, int64_t processing_us,
+                    int failed, uint64_t records, uint64_t bytes, const char *request_id,
                     ferry_err *err);
 
 #endif

@@ -6,7 +6,14 @@
  *   transaction only) with SELECT … FOR UPDATE SKIP LOCKED, so concurrent
  *   workers never wait on each other's rows and take no gap locks.
  * - Expired leases are looked at first (they are the oldest work), then
- *   pending requests by created_at. A pending request whose
+ *   pending requests by created_at, within a bound of a second: expired
+ *   leases are rare, and looking for them cost every claim a second
+ *   SELECT … FOR UPDATE. A caller with a ferry_claim_state (each worker
+ *   slot) that found none looks at pending requests first for the next
+ *   FERRY_CLAIM_EXPIRED_MS (1 s), and at expired leases only when no
+ *   pending request is claimable; while it finds expired leases, they keep
+ *   coming first. So a lease that ran out waits at most about a second
+ *   more for a slot that is free. A pending request whose
  *   ferry_lease_expires_at lies in the future is waiting for a retry
  *   (the worker's retry delay) and is not claimable yet.
  * - ferry_attempt counts claims and never goes down, not even on an
@@ -37,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -58,7 +66,8 @@ void ferry_claim_owner(char out[129], int slot)
     "DATE_FORMAT(NOW(6), '%Y-%m-%d %H:%i:%s.%f') AS now6, "                                        \
     "(ferry_lease_expires_at IS NOT NULL AND ferry_lease_expires_at <= NOW(6)) AS lapsed, "        \
     "ferry_lease_owner, ferry_lease_expires_at, started_at IS NULL AS first, "                     \
-    "EXISTS (SELECT 1 FROM auth_user u WHERE u.id = user_id) AS has_user"
+    "EXISTS (SELECT 1 FROM auth_user u WHERE u.id = user_id) AS has_user, "                        \
+    "TIMESTAMPDIFF(MICROSECOND, created_at, COALESCE(started_at, NOW(6))) AS wait_us"
 
 enum {
     C_ID,
@@ -72,7 +81,8 @@ enum {
     C_OWNER,
     C_EXPIRES,
     C_FIRST,
-    C_HAS_USER
+    C_HAS_USER,
+    C_WAIT
 };
 
 static int begin_rc(ferry_db *db, ferry_err *err)
@@ -116,8 +126,8 @@ static int give_up(ferry_db *db, const fdb_rows *r, int attempts, const char *us
     rc = ferry_audit_write(db, id, user_id, "failed", "", user_agent, extra, err);
     if (rc)
         return rc;
-    return ferry_usage_add(db, user_id, fdb_get(r, 0, C_NOW), fdb_get(r, 0, C_FORMAT), 1, 0, 0, 0,
-                           err);
+    return ferry_usage_add(db, user_id, fdb_get(r, 0, C_NOW), fdb_get(r, 0, C_FORMAT), 1, 0, 0,
+                           NULL, err);
 }
 
 /* Fails the locked row `r`, whose user no longer exists, once and for all,
@@ -136,15 +146,18 @@ static int take(ferry_db *db, const fdb_rows *r, const char *owner, unsigned lea
                 const char *user_agent, ferry_claim *out, ferry_err *err)
 {
     const char *id = fdb_get(r, 0, C_ID);
-    fdb_param up[] = {fdb_str(owner), fdb_i64((int64_t)lease_seconds), fdb_str(id)};
+    /* started_at is the claim's NOW(6) as its SELECT read it, so that
+     * C_WAIT (created_at to that NOW(6)) is exactly what the row keeps. */
+    fdb_param up[] = {fdb_str(fdb_get(r, 0, C_NOW)), fdb_str(owner),
+                      fdb_i64((int64_t)lease_seconds), fdb_str(id)};
     uint64_t n = 0;
     int rc = fdb_exec(db,
                       "UPDATE export_requests SET status = 'processing', "
-                      "started_at = COALESCE(started_at, NOW(6)), "
+                      "started_at = COALESCE(started_at, CAST(? AS DATETIME(6))), "
                       "ferry_attempt = ferry_attempt + 1, ferry_lease_owner = ?, "
                       "ferry_lease_expires_at = NOW(6) + INTERVAL ? SECOND, "
                       "progress_percentage = 0, updated_at = NOW(6) WHERE id = ?",
-                      up, 3, &n, err);
+                      up, 4, &n, err);
     if (rc)
         return rc;
     if (n != 1)
@@ -155,6 +168,9 @@ static int take(ferry_db *db, const fdb_rows *r, const char *owner, unsigned lea
     out->user_id = strtoll(fdb_get(r, 0, C_USER), NULL, 10);
     out->attempt = atoi(fdb_get(r, 0, C_ATTEMPT)) + 1;
     snprintf(out->owner, sizeof out->owner, "%s", owner);
+    const char *fmt = fdb_get(r, 0, C_FORMAT), *wait = fdb_get(r, 0, C_WAIT);
+    snprintf(out->format, sizeof out->format, "%s", fmt ? fmt : "");
+    out->wait_us = wait ? strtoll(wait, NULL, 10) : -1;
     if (atoi(fdb_get(r, 0, C_FIRST)) == 1) {
         char extra[200];
         snprintf(extra, sizeof extra, "{\"attempt\": %d, \"worker\": \"%.128s\"}", out->attempt,
@@ -172,20 +188,22 @@ static int take(ferry_db *db, const fdb_rows *r, const char *owner, unsigned lea
     "NOT EXISTS (SELECT 1 FROM ferry_queue_state WHERE id = 1 AND paused = 1) "                    \
     "AND NOT (schedule_pattern <> '' AND ferry_schedule_id IS NULL AND ferry_origin_id IS NULL) "
 
-/* The next claimable row, locked; a pending one only if its user is under
- * the per-user limit (as committed; ferry_limits_decide makes it sure). */
-static int select_next(ferry_db *db, int per_user, fdb_rows **r, ferry_err *err)
+/* Locks the oldest expired lease, if any. */
+static int select_expired(ferry_db *db, fdb_rows **r, ferry_err *err)
 {
-    int rc =
-        fdb_query(db,
-                  "SELECT " CLAIM_COLS " FROM export_requests "
-                  "WHERE status = 'processing' AND ferry_lease_expires_at < NOW(6) "
-                  "AND " CLAIMABLE "ORDER BY ferry_lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED",
-                  NULL, 0, r, err);
-    if (rc || (*r)->nrows)
-        return rc;
-    fdb_rows_free(*r);
-    *r = NULL;
+    return fdb_query(db,
+                     "SELECT " CLAIM_COLS " FROM export_requests "
+                     "WHERE status = 'processing' AND ferry_lease_expires_at < NOW(6) "
+                     "AND " CLAIMABLE
+                     "ORDER BY ferry_lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+                     NULL, 0, r, err);
+}
+
+/* Locks the oldest claimable pending request, if any: one whose user is
+ * under the per-user limit (as committed; ferry_limits_decide makes it
+ * sure). */
+static int select_pending(ferry_db *db, int per_user, fdb_rows **r, ferry_err *err)
+{
     fdb_param p[] = {fdb_i64(per_user), fdb_i64(per_user)};
     return fdb_query(db,
                      "SELECT " CLAIM_COLS " FROM export_requests r "
@@ -198,15 +216,45 @@ static int select_next(ferry_db *db, int per_user, fdb_rows **r, ferry_err *err)
                      p, 2, r, err);
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* select_expired, noting in `st` when it found nothing. */
+static int look_expired(ferry_db *db, ferry_claim_state *st, fdb_rows **r, ferry_err *err)
+{
+    int rc = select_expired(db, r, err);
+    if (!rc && (*r)->nrows == 0 && st)
+        st->expired_next_ms = mono_ms() + FERRY_CLAIM_EXPIRED_MS;
+    return rc;
+}
+
+/* The next claimable row, locked: an expired lease first when due (see
+ * the decisions above), else a pending request, else an expired lease. */
+static int select_next(ferry_db *db, int per_user, ferry_claim_state *st, fdb_rows **r,
+                       ferry_err *err)
+{
+    int expired_first = !st || mono_ms() >= st->expired_next_ms;
+    int rc = expired_first ? look_expired(db, st, r, err) : select_pending(db, per_user, r, err);
+    if (rc || (*r)->nrows)
+        return rc;
+    fdb_rows_free(*r);
+    *r = NULL;
+    return expired_first ? select_pending(db, per_user, r, err) : look_expired(db, st, r, err);
+}
+
 int ferry_claim_next(ferry_db *db, const char *owner, unsigned lease_seconds, int max_attempts,
                      const char *user_agent, ferry_claim *out, int *got, ferry_err *err)
 {
-    return ferry_claim_next_limited(db, owner, lease_seconds, max_attempts, NULL, user_agent, out,
-                                    got, err);
+    return ferry_claim_next_limited(db, owner, lease_seconds, max_attempts, NULL, NULL, user_agent,
+                                    out, got, err);
 }
 
 int ferry_claim_next_limited(ferry_db *db, const char *owner, unsigned lease_seconds,
-                             int max_attempts, const ferry_claim_limits *lim,
+                             int max_attempts, const ferry_claim_limits *lim, ferry_claim_state *st,
                              const char *user_agent, ferry_claim *out, int *got, ferry_err *err)
 {
     *got = 0;
@@ -217,7 +265,7 @@ int ferry_claim_next_limited(ferry_db *db, const char *owner, unsigned lease_sec
         if (rc)
             return rc;
         fdb_rows *r = NULL;
-        rc = select_next(db, lim ? lim->per_user : 0, &r, err);
+        rc = select_next(db, lim ? lim->per_user : 0, st, &r, err);
         if (rc) {
             fdb_rollback(db);
             return rc;

@@ -12,11 +12,15 @@
 #include "db.h"
 #include "user_limits.h"
 
+/* Plain and fixed-size (no pointers): the worker copies it into the child
+ * that runs the request. */
 typedef struct ferry_claim {
     char id[33];     /* export_requests.id */
     int64_t user_id; /* export_requests.user_id */
     int attempt;     /* ferry_attempt after the claim: 1 for the first */
     char owner[129]; /* lease owner, "<host>:<pid>:<slot>" */
+    char format[21]; /* export_requests.format, as read by the claim */
+    int64_t wait_us; /* created_at to started_at (the first claim's NOW(6)); -1: unknown */
 } ferry_claim;
 
 /* Makes a lease owner name for this process and slot. */
@@ -38,12 +42,26 @@ int ferry_claim_mark_failed(ferry_db *db, const char *id, const char *msg, ferry
 int ferry_claim_next(ferry_db *db, const char *owner, unsigned lease_seconds, int max_attempts,
                      const char *user_agent, ferry_claim *out, int *got, ferry_err *err);
 
-/* ferry_claim_next honouring per-user limits (user_limits.h; NULL: none), and
- * the queue's pause (both functions: ferry_queue_state). A request over
- * the daily quota is refused (failed with the reason) and the next looked
- * at. */
+/*
+ * A caller's claim state (one per worker slot, owned by the caller; zero it
+ * before the first claim): when it last found no expired lease. Leases that
+ * ran out are rare, so a caller looks for them first only once a
+ * FERRY_CLAIM_EXPIRED_MS, else after the pending requests (when none is
+ * claimable) — one query per claim instead of two.
+ */
+typedef struct ferry_claim_state {
+    int64_t expired_next_ms; /* CLOCK_MONOTONIC ms when expired leases come first again */
+} ferry_claim_state;
+
+enum { FERRY_CLAIM_EXPIRED_MS = 1000 };
+
+/* ferry_claim_next honouring per-user limits (user_limits.h; NULL: none),
+ * the queue's pause (both functions: ferry_queue_state) and the caller's
+ * state `st` (NULL: expired leases are always looked at first, as
+ * ferry_claim_next does). A request over the daily quota is refused (failed
+ * with the reason) and the next looked at. */
 int ferry_claim_next_limited(ferry_db *db, const char *owner, unsigned lease_seconds,
-                             int max_attempts, const ferry_claim_limits *lim,
+                             int max_attempts, const ferry_claim_limits *lim, ferry_claim_state *st,
                              const char *user_agent, ferry_claim *out, int *got, ferry_err *err);
 
 /* Claims request `id` (ferry request run): it must be pending (or its lease
