@@ -160,35 +160,58 @@ def output_size(d):
     return sum(os.path.getsize(os.path.join(d, f)) for f in files), files
 
 
-def run_case(args, env, n, fmt, tool, kind, build, runs=None):
+def run_once(args, env, n, kind, build, i, st):
+    """One run of a case into its state st (seconds, peak RSS, size, error)."""
+    d = os.path.join(args.work, "out-%d-%d" % (n, i))
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    rc, s, kib, out, err = measure(args, build(d), env, d)
+    st["rss"] = max(st["rss"], kib)
+    if rc != 0:
+        last = [l for l in err.strip().splitlines() if l.strip()]
+        st["error"] = "exit %d: %s" % (rc, last[-1] if last else "(no message)")
+    elif kind == "ferry":
+        m = re.search(r"\((\d+) bytes, (\d+) rows\)", err)
+        if m and int(m.group(2)) != n:
+            st["error"] = "wrote %s rows, expected %d" % (m.group(2), n)
+    if st["error"] is None:
+        size, files = output_size(d)
+        st["size"] = size
+        if not files:
+            st["error"] = "no output file"
+    shutil.rmtree(d, ignore_errors=True)
+    st["secs"].append(s)
+
+
+def run_group(args, env, n, group, runs=None):
+    """Runs each case of `group` (the tools of one format at n rows) `runs`
+    times, interleaved round by round (A B C, A B C, …): a slow spell of the
+    machine then falls on every tool of the comparison alike, and each
+    round gives a paired ratio. A case stops at its first error."""
     runs = runs or args.repeat
-    secs, rss, size, error = [], 0, None, None
+    states = [{"secs": [], "rss": 0, "size": None, "error": None} for _ in group]
     for i in range(runs):
-        d = os.path.join(args.work, "out-%d-%d" % (n, i))
-        shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(d)
-        rc, s, kib, out, err = measure(args, build(d), env, d)
-        rss = max(rss, kib)
-        if rc != 0:
-            last = [l for l in err.strip().splitlines() if l.strip()]
-            error = "exit %d: %s" % (rc, last[-1] if last else "(no message)")
-        elif kind == "ferry":
-            m = re.search(r"\((\d+) bytes, (\d+) rows\)", err)
-            if m and int(m.group(2)) != n:
-                error = "wrote %s rows, expected %d" % (m.group(2), n)
-        if error is None:
-            size, files = output_size(d)
-            if not files:
-                error = "no output file"
-        shutil.rmtree(d, ignore_errors=True)
-        secs.append(s)
-        if error:
-            break
-    r = {"format": fmt, "rows": n, "tool": tool, "kind": kind, "runs": len(secs),
-         "seconds": statistics.median(secs), "rss_kib": rss, "bytes": size, "error": error}
-    log("%-8s %9d  %-46s %8.2f s %8.1f MiB %s" % (
-        fmt, n, tool.replace("\\|", "|"), r["seconds"], rss / 1024.0, error or ""))
-    return r
+        for (fmt, tool, kind, build), st in zip(group, states):
+            if st["error"] is None:
+                run_once(args, env, n, kind, build, i, st)
+    results = []
+    for (fmt, tool, kind, build), st in zip(group, states):
+        r = {"format": fmt, "rows": n, "tool": tool, "kind": kind, "runs": len(st["secs"]),
+             "seconds": statistics.median(st["secs"]), "all_seconds": st["secs"],
+             "rss_kib": st["rss"], "bytes": st["size"], "error": st["error"]}
+        log("%-8s %9d  %-46s %8.2f s %8.1f MiB %s" % (
+            fmt, n, tool.replace("\\|", "|"), r["seconds"], st["rss"] / 1024.0,
+            st["error"] or ""))
+        results.append(r)
+    return results
+
+
+def by_format(cases_):
+    """The cases grouped by format, in their order."""
+    groups = {}
+    for c in cases_:
+        groups.setdefault(c[0], []).append(c)
+    return list(groups.values())
 
 
 def load(args, n):
@@ -360,14 +383,23 @@ def worker_lines(worker):
     return L + [""]
 
 
+def paired(a, b):
+    """The per-round ratios a/b of two cases run in the same rounds."""
+    xs, ys = a.get("all_seconds") or [], b.get("all_seconds") or []
+    return [x / y for x, y in zip(xs, ys) if y > 0] if len(xs) == len(ys) else []
+
+
 def ratio_target(results, what, fmt, tool, peer_fmt, peer, limit, n=None):
     a = find(results, fmt, tool, n)
     b = find(results, peer_fmt, peer, a["rows"] if a else n)
     if a is None or b is None:
         return (what, "not measured (a run failed or was skipped)", None)
     x = a["seconds"] / b["seconds"]
-    return (what, "%.2f× (%.2f s against %.2f s at %s rows)" % (
-        x, a["seconds"], b["seconds"], fmt_int(a["rows"])), x <= limit)
+    rounds = paired(a, b) if fmt == peer_fmt else []  # one group: the same rounds
+    spread = ("; round by round %s" % ", ".join("%.2f" % r for r in rounds)
+              if len(rounds) > 1 else "")
+    return (what, "%.2f× (%.2f s against %.2f s at %s rows%s)" % (
+        x, a["seconds"], b["seconds"], fmt_int(a["rows"]), spread), x <= limit)
 
 
 def target_lines(args, results, worker):
@@ -463,7 +495,7 @@ def write_doc(args, m, results, loads, worker):
              "rows made by the server (new ids, the same values), measured %d time(s) for "
              "ferry's CSV, the plain C program and the client only." % args.scale_repeat)
     L.append("- **seconds**: wall time of the whole process (connect, query, sort in the "
-             "server, write, close), the median of %d runs. **peak RSS**: `ru_maxrss` of the process from `wait4` (the largest "
+             "server, write, close), the median of %d runs, the tools of one format taking turns run by run (A B C, A B C, …) so that a slow spell of the machine falls on all of them alike; the targets below also give the round-by-round ratios. **peak RSS**: `ru_maxrss` of the process from `wait4` (the largest "
              "over those runs), taken by `scripts/bench/peakrss.c`, a tiny launcher: "
              "Linux keeps `ru_maxrss` across `execve`, so a child forked from the Python "
              "driver would start at the driver's own peak. For a shell pipeline it is the "
@@ -562,25 +594,23 @@ def measure_all(args, env):
     results, loads = [], []
     for n in parse_counts(args.rows):
         loads.append(("%s demo rows" % fmt_int(n), load(args, n)))
-        for fmt, tool, kind, build in cases(args):
-            if fmt == "PDF" and n > PDF_MAX_ROWS:
+        for group in by_format(cases(args)):
+            if group[0][0] == "PDF" and n > PDF_MAX_ROWS:
                 continue  # format-pdf's row_cap: a PDF is for reading, not for dumps
-            results.append(run_case(args, env, n, fmt, tool, kind, build))
+            results += run_group(args, env, n, group)
     if args.dump_rows > 0:
         n = args.dump_rows
         loads.append(("the %s-row plain table" % fmt_int(n), load_dump(args, n)))
-        for fmt, tool, kind, build in dump_cases(args):
-            results.append(run_case(args, env, n, fmt, tool, kind, build))
+        for group in by_format(dump_cases(args)):
+            results += run_group(args, env, n, group)
     worker = run_worker(args)
     for n in parse_counts(args.scale_rows):
         # Copies of the largest --rows count that divides n, else n itself.
         base = max([c for c in parse_counts(args.rows) if c < n and n % c == 0] or [n])
         loads.append(("%s demo rows (copies of %s)" % (fmt_int(n), fmt_int(base)),
                       load_scaled(args, n, base)))
-        for fmt, tool, kind, build in cases(args):
-            if fmt == "CSV" and tool in SCALE_TOOLS:
-                results.append(run_case(args, env, n, fmt, tool, kind, build,
-                                        runs=args.scale_repeat))
+        group = [c for c in cases(args) if c[0] == "CSV" and c[1] in SCALE_TOOLS]
+        results += run_group(args, env, n, group, runs=args.scale_repeat)
     return results, loads, worker
 
 
