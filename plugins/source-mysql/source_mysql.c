@@ -856,6 +856,15 @@ static int begin_snapshot(state *s)
 
 static void on_column(void *data, unsigned int c, unsigned char **row);
 
+/* A test build (FERRY_SOURCE_MYSQL_NO_CB_RESULT, tests/fidelity's
+ * fidelity_bind) never sets the result callback: it reads every row through
+ * the binds, as with a Connector/C that has no callback. */
+#ifdef FERRY_SOURCE_MYSQL_NO_CB_RESULT
+static const int use_cb_result = 0;
+#else
+static const int use_cb_result = 1;
+#endif
+
 static int src_open(void *st, const ferry_query *q, const ferry_schema **schema, int64_t *count)
 {
     state *s = st;
@@ -913,8 +922,11 @@ static int src_open(void *st, const ferry_query *q, const ferry_schema **schema,
     }
     mysql_free_result(meta);
     /* The result callback where Connector/C has it, else the binds. */
-    s->wire = !mysql_stmt_attr_set(s->stmt, STMT_ATTR_CB_USER_DATA, s) &&
+    s->wire = use_cb_result && !mysql_stmt_attr_set(s->stmt, STMT_ATTR_CB_USER_DATA, s) &&
               !mysql_stmt_attr_set(s->stmt, STMT_ATTR_CB_RESULT, (const void *)on_column);
+    s->host->log(s->fx, FERRY_LOG_DEBUG, "rows read %s",
+                 s->wire ? "from the row packet (STMT_ATTR_CB_RESULT)"
+                         : "through the binds (mysql_stmt_bind_result)");
     if (!s->wire && mysql_stmt_bind_result(s->stmt, s->binds)) {
         rc = stmt_fail(s, s->stmt, "bind");
         goto out;

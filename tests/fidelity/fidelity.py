@@ -16,6 +16,13 @@ in `expect_text` and the per-format checkers below (see docs/formats.md).
 
   fidelity.py [--formats csv,json,ndjson,xlsx,pdf,csv.gz] [--seed N]
               [--random-rows N] [--keep] [--max-report N]
+              [--plugin-dir DIR] [--read-path packet|bind]
+
+--plugin-dir puts DIR's plugins before the bundled ones (tests/fidelity's
+fidelity_bind: a source-mysql built to read through the binds);
+--read-path fails every run in which source-mysql did not log that it read
+the rows that way: from the row packet (STMT_ATTR_CB_RESULT) or through
+the binds (mysql_stmt_bind_result).
 
 Environment: FERRY (the ferry binary), FERRY_PLUGIN_DIR, and either
 FERRY_TEST_DB_DIR (scripts/test.sh's private MariaDB; a database
@@ -1266,10 +1273,29 @@ FORMATS = {
 }
 
 
+READ_PATH = {"packet": "from the row packet", "bind": "through the binds"}
+READ_LINE = re.compile(r'\blevel=debug .*?\bmsg="rows read (from the row packet|through the binds)\b.*?" '
+                       r'plugin=source-mysql\b')
 WARN_LINE = re.compile(r'\blevel=(warn|debug) .*?\bmsg="((?:[^"\\]|\\.)*)" plugin=(\S+) row=(\d+) column=(-?\d+)')
 
 
-def run_ferry(ferry, url, fmt, tmp):
+def private_plugins(src, tmp):
+    """A private copy of src's plugins (the loader refuses a plugin that is
+    group- or world-writable, or in such a directory, as a build tree may
+    be); the directory to put first on FERRY_PLUGIN_PATH."""
+    dst = os.path.join(tmp, "plugins")
+    os.mkdir(dst, 0o755)
+    names = [n for n in sorted(os.listdir(src)) if n.endswith(".so")]
+    if not names:
+        raise SystemExit("fidelity: no plugin (*.so) in --plugin-dir %s" % src)
+    for n in names:
+        shutil.copyfile(os.path.join(src, n), os.path.join(dst, n))
+        os.chmod(os.path.join(dst, n), 0o644)
+    print("fidelity: plugins %s first (from %s)" % (", ".join(names), src))
+    return dst
+
+
+def run_ferry(ferry, url, fmt, tmp, plugin_dir=None):
     fmtcfg, enc, ext, srcopt = FORMATS[fmt]
     query = "SELECT * FROM fidelity"
     if fmt == "pdf":
@@ -1284,6 +1310,8 @@ def run_ferry(ferry, url, fmt, tmp):
                 % (fmt.replace(".", "-"), url, query, srcopt, fmtcfg,
                    "encoders = %s;\n" % enc if enc else "", outdir))
     env = dict(os.environ)
+    if plugin_dir:
+        env["FERRY_PLUGIN_PATH"] = ":".join(d for d in (plugin_dir, env.get("FERRY_PLUGIN_PATH")) if d)
     # -v: the core logs a plugin's first 20 warnings at warn level and the
     # rest at debug level; with -v every one is there with its row and column
     p = subprocess.run([ferry, "-v", "run", cfg], capture_output=True, env=env)
@@ -1296,7 +1324,9 @@ def run_ferry(ferry, url, fmt, tmp):
     m = re.search(r"ferry: (\d+) values? (?:was|were) not carried exactly", stderr)
     summary = int(m.group(1)) if m else 0
     path = os.path.join(outdir, "fidelity." + ext)
-    return p.returncode, stderr, path, warnings, summary
+    m = READ_LINE.search(stderr)
+    read_path = m.group(1) if m else None
+    return p.returncode, stderr, path, warnings, summary, read_path
 
 
 def _valid_json(v):
@@ -1316,6 +1346,10 @@ def main():
                     "generated text (e.g. $'\\uFFFE\\uFFFF' when one of them makes a file unreadable)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (and database)")
     ap.add_argument("--max-report", type=int, default=200, help="mismatch lines printed per format")
+    ap.add_argument("--plugin-dir", help="plugins in this directory come before the bundled ones "
+                    "(a private copy is used: the loader refuses group-writable plugins)")
+    ap.add_argument("--read-path", choices=sorted(READ_PATH), help="fail unless source-mysql logged "
+                    "that it read the rows from the row packet (packet) or through the binds (bind)")
     a = ap.parse_args()
     formats = [f for f in a.formats.split(",") if f]
     for f in formats:
@@ -1343,14 +1377,21 @@ def main():
     tmp = tempfile.mkdtemp(prefix="ferry-fidelity-")
     conn = MySQLdb.connect(charset="utf8mb4", **args)
     try:
+        plugin_dir = private_plugins(a.plugin_dir, tmp) if a.plugin_dir else None
         truth = load(conn, rows)
         print("fidelity: %d rows x %d columns in table fidelity" % (len(truth), len(NAMES) + 1))
         rep = Report(a.max_report)
         summaries, times = {}, {}
         for fmt in formats:
             t0 = time.monotonic()
-            rc, stderr, path, warnings, summary = run_ferry(ferry, url, fmt, tmp)
+            rc, stderr, path, warnings, summary, read_path = run_ferry(ferry, url, fmt, tmp, plugin_dir)
             summaries[fmt] = (summary, len(warnings))
+            if a.read_path and read_path != READ_PATH[a.read_path]:
+                rep.bad(fmt, "run", "*", "source-mysql reads rows " + READ_PATH[a.read_path],
+                        "it logged " + ("rows read " + read_path if read_path else "no read path"),
+                        "read path")
+            elif a.read_path:
+                print("fidelity: %-7s source-mysql read rows %s" % (fmt, read_path))
             if rc != 0 or not os.path.exists(path):
                 rep.bad(fmt, "run", "*", "ferry run exits 0", "exit %d: %s" % (rc, stderr.strip()[-400:]))
                 continue
