@@ -1295,7 +1295,7 @@ def private_plugins(src, tmp):
     return dst
 
 
-def run_ferry(ferry, url, fmt, tmp, plugin_dir=None):
+def run_ferry(ferry, url, fmt, tmp, plugin_dir=None, batch_rows=0):
     fmtcfg, enc, ext, srcopt = FORMATS[fmt]
     query = "SELECT * FROM fidelity"
     if fmt == "pdf":
@@ -1306,9 +1306,10 @@ def run_ferry(ferry, url, fmt, tmp, plugin_dir=None):
     with open(cfg, "w") as f:
         f.write('name = "fidelity-%s";\nsource = {\n  plugin = "source-mysql";\n  url = "%s";\n'
                 '  query = "%s";\n  order_by = ["id"];\n%s};\nformat = %s;\n%s'
-                'output = { directory = "%s"; name = "fidelity"; };\n'
+                'output = { directory = "%s"; name = "fidelity"; };\n%s'
                 % (fmt.replace(".", "-"), url, query, srcopt, fmtcfg,
-                   "encoders = %s;\n" % enc if enc else "", outdir))
+                   "encoders = %s;\n" % enc if enc else "", outdir,
+                   "batch_rows = %d;\n" % batch_rows if batch_rows else ""))
     env = dict(os.environ)
     if plugin_dir:
         env["FERRY_PLUGIN_PATH"] = ":".join(d for d in (plugin_dir, env.get("FERRY_PLUGIN_PATH")) if d)
@@ -1345,6 +1346,9 @@ def main():
     ap.add_argument("--without", default="", help="diagnosis: leave these characters out of every "
                     "generated text (e.g. $'\\uFFFE\\uFFFF' when one of them makes a file unreadable)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (and database)")
+    ap.add_argument("--batch-rows", type=int, default=0,
+                    help="the pipeline's batch_rows (0: its default): small batches make rows "
+                         "cross batch boundaries in the source and the formats")
     ap.add_argument("--max-report", type=int, default=200, help="mismatch lines printed per format")
     ap.add_argument("--plugin-dir", help="plugins in this directory come before the bundled ones "
                     "(a private copy is used: the loader refuses group-writable plugins)")
@@ -1384,7 +1388,8 @@ def main():
         summaries, times = {}, {}
         for fmt in formats:
             t0 = time.monotonic()
-            rc, stderr, path, warnings, summary, read_path = run_ferry(ferry, url, fmt, tmp, plugin_dir)
+            rc, stderr, path, warnings, summary, read_path = run_ferry(ferry, url, fmt, tmp, plugin_dir,
+                                                                      a.batch_rows)
             summaries[fmt] = (summary, len(warnings))
             if a.read_path and read_path != READ_PATH[a.read_path]:
                 rep.bad(fmt, "run", "*", "source-mysql reads rows " + READ_PATH[a.read_path],
