@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "options.h"
 #include "output.h"
+#include "tz_cache.h"
 
 struct ferry_ctx {
     ferry_instance *inst;
@@ -25,6 +26,8 @@ struct ferry_ctx {
     atomic_size_t live_blocks;
     atomic_uint_fast64_t warnings;    /* host->warn calls */
     atomic_int_fast64_t row_estimate; /* host->row_estimate, -1: none */
+    ferry_tz_cache *zones;            /* owned: format_value's and zone_offset's zones */
+    atomic_bool zones_busy;           /* a thread is using zones */
 };
 
 struct ferry_instance {
@@ -98,11 +101,28 @@ static void host_free(ferry_ctx *fx, void *ptr)
     free(h);
 }
 
+/* The instance's zone cache for one call, or NULL (the zone loaded for the
+ * call) while another thread uses it: a plugin may call from any thread. */
+static ferry_tz_cache *zones_take(ferry_ctx *fx)
+{
+    if (!fx->zones || atomic_exchange_explicit(&fx->zones_busy, 1, memory_order_acquire))
+        return NULL;
+    return fx->zones;
+}
+
+static void zones_give(ferry_ctx *fx, ferry_tz_cache *zones)
+{
+    if (zones)
+        atomic_store_explicit(&fx->zones_busy, 0, memory_order_release);
+}
+
 static int host_format_value(ferry_ctx *fx, const ferry_column *col, const ferry_value *v,
                              ferry_buf *buf)
 {
-    (void)fx;
-    return ferry_format_value(col, v, buf);
+    ferry_tz_cache *zones = zones_take(fx);
+    int rc = ferry_format_value(zones, col, v, buf);
+    zones_give(fx, zones);
+    return rc;
 }
 
 /* The first FERRY_WARN_LOGGED warnings of an instance are logged at warn;
@@ -131,9 +151,11 @@ static int host_zone_offset(ferry_ctx *fx, const char *tz, int64_t utc_seconds,
                             int32_t *offset_seconds)
 {
     int off = 0;
-    (void)fx;
     *offset_seconds = 0;
-    if (ferry_zone_offset(tz, utc_seconds, &off, NULL, 0) != 0)
+    ferry_tz_cache *zones = zones_take(fx);
+    int rc = ferry_zone_offset(zones, tz, utc_seconds, &off, NULL, 0);
+    zones_give(fx, zones);
+    if (rc != 0)
         return FERRY_ERR_CONFIG;
     *offset_seconds = (int32_t)off;
     return 0;
@@ -384,13 +406,14 @@ int ferry_instance_new(ferry_instance **out, ferry_plugin *plugin, const config_
     in->fx.inst = in;
     in->fx.log = log;
     atomic_init(&in->fx.row_estimate, -1);
+    atomic_init(&in->fx.zones_busy, 0);
     in->config = calloc(1, d->config_size ? d->config_size : 1);
     size_t nopts = 0;
     while (d->options && d->options[nopts].name)
         nopts++;
     unsigned char *set = calloc(nopts + 1, 1);
     int rc = 0;
-    if (!in->config || !set) {
+    if (!in->config || !set || ferry_tz_cache_new(&in->fx.zones)) {
         rc = ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
         goto fail;
     }
@@ -462,6 +485,7 @@ void ferry_instance_free(ferry_instance *in)
         free(in->pool[i]);
     free(in->pool);
     free(in->config);
+    ferry_tz_cache_free(in->fx.zones);
     free(in);
 }
 
