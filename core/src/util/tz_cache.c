@@ -14,8 +14,9 @@
 enum { CACHE = 4 };
 
 struct ferry_tz_cache {
-    ferry_tz *zones[CACHE]; /* owned; NULL: an empty slot */
-    unsigned next;          /* the slot the next load replaces, mod CACHE */
+    ferry_tz *zones[CACHE];   /* owned; NULL: an empty slot */
+    const char *names[CACHE]; /* each zone's name, owned by it; NULL: empty */
+    unsigned next;            /* the slot the next load replaces, mod CACHE */
 };
 
 int ferry_tz_cache_new(ferry_tz_cache **out)
@@ -37,8 +38,9 @@ const ferry_tz *ferry_tz_cache_get(ferry_tz_cache *c, const char *name)
 {
     if (!name)
         return NULL;
+    /* The first byte before strcmp: a lookup per timestamp is hot. */
     for (unsigned i = 0; i < CACHE; i++)
-        if (c->zones[i] && strcmp(ferry_tz_name(c->zones[i]), name) == 0)
+        if (c->names[i] && c->names[i][0] == name[0] && strcmp(c->names[i], name) == 0)
             return c->zones[i];
     ferry_tz *tz = NULL;
     if (ferry_tz_load(&tz, name, NULL))
@@ -46,6 +48,7 @@ const ferry_tz *ferry_tz_cache_get(ferry_tz_cache *c, const char *name)
     unsigned slot = c->next++ % CACHE;
     ferry_tz_free(c->zones[slot]);
     c->zones[slot] = tz;
+    c->names[slot] = ferry_tz_name(tz);
     return tz;
 }
 
