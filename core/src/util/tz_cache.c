@@ -5,7 +5,6 @@
  */
 #include "tz_cache.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,13 +60,20 @@ int ferry_tz_valid(const char *tz)
     return 1;
 }
 
-/* Offset and abbreviation of a loaded zone (see ferry_tz_cache_offset). */
+/* Offset and abbreviation of a loaded zone (see ferry_tz_cache_offset);
+ * the abbreviation cut to abbr_len - 1 bytes as snprintf would, without
+ * its cost on every timestamp a custom format renders. */
 static void zone_at(const ferry_tz *z, int64_t utc, int *offset, char *abbr, size_t abbr_len)
 {
     const char *a = NULL;
     *offset = ferry_tz_offset(z, utc, &a);
-    if (abbr && abbr_len)
-        snprintf(abbr, abbr_len, "%s", a ? a : "");
+    if (!abbr || !abbr_len)
+        return;
+    size_t n = a ? strlen(a) : 0;
+    if (n >= abbr_len)
+        n = abbr_len - 1;
+    memcpy(abbr, a ? a : "", n);
+    abbr[n] = '\0';
 }
 
 int ferry_tz_cache_offset(ferry_tz_cache *c, const char *tz, int64_t utc, int *offset, char *abbr,
