@@ -2,8 +2,9 @@
  * test_tz_cache.c — the zone cache value formatting renders through: a
  * zone loaded once per cache, the offsets and abbreviations of the zone
  * itself, unknown and unsafe names refused, eviction past four zones, two
- * caches in two threads independent, and free releasing every zone (run
- * under ASan, LeakSanitizer reports what it would not).
+ * caches in two threads independent, one cache shared by two threads, and
+ * free releasing every zone (run under ASan, LeakSanitizer reports what it
+ * would not).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -105,28 +106,26 @@ static void test_tz_cache__eviction(void **st)
 typedef struct worker {
     int first; /* index of the first zone this thread checks */
     int checks;
+    ferry_tz_cache *c; /* borrowed: a cache shared with the other thread, or NULL */
 } worker;
 
 static void *work(void *arg)
 {
     worker *w = arg;
-    ferry_tz_cache *c = NULL;
-    if (ferry_tz_cache_new(&c))
+    ferry_tz_cache *c = w->c;
+    if (!c && ferry_tz_cache_new(&c))
         return NULL;
     for (int round = 0; round < 20; round++)
         for (int i = 0; i < NZONES; i++)
             w->checks +=
                 check_zone(c, ZONES[(w->first + i * (round % 2 ? 1 : NZONES - 1)) % NZONES]);
-    ferry_tz_cache_free(c);
+    if (c != w->c)
+        ferry_tz_cache_free(c);
     return NULL;
 }
 
-/* Two caches, two threads, opposite orders (so their evictions differ);
- * the threads exit, so a zone a cache kept would be reported as a leak. */
-static void test_tz_cache__two_threads(void **st)
+static void run_two(worker w[2])
 {
-    (void)st;
-    worker w[2] = {{0, 0}, {3, 0}};
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
         assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
@@ -134,6 +133,27 @@ static void test_tz_cache__two_threads(void **st)
         assert_int_equal(pthread_join(t[i], NULL), 0);
     assert_true(w[0].checks > 0);
     assert_int_equal(w[0].checks, w[1].checks);
+}
+
+/* Two caches, two threads, opposite orders (so their evictions differ);
+ * the threads exit, so a zone a cache kept would be reported as a leak. */
+static void test_tz_cache__two_threads(void **st)
+{
+    (void)st;
+    worker w[2] = {{0, 0, NULL}, {3, 0, NULL}};
+    run_two(w);
+}
+
+/* One cache, two threads (a plugin calling host->format_value from two):
+ * the loser of the try-lock loads its zone alone, and both stay right. */
+static void test_tz_cache__shared_by_two_threads(void **st)
+{
+    (void)st;
+    ferry_tz_cache *c = NULL;
+    assert_int_equal(ferry_tz_cache_new(&c), 0);
+    worker w[2] = {{0, 0, c}, {3, 0, c}};
+    run_two(w);
+    ferry_tz_cache_free(c);
 }
 
 int main(void)
@@ -144,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_tz_cache__unknown_zones),
         cmocka_unit_test(test_tz_cache__eviction),
         cmocka_unit_test(test_tz_cache__two_threads),
+        cmocka_unit_test(test_tz_cache__shared_by_two_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,8 +9,8 @@
 #include "tz_cache.h"
 
 /* Appends the text of `v` to `buf` (grown with realloc). 0 or an error.
- * `zones` (borrowed, used by one thread at a time) holds the zones of
- * timestamps; NULL loads a named zone for each value (slow, for tests). */
+ * `zones` (borrowed; any thread, see ferry_tz_cache_offset) holds the
+ * zones of timestamps; NULL loads a named zone for each value (slow). */
 int ferry_format_value(ferry_tz_cache *zones, const ferry_column *col, const ferry_value *v,
                        ferry_buf *buf);
 

@@ -27,7 +27,6 @@ struct ferry_ctx {
     atomic_uint_fast64_t warnings;    /* host->warn calls */
     atomic_int_fast64_t row_estimate; /* host->row_estimate, -1: none */
     ferry_tz_cache *zones;            /* owned: format_value's and zone_offset's zones */
-    atomic_bool zones_busy;           /* a thread is using zones */
 };
 
 struct ferry_instance {
@@ -101,28 +100,10 @@ static void host_free(ferry_ctx *fx, void *ptr)
     free(h);
 }
 
-/* The instance's zone cache for one call, or NULL (the zone loaded for the
- * call) while another thread uses it: a plugin may call from any thread. */
-static ferry_tz_cache *zones_take(ferry_ctx *fx)
-{
-    if (!fx->zones || atomic_exchange_explicit(&fx->zones_busy, 1, memory_order_acquire))
-        return NULL;
-    return fx->zones;
-}
-
-static void zones_give(ferry_ctx *fx, ferry_tz_cache *zones)
-{
-    if (zones)
-        atomic_store_explicit(&fx->zones_busy, 0, memory_order_release);
-}
-
 static int host_format_value(ferry_ctx *fx, const ferry_column *col, const ferry_value *v,
                              ferry_buf *buf)
 {
-    ferry_tz_cache *zones = zones_take(fx);
-    int rc = ferry_format_value(zones, col, v, buf);
-    zones_give(fx, zones);
-    return rc;
+    return ferry_format_value(fx->zones, col, v, buf);
 }
 
 /* The first FERRY_WARN_LOGGED warnings of an instance are logged at warn;
@@ -152,10 +133,7 @@ static int host_zone_offset(ferry_ctx *fx, const char *tz, int64_t utc_seconds,
 {
     int off = 0;
     *offset_seconds = 0;
-    ferry_tz_cache *zones = zones_take(fx);
-    int rc = ferry_zone_offset(zones, tz, utc_seconds, &off, NULL, 0);
-    zones_give(fx, zones);
-    if (rc != 0)
+    if (ferry_zone_offset(fx->zones, tz, utc_seconds, &off, NULL, 0) != 0)
         return FERRY_ERR_CONFIG;
     *offset_seconds = (int32_t)off;
     return 0;
@@ -406,7 +384,6 @@ int ferry_instance_new(ferry_instance **out, ferry_plugin *plugin, const config_
     in->fx.inst = in;
     in->fx.log = log;
     atomic_init(&in->fx.row_estimate, -1);
-    atomic_init(&in->fx.zones_busy, 0);
     in->config = calloc(1, d->config_size ? d->config_size : 1);
     size_t nopts = 0;
     while (d->options && d->options[nopts].name)

@@ -5,6 +5,7 @@
  */
 #include "tz_cache.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,12 +17,16 @@ struct ferry_tz_cache {
     ferry_tz *zones[CACHE];   /* owned; NULL: an empty slot */
     const char *names[CACHE]; /* each zone's name, owned by it; NULL: empty */
     unsigned next;            /* the slot the next load replaces, mod CACHE */
+    atomic_bool busy;         /* a thread is in ferry_tz_cache_offset */
 };
 
 int ferry_tz_cache_new(ferry_tz_cache **out)
 {
     *out = calloc(1, sizeof **out);
-    return *out ? 0 : FERRY_ERR_NOMEM;
+    if (!*out)
+        return FERRY_ERR_NOMEM;
+    atomic_init(&(*out)->busy, 0);
+    return 0;
 }
 
 void ferry_tz_cache_free(ferry_tz_cache *c)
@@ -79,17 +84,18 @@ static void zone_at(const ferry_tz *z, int64_t utc, int *offset, char *abbr, siz
 int ferry_tz_cache_offset(ferry_tz_cache *c, const char *tz, int64_t utc, int *offset, char *abbr,
                           size_t abbr_len)
 {
-    if (c) {
-        const ferry_tz *z = ferry_tz_cache_get(c, tz);
-        if (!z)
-            return -1;
-        zone_at(z, utc, offset, abbr, abbr_len);
-        return 0;
-    }
+    /* A cache another thread is in: this call loads its zone for itself. */
+    if (c && atomic_exchange_explicit(&c->busy, 1, memory_order_acquire))
+        c = NULL;
     ferry_tz *own = NULL;
-    if (ferry_tz_load(&own, tz, NULL))
-        return -1;
-    zone_at(own, utc, offset, abbr, abbr_len);
-    ferry_tz_free(own);
-    return 0;
+    const ferry_tz *z = c ? ferry_tz_cache_get(c, tz) : NULL;
+    if (!c && !ferry_tz_load(&own, tz, NULL))
+        z = own;
+    if (z) /* one call of zone_at, so that it is inlined */
+        zone_at(z, utc, offset, abbr, abbr_len);
+    if (c)
+        atomic_store_explicit(&c->busy, 0, memory_order_release);
+    if (own)
+        ferry_tz_free(own);
+    return z ? 0 : -1;
 }
