@@ -105,6 +105,13 @@ static void test_value__named_zone(void **st)
     s.timestamp_format = "%H:%M %Z";
     assert_string_equal(render_in(zones, &s, FERRY_TYPE_TIMESTAMP, summer, &b), "02:00 CEST");
     assert_string_equal(render(&s, FERRY_TYPE_TIMESTAMP, summer, &b), "02:00 CEST");
+    s.timestamp_format = NULL;
+    s.timezone = "Etc/UTC";
+    assert_string_equal(render_in(zones, &s, FERRY_TYPE_TIMESTAMP, winter, &b),
+                        "2024-01-02T00:00:00+00:00");
+    s.timezone = "Etc/GMT-2";
+    assert_string_equal(render_in(zones, &s, FERRY_TYPE_TIMESTAMP, winter, &b),
+                        "2024-01-02T02:00:00+02:00");
     s.timezone = "Mars/Olympus";
     ferry_column col = {"c", "c", FERRY_TYPE_TIMESTAMP, 0, &s};
     ferry_value v;

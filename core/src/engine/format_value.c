@@ -22,11 +22,21 @@ const ferry_field_style *ferry_default_style(void)
     return &default_style;
 }
 
+/* NULL, "", "UTC" or "Etc/UTC". Runs per timestamp: a strcmp call only
+ * for names starting "Et", not for every Europe/... */
+static int is_utc(const char *tz)
+{
+    if (!tz || !*tz)
+        return 1;
+    if (tz[0] == 'U')
+        return tz[1] == 'T' && tz[2] == 'C' && !tz[3];
+    return tz[0] == 'E' && tz[1] == 't' && strcmp(tz, "Etc/UTC") == 0;
+}
+
 int ferry_zone_offset(ferry_tz_cache *zones, const char *tz, int64_t utc, int *offset, char *abbr,
                       size_t abbr_len)
 {
-    if (!tz || !*tz || (tz[0] == 'U' && tz[1] == 'T' && tz[2] == 'C' && !tz[3]) ||
-        strcmp(tz, "Etc/UTC") == 0) {
+    if (is_utc(tz)) {
         *offset = 0;
         if (abbr && abbr_len) {
             size_t k = abbr_len > 3 ? 3 : abbr_len - 1;
