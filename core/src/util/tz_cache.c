@@ -91,11 +91,12 @@ int ferry_tz_cache_offset(ferry_tz_cache *c, const char *tz, int64_t utc, int *o
     const ferry_tz *z = c ? ferry_tz_cache_get(c, tz) : NULL;
     if (!c && !ferry_tz_load(&own, tz, NULL))
         z = own;
+    int rc = z ? 0 : -1;
     if (z) /* one call of zone_at, so that it is inlined */
         zone_at(z, utc, offset, abbr, abbr_len);
     if (c)
         atomic_store_explicit(&c->busy, 0, memory_order_release);
     if (own)
         ferry_tz_free(own);
-    return z ? 0 : -1;
+    return rc;
 }
