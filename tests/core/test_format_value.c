@@ -2,7 +2,8 @@
  * test_format_value.c — the core's value rendering keeps every value
  * exactly: four-digit years below 1000 (glibc's %Y writes "99"), the
  * microseconds a timestamp has (also through a custom format's %S), and
- * lossless durations by default (1:30:15 was "1:30", 59 s was "0:01").
+ * lossless durations by default (1:30:15 was "1:30", 59 s was "0:01"),
+ * and named zones alike with and without a zone cache.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,15 +16,22 @@
 #include "buf.h"
 #include "format_value.h"
 
-static const char *render(const ferry_field_style *st, int type, int64_t x, ferry_buf *b)
+/* Renders through `zones` (NULL: each named zone loaded for the call). */
+static const char *render_in(ferry_tz_cache *zones, const ferry_field_style *st, int type,
+                             int64_t x, ferry_buf *b)
 {
     ferry_column col = {"c", "c", type, 0, st};
     ferry_value v;
     ferry_value_set_i64(&v, (ferry_type)type, x);
     b->len = 0;
-    assert_int_equal(ferry_format_value(&col, &v, b), 0);
+    assert_int_equal(ferry_format_value(zones, &col, &v, b), 0);
     assert_int_equal(ferry_buf_append(b, "", 1), 0); /* NUL-terminate */
     return b->data;
+}
+
+static const char *render(const ferry_field_style *st, int type, int64_t x, ferry_buf *b)
+{
+    return render_in(NULL, st, type, x, b);
 }
 
 /* Days since 1970-01-01 of year-month-day (proleptic Gregorian). */
@@ -80,12 +88,47 @@ static void test_value__durations_lossless_by_default(void **st)
     ferry_buf_free(&b);
 }
 
+/* A named zone renders the same through a cache as without one, winter
+ * and summer, with its abbreviation; an unknown zone is a config error. */
+static void test_value__named_zone(void **st)
+{
+    (void)st;
+    ferry_buf b = {0};
+    ferry_tz_cache *zones = NULL;
+    assert_int_equal(ferry_tz_cache_new(&zones), 0);
+    ferry_field_style s = *ferry_default_style();
+    s.timezone = "Europe/Berlin";
+    int64_t winter = days(2024, 1, 2) * 86400000000LL, summer = days(2024, 7, 2) * 86400000000LL;
+    assert_string_equal(render_in(zones, &s, FERRY_TYPE_TIMESTAMP, winter, &b),
+                        "2024-01-02T01:00:00+01:00");
+    assert_string_equal(render(&s, FERRY_TYPE_TIMESTAMP, winter, &b), "2024-01-02T01:00:00+01:00");
+    s.timestamp_format = "%H:%M %Z";
+    assert_string_equal(render_in(zones, &s, FERRY_TYPE_TIMESTAMP, summer, &b), "02:00 CEST");
+    assert_string_equal(render(&s, FERRY_TYPE_TIMESTAMP, summer, &b), "02:00 CEST");
+    s.timestamp_format = NULL;
+    s.timezone = "Etc/UTC";
+    assert_string_equal(render_in(zones, &s, FERRY_TYPE_TIMESTAMP, winter, &b),
+                        "2024-01-02T00:00:00+00:00");
+    s.timezone = "Etc/GMT-2";
+    assert_string_equal(render_in(zones, &s, FERRY_TYPE_TIMESTAMP, winter, &b),
+                        "2024-01-02T02:00:00+02:00");
+    s.timezone = "Mars/Olympus";
+    ferry_column col = {"c", "c", FERRY_TYPE_TIMESTAMP, 0, &s};
+    ferry_value v;
+    ferry_value_set_i64(&v, FERRY_TYPE_TIMESTAMP, summer);
+    assert_int_equal(ferry_format_value(zones, &col, &v, &b), FERRY_ERR_CONFIG);
+    assert_int_equal(ferry_format_value(NULL, &col, &v, &b), FERRY_ERR_CONFIG);
+    ferry_tz_cache_free(zones);
+    ferry_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_value__years_below_1000),
         cmocka_unit_test(test_value__microseconds_kept),
         cmocka_unit_test(test_value__durations_lossless_by_default),
+        cmocka_unit_test(test_value__named_zone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -168,7 +168,7 @@ const char *pt_text(const ferry_batch *b, uint32_t row, uint32_t col)
     ferry_column c = b->schema->columns[col];
     c.style = ferry_default_style();
     buf.len = 0;
-    assert_int_equal(ferry_format_value(&c, v, &buf), 0);
+    assert_int_equal(ferry_format_value(NULL, &c, v, &buf), 0);
     snprintf(copy, sizeof copy, "%.*s", (int)buf.len, buf.data ? buf.data : "");
     free(buf.data);
     memset(&buf, 0, sizeof buf);

@@ -15,6 +15,8 @@
 static int preview_add(ferry_preview *pv, const ferry_batch *b)
 {
     const ferry_schema *s = b->schema;
+    if (!pv->zones && ferry_tz_cache_new(&pv->zones))
+        return FERRY_ERR_NOMEM;
     pv->ncols = s->ncolumns;
     for (uint32_t r = 0; r < b->nrows && (long)pv->rows < pv->limit; r++) {
         if (pv->rows == pv->cap) {
@@ -26,7 +28,7 @@ static int preview_add(ferry_preview *pv, const ferry_batch *b)
         }
         for (uint32_t c = 0; c < s->ncolumns; c++) {
             ferry_buf buf = {0};
-            ferry_format_value(&s->columns[c], ferry_batch_at(b, r, c), &buf);
+            ferry_format_value(pv->zones, &s->columns[c], ferry_batch_at(b, r, c), &buf);
             /* One line per row: newlines and tabs shown as spaces. */
             for (size_t i = 0; i < buf.len; i++)
                 if (buf.data[i] == '\n' || buf.data[i] == '\r' || buf.data[i] == '\t')
@@ -145,6 +147,8 @@ void ferry_preview_free(ferry_preview *pv)
     for (size_t i = 0; i < pv->rows * pv->ncols; i++)
         free(pv->cells[i]);
     free(pv->cells);
+    ferry_tz_cache_free(pv->zones);
+    pv->zones = NULL;
 }
 
 static int preview_rows(void *payload, const ferry_batch *b, int *enough)

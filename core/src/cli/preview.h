@@ -10,12 +10,14 @@
 #include <stdio.h>
 
 #include "pipeline.h"
+#include "tz_cache.h"
 
 typedef struct ferry_preview {
     long limit;   /* rows to keep */
     FILE *out;    /* where the table goes; borrowed */
     char **cells; /* rows * ncols strings, owned */
     size_t rows, ncols, cap;
+    ferry_tz_cache *zones; /* timestamps' zones, owned; made by the first batch */
 } ferry_preview;
 
 /* Makes `o` a preview run into *pv (which must outlive the run). */

@@ -72,7 +72,7 @@ static int style_set(ferry_fieldspec *f, const char *key, const char *sval, long
     else if (!strcmp(key, "timestamp_format"))
         rc = replace(&f->timestamp_format, sval);
     else if (!strcmp(key, "timezone")) {
-        if (strcmp(sval, "UTC") && !ferry_tzfile_valid(sval))
+        if (strcmp(sval, "UTC") && !ferry_tz_valid(sval))
             return ferry_err_set(err, FERRY_ERR_CONFIG,
                                  "%s: field \"%s\": unknown time zone \"%s\"", where, f->name,
                                  sval);

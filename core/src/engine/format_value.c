@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include "tzif.h"
-#include "tz_cache.h"
 
 /* Durations default to h:mm:ss (with microseconds when present): lossless. */
 static const ferry_field_style default_style = {"%Y-%m-%d",           NULL, "UTC", "", -1,
@@ -23,10 +22,21 @@ const ferry_field_style *ferry_default_style(void)
     return &default_style;
 }
 
-int ferry_zone_offset(const char *tz, int64_t utc, int *offset, char *abbr, size_t abbr_len)
+/* NULL, "", "UTC" or "Etc/UTC". Runs per timestamp: a strcmp call only
+ * for names starting "Et", not for every Europe/... */
+static int is_utc(const char *tz)
 {
-    if (!tz || !*tz || (tz[0] == 'U' && tz[1] == 'T' && tz[2] == 'C' && !tz[3]) ||
-        strcmp(tz, "Etc/UTC") == 0) {
+    if (!tz || !*tz)
+        return 1;
+    if (tz[0] == 'U')
+        return tz[1] == 'T' && tz[2] == 'C' && !tz[3];
+    return tz[0] == 'E' && tz[1] == 't' && strcmp(tz, "Etc/UTC") == 0;
+}
+
+int ferry_zone_offset(ferry_tz_cache *zones, const char *tz, int64_t utc, int *offset, char *abbr,
+                      size_t abbr_len)
+{
+    if (is_utc(tz)) {
         *offset = 0;
         if (abbr && abbr_len) {
             size_t k = abbr_len > 3 ? 3 : abbr_len - 1;
@@ -35,7 +45,7 @@ int ferry_zone_offset(const char *tz, int64_t utc, int *offset, char *abbr, size
         }
         return 0;
     }
-    return ferry_tzfile_offset(tz, utc, offset, abbr, abbr_len);
+    return ferry_tz_cache_offset(zones, tz, utc, offset, abbr, abbr_len);
 }
 
 static int put(ferry_buf *b, const char *s, size_t n)
@@ -177,13 +187,14 @@ static int put_iso(ferry_buf *b, int64_t local, int64_t frac, int off, int *rc)
     return 0;
 }
 
-static int put_timestamp(ferry_buf *b, const ferry_field_style *st, int64_t us)
+static int put_timestamp(ferry_buf *b, ferry_tz_cache *zones, const ferry_field_style *st,
+                         int64_t us)
 {
     int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
     int64_t frac = us - secs * 1000000;
     int off = 0;
     char abbr[16] = "UTC";
-    if (ferry_zone_offset(st->timezone, secs, &off, st->timestamp_format ? abbr : NULL,
+    if (ferry_zone_offset(zones, st->timezone, secs, &off, st->timestamp_format ? abbr : NULL,
                           sizeof abbr))
         return FERRY_ERR_CONFIG;
     int rc = 0;
@@ -234,7 +245,8 @@ static int put_duration(ferry_buf *b, const ferry_field_style *st, int64_t us)
     }
 }
 
-int ferry_format_value(const ferry_column *col, const ferry_value *v, ferry_buf *buf)
+int ferry_format_value(ferry_tz_cache *zones, const ferry_column *col, const ferry_value *v,
+                       ferry_buf *buf)
 {
     const ferry_field_style *st = col && col->style ? col->style : &default_style;
     switch (v->type) {
@@ -270,7 +282,7 @@ int ferry_format_value(const ferry_column *col, const ferry_value *v, ferry_buf 
         return put_tm(buf, st->date_format, &tm, 0);
     }
     case FERRY_TYPE_TIMESTAMP:
-        return put_timestamp(buf, st, v->u.i64);
+        return put_timestamp(buf, zones, st, v->u.i64);
     case FERRY_TYPE_DURATION:
         return put_duration(buf, st, v->u.i64);
     default:

@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "options.h"
 #include "output.h"
+#include "tz_cache.h"
 
 struct ferry_ctx {
     ferry_instance *inst;
@@ -25,6 +26,7 @@ struct ferry_ctx {
     atomic_size_t live_blocks;
     atomic_uint_fast64_t warnings;    /* host->warn calls */
     atomic_int_fast64_t row_estimate; /* host->row_estimate, -1: none */
+    ferry_tz_cache *zones;            /* owned: format_value's and zone_offset's zones */
 };
 
 struct ferry_instance {
@@ -101,8 +103,7 @@ static void host_free(ferry_ctx *fx, void *ptr)
 static int host_format_value(ferry_ctx *fx, const ferry_column *col, const ferry_value *v,
                              ferry_buf *buf)
 {
-    (void)fx;
-    return ferry_format_value(col, v, buf);
+    return ferry_format_value(fx->zones, col, v, buf);
 }
 
 /* The first FERRY_WARN_LOGGED warnings of an instance are logged at warn;
@@ -131,9 +132,8 @@ static int host_zone_offset(ferry_ctx *fx, const char *tz, int64_t utc_seconds,
                             int32_t *offset_seconds)
 {
     int off = 0;
-    (void)fx;
     *offset_seconds = 0;
-    if (ferry_zone_offset(tz, utc_seconds, &off, NULL, 0) != 0)
+    if (ferry_zone_offset(fx->zones, tz, utc_seconds, &off, NULL, 0) != 0)
         return FERRY_ERR_CONFIG;
     *offset_seconds = (int32_t)off;
     return 0;
@@ -390,7 +390,7 @@ int ferry_instance_new(ferry_instance **out, ferry_plugin *plugin, const config_
         nopts++;
     unsigned char *set = calloc(nopts + 1, 1);
     int rc = 0;
-    if (!in->config || !set) {
+    if (!in->config || !set || ferry_tz_cache_new(&in->fx.zones)) {
         rc = ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
         goto fail;
     }
@@ -462,6 +462,7 @@ void ferry_instance_free(ferry_instance *in)
         free(in->pool[i]);
     free(in->pool);
     free(in->config);
+    ferry_tz_cache_free(in->fx.zones);
     free(in);
 }
 
