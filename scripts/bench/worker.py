@@ -65,7 +65,8 @@ def connect(socket, database):
                            charset="utf8mb4", use_unicode=True, autocommit=True)
 
 
-def write_conf(ferry, socket, database, work, poll_ms, extra="", store_files=0):
+def write_conf(ferry, socket, database, work, poll_ms, extra="", store_files=0,
+               pipeline=PIPELINE):
     store = os.path.join(work, "store")
     shutil.rmtree(store, ignore_errors=True)
     os.makedirs(store)
@@ -81,7 +82,7 @@ def write_conf(ferry, socket, database, work, poll_ms, extra="", store_files=0):
                 'store: { path = "%s"; base_url = "http://127.0.0.1:1"; retention_days = 7; };\n'
                 'requests: { pipeline = "%s"; };\n'
                 'plugins: { path = ["%s"]; sink-file = { base_url = "http://127.0.0.1:1"; }; };\n'
-                % (database, socket, store, PIPELINE, plugins) + poll + extra)
+                % (database, socket, store, pipeline, plugins) + poll + extra)
     return conf
 
 
@@ -338,10 +339,12 @@ def worker_durations(work, nlogs):
 
 
 def run(ferry, socket, database, work, requests=1000, workers=4, layout="procs", mode="backlog",
-        rate=300.0, rows_per_request=850, poll_ms=None, timeout=600, log_json=True, wrap=None, store_files=0):
+        rate=300.0, rows_per_request=850, poll_ms=None, timeout=600, log_json=True, wrap=None, store_files=0,
+        pipeline=PIPELINE):
     """Runs one measurement; returns the results as a dict (see the module text)."""
     os.makedirs(work, exist_ok=True)
-    conf = write_conf(ferry, socket, database, work, poll_ms, store_files=store_files)
+    conf = write_conf(ferry, socket, database, work, poll_ms, store_files=store_files,
+                      pipeline=pipeline)
     conn = connect(socket, database)
     cur = conn.cursor()
     cur.execute("SET time_zone = '+00:00'")
@@ -383,6 +386,7 @@ def run(ferry, socket, database, work, requests=1000, workers=4, layout="procs",
     r["server_per_request"] = {k: round((st1[k] - st0.get(k, 0)) / max(1, requests), 2)
                                for k in st1}
     r.update({"mode": mode, "layout": layout, "workers": workers,
+              "pipeline": os.path.basename(pipeline),
               "worker_processes": workers if layout == "procs" else 1,
               "rate": rate if mode == "rate" else None, "inserter_late_s": late,
               "timed_out": not ok, "wall_seconds": wall,
@@ -406,6 +410,8 @@ def summary(r):
            else "1 × `ferry worker --concurrency %d`" % r["workers"])
     what = ("backlog of %d" % r["requests"] if r["mode"] == "backlog"
             else "%d at %.0f req/s (open loop)" % (r["requests"], r["rate"]))
+    if r.get("pipeline", "timesheet.cfg") != "timesheet.cfg":
+        what += " through %s" % r["pipeline"]
     s = ("%s, %s: %.1f req/s (%.2f s first insert → last completion), latency p50 %s p95 %s "
          "p99 %s max %s s, %d failures, %.0f rows/request"
          % (what, how, r["req_per_s"] or 0, r["seconds"] or 0, f(lat["p50"]), f(lat["p95"]),
@@ -448,6 +454,8 @@ def main():
     ap.add_argument("--rows-per-request", type=int, default=850)
     ap.add_argument("--poll-ms", type=int, default=None,
                     help="worker.poll_interval_ms (default: ferry's own default)")
+    ap.add_argument("--pipeline", default=PIPELINE,
+                    help="the request pipeline (default: the demo's timesheet.cfg)")
     ap.add_argument("--store-files", type=int, default=0,
                     help="artifacts already in the store (a site's retention), default 0")
     ap.add_argument("--repeat", type=int, default=1)
@@ -458,7 +466,8 @@ def main():
     out = []
     for i in range(a.repeat):
         r = run(a.ferry, a.socket, a.database, a.work, a.requests, a.workers, a.layout, a.mode,
-                a.rate, a.rows_per_request, a.poll_ms, wrap=a.wrap, store_files=a.store_files)
+                a.rate, a.rows_per_request, a.poll_ms, wrap=a.wrap, store_files=a.store_files,
+                pipeline=os.path.abspath(a.pipeline))
         out.append(r)
         print(summary(r), flush=True)
     if a.json:
