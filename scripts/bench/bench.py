@@ -184,10 +184,10 @@ def run_once(args, env, n, kind, build, i, st):
 
 
 def run_group(args, env, n, group, runs=None):
-    """Runs each case of `group` (the tools of one format at n rows) `runs`
+    """Runs each case of `group` (every tool and format at n rows) `runs`
     times, interleaved round by round (A B C, A B C, …): a slow spell of the
-    machine then falls on every tool of the comparison alike, and each
-    round gives a paired ratio. A case stops at its first error."""
+    machine then falls on every tool of a comparison alike, and each round
+    gives a paired ratio. A case stops at its first error."""
     runs = runs or args.repeat
     states = [{"secs": [], "rss": 0, "size": None, "error": None} for _ in group]
     for i in range(runs):
@@ -204,14 +204,6 @@ def run_group(args, env, n, group, runs=None):
             st["error"] or ""))
         results.append(r)
     return results
-
-
-def by_format(cases_):
-    """The cases grouped by format, in their order."""
-    groups = {}
-    for c in cases_:
-        groups.setdefault(c[0], []).append(c)
-    return list(groups.values())
 
 
 def load(args, n):
@@ -401,7 +393,7 @@ def ratio_target(results, what, fmt, tool, peer_fmt, peer, limit, n=None):
     if a is None or b is None:
         return (what, "not measured (a run failed or was skipped)", None)
     x = a["seconds"] / b["seconds"]
-    rounds = paired(a, b) if fmt == peer_fmt else []  # one group: the same rounds
+    rounds = paired(a, b)
     spread = ("; round by round %s" % ", ".join("%.2f" % r for r in rounds)
               if len(rounds) > 1 else "")
     return (what, "%.2f× (%.2f s against %.2f s at %s rows%s)" % (
@@ -501,7 +493,7 @@ def write_doc(args, m, results, loads, worker):
              "rows made by the server (new ids, the same values), measured %d time(s) for "
              "ferry's CSV, the plain C program and the client only." % args.scale_repeat)
     L.append("- **seconds**: wall time of the whole process (connect, query, sort in the "
-             "server, write, close), the median of %d runs, the tools of one format taking turns run by run (A B C, A B C, …) so that a slow spell of the machine falls on all of them alike; the targets below also give the round-by-round ratios. **peak RSS**: `ru_maxrss` of the process from `wait4` (the largest "
+             "server, write, close), the median of %d runs, every tool and format at one row count taking turns run by run (A B C, A B C, …) so that a slow spell of the machine falls on all of them alike; the targets below also give the round-by-round ratios. **peak RSS**: `ru_maxrss` of the process from `wait4` (the largest "
              "over those runs), taken by `scripts/bench/peakrss.c`, a tiny launcher: "
              "Linux keeps `ru_maxrss` across `execve`, so a child forked from the Python "
              "driver would start at the driver's own peak. For a shell pipeline it is the "
@@ -607,15 +599,13 @@ def measure_all(args, env):
     results, loads = [], []
     for n in parse_counts(args.rows):
         loads.append(("%s demo rows" % fmt_int(n), load(args, n)))
-        for group in by_format(cases(args)):
-            if group[0][0] == "PDF" and n > PDF_MAX_ROWS:
-                continue  # format-pdf's row_cap: a PDF is for reading, not for dumps
-            results += run_group(args, env, n, group)
+        # format-pdf's row_cap: a PDF is for reading, not for dumps.
+        group = [c for c in cases(args) if c[0] != "PDF" or n <= PDF_MAX_ROWS]
+        results += run_group(args, env, n, group)
     if args.dump_rows > 0:
         n = args.dump_rows
         loads.append(("the %s-row plain table" % fmt_int(n), load_dump(args, n)))
-        for group in by_format(dump_cases(args)):
-            results += run_group(args, env, n, group)
+        results += run_group(args, env, n, dump_cases(args))
     worker = run_worker(args)
     for n in parse_counts(args.scale_rows):
         # Copies of the largest --rows count that divides n, else n itself.
