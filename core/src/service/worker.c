@@ -82,7 +82,7 @@ struct ferry_worker {
     const ferry_worker_opts *o; /* &opts */
     const char *url;
     atomic_int cancel_all;         /* the stop grace ran out */
-    _Atomic int64_t last_claim_ms; /* mono_ms() of the last claim or outcome, 0: none */
+    _Atomic int64_t last_claim_ms; /* ferry_monotonic_ms() of the last claim or outcome, 0: none */
     slot *slots;                   /* [o->concurrency]; owned */
     ferry_child_preload *preload;  /* owned */
     ferry_child_server *server;    /* owned */
@@ -97,18 +97,6 @@ static int stopping(const worker *w)
 static void fields(char *buf, size_t len, const slot *s)
 {
     snprintf(buf, len, "slot=%d", s->index);
-}
-
-static void mono_now(struct timespec *ts)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-}
-
-static double mono_since(const struct timespec *t0)
-{
-    struct timespec t;
-    mono_now(&t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 /* Sleeps `ms`, waking early when the worker stops (unless `ignore_stop`). */
@@ -332,14 +320,13 @@ static const char *run_execute(slot *s, ferry_db **db, const ferry_claim *c, con
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
 
-    struct timespec t0;
-    mono_now(&t0);
+    double t0 = ferry_monotonic();
     int permanent = 0;
     ferry_err err = FERRY_ERR_INIT;
     ferry_request_done done = {0, 0};
     int rc = ferry_child_execute(w->server, s->index, c, &s->cancel, w->o->request_timeout_seconds,
                                  &permanent, &done, &err);
-    info->seconds = mono_since(&t0);
+    info->seconds = ferry_monotonic() - t0;
     info->rows = done.rows;
     info->bytes = done.bytes;
 
@@ -414,17 +401,10 @@ enum { BUSY_POLL_MS = 20 };
 /* How often the worker sweeps store.path's staging leftovers (child.h). */
 enum { STORE_SWEEP_SECONDS = 60 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec t;
-    mono_now(&t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static unsigned idle_nap_ms(const worker *w)
 {
     int64_t last = atomic_load(&w->last_claim_ms);
-    int64_t nap = last ? (mono_ms() - last) / 8 : (int64_t)w->o->poll_interval_ms;
+    int64_t nap = last ? (ferry_monotonic_ms() - last) / 8 : (int64_t)w->o->poll_interval_ms;
     if (nap < BUSY_POLL_MS)
         nap = BUSY_POLL_MS;
     if (nap > (int64_t)w->o->poll_interval_ms)
@@ -441,7 +421,7 @@ static void *slot_main(void *arg)
     fields(f, sizeof f, s);
     ferry_backoff backoff;
     ferry_backoff_init(&backoff, 250, 30000);
-    struct timespec mail_t = {0, 0}; /* the last look for due mail */
+    double mail_t = -86400; /* the last look for due mail: none yet */
     while (!stopping(w)) {
         if (!db && connect_backoff(s, &db, "worker", 0, 0) != 0)
             break;
@@ -463,10 +443,10 @@ static void *slot_main(void *arg)
             /* Idle: finish a due mail of any request (delivery.h), looked
              * for once per poll interval, not at every quick poll. */
             int did = 0;
-            if (mono_since(&mail_t) * 1000 >= w->o->poll_interval_ms) {
-                mono_now(&mail_t);
+            if ((ferry_monotonic() - mail_t) * 1000 >= w->o->poll_interval_ms) {
+                mail_t = ferry_monotonic();
                 if (ferry_delivery_step(w->svc, db, &did, &err) == 0 && did) {
-                    mail_t.tv_sec -= 86400; /* more may be due: look again at once */
+                    mail_t -= 86400; /* more may be due: look again at once */
                     continue;
                 }
             }
@@ -475,9 +455,9 @@ static void *slot_main(void *arg)
             nap(w, idle_nap_ms(w), 0);
             continue;
         }
-        atomic_store(&w->last_claim_ms, mono_ms());
+        atomic_store(&w->last_claim_ms, ferry_monotonic_ms());
         run_claim(s, &db, &c);
-        atomic_store(&w->last_claim_ms, mono_ms());
+        atomic_store(&w->last_claim_ms, ferry_monotonic_ms());
     }
     fdb_close(db);
     s->done = 1;
@@ -526,9 +506,7 @@ static int preflight(worker *w, ferry_err *err)
  * and then, and returns when no slot runs any more. */
 static void watch_slots(worker *w)
 {
-    struct timespec swept;
-    mono_now(&swept);
-    struct timespec stop_t0;
+    double swept = ferry_monotonic(), stop_t0 = 0;
     int stop_seen = 0;
     for (;;) {
         int running = 0;
@@ -538,20 +516,21 @@ static void watch_slots(worker *w)
             break;
         if (stopping(w) && !stop_seen) {
             stop_seen = 1;
-            mono_now(&stop_t0);
+            stop_t0 = ferry_monotonic();
             ferry_logf(w->svc->log, FERRY_LOG_INFO, NULL,
                        "stopping: finishing held requests (up to %u s)", w->o->stop_grace_seconds);
         }
-        if (stop_seen && !w->cancel_all && mono_since(&stop_t0) >= w->o->stop_grace_seconds) {
+        if (stop_seen && !w->cancel_all &&
+            ferry_monotonic() - stop_t0 >= w->o->stop_grace_seconds) {
             w->cancel_all = 1;
             ferry_logf(w->svc->log, FERRY_LOG_WARN, NULL,
                        "stop grace over: cancelling and releasing held requests");
             for (int i = 0; i < w->o->concurrency; i++)
                 w->slots[i].cancel = 1;
         }
-        if (mono_since(&swept) >= STORE_SWEEP_SECONDS) {
+        if (ferry_monotonic() - swept >= STORE_SWEEP_SECONDS) {
             ferry_child_sweep(w->svc); /* the children do not sweep (child.h) */
-            mono_now(&swept);
+            swept = ferry_monotonic();
         }
         nap(w, 100, 1);
     }

@@ -44,10 +44,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "user_limits.h"
 
 void ferry_claim_owner(char out[129], int slot)
@@ -216,19 +216,12 @@ static int select_pending(ferry_db *db, int per_user, fdb_rows **r, ferry_err *e
                      p, 2, r, err);
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* select_expired, noting in `st` when it found nothing. */
 static int look_expired(ferry_db *db, ferry_claim_state *st, fdb_rows **r, ferry_err *err)
 {
     int rc = select_expired(db, r, err);
     if (!rc && (*r)->nrows == 0 && st)
-        st->expired_next_ms = mono_ms() + FERRY_CLAIM_EXPIRED_MS;
+        st->expired_next_ms = ferry_monotonic_ms() + FERRY_CLAIM_EXPIRED_MS;
     return rc;
 }
 
@@ -237,7 +230,7 @@ static int look_expired(ferry_db *db, ferry_claim_state *st, fdb_rows **r, ferry
 static int select_next(ferry_db *db, int per_user, ferry_claim_state *st, fdb_rows **r,
                        ferry_err *err)
 {
-    int expired_first = !st || mono_ms() >= st->expired_next_ms;
+    int expired_first = !st || ferry_monotonic_ms() >= st->expired_next_ms;
     int rc = expired_first ? look_expired(db, st, r, err) : select_pending(db, per_user, r, err);
     if (rc || (*r)->nrows)
         return rc;

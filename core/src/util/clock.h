@@ -7,9 +7,13 @@
 #define FERRY_CORE_CLOCK_H
 
 #include <stdatomic.h>
+#include <stdint.h>
 
 /* Seconds on CLOCK_MONOTONIC. */
 double ferry_monotonic(void);
+
+/* Milliseconds on CLOCK_MONOTONIC (for an atomic or an integer deadline). */
+int64_t ferry_monotonic_ms(void);
 
 /* Sleeps `ms` milliseconds in steps of at most 100 ms, returning early once
  * `stop` (may be NULL) is set. Returns non-zero when it stopped early. */
