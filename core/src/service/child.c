@@ -44,14 +44,25 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "child_proto.h"
+#include "clock.h"
 #include "loader.h"
 #include "pipeline.h"
 #include "request.h"
 #include "stage.h"
+
+int ferry_child_send(int fd, int type, int value, const ferry_claim *claim)
+{
+    child_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = type;
+    m.value = value;
+    if (claim)
+        m.claim = *claim;
+    return send(fd, &m, sizeof m, MSG_NOSIGNAL) == (ssize_t)sizeof m ? 0 : -1;
+}
 
 _Noreturn void ferry_child_request_main(const ferry_service *svc, const ferry_claim *claim,
                                         child_shared *sh, int fd, pid_t server)
@@ -104,13 +115,6 @@ static void who(const child_shared *sh, char *out, size_t len, const char *none)
         snprintf(out, len, "%s", none);
 }
 
-static double since(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 typedef struct watch {
     int fd;
     child_shared *sh;
@@ -118,16 +122,6 @@ typedef struct watch {
     int got, exited, status, timed_out;
     int fork_errno; /* the server could not fork */
 } watch;
-
-static int send_type(int fd, int type, const ferry_claim *claim)
-{
-    child_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = type;
-    if (claim)
-        m.claim = *claim;
-    return send(fd, &m, sizeof m, MSG_NOSIGNAL) == (ssize_t)sizeof m ? 0 : -1;
-}
 
 /* Reads what has arrived; -1 when the server is gone. */
 static int drain(watch *wt)
@@ -154,16 +148,15 @@ static int drain(watch *wt)
  * the limit; -1 when the server is gone. */
 static int wait_child(watch *wt, atomic_int *cancel, unsigned timeout_s)
 {
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = ferry_monotonic();
     while (!wt->exited && !wt->fork_errno) {
         struct pollfd pfd = {wt->fd, POLLIN, 0};
         poll(&pfd, 1, 100);
         if (drain(wt) != 0)
             return -1;
         atomic_store(&wt->sh->cancel, atomic_load(cancel));
-        if (!wt->timed_out && timeout_s && since(&t0) >= timeout_s) {
-            if (send_type(wt->fd, CHILD_KILL, NULL) != 0)
+        if (!wt->timed_out && timeout_s && ferry_monotonic() - t0 >= timeout_s) {
+            if (ferry_child_send(wt->fd, CHILD_KILL, 0, NULL) != 0)
                 return -1;
             wt->timed_out = 1;
         }
@@ -217,7 +210,7 @@ int ferry_child_execute(ferry_child_server *cs, int slot, const ferry_claim *cla
     wt.sh = &cs->pages[slot];
     memset(&wt.sh->note, 0, sizeof wt.sh->note);
     atomic_store(&wt.sh->cancel, atomic_load(cancel));
-    if (atomic_load(&cs->gone) || send_type(wt.fd, CHILD_RUN, claim) != 0 ||
+    if (atomic_load(&cs->gone) || ferry_child_send(wt.fd, CHILD_RUN, 0, claim) != 0 ||
         wait_child(&wt, cancel, timeout_s) != 0) {
         atomic_store(&cs->gone, 1);
         ferry_child_sweep(cs->svc); /* a killed child may have left its staging file */

@@ -52,6 +52,10 @@ struct ferry_child_server {
     atomic_int gone;     /* a slot found the server gone */
 };
 
+/* Sends one message of `type` (with `value` and, for RUN, the claim) on
+ * `fd`; 0 when it went, -1 when the other end is gone. */
+int ferry_child_send(int fd, int type, int value, const ferry_claim *claim);
+
 /* The request child: connects, runs the claim, sends RESULT on `fd` and
  * _exit()s. `server` is its parent's pid. */
 _Noreturn void ferry_child_request_main(const ferry_service *svc, const ferry_claim *claim,

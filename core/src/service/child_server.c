@@ -35,13 +35,8 @@ typedef struct server {
 
 static void reply(const server *s, int i, int type, int value)
 {
-    if (s->fd[i] < 0)
-        return;
-    child_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = type;
-    m.value = value;
-    (void)send(s->fd[i], &m, sizeof m, MSG_NOSIGNAL);
+    if (s->fd[i] >= 0)
+        (void)ferry_child_send(s->fd[i], type, value, NULL);
 }
 
 static void spawn(server *s, int i, const ferry_claim *claim)
