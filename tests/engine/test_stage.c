@@ -2,7 +2,9 @@
  * test_stage.c — staging files (engine/stage.c): a staged artifact is a
  * hidden file beside its destination until publish renames it into place;
  * abort leaves nothing (file and temp dir); sweep removes a stale staging
- * file whose writer is gone and keeps one still locked.
+ * file whose writer is gone and keeps one still locked. Files stamped a
+ * few seconds "in the future" (a file system clock ahead of time(): seen
+ * on CI's shared work directory) are still swept by a sweep of any age.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -39,6 +43,13 @@ static int exists(const char *path)
 {
     struct stat sb;
     return stat(path, &sb) == 0;
+}
+
+/* Stamps PATH's mtime `ahead` seconds after now. */
+static void stamp_ahead(const char *path, int ahead)
+{
+    struct timespec t[2] = {{.tv_sec = time(NULL) + ahead}, {.tv_sec = time(NULL) + ahead}};
+    assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
 }
 
 static void test_stage__publish_renames_into_place(void **state)
@@ -96,6 +107,7 @@ static void test_stage__sweep_removes_only_stale(void **state)
     FILE *f = fopen(stale, "w");
     assert_non_null(f);
     fclose(f);
+    stamp_ahead(stale, 3);
     assert_int_equal(ferry_stage_sweep(dir, 0), 1);
     assert_false(exists(stale));
     assert_true(exists(live.path));
@@ -118,6 +130,7 @@ static void test_stage__sweep_removes_orphan_temp_dir(void **state)
     FILE *f = fopen(inside, "w");
     assert_non_null(f);
     fclose(f);
+    stamp_ahead(orphan, 3);
     char live_dir[600];
     snprintf(live_dir, sizeof live_dir, "%s.d", live.path);
     mkdir(live_dir, 0700); /* may exist already */

@@ -153,6 +153,16 @@ void ferry_stage_free(ferry_stage *st)
     st->fd = -1;
 }
 
+/* Whether a file last modified at `mtime` is at least `min_age` seconds old.
+ * A min_age of 0 means any age: a file's mtime comes from the file system's
+ * clock, which may run ahead of time() (a coarse clock, or a share mounted
+ * from another host), and a sweep asked to take everything must not skip a
+ * file stamped a second "in the future". */
+static int old_enough(time_t mtime, time_t now, long min_age)
+{
+    return min_age <= 0 || now - mtime >= min_age;
+}
+
 /* Removes DIR/NAME (a staging file's ".d" temp dir) when no file
  * DIR/NAME-without-".d" exists and the dir is at least `min_age` seconds
  * old. Returns 1 when it was removed. */
@@ -168,7 +178,7 @@ static int sweep_orphan_dir(DIR *d, const char *dir, const char *name, size_t le
     if (fstatat(dirfd(d), file, &sb, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
         return 0;
     if (fstatat(dirfd(d), name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(sb.st_mode) ||
-        now - sb.st_mtime < min_age)
+        !old_enough(sb.st_mtime, now, min_age))
         return 0;
     snprintf(sub, sizeof sub, "%s/%s", dir, name);
     rm_tree_flat(sub);
@@ -201,7 +211,7 @@ int ferry_stage_sweep(const char *dir, long min_age)
         struct stat sb;
         /* An init file is only ever unlocked for an instant: leave young ones. */
         long age = init && min_age < 60 ? 60 : min_age;
-        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && now - sb.st_mtime >= age &&
+        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && old_enough(sb.st_mtime, now, age) &&
             flock(fd, LOCK_EX | LOCK_NB) == 0) {
             char sub[512];
             snprintf(sub, sizeof sub, "%s/%s.d", dir, e->d_name);

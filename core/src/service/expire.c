@@ -338,7 +338,9 @@ static int sweep_dir(expire_ctx *c, int dirfd, const char *prefix, int depth, co
         }
         if (!S_ISREG(st.st_mode)) /* symlinks, sockets, …: never followed, never touched */
             continue;
-        if ((int64_t)(now - st.st_mtime) < c->o->grace_seconds)
+        /* A grace of 0 takes any age, even an mtime a second ahead of
+         * time() (the file system's clock may run ahead of ours). */
+        if (c->o->grace_seconds > 0 && (int64_t)(now - st.st_mtime) < c->o->grace_seconds)
             continue;
         int staging = is_staging(name), lock_fd = -1;
         if (staging && (lock_fd = lock_staging(dirfd, name)) < 0)
