@@ -101,9 +101,10 @@ static void csv_destroy(void *state)
     s->host->free(s->fx, s);
 }
 
-/* Declares columns from "name:type" specs (or, with `header_names`, all
- * fields of the header as strings). */
-static int declare(csv_state *s, const ferry_strlist *specs)
+/* Declares columns from "name:type" specs (the type after the last ':', so
+ * a name may hold colons) or, with `literal`, from names as they are: the
+ * header's fields, all strings. */
+static int declare(csv_state *s, const ferry_strlist *specs, int literal)
 {
     size_t bytes = 1;
     for (size_t i = 0; i < specs->n; i++)
@@ -116,7 +117,7 @@ static int declare(csv_state *s, const ferry_strlist *specs)
         return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
     char *p = s->names;
     for (uint32_t i = 0; i < s->ndecl; i++) {
-        const char *spec = specs->items[i], *colon = strchr(spec, ':');
+        const char *spec = specs->items[i], *colon = literal ? NULL : strrchr(spec, ':');
         size_t nlen = colon ? (size_t)(colon - spec) : strlen(spec);
         int type = FERRY_TYPE_STRING;
         if (colon) {
@@ -128,6 +129,9 @@ static int declare(csv_state *s, const ferry_strlist *specs)
                     "string, date, timestamp, duration)",
                     spec, colon + 1);
         }
+        if (nlen == 0 && literal)
+            return s->host->error(s->fx, FERRY_ERR_DATA, "%s:%llu: header field %u is empty",
+                                  s->cfg->path, (unsigned long long)s->rd.record_line, i + 1);
         if (nlen == 0)
             return s->host->error(s->fx, FERRY_ERR_CONFIG,
                                   "option columns: \"%s\": a column needs a name", spec);
@@ -135,8 +139,12 @@ static int declare(csv_state *s, const ferry_strlist *specs)
         p[nlen] = '\0';
         for (uint32_t k = 0; k < i; k++)
             if (strcmp(s->decl[k].name, p) == 0)
-                return s->host->error(s->fx, FERRY_ERR_CONFIG,
-                                      "option columns: \"%s\" is declared twice", p);
+                return literal
+                           ? s->host->error(s->fx, FERRY_ERR_DATA,
+                                            "%s:%llu: the header names \"%s\" twice", s->cfg->path,
+                                            (unsigned long long)s->rd.record_line, p)
+                           : s->host->error(s->fx, FERRY_ERR_CONFIG,
+                                            "option columns: \"%s\" is declared twice", p);
         s->decl[i].name = p;
         s->decl[i].label = p;
         s->decl[i].type = type;
@@ -169,7 +177,7 @@ static int csv_init(ferry_ctx *fx, const ferry_host *host, const void *config, v
     if (!cfg->header && cfg->columns.n == 0)
         return host->error(fx, FERRY_ERR_CONFIG, "option columns: needed when header is false");
     if (cfg->columns.n)
-        return declare(s, &cfg->columns);
+        return declare(s, &cfg->columns, 0);
     return 0;
 }
 
@@ -198,7 +206,7 @@ static int read_header(csv_state *s)
             items[i] = csv_field_text(&s->rd, i);
         names.n = s->nfile;
         names.items = items;
-        rc = declare(s, &names);
+        rc = declare(s, &names, 1);
         xfree(s, items);
         return rc;
     }
@@ -351,8 +359,9 @@ static const ferry_option csv_options[] = {
     FERRY_OPTION(
         "columns", FERRY_OPT_LIST, 0, NULL, NULL, csv_config, columns,
         "columns as \"name:type\" (type: bool, int64, double, decimal, string, date, timestamp, "
-        "duration; default string); found by name in the header, else by position; default: "
-        "every header column as a string",
+        "duration; default string; the type follows the last colon, so \"a:b:string\" is "
+        "column \"a:b\"); found by name in the header, else by position; default: every header "
+        "column as a string, named as the header names it",
         "user:string,password:string,uid:int64,gid:int64,gecos:string,home:string,shell:string"),
     FERRY_OPTION("header", FERRY_OPT_BOOL, 0, "true", NULL, csv_config, header,
                  "the first record names the columns", "false"),

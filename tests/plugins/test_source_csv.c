@@ -109,6 +109,29 @@ static void test_csv__header_by_name_and_all_strings(void **st)
     assert_string_equal(out, "name:string,n:int64|x,1|y,2");
 }
 
+/* A header's fields are names as they are: a colon in one is no type
+ * ("d:int64" stays a string column of that name); a declared spec's type is
+ * after its last colon, so such a column can be declared too. */
+static void test_csv__header_names_with_colons(void **st)
+{
+    (void)st;
+    char out[2048], want[256];
+    write_csv("a:b,d:int64,Note: x\n1,2,3\n");
+    assert_int_equal(read_all("", NULL, out, sizeof out), 0);
+    assert_string_equal(out, "a:b:string,d:int64:string,Note: x:string|1,2,3");
+    assert_int_equal(
+        read_all("columns = [\"d:int64:int64\", \"Note: x:string\"];", NULL, out, sizeof out), 0);
+    assert_string_equal(out, "d:int64:int64,Note: x:string|2,3");
+    write_csv("a,,c\n1,2,3\n");
+    assert_int_not_equal(read_all("", NULL, out, sizeof out), 0);
+    snprintf(want, sizeof want, "%s:1: header field 2 is empty", csv_path);
+    assert_string_equal(out, want);
+    write_csv("\na,b,a\n1,2,3\n");
+    assert_int_not_equal(read_all("", NULL, out, sizeof out), 0);
+    snprintf(want, sizeof want, "%s:2: the header names \"a\" twice", csv_path);
+    assert_string_equal(out, want);
+}
+
 static void test_csv__query(void **st)
 {
     (void)st;
@@ -213,6 +236,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv__rfc4180),
         cmocka_unit_test(test_csv__header_by_name_and_all_strings),
+        cmocka_unit_test(test_csv__header_names_with_colons),
         cmocka_unit_test(test_csv__query),
         cmocka_unit_test(test_csv__errors_at_file_line_column),
         cmocka_unit_test(test_csv__missing_file),
