@@ -43,9 +43,6 @@ typedef struct csv_state {
     int open;
 } csv_state;
 
-static const ferry_field_style default_style = {"%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z", "UTC", "",
-                                                -1,         FERRY_DURATION_HMM,    0,     0};
-
 static void *xalloc(csv_state *s, size_t n)
 {
     void *p = s->host->alloc(s->fx, n ? n : 1);
@@ -148,7 +145,7 @@ static int declare(csv_state *s, const ferry_strlist *specs, int literal)
         s->decl[i].name = p;
         s->decl[i].label = p;
         s->decl[i].type = type;
-        s->decl[i].style = &default_style;
+        s->decl[i].style = NULL; /* the core's: lossless durations, ISO 8601 timestamps */
         s->pos[i] = i;
         p += nlen + 1;
     }

@@ -35,13 +35,13 @@ with tempfile.TemporaryDirectory() as out:
     want = [
         ["id", "date", "user", "project", "task", "duration", "description", "billable",
          "hours", "week", "month"],
-        ["1", "2024-01-29", h("zoe@example.com"), "ACME", "design", "1:30", "REDACTED", "true",
+        ["1", "2024-01-29", h("zoe@example.com"), "ACME", "design", "1:30:00", "REDACTED", "true",
          "1.5", "2024-01-29", "2024-01-01"],
-        ["2", "2024-01-31", h("olga@example.com"), "ACME", "build", "2:00", "REDACTED", "true",
+        ["2", "2024-01-31", h("olga@example.com"), "ACME", "build", "2:00:00", "REDACTED", "true",
          "2", "2024-01-29", "2024-01-01"],
-        ["4", "2024-02-02", h("kenji@example.com"), "東京", "review", "3:15", "REDACTED", "true",
+        ["4", "2024-02-02", h("kenji@example.com"), "東京", "review", "3:15:00", "REDACTED", "true",
          "3.25", "2024-01-29", "2024-02-01"],
-        ["5", "2024-02-05", h("zoe@example.com"), "ACME", "build", "4:00", "REDACTED", "true",
+        ["5", "2024-02-05", h("zoe@example.com"), "ACME", "build", "4:00:00", "REDACTED", "true",
          "4", "2024-02-05", "2024-02-01"],
     ]
     if rows != want:
