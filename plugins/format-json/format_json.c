@@ -41,9 +41,11 @@ static const ferry_option json_options[] = {
     FERRY_OPTION(
         "keys", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "name", "name|label", json_config, keys,
         "object keys: the field names, or the header labels of the field configuration", NULL),
-    FERRY_OPTION(
-        "invalid_utf8", FERRY_OPT_STRING, 0, "replace", "replace|reject", json_config, invalid_utf8,
-        "invalid UTF-8 in text: replaced with U+FFFD, or the export fails naming the row", NULL),
+    FERRY_OPTION("invalid_utf8", FERRY_OPT_STRING, 0, "replace", "replace|reject", json_config,
+                 invalid_utf8,
+                 "invalid UTF-8 in text: replaced with U+FFFD (and reported), or the export fails "
+                 "naming the row",
+                 NULL),
     FERRY_OPTION(
         "nonfinite", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "null", "null|string", json_config,
         nonfinite,
@@ -276,6 +278,10 @@ static int json_value(json_state *st, json_column *jc, const ferry_value *v, uin
                                    "invalid UTF-8 in column %s, row %" PRIu64
                                    ", byte %zu (option invalid_utf8 = \"reject\")",
                                    jc->iso.name, row, bad + 1);
+        if (rc == FJ_OK && bad != SIZE_MAX &&
+            st->host->size >= offsetof(ferry_host, warn) + sizeof st->host->warn)
+            st->host->warn(st->fx, row, (int32_t)(jc - st->cols),
+                           "column %s: invalid UTF-8 replaced with U+FFFD", jc->iso.name);
         break;
     case FERRY_TYPE_DATE: {
         int64_t y;

@@ -62,6 +62,8 @@ int fj_put_string(fj_buf *b, const char *s, size_t n, int utf8_mode, size_t *bad
 
     /* Worst case: every byte a 6-byte \u00XX, or an invalid byte's
      * 3-byte U+FFFD; plus the quotes. */
+    if (bad_offset)
+        *bad_offset = SIZE_MAX;
     if (n > (SIZE_MAX - 8) / 6 || fj_reserve(b, n * 6 + 2) != FJ_OK)
         return FJ_NOMEM;
     o = b->data + b->len;
@@ -119,6 +121,8 @@ int fj_put_string(fj_buf *b, const char *s, size_t n, int utf8_mode, size_t *bad
                 b->data[b->len] = '\0';
                 return FJ_INVALID;
             }
+            if (bad_offset && *bad_offset == SIZE_MAX)
+                *bad_offset = i;
             o += ferry_utf8_encode(0xFFFD, o);
             i += (size_t)-k;
             continue;

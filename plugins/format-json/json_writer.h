@@ -49,7 +49,8 @@ static inline int fj_puts(fj_buf *b, const char *s)
  * Appends s[0..n) as a JSON string literal, quotes included. Invalid UTF-8
  * becomes U+FFFD per maximal subpart (FJ_UTF8_REPLACE), or the call returns
  * FJ_INVALID with *bad_offset (may be NULL) the offending byte's offset and
- * the buffer as it was (FJ_UTF8_REJECT).
+ * the buffer as it was (FJ_UTF8_REJECT). *bad_offset is the offset of the
+ * first byte replaced, SIZE_MAX when none was.
  */
 int fj_put_string(fj_buf *b, const char *s, size_t n, int utf8_mode, size_t *bad_offset);
 

@@ -78,6 +78,24 @@ def t_csv_utf8():
     check(got == want_rows, "csv: each replacement reported with row and column: %r" % got)
 
 
+def t_json_utf8():
+    out = os.path.join(TMP, "a.json")
+    err = run("format-json", "format = {};", out, 40)
+    try:
+        doc = json.loads(open(out, "rb").read().decode("utf-8", "strict"))
+    except (UnicodeDecodeError, ValueError) as e:
+        check(False, "json: not UTF-8 JSON: %s" % e)
+        return
+    names = [r["name"] for r in doc]
+    want = [NAMES[i % len(NAMES)] for i in range(40)]
+    bad = [(i, g, w) for i, (g, w) in enumerate(zip(names, want)) if g != w]
+    check(len(doc) == 40 and not bad, "json: every name reads back (U+FFFD for each invalid "
+          "subpart): %r" % bad[:3])
+    got = warnings(err, "invalid UTF-8")
+    want_rows = [(i + 1, 4) for i in range(40) if i % len(NAMES) == 6]
+    check(got == want_rows, "json: each replacement reported with row and column: %r" % got)
+
+
 def t_csv_reject():
     err = run("format-csv", 'format = { invalid_utf8 = "reject"; };', os.path.join(TMP, "r.csv"),
               20, expect=1)
@@ -98,6 +116,7 @@ def t_json_nonfinite():
 
 
 t_csv_utf8()
+t_json_utf8()
 t_csv_reject()
 t_json_nonfinite()
 print("%d passed, %d failed" % (len(passed), len(failures)))
