@@ -1063,15 +1063,32 @@ static int64_t micros_of(const MYSQL_TIME *t)
            (int64_t)t->second_part;
 }
 
-/* A DATE or DATETIME value; MySQL's "zero date" is no date at all:
- * exported as null, said. */
+/* A day of the calendar: month 1-12, day 1 to the month's last. */
+static int calendar_day(const MYSQL_TIME *t)
+{
+    static const unsigned char last[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    unsigned y = t->year;
+    int leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    return t->month >= 1 && t->month <= 12 && t->day >= 1 &&
+           t->day <= last[t->month - 1] + (unsigned)(t->month == 2 && leap);
+}
+
+/* A DATE or DATETIME value; MySQL's "zero date", and a date with a zero
+ * month or day or a day past its month's end (without NO_ZERO_IN_DATE, or
+ * with ALLOW_INVALID_DATES), is no date at all: exported as null, said. */
 static void put_datetime(state *s, ferry_value *v, uint32_t c, const MYSQL_TIME *t, int is_date)
 {
-    if (t->year == 0 && t->month == 0 && t->day == 0) {
+    if (!calendar_day(t)) {
         ferry_value_set_null(v);
-        if (s->host->size >= offsetof(ferry_host, warn) + sizeof s->host->warn)
+        if (s->host->size < offsetof(ferry_host, warn) + sizeof s->host->warn)
+            return;
+        if (t->year == 0 && t->month == 0 && t->day == 0)
             s->host->warn(s->fx, s->row, (int32_t)c,
                           "column %s: zero date 0000-00-00 exported as null", s->cols[c].name);
+        else
+            s->host->warn(s->fx, s->row, (int32_t)c,
+                          "column %s: %04u-%02u-%02u is no date, exported as null", s->cols[c].name,
+                          t->year, t->month, t->day);
         return;
     }
     int64_t days = days_from_civil((int)t->year, t->month, t->day);
