@@ -526,10 +526,13 @@ static int is_json(const MYSQL_FIELD *f)
            memcmp(a.str, "json", 4) == 0;
 }
 
-/* Bytes with no character set (BINARY, VARBINARY, BLOB; charset 63). */
+/* Bytes with no character set (BINARY, VARBINARY, BLOB; charset 63), and
+ * GEOMETRY (the server's SRID and WKB bytes). */
 static int is_binary(const MYSQL_FIELD *f)
 {
     switch (f->type) {
+    case MYSQL_TYPE_GEOMETRY:
+        return 1;
     case MYSQL_TYPE_STRING:
     case MYSQL_TYPE_VAR_STRING:
     case MYSQL_TYPE_VARCHAR:

@@ -78,6 +78,7 @@ COLUMNS = [
     ("st", "SET('a','b','c;','Zoë','😀')", "text"),
     ("js", "JSON", "json"),
     ("bn", "BINARY(16)", "bin"), ("vb", "VARBINARY(300)", "bin"), ("bl", "BLOB", "bin"),
+    ("g", "GEOMETRY", "bin"),   # the server's bytes: SRID, then WKB
 ]
 NAMES = [c[0] for c in COLUMNS]
 KIND = {c[0]: c[2] for c in COLUMNS}
@@ -129,6 +130,12 @@ def text_of_bytes(n, salt):
     return s
 
 
+def wkb_point(x, y, srid=0):
+    """A POINT as MariaDB holds a GEOMETRY: SRID (4 bytes), then WKB
+    (POINT(0 0) is all bytes below 0x80: valid UTF-8 with NULs)."""
+    return struct.pack("<IBIdd", srid, 1, 1, x, y)
+
+
 def special_rows():
     """Rows as dicts column -> Python value (None: NULL). Values are what is
     inserted; the expectation is always re-read from the database."""
@@ -165,7 +172,8 @@ def special_rows():
                  "dt": "1900-03-01", "dtm": "2024-12-31 23:59:59.123456",
                  "tm": "-25:30:00"})
     rows.append({"d": 0.1 + 0.2, "f": 1 / 3, "dtm": "2100-06-15 08:00:00.000001",
-                 "dt": "2100-02-28", "tm": "00:00:00"})
+                 "dt": "2100-02-28", "tm": "00:00:00", "g": wkb_point(0.0, 0.0)})
+    rows.append({"g": wkb_point(1.0, -2.5, srid=4326)})
     # Dates MariaDB stores without NO_ZERO_DATE / NO_ZERO_IN_DATE and with
     # ALLOW_INVALID_DATES: none is a date, each is null with a warning.
     rows.append({"dt": "0000-00-00", "dtm": "0000-00-00 00:00:00", "ts": "0000-00-00 00:00:00"})
@@ -285,6 +293,9 @@ def random_rows(seed, n):
                 r[name] = bytes(rnd.getrandbits(8) for _ in range(rnd.randint(0, 16)))
             elif name == "vb":
                 r[name] = bytes(rnd.getrandbits(8) for _ in range(rnd.randint(0, 300)))
+            elif name == "g":
+                r[name] = wkb_point(*(struct.unpack("<d", struct.pack("<Q", rnd.getrandbits(62)))[0]
+                                      for _ in range(2)))
             elif name == "bl":
                 r[name] = bytes(rnd.getrandbits(8) for _ in range(rnd.choice([0, 3, 255, 256, 257, 5000])))
         rows.append(r)
