@@ -93,6 +93,7 @@ static int mark(mask_state *s, const ferry_schema *in, const ferry_strlist *list
                                   "option %s: no column \"%s\" in the input", opt, list->items[i]);
         s->action[c] = action;
         s->columns[c].type = FERRY_TYPE_STRING;
+        s->columns[c].flags = 0; /* plain text now, never a JSON document */
     }
     return 0;
 }

@@ -38,11 +38,18 @@ static void test_mask__hash_and_redact(void **st)
         fail();
     }
     ferry_schema *s = pt_schema(specs, 4);
+    ferry_column *cols = (ferry_column *)s->columns;
+    cols[0].flags = cols[1].flags = cols[3].flags = FERRY_COLUMN_JSON; /* a JSON document */
     ferry_batch *b = pt_batch(s, 2, cells), *o = NULL;
     const ferry_schema *os;
     assert_int_equal(pt_filter(&t, s, b, &os, &o), 0);
     assert_int_equal(os->columns[0].type, FERRY_TYPE_STRING);
     assert_int_equal(os->columns[2].type, FERRY_TYPE_STRING); /* a hashed duration is text */
+    /* a hash or the redact text is no JSON document: format-json must not
+     * nest a hash of digits as a number */
+    assert_int_equal(os->columns[0].flags & FERRY_COLUMN_JSON, 0);
+    assert_int_equal(os->columns[3].flags & FERRY_COLUMN_JSON, 0);
+    assert_int_equal(os->columns[1].flags, FERRY_COLUMN_JSON); /* a kept column keeps its flags */
     char want[65];
     hmac_hex("zoë@example.com", want);
     assert_string_equal(pt_text(o, 0, 0), want);
