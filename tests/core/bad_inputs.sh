@@ -4,7 +4,7 @@
 # found) and publishes nothing: a syntax error (file:line), an unknown
 # plugin, an option of the wrong type or not in the table (file:line), a bad
 # --set (named), a plugin built for ABI 99, a group-writable plugin
-# directory or file, a filter on a column the pipeline does not allow, an
+# directory or file, a plugin file named other than its descriptor, a filter on a column the pipeline does not allow, an
 # SQL injection in a filter value (bound: exit 0, 0 rows), an unreachable
 # database, a request ID that does not exist. Also `ferry run --check` (0 on
 # a good config, 3 on a bad one) and `--preview 5` (an aligned table of 5
@@ -114,6 +114,18 @@ bad "group-writable plugin file" 4 "$GOOD:9: plugin $TMP/gw/format-csv.so is wri
 # The same copy, safe: it loads (the refusals were about the permissions).
 chmod 644 "$TMP/gw/format-csv.so"
 FERRY_PLUGIN_PATH="$TMP/gw" "$FERRY" run --check "$GOOD" >/dev/null
+# A plugin file named other than its descriptor (format-csv.so saved as
+# format-tsv.so) would serve a name it does not have: refused by name, and
+# `plugins list` says why instead of listing format-csv twice.
+mkdir "$TMP/misnamed"
+cp "$FERRY_PLUGIN_DIR/format-csv.so" "$TMP/misnamed/format-tsv.so"
+chmod 644 "$TMP/misnamed/format-tsv.so"
+pipeline "$TMP/misnamed.cfg" format-tsv
+bad "plugin file named other than its descriptor" 4 "$TMP/misnamed.cfg:9: plugin $TMP/misnamed/format-tsv.so calls itself \"format-csv\" in its descriptor: a plugin's file is named after it \(format-csv.so\)" \
+    env FERRY_PLUGIN_PATH="$TMP/misnamed" "$FERRY" run "$TMP/misnamed.cfg" --output-dir "$OUT"
+expect_match "plugins list names the misnamed file" \
+    "$(FERRY_PLUGIN_PATH="$TMP/misnamed" "$FERRY" plugins list | grep '^format-tsv ')" \
+    'cannot load: its descriptor calls it "format-csv" \(rename the file format-csv.so\)'
 
 echo "--- the database"
 bad "unreachable database (run)" 5 "source-mysql: cannot connect to .*127\.0\.0\.1" \

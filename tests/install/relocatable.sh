@@ -2,7 +2,7 @@
 # tests/install/relocatable.sh — configures and builds a copy of the tree
 # for one prefix, installs it to another, deletes the copy, and from the
 # install alone: lists the bundled plugins, migrates a fresh database, runs
-# the demo export, builds the example filter-upper against the installed
+# the demo export (into --output-dir, and by default into the store), builds the example filter-upper against the installed
 # SDK with pkg-config, installs it with its own `make install` and uses it.
 set -eu
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
@@ -47,6 +47,15 @@ mkdir -p "$tmp/out"
     { cat "$tmp/run"; fail "demo export"; }
 rows=$(/usr/bin/python3 -c 'import csv,sys; print(len(list(csv.reader(open(sys.argv[1], newline="")))))' "$tmp/out/timesheet.csv")
 [ "$rows" -eq 301 ] || fail "timesheet.csv: $rows rows"
+# Without --output-dir the installed pipeline publishes into the store,
+# never beside the config (its checkout copy's "../../var/out" is etc/var/out).
+out=$("$ferry" run "$inst/etc/ferry/pipelines/timesheet.cfg" 2>"$tmp/run3") ||
+    { cat "$tmp/run3"; fail "demo export without --output-dir"; }
+case "$out" in
+"$inst/var/lib/ferry/store/timesheet.csv") ;;
+*) fail "the installed pipeline published to '$out', not into the store" ;;
+esac
+[ ! -e "$inst/etc/var" ] || fail "ferry run made $inst/etc/var"
 
 # An out-of-tree plugin against the installed SDK, installed by its own make.
 pcdir="$inst/lib/pkgconfig"

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "jitter.h"
+#include "log_fields.h"
 #include "log_json.h"
 #include "metrics.h"
 #include "status_page.h"
@@ -44,6 +45,40 @@ static void test_log_json__fields_become_members(void **state)
     assert_string_equal(line, "{\"time\":\"T\",\"level\":\"info\",\"cmd\":\"worker\",\"msg\":"
                               "\"say \\\"hi\\\"\\u000a\",\"request_id\":\"ab12\",\"user_id\":7,"
                               "\"rows\":\"0012\",\"ms\":1.5,\"path\":\"a \\\"b\\\"\"}\n");
+}
+
+/* A literal backslash before an n is not a newline. */
+static void test_log_json__escaped_backslash_then_n(void **state)
+{
+    (void)state;
+    char line[512];
+    size_t n = ferry_log_json_line(line, sizeof line, "T", "info", NULL, "m",
+                                   "path=\"C:\\\\new\" ua=\"a\\nb\"");
+    line[n] = '\0';
+    assert_string_equal(line, "{\"time\":\"T\",\"level\":\"info\",\"msg\":\"m\","
+                              "\"path\":\"C:\\\\new\",\"ua\":\"a\\u000ab\"}\n");
+}
+
+/* A request's format comes from the web app's row: it cannot add keys or
+ * lines to the log, in logfmt or JSON. */
+static void test_request_fields__hostile_format(void **state)
+{
+    (void)state;
+    char f[256], line[1024];
+    ferry_request_fields(f, sizeof f, "ab12", 7, "csv", 1);
+    assert_string_equal(f, "request_id=ab12 attempt=1 user_id=7 format=csv");
+    ferry_request_fields(f, sizeof f, "ab12", 7, "cs\nmsg=X", 1);
+    assert_null(strchr(f, '\n'));
+    assert_string_equal(f, "request_id=ab12 attempt=1 user_id=7 format=\"cs\\nmsg=X\"");
+    ferry_request_fields(f, sizeof f, "a b", 7, "csv x=1 \"y\\", 0);
+    assert_string_equal(f, "request_id=\"a b\" user_id=7 format=\"csv x=1 \\\"y\\\\\"");
+    size_t n = ferry_log_json_line(line, sizeof line, "T", "info", NULL, "m", f);
+    line[n] = '\0';
+    assert_string_equal(line, "{\"time\":\"T\",\"level\":\"info\",\"msg\":\"m\","
+                              "\"request_id\":\"a b\",\"user_id\":7,"
+                              "\"format\":\"csv x=1 \\\"y\\\\\"}\n");
+    ferry_request_fields(f, sizeof f, "ab12", 7, "", 0);
+    assert_string_equal(f, "request_id=ab12 user_id=7 format=-");
 }
 
 static void test_status_allowed(void **state)
@@ -92,6 +127,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retry_delay__grows_capped_jittered),
         cmocka_unit_test(test_log_json__fields_become_members),
+        cmocka_unit_test(test_log_json__escaped_backslash_then_n),
+        cmocka_unit_test(test_request_fields__hostile_format),
         cmocka_unit_test(test_status_allowed),
         cmocka_unit_test(test_metrics__text),
     };

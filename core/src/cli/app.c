@@ -20,9 +20,16 @@ int ferry_app_site(ferry_app *app, ferry_site **out, ferry_err *err)
 
 int ferry_app_fail(ferry_app *app, const ferry_err *err)
 {
-    (void)app;
-    fprintf(stderr, "ferry: %s\n", err->msg[0] ? err->msg : "failed");
-    return ferry_err_exit_code(err->code ? err->code : FERRY_ERR);
+    const char *msg = err->msg[0] ? err->msg : "failed";
+    int code = ferry_err_exit_code(err->code ? err->code : FERRY_ERR);
+    if (app->log.json) { /* a log shipper reads stderr: the last line is JSON too */
+        char fields[32];
+        snprintf(fields, sizeof fields, "exit_code=%d", code);
+        ferry_logf(&app->log, FERRY_LOG_ERROR, fields, "%s", msg);
+    } else {
+        fprintf(stderr, "ferry: %s\n", msg);
+    }
+    return code;
 }
 
 int ferry_app_service(ferry_app *app, ferry_service *svc, ferry_err *err)

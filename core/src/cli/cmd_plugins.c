@@ -113,7 +113,16 @@ static int cmd_list(ferry_app *app)
                 snprintf(path, sizeof path, "%s/%s", dl.dirs[i], fn);
                 ferry_plugin *p = NULL;
                 ferry_err err = FERRY_ERR_INIT;
-                if (ferry_plugin_open(&p, path, &err) == 0) {
+                if (ferry_plugin_open(&p, path, &err) == 0 &&
+                    (strlen(p->desc->name) != strlen(fn) - 3 ||
+                     strncmp(p->desc->name, fn, strlen(fn) - 3) != 0)) {
+                    ferry_err_set(&err, FERRY_ERR_PLUGIN,
+                                  "its descriptor calls it \"%s\" (rename the file %s.so)",
+                                  p->desc->name, p->desc->name);
+                    ferry_plugin_close(p);
+                    p = NULL;
+                }
+                if (p) {
                     printf("%-18s %-7s %-9s %s\n", p->desc->name, ferry_kind_name(p->desc->kind),
                            p->desc->version, p->desc->description);
                     ferry_plugin_close(p);

@@ -737,6 +737,17 @@ void ferry_plugin_check_child(const char *path, const ferry_check_opts *opts, co
     report(&c, "loaded");
     report(&c, "ok descriptor: %s %s (%s), built for ABI %u.%u, descriptor %u bytes", c.d->name,
            c.d->version, ferry_kind_name(c.d->kind), c.d->abi_major, c.d->abi_minor, c.d->size);
+    /* ferry finds a plugin by its file name and refuses one whose descriptor
+     * names another (loader.c, ferry_plugin_find). */
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t bl = strlen(base);
+    if (bl != strlen(c.d->name) + 3 || strncmp(base, c.d->name, bl - 3) != 0 ||
+        strcmp(base + bl - 3, ".so") != 0)
+        report(&c,
+               "note name: the file is %s but the descriptor calls the plugin \"%s\"; ferry "
+               "finds it by its file name only as %s.so",
+               base, c.d->name, c.d->name);
 
     size_t nopts = 0, nex = 0;
     config_t cfg;

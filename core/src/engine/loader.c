@@ -295,8 +295,23 @@ int ferry_plugin_find(ferry_plugin **out, char *const *dirs, size_t ndirs, const
     char path[4096];
     for (size_t i = 0; i < ndirs; i++) {
         snprintf(path, sizeof path, "%s/%s.so", dirs[i], name);
-        if (access(path, F_OK) == 0)
-            return ferry_plugin_open(out, path, err);
+        if (access(path, F_OK) != 0)
+            continue;
+        int rc = ferry_plugin_open(out, path, err);
+        if (rc)
+            return rc;
+        /* Found by its file name: the descriptor must say the same name, or
+         * the file would serve a name it does not have. */
+        if (strcmp((*out)->desc->name, name) != 0) {
+            rc = ferry_err_set(err, FERRY_ERR_PLUGIN,
+                               "plugin %s calls itself \"%s\" in its descriptor: a plugin's "
+                               "file is named after it (%s.so)",
+                               path, (*out)->desc->name, (*out)->desc->name);
+            ferry_plugin_close(*out);
+            *out = NULL;
+            return rc;
+        }
+        return 0;
     }
     char searched[1024] = "";
     size_t used = 0;

@@ -68,10 +68,11 @@ static const char *quoted(const char *p, char *buf, size_t cap, size_t *len)
 {
     *len = 0;
     for (p++; *p && *p != '"'; p++) {
-        if (*p == '\\' && p[1])
-            p++;
+        char c = *p;
+        if (c == '\\' && p[1])
+            c = *++p == 'n' ? '\n' : *p; /* \n a newline; \" \\ the character */
         if (*len + 1 < cap)
-            buf[(*len)++] = *p == 'n' && p[-1] == '\\' ? '\n' : *p;
+            buf[(*len)++] = c;
     }
     return *p ? p + 1 : p;
 }
