@@ -3,7 +3,8 @@
 # user_id and format; the completion carries rows, bytes, duration_ms and
 # attempt, once; `--log-format json` writes one JSON object a line with the
 # same members (numbers as numbers), its last line too when a command
-# fails; a request's format from the database cannot forge keys or lines.
+# fails; a request's format from the database cannot forge keys or lines;
+# a broken requests.pipeline is warned of at start.
 set -euo pipefail
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/worker/lib.sh"
@@ -81,4 +82,11 @@ last = lines[-1]
 assert last["level"] == "error" and last["exit_code"] == 5 and last["cmd"] == "worker", last
 assert "cannot connect" in last["msg"], last
 PY
+# A request pipeline that cannot be read is said once at start, before any
+# request fails on it (it is read anew per request: a fix needs no restart).
+printf 'name = "broken";\nsource = {\n' >"$tmp/broken.cfg"
+WORKER_PIPELINE=$tmp/broken.cfg worker_conf "$FERRY_CONFIG" "$tmp/store" 'worker: { poll_interval_ms = 100; };'
+"$FERRY" worker --once 2>"$tmp/broken.log"
+grep 'level=warn' "$tmp/broken.log" | grep -q "requests.pipeline cannot be read.*broken.cfg" ||
+    fail "no startup warning for a broken requests.pipeline: $(cat "$tmp/broken.log")"
 echo "logs test passed"

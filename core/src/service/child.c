@@ -277,6 +277,12 @@ ferry_child_preload *ferry_child_preload_load(const ferry_service *svc)
         static const char *const steps[] = {"source", "filters", "format", "encoders", "sinks"};
         for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
             preload_setting(pl, site, config_lookup(&p->cfg, steps[i]));
+    } else if (site->request_pipeline && svc->log) {
+        /* Read anew for each request, so a fix needs no restart; said at
+         * start so the operator learns it before the first user does. */
+        ferry_logf(svc->log, FERRY_LOG_WARN, NULL,
+                   "requests.pipeline cannot be read; requests fail until it is fixed: %s",
+                   err.msg);
     }
     ferry_pipeline_free(p);
     preload_setting(pl, site, config_lookup(&site->cfg, "requests.sinks"));
