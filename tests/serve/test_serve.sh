@@ -5,7 +5,8 @@
 # that sends the file's last byte (whole GET, range to the end); a
 # Latin-1 or cut User-Agent stored as valid UTF-8; forged, tampered, expired tokens and path tricks refused
 # with nothing outside the store read; bodies and duplicate Content-Length
-# refused; /healthz and /metrics; SIGTERM stops it with exit 0.
+# refused; /healthz and /metrics; /status refused to a proxied request;
+# SIGTERM stops it with exit 0.
 set -euo pipefail
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/serve/fixtures.sh"
@@ -288,6 +289,13 @@ for line in open(sys.argv[1]):
         continue
     assert re.fullmatch(r'[a-z_]+(\{([a-z_]+="[^"\\]*",?)+\})? [0-9.e+-]+', line), line
 PY
+
+# --- /status from the loopback (status.allow's default) is served, but a
+# request a reverse proxy forwarded is not the loopback's own: refused.
+[ "$(code "$base/status")" = 200 ] || fail "/status from the loopback: $(code "$base/status")"
+for h in 'X-Forwarded-For: 203.0.113.9' 'Forwarded: for=203.0.113.9' 'X-Real-IP: 203.0.113.9'; do
+    [ "$(code -H "$h" "$base/status")" = 403 ] || fail "/status through a proxy ($h) not 403"
+done
 
 # The refusals came from the store checks, not from a missing file.
 grep -q "file_path is not beneath the store: refused\" request_id=$RX" "$tmp/server.log" || fail "RX refusal not logged"
