@@ -653,7 +653,8 @@ static enum MHD_Result download(ferry_server *s, struct MHD_Connection *conn, re
         result = text(conn, rc, MHD_HTTP_NOT_FOUND, "not found\n");
         goto done;
     }
-    fd = ferry_store_openat(s->store_fd, rel, O_RDONLY | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO in the store is refused below, not waited on. */
+    fd = ferry_store_openat(s->store_fd, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
     struct stat st;
     if (fd == -ENOENT) {
         result = text(conn, rc, MHD_HTTP_GONE, "this export's file was deleted\n");
