@@ -7,7 +7,9 @@
  * first) get a leading ' unless formula_guard is off (OWASP's advice); so
  * that the guard stays reversible, a string that already starts with
  * quotes before such a character gets one more (a reader strips exactly
- * one ' where ' and a formula character follow). Invalid UTF-8 is replaced
+ * one ' where ' and a formula character follow). The same guard covers
+ * text a field style makes (null_text, a date or timestamp format), which
+ * a shared template chooses. Invalid UTF-8 is replaced
  * by U+FFFD (one per maximal invalid subpart) and reported, or refused,
  * as format-json does: a file served as charset=utf-8 holds only UTF-8.
  */
@@ -340,6 +342,14 @@ static int put_int(state *s, int64_t x)
     return 0;
 }
 
+/* Whether a formatted value of this type is text a template can choose
+ * (null_text, date_format, timestamp_format), so guarded like a string;
+ * numbers keep their sign. */
+static int styled_text(uint8_t type)
+{
+    return type == FERRY_TYPE_NULL || type == FERRY_TYPE_DATE || type == FERRY_TYPE_TIMESTAMP;
+}
+
 /* One value: integers and decimal text as they are (what format_value
  * renders for them whatever the style), strings checked for UTF-8, the
  * rest through host->format_value; then quoted as needed. */
@@ -356,7 +366,7 @@ static int put_value(state *s, const ferry_batch *b, uint32_t c, const ferry_val
     if (rc)
         return s->host->error(s->fx, rc, "cannot format column %s", b->schema->columns[c].name);
     return add_field(s, s->cell.data ? s->cell.data : "", s->cell.len,
-                     v->type == FERRY_TYPE_NULL && s->cfg->formula_guard);
+                     s->cfg->formula_guard && styled_text(v->type));
 }
 
 static int fmt_write(void *st, const ferry_batch *b)

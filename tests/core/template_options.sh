@@ -5,7 +5,9 @@
 # refused with a message naming the key and the template, unless ferry.conf's
 # requests.template_options allows it; a cap so allowed is refused above the
 # site's value and accepted at or below it. Keys no option of the format
-# has (the web app's own) are still ignored.
+# has (the web app's own) are still ignored. A template's date_format is
+# presentation, but the text it makes is guarded like any string: a public
+# template cannot put a formula in the CSV of whoever uses it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 core_setup tplopts 200
@@ -62,4 +64,16 @@ refused "row_cap above the site's" pdf '{"row_cap": 100001}' \
 accepted "row_cap at the site's" pdf '{"row_cap": 100000}'
 accepted "row_cap below the site's" pdf '{"row_cap": 5000}'
 refused "formula_guard, still" csv '{"formula_guard": false}' "formula_guard: a template may not"
+
+# zoe's public template formats dates as formulas; olga's export through it
+# has every date guarded (one leading ').
+zoe=$(uid zoe)
+tpl=$(new_template "$zoe" 1 '{"formatting": {"date": {"date_format": "=1+%d"}}}')
+req=$(new_request "$olga" '{}' '["date", "project"]' "$tpl" csv)
+run_request "$req"
+[ "$RC" = 0 ] || fail "date_format request exited $RC: $ERR"
+csv="$STORE/$(req_col "$req" file_path)"
+[ "$(sed -n 2p "$csv" | cut -d, -f1)" != "" ] || fail "no data rows in $csv"
+unguarded=$(tail -n +2 "$csv" | cut -d, -f1 | grep -cv "^'=1+[0-9][0-9]\$" || true)
+expect_eq "dates made formulas by a template, unguarded" "$unguarded" 0
 assert_done

@@ -9,6 +9,9 @@
 # 2. SMTP down: the worker that completed the request is killed with
 #    SIGKILL while it retries; the server comes back; another worker
 #    process delivers the mail, exactly once.
+# 3. a pending delivery of a request whose file_path was since set outside
+#    the store (absolute, or climbing with ..): the file outside is never
+#    attached; the delivery fails for good, saying why.
 set -euo pipefail
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 
@@ -135,3 +138,27 @@ kill -TERM "$w2"; wait "$w2" || fail "the second worker did not stop cleanly"; w
 grep "mail to carol@example.net sent (attempt 2)" "$tmp/w2.log" | grep -q "request_id=$R2" ||
     fail "the second worker did not log the delivery"
 echo "ok: mail survived SIGKILL of its worker; another worker sent it once"
+
+# ---- 3. a redelivery never attaches a file outside the store ---------------
+mkdir -p "$tmp/outside"
+echo "OUTSIDE-SECRET-$(uuid)" >"$tmp/outside/secret.txt"
+S3=$(uuid) R3=$(uuid)
+email_schedule "$S3" '["dave@example.net"]'
+testdb_sql "UPDATE export_schedules SET attach_file = 1 WHERE id = '$S3'"
+email_request "$R3" "$S3"
+"$FERRY" worker --once 2>"$tmp/w3.log" || fail "worker failed"
+[ "$(testdb_sql "SELECT sent_at IS NOT NULL FROM ferry_email_deliveries WHERE request_id = '$R3'")" = 1 ] ||
+    fail "request 3's first mail not sent"
+for path in "$tmp/outside/secret.txt" "../outside/secret.txt"; do
+    rm -f "$tmp/mail"/*
+    testdb_sql "UPDATE export_requests SET file_path = '$path' WHERE id = '$R3';
+        UPDATE ferry_email_deliveries SET sent_at = NULL, failed_at = NULL, attempts = 0,
+        next_try_at = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND WHERE request_id = '$R3'"
+    "$FERRY" worker --once 2>"$tmp/w4.log" || fail "worker failed"
+    ! grep -rq "$(base64 -w0 <"$tmp/outside/secret.txt" | head -c 24)" "$tmp/mail" ||
+        fail "$path: the file outside the store was mailed"
+    row=$(testdb_sql "SELECT CONCAT(sent_at IS NULL, failed_at IS NOT NULL, ' ', last_error)
+        FROM ferry_email_deliveries WHERE request_id = '$R3'")
+    case "$row" in "11 "*"not beneath the store"*) ;; *) fail "$path: delivery row: $row" ;; esac
+done
+echo "ok: a redelivery refuses a file_path outside the store"

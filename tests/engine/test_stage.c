@@ -5,6 +5,9 @@
  * file whose writer is gone and keeps one still locked. Files stamped a
  * few seconds "in the future" (a file system clock ahead of time(): seen
  * on CI's shared work directory) are still swept by a sweep of any age.
+ * What another user plants under a staging name in a shared output
+ * directory is never followed: a ".d" symlink to a directory elsewhere
+ * leaves that directory's files alone, and a FIFO does not block the sweep.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,6 +145,44 @@ static void test_stage__sweep_removes_orphan_temp_dir(void **state)
     ferry_stage_free(&live);
 }
 
+/* A stale staging file whose ".d" is a symlink to a directory elsewhere:
+ * the sweep removes the file and the link's target keeps its files. */
+static void test_stage__sweep_never_follows_temp_dir_symlink(void **state)
+{
+    const char *dir = *state;
+    char victim[512], kept[600], stale[512], link[520];
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    assert_int_equal(mkdir(victim, 0700), 0);
+    snprintf(kept, sizeof kept, "%s/precious", victim);
+    FILE *f = fopen(kept, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(stale, sizeof stale, "%s/.ferry-stage-x.csv-CCCCCC", dir);
+    f = fopen(stale, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(link, sizeof link, "%s.d", stale);
+    assert_int_equal(symlink(victim, link), 0);
+    ferry_stage_sweep(dir, 0);
+    assert_false(exists(stale));
+    assert_true(exists(kept));
+    unlink(link);
+}
+
+/* A FIFO under a staging name: the sweep goes on (SIGALRM ends a hang). */
+static void test_stage__sweep_does_not_block_on_fifo(void **state)
+{
+    const char *dir = *state;
+    char fifo[512];
+    snprintf(fifo, sizeof fifo, "%s/.ferry-stage-fifo.csv-DDDDDD", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    signal(SIGALRM, SIG_DFL);
+    alarm(10);
+    assert_int_equal(ferry_stage_sweep(dir, 0), 0);
+    alarm(0);
+    assert_true(exists(fifo));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +190,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stage__abort_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stage__sweep_removes_only_stale, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stage__sweep_removes_orphan_temp_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stage__sweep_never_follows_temp_dir_symlink, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_stage__sweep_does_not_block_on_fifo, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

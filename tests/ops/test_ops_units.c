@@ -93,6 +93,14 @@ static void test_status_allowed(void **state)
     assert_true(ferry_status_allowed("11.1.2.3", "Bearer s3cret", "10.0.0.0/8", "s3cret"));
     assert_false(ferry_status_allowed("11.1.2.3", "Bearer s3cre", "10.0.0.0/8", "s3cret"));
     assert_false(ferry_status_allowed("11.1.2.3", "Bearer ", "10.0.0.0/8", ""));
+    /* A malformed prefix length matches nothing (it read as /0: everyone). */
+    assert_false(ferry_status_allowed("11.1.2.3", NULL, "10.0.0.0/", NULL));
+    assert_false(ferry_status_allowed("11.1.2.3", NULL, "10.0.0.0/x8", NULL));
+    assert_false(ferry_status_allowed("11.1.2.3", NULL, "10.0.0.0/8x", NULL));
+    assert_false(ferry_status_allowed("11.1.2.3", NULL, "10.0.0.0/33", NULL));
+    assert_false(ferry_status_allowed("2001:db8::1", NULL, "fd00::/-1", NULL));
+    assert_true(ferry_status_allowed("11.1.2.3", NULL, "0.0.0.0/0", NULL));
+    assert_true(ferry_status_allowed("fd00::5", NULL, "fd00::/8", NULL));
 }
 
 static void test_metrics__text(void **state)

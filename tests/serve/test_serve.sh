@@ -4,8 +4,9 @@
 # download_count and the 'downloaded' audit row counted once per response
 # that sends the file's last byte (whole GET, range to the end); a
 # Latin-1 or cut User-Agent stored as valid UTF-8; forged, tampered, expired tokens and path tricks refused
-# with nothing outside the store read; bodies and duplicate Content-Length
-# refused; /healthz and /metrics; SIGTERM stops it with exit 0.
+# with nothing outside the store read, a FIFO refused at once; bodies and duplicate Content-Length
+# refused; /healthz and /metrics; /status refused to a proxied request;
+# SIGTERM stops it with exit 0.
 set -euo pipefail
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/serve/fixtures.sh"
@@ -76,6 +77,7 @@ ln -s "$outside/secret.txt" "$store/link.txt"
 RX=$(fx_newid); fx_request "$RX" "$uid" completed "../outside/secret.txt" "$future"      # climbs out
 RA=$(fx_newid); fx_request "$RA" "$uid" completed "$outside/secret.txt" "$future"        # absolute outside
 RL=$(fx_newid); fx_request "$RL" "$uid" completed "link.txt" "$future"                   # symlink out
+RF=$(fx_newid); mkfifo "$store/$RF.csv"; fx_request "$RF" "$uid" completed "$RF.csv" "$future" # a FIFO
 RE=$(fx_newid); echo e >"$store/e.csv"; fx_request "$RE" "$uid" expired "e.csv" "NOW(6) - INTERVAL 1 DAY"
 RP=$(fx_newid); echo p >"$store/p.csv"; fx_request "$RP" "$uid" completed "p.csv" "NOW(6) - INTERVAL 1 SECOND"
 RQ=$(fx_newid); fx_request "$RQ" "$uid" pending "" "$future"
@@ -226,8 +228,10 @@ last=${good: -1}
 [ "$(code "$base/download/$RX?token=$(tok "$RX")")" = 404 ] || fail "file_path ../outside"
 [ "$(code "$base/download/$RA?token=$(tok "$RA")")" = 404 ] || fail "file_path absolute outside"
 [ "$(code "$base/download/$RL?token=$(tok "$RL")")" = 404 ] || fail "symlink out of the store followed"
+st=$(code -m 10 "$base/download/$RF?token=$(tok "$RF")")
+[ "$st" = 404 ] || fail "a FIFO in the store: $st (000: its open blocked)"
 [ "$(cat "$outside/secret.txt")" = "top secret" ] || fail "outside file changed"
-for r in "$RX" "$RA" "$RL"; do
+for r in "$RX" "$RA" "$RL" "$RF"; do
     [ "$(count "$r")" = 0 ] && [ "$(audits "$r")" = 0 ] || fail "refused path counted ($r)"
 done
 
@@ -288,6 +292,13 @@ for line in open(sys.argv[1]):
         continue
     assert re.fullmatch(r'[a-z_]+(\{([a-z_]+="[^"\\]*",?)+\})? [0-9.e+-]+', line), line
 PY
+
+# --- /status from the loopback (status.allow's default) is served, but a
+# request a reverse proxy forwarded is not the loopback's own: refused.
+[ "$(code "$base/status")" = 200 ] || fail "/status from the loopback: $(code "$base/status")"
+for h in 'X-Forwarded-For: 203.0.113.9' 'Forwarded: for=203.0.113.9' 'X-Real-IP: 203.0.113.9'; do
+    [ "$(code -H "$h" "$base/status")" = 403 ] || fail "/status through a proxy ($h) not 403"
+done
 
 # The refusals came from the store checks, not from a missing file.
 grep -q "file_path is not beneath the store: refused\" request_id=$RX" "$tmp/server.log" || fail "RX refusal not logged"

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "artifacts.h"
 #include "audit.h"
 #include "buf.h"
 #include "delivery.h"
@@ -787,15 +788,32 @@ int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_cl
     return rc;
 }
 
+/* The row's file_path as a path in the store (malloc'd), re-confined as
+ * `ferry serve` does: the database may name a file outside it. */
+static int store_file(const job *j, const char *path, char **full, ferry_err *err)
+{
+    const char *store = j->svc->site->store_path;
+    char rel[4096], *real = realpath(store, NULL);
+    int outside = ferry_store_relpath(store, real, path, rel, sizeof rel);
+    free(real);
+    if (outside)
+        return ferry_err_set(err, FERRY_ERR_DATA,
+                             "request %s: its file_path \"%s\" is not beneath the store",
+                             j->claim->id, path);
+    if (asprintf(full, "%s/%s", store, rel) < 0)
+        return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
 /* The completed request's artifact as the sinks saw it, from its row. */
 static int artifact_of_row(const job *j, const fdb_rows *row, ferry_run_result *r, ferry_err *err)
 {
     const char *path = fdb_get(row, 0, 2) ? fdb_get(row, 0, 2) : "";
     char *full = NULL;
-    if (path[0] == '/' || !strncmp(path, "s3://", 5))
+    if (!strncmp(path, "s3://", 5))
         full = strdup(path); /* an object has no local copy to attach any more */
-    else if (asprintf(&full, "%s/%s", j->svc->site->store_path, path) < 0)
-        full = NULL;
+    else if (store_file(j, path, &full, err))
+        return err->code;
     r->path = full;
     r->name = strdup(fdb_get(row, 0, 3) ? fdb_get(row, 0, 3) : "");
     r->content_type = strdup(fdb_get(row, 0, 4) ? fdb_get(row, 0, 4) : "");

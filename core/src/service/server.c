@@ -359,10 +359,23 @@ static enum MHD_Result metrics(ferry_server *s, struct MHD_Connection *conn, req
 
 /* ---- /status (status_page.h) ----------------------------------------- */
 
+/* Whether a reverse proxy forwarded the request: then the peer address
+ * is the proxy's (often the loopback), not the client's. */
+static int proxied(struct MHD_Connection *conn)
+{
+    static const char *const headers[] = {"Forwarded", "X-Forwarded-For", "X-Real-IP"};
+    for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++)
+        if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, headers[i]))
+            return 1;
+    return 0;
+}
+
 static enum MHD_Result status_page(ferry_server *s, struct MHD_Connection *conn, req_ctx *rc)
 {
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    if (!ferry_status_allowed(rc->ip, auth, s->status_allow, s->status_token))
+    /* A proxied request is let in by the token only, never by address. */
+    const char *ip = proxied(conn) ? NULL : rc->ip;
+    if (!ferry_status_allowed(ip, auth, s->status_allow, s->status_token))
         return text(conn, rc, MHD_HTTP_FORBIDDEN, "forbidden\n");
     ferry_err err = FERRY_ERR_INIT;
     ferry_db *db = pool_get(s, 0, &err);
@@ -640,7 +653,8 @@ static enum MHD_Result download(ferry_server *s, struct MHD_Connection *conn, re
         result = text(conn, rc, MHD_HTTP_NOT_FOUND, "not found\n");
         goto done;
     }
-    fd = ferry_store_openat(s->store_fd, rel, O_RDONLY | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO in the store is refused below, not waited on. */
+    fd = ferry_store_openat(s->store_fd, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
     struct stat st;
     if (fd == -ENOENT) {
         result = text(conn, rc, MHD_HTTP_GONE, "this export's file was deleted\n");

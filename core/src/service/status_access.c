@@ -17,22 +17,35 @@ static int prefix_eq(const unsigned char *a, const unsigned char *b, int bits)
     return 1;
 }
 
+/* The prefix length after '/': 1 to 3 digits, at most `max`; -1 if not. */
+static int prefix_len(const char *s, int max)
+{
+    size_t n = strspn(s, "0123456789");
+    if (n == 0 || n > 3 || s[n])
+        return -1;
+    int bits = atoi(s);
+    return bits <= max ? bits : -1;
+}
+
+/* Whether `ip` is in `cidr` ("ADDR" or "ADDR/BITS"); a malformed entry
+ * matches nothing. */
 static int in_cidr(const char *ip, const char *cidr)
 {
     char net[64];
     snprintf(net, sizeof net, "%s", cidr);
     char *slash = strchr(net, '/');
-    int bits = -1;
-    if (slash) {
+    if (slash)
         *slash = '\0';
-        bits = atoi(slash + 1);
-    }
     unsigned char a[16], b[16];
     const char *v4 = strncmp(ip, "::ffff:", 7) == 0 && strchr(ip, '.') ? ip + 7 : ip;
-    if (inet_pton(AF_INET, net, b) == 1 && inet_pton(AF_INET, v4, a) == 1)
-        return prefix_eq(a, b, bits < 0 || bits > 32 ? 32 : bits);
-    if (inet_pton(AF_INET6, net, b) == 1 && inet_pton(AF_INET6, ip, a) == 1)
-        return prefix_eq(a, b, bits < 0 || bits > 128 ? 128 : bits);
+    if (inet_pton(AF_INET, net, b) == 1) {
+        int bits = slash ? prefix_len(slash + 1, 32) : 32;
+        return bits >= 0 && inet_pton(AF_INET, v4, a) == 1 && prefix_eq(a, b, bits);
+    }
+    if (inet_pton(AF_INET6, net, b) == 1) {
+        int bits = slash ? prefix_len(slash + 1, 128) : 128;
+        return bits >= 0 && inet_pton(AF_INET6, ip, a) == 1 && prefix_eq(a, b, bits);
+    }
     return 0;
 }
 

@@ -17,7 +17,7 @@
 #include "db.h"
 #include "error.h"
 
-/* 1 when `ip` (text, v4 or v6) is in the comma- or space-separated CIDR
+/* 1 when `ip` (text, v4 or v6; NULL: none) is in the comma- or space-separated CIDR
  * list `allow` (NULL: "127.0.0.0/8, ::1"), or `authorization` is "Bearer
  * <token>" with a non-empty token. */
 int ferry_status_allowed(const char *ip, const char *authorization, const char *allow,
