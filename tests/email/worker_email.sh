@@ -5,7 +5,8 @@
 # message for each of the schedule's email_recipients, with the signed download link
 # and the attachment identical to the published artifact. Then the same with
 # the SMTP server gone: the request still completes (the mail is after the
-# commit), the failure is logged, the artifact stays.
+# commit), the failure is logged, the artifact stays. A request naming
+# another user's schedule is denied.
 set -euo pipefail
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/lib/assert.sh"
@@ -111,4 +112,20 @@ p2=$(testdb_sql "SELECT file_path FROM export_requests WHERE id = '$R2'")
 case "$p2" in /*) ;; *) p2="$tmp/store/$p2" ;; esac
 [ -f "$p2" ] || fail "the artifact did not stay after the mail failed"
 pass "with the SMTP server down the request completed, the failure was logged, the file stayed"
+
+# 3. A request naming another user's schedule: its recipients would get
+# this user's rows. Denied; no delivery, no file.
+other=$(testdb_sql "SELECT MAX(user_id) FROM tracking_timeentry")
+[ "$other" != "$uid" ] || fail "the fixture has one user only"
+R3=$(/usr/bin/python3 -c 'import uuid; print(uuid.uuid4().hex)')
+request "$R3" "not mine"
+testdb_sql "UPDATE export_requests SET user_id = $other WHERE id = '$R3'"
+"$FERRY" worker --once 2>"$tmp/worker.log" || fail "worker failed on a foreign schedule"
+[ "$(testdb_sql "SELECT status FROM export_requests WHERE id = '$R3'")" = failed ] ||
+    fail "a request on another user's schedule was not failed"
+testdb_sql "SELECT error_message FROM export_requests WHERE id = '$R3'" | grep -q "is not the user's" ||
+    fail "no reason given: $(testdb_sql "SELECT error_message FROM export_requests WHERE id = '$R3'")"
+[ "$(testdb_sql "SELECT COUNT(*) FROM ferry_email_deliveries WHERE request_id = '$R3'")" = 0 ] ||
+    fail "a delivery was queued for another user's schedule"
+pass "a request on another user's schedule is denied"
 assert_done

@@ -130,13 +130,17 @@ static int load_schedule(job *j, ferry_err *err)
         return 0;
     fdb_param p[] = {fdb_str(sid)};
     int rc = fdb_query(j->db,
-                       "SELECT email_recipients, include_download_link, attach_file, timezone "
-                       "FROM export_schedules WHERE id = ?",
+                       "SELECT email_recipients, include_download_link, attach_file, timezone, "
+                       "user_id FROM export_schedules WHERE id = ?",
                        p, 1, &j->sched, err);
     if (!rc && j->sched->nrows == 0) {
         fdb_rows_free(j->sched);
         j->sched = NULL;
     }
+    /* Its recipients get the user's rows: another user's schedule is denied. */
+    if (!rc && j->sched && (!col(j->sched, 4) || atoll(col(j->sched, 4)) != j->claim->user_id))
+        return ferry_err_set(err, FERRY_ERR_DENIED, "request %s: schedule %s is not the user's",
+                             j->claim->id, sid);
     return rc;
 }
 
