@@ -7,7 +7,8 @@
 # gives the same bytes (curl -L) under the offered name; a request completed
 # on the file store before the switch stays downloadable (mixed stores);
 # with download.objects = "stream" serve sends the same bytes itself;
-# `ferry request delete` and `ferry expire` delete the objects.
+# `ferry request delete` and `ferry expire` delete the objects; a row naming
+# an object outside the store's prefix is neither served nor deleted.
 set -euo pipefail
 . "$(dirname "$0")/s3lib.sh"
 core_setup s3 300
@@ -95,6 +96,23 @@ expect_eq "stream: same bytes (sha256)" "$(sha "$TMP/dl3")" "$(req_col "$req" fe
 expect_match "stream: Content-Disposition" "$(grep -i '^content-disposition' "$TMP/h3" | tr -d '\r')" "^[Cc]ontent-[Dd]isposition: attachment;.*Zo%C3%AB%20report\.csv"
 expect_match "stream: Content-Type" "$(grep -i '^content-type' "$TMP/h3" | tr -d '\r')" "^[Cc]ontent-[Tt]ype: text/csv"
 expect_eq "stream: counted" "$(req_col "$req" download_count)" 3
+
+# A row naming an object outside the store's prefix (the web app shares the
+# table): serve neither presigns nor streams it, expire does not delete it.
+echo secret >"$TMP/secret"
+expect_eq "PUT outside the prefix" "$(s3_put "other/secret.csv" "$TMP/secret")" 200
+out=$(new_request "$zoe" '{}' '[]')
+run_request "$out"
+[ "$RC" = 0 ] || fail "request run exited $RC: $ERR"
+testdb_sql "UPDATE export_requests SET file_path = 's3://ferry/other/secret.csv' WHERE id = '$out'"
+code=$(curl -sS -L -o "$TMP/outdl" -w '%{http_code}' "$(req_col "$out" download_url)")
+[ "$code" != 200 ] && [ "$code" != 302 ] || fail "an object outside the prefix was served ($code)"
+if grep -q secret "$TMP/outdl" 2>/dev/null; then fail "the outside object's bytes were sent"; fi
+testdb_sql "UPDATE export_requests SET expires_at = NOW(6) - INTERVAL 1 DAY WHERE id = '$out'"
+"$FERRY" expire >"$TMP/expire-out.log" 2>&1 || true
+expect_eq "outside object kept by expire" "$(s3_get "other/secret.csv" "$TMP/kept")" 200
+expect_match "expire says why" "$(cat "$TMP/expire-out.log")" "is not an object of the store s3://ferry/exports"
+testdb_sql "UPDATE export_requests SET expires_at = NOW(6) + INTERVAL 1 DAY WHERE id = '$out'"
 
 # ferry request delete removes the object.
 "$FERRY" request delete "$req" >/dev/null 2>"$TMP/del.err" || fail "request delete: $(cat "$TMP/del.err")"

@@ -111,14 +111,22 @@ int ferry_s3_open(ferry_s3 **out, const ferry_site *site, ferry_err *err)
     return 0;
 }
 
-/* Splits "s3://bucket/key"; the bucket must be the store's. */
-static int split(const ferry_s3 *s3, const char *file_path, const char **key, ferry_err *err)
+/* Whether `key` is beneath the store's prefix ("prefix/…", any key when
+ * the prefix is ""). */
+static int beneath_prefix(const ferry_s3 *s3, const char *key)
+{
+    size_t pl = strlen(s3->prefix);
+    return pl == 0 || (strncmp(key, s3->prefix, pl) == 0 && key[pl] == '/' && key[pl + 1]);
+}
+
+int s3_split(const ferry_s3 *s3, const char *file_path, const char **key, ferry_err *err)
 {
     size_t bl = strlen(s3->bucket);
     if (!ferry_s3_is_object(file_path) || strncmp(file_path + 5, s3->bucket, bl) != 0 ||
-        file_path[5 + bl] != '/' || !file_path[6 + bl])
-        return ferry_err_set(err, FERRY_ERR_DENIED, "%s is not an object of the store s3://%s",
-                             file_path ? file_path : "(null)", s3->bucket);
+        file_path[5 + bl] != '/' || !file_path[6 + bl] || !beneath_prefix(s3, file_path + 6 + bl))
+        return ferry_err_set(err, FERRY_ERR_DENIED, "%s is not an object of the store s3://%s%s%s",
+                             file_path ? file_path : "(null)", s3->bucket, *s3->prefix ? "/" : "",
+                             s3->prefix);
     *key = file_path + 6 + bl;
     return 0;
 }
@@ -317,7 +325,7 @@ int s3_call(const ferry_s3 *s3, s3_req *r, ferry_err *err)
 int ferry_s3_delete(const ferry_s3 *s3, const char *file_path, ferry_err *err)
 {
     const char *key = NULL;
-    int rc = split(s3, file_path, &key, err);
+    int rc = s3_split(s3, file_path, &key, err);
     if (rc)
         return rc;
     ferry_buf resp = {0};
@@ -334,7 +342,7 @@ int ferry_s3_delete(const ferry_s3 *s3, const char *file_path, ferry_err *err)
 int ferry_s3_get(const ferry_s3 *s3, const char *file_path, int fd, ferry_err *err)
 {
     const char *key = NULL;
-    int rc = split(s3, file_path, &key, err);
+    int rc = s3_split(s3, file_path, &key, err);
     if (rc)
         return rc;
     ferry_buf resp = {0};
@@ -348,7 +356,7 @@ int ferry_s3_presign(const ferry_s3 *s3, const char *file_path, int64_t now, int
                      const char *disposition, const char *content_type, char **url, ferry_err *err)
 {
     const char *key = NULL;
-    int rc = split(s3, file_path, &key, err);
+    int rc = s3_split(s3, file_path, &key, err);
     if (rc)
         return rc;
     char base[512], host[300], path[2300], date[17];

@@ -41,7 +41,8 @@ int ferry_s3_put_file(const ferry_s3 *s3, const char *local, const char *name,
                       const char *content_type, char **file_path, ferry_err *err);
 
 /* Deletes the object `file_path`; an object already gone is no error.
- * FERRY_ERR_DENIED when it names another bucket than the store's. */
+ * FERRY_ERR_DENIED when it names another bucket than the store's, or a
+ * key not beneath the store's prefix (as do get, presign and abort). */
 int ferry_s3_delete(const ferry_s3 *s3, const char *file_path, ferry_err *err);
 
 /* Writes the object's bytes to the descriptor `fd` (not closed). */

@@ -42,6 +42,11 @@ typedef struct s3_req {
  * is one line: "s3 PUT bucket/key: HTTP 403 InvalidAccessKeyId: …". */
 int s3_call(const ferry_s3 *s3, s3_req *r, ferry_err *err);
 
+/* Splits `file_path` ("s3://bucket/key") into *key (borrowed from it):
+ * FERRY_ERR_DENIED unless the bucket is the store's and the key is beneath
+ * the store's prefix; a request row cannot name another object. */
+int s3_split(const ferry_s3 *s3, const char *file_path, const char **key, ferry_err *err);
+
 /* The text of the first <tag>…</tag> in `xml` into out (len), or -1. The
  * five predefined XML entities are decoded. */
 int s3_xml_text(const char *xml, const char *tag, char *out, size_t len);

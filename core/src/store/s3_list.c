@@ -214,18 +214,15 @@ int ferry_s3_list_uploads(const ferry_s3 *s3, size_t max_pages, ferry_s3_page_fn
 
 int ferry_s3_abort(const ferry_s3 *s3, const char *file_path, const char *upload_id, ferry_err *err)
 {
-    size_t bl = strlen(s3->bucket);
-    if (!ferry_s3_is_object(file_path) || strncmp(file_path + 5, s3->bucket, bl) != 0 ||
-        file_path[5 + bl] != '/')
-        return ferry_err_set(err, FERRY_ERR_DENIED, "%s is not an object of the store s3://%s",
-                             file_path, s3->bucket);
+    const char *key;
+    if (s3_split(s3, file_path, &key, err))
+        return FERRY_ERR_DENIED;
     char eid[1600], q[1700];
     if (ferry_sigv4_encode(upload_id, 0, eid, sizeof eid))
         return ferry_err_set(err, FERRY_ERR_DATA, "s3 upload id too long");
     snprintf(q, sizeof q, "uploadId=%s", eid);
     ferry_buf resp = {0};
-    s3_req r = {
-        .method = "DELETE", .key = file_path + 6 + bl, .query = q, .out_fd = -1, .resp = &resp};
+    s3_req r = {.method = "DELETE", .key = key, .query = q, .out_fd = -1, .resp = &resp};
     int rc = s3_call(s3, &r, err);
     if (rc && r.status == 404) { /* NoSuchUpload: aborted or completed meanwhile */
         ferry_err_clear(err);
