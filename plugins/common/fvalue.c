@@ -255,14 +255,14 @@ int fv_parse(int type, const char *s, size_t len, ferry_value *out, const char *
         errno = 0;
         if (type == FERRY_TYPE_INT64) {
             long long v = strtoll(tmp, &end, 10);
-            if (*end || errno) {
+            if (end != tmp + len || errno) { /* a NUL inside ends strtoll early */
                 *why = errno ? "integer out of range" : "not an integer";
                 return -1;
             }
             ferry_value_set_i64(out, FERRY_TYPE_INT64, v);
         } else {
             double v = strtod(tmp, &end);
-            if (*end || !isfinite(v)) {
+            if (end != tmp + len || !isfinite(v)) {
                 *why = "not a finite number";
                 return -1;
             }

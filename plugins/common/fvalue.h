@@ -5,8 +5,8 @@
  *
  * Text syntax, one meaning everywhere:
  *   bool       true|false|yes|no|1|0 (any case)
- *   int64      decimal digits with an optional sign
- *   double     strtod syntax, finite
+ *   int64      decimal digits with an optional sign (all `len` bytes: no NUL)
+ *   double     strtod syntax, finite (all `len` bytes: no NUL)
  *   decimal    -?digits[.digits] (kept exact, as text)
  *   string     any bytes
  *   date       YYYY-MM-DD
