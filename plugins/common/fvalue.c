@@ -131,7 +131,7 @@ static int parse_timestamp(const char *s, size_t len, int64_t *out)
         if (digits(s, len, &i, 2, &ss) || parse_fraction(s, len, &i, &frac))
             return -1;
     }
-    if (hh > 23 || mm > 59 || ss > 60)
+    if (hh > 23 || mm > 59 || ss > 59) /* no leap second: a timestamp cannot hold one */
         return -1;
     us += ((int64_t)hh * 3600 + mm * 60 + ss) * US_PER_SEC + frac;
     if (i < len && (s[i] == 'Z' || s[i] == 'z')) {

@@ -11,7 +11,7 @@
  *   string     any bytes
  *   date       YYYY-MM-DD
  *   timestamp  YYYY-MM-DD[T| ]HH:MM[:SS[.ffffff]][Z|±HH:MM|±HHMM] (no zone: UTC),
- *              or a bare date (midnight UTC)
+ *              or a bare date (midnight UTC); seconds 00-59 (no leap second)
  *   duration   seconds ("3600", "90.5") or [-]h:mm[:ss[.ffffff]] ("1:30", "26:05:10")
  */
 #ifndef FERRY_PLUGINS_FVALUE_H
