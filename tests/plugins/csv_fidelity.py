@@ -18,7 +18,8 @@ back and every value is compared with what the file says:
   string     the text (invalid UTF-8 as U+FFFD, as Python's decoder
              replaces it, with one warning for the row and column); an
              unquoted empty field is null, a quoted "" the empty string
-  int64      the number; double: the same double, bit for bit
+  int64      the number; double: the same double, bit for bit, and a
+             float to json.loads (-0.0 and 3.0, never -0 or 3)
   decimal    the exact text; bool: true/false
   date       YYYY-MM-DD; timestamp: ISO 8601 in UTC ("+00:00", .ffffff
              when not whole seconds); duration: H:MM:SS[.ffffff]
@@ -265,6 +266,11 @@ class Num(str):
     """A JSON number token, verbatim (Python would read -0 as the integer 0)."""
 
 
+class Float(Num):
+    """A number token json.loads reads as a float (a point or an exponent):
+    a double written "-0" or "3" would reach Python as the int 0 or 3."""
+
+
 def json_ok(t, want, got):
     if t in (None, "decimal", "date", "timestamp", "duration"):
         return isinstance(got, str) and not isinstance(got, Num) and got == want
@@ -273,7 +279,7 @@ def json_ok(t, want, got):
     if t == "int64":
         return isinstance(got, Num) and re.fullmatch(r"-?[0-9]+", got) and int(got) == want
     if t == "double":
-        return isinstance(got, Num) and struct.pack("<d", float(got)) == struct.pack("<d", want)
+        return isinstance(got, Float) and struct.pack("<d", float(got)) == struct.pack("<d", want)
     return False
 
 
@@ -292,7 +298,7 @@ def check(rep, label, cols, rows, fmt, rc, stderr, path, warnings):
         data = f.read()
     if fmt == "json":
         try:
-            got = json.loads(data.decode("utf-8"), parse_int=Num, parse_float=Num)
+            got = json.loads(data.decode("utf-8"), parse_int=Num, parse_float=Float)
         except ValueError as e:
             rep.mismatch("%s json file" % label, "valid JSON", str(e))
             return
