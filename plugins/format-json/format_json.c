@@ -156,7 +156,7 @@ static int json_open(void *state, const ferry_schema *schema, ferry_output *out,
         json_column *jc = &st->cols[i];
         const char *k = by_label && c->label ? c->label : c->name;
         fj_buf kb = {0};
-        size_t bad = 0;
+        size_t bad = SIZE_MAX;
 
         if (fj_put_string(&kb, k, strlen(k), st->reject, &bad) == FJ_INVALID) {
             fj_buf_free(&kb);
@@ -165,6 +165,9 @@ static int json_open(void *state, const ferry_schema *schema, ferry_output *out,
                                    "%zu (option invalid_utf8 = \"reject\")",
                                    i + 1, bad);
         }
+        if (bad != SIZE_MAX && st->host->size >= offsetof(ferry_host, warn) + sizeof st->host->warn)
+            st->host->warn(st->fx, 0, (int32_t)i,
+                           "the key of column %u: invalid UTF-8 replaced with U+FFFD", i + 1);
         if (fj_put(&kb, ":", 1) != FJ_OK) {
             fj_buf_free(&kb);
             return json_nomem(st);
