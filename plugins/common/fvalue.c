@@ -404,8 +404,23 @@ static int decimal_cmp(const char *a, size_t al, const char *b, size_t bl)
     return an ? -mag : mag;
 }
 
+/* An INT64 and a DECIMAL (either way round), as exact decimals. */
+static int int_decimal_cmp(const ferry_value *a, const ferry_value *b)
+{
+    const ferry_value *i = a->type == FERRY_TYPE_INT64 ? a : b, *d = i == a ? b : a;
+    char t[21];
+    size_t n = i->u.i64 < 0;
+    t[0] = '-';
+    n += fv_u64_text(t + n, i->u.i64 < 0 ? (uint64_t)(-(i->u.i64 + 1)) + 1 : (uint64_t)i->u.i64);
+    int c = decimal_cmp(t, n, d->u.str, d->len);
+    return i == a ? c : -c;
+}
+
 int fv_compare(const ferry_value *a, const ferry_value *b)
 {
+    if (a->type != b->type && (a->type == FERRY_TYPE_INT64 || b->type == FERRY_TYPE_INT64) &&
+        (a->type == FERRY_TYPE_DECIMAL || b->type == FERRY_TYPE_DECIMAL))
+        return int_decimal_cmp(a, b);
     switch (a->type) {
     case FERRY_TYPE_DOUBLE:
         return a->u.f64 < b->u.f64 ? -1 : a->u.f64 > b->u.f64 ? 1 : 0;

@@ -40,7 +40,9 @@ int fv_parse(int type, const char *s, size_t len, ferry_value *out, const char *
  */
 int fv_coerce(int type, const ferry_value *in, ferry_value *out, const char **why);
 
-/* Orders two non-null values of the same type: <0, 0, >0. */
+/* Orders two non-null values of the same type, or an INT64 and a DECIMAL
+ * (an integer column's value beyond int64, as source-mysql sends BIGINT
+ * UNSIGNED; a literal beyond int64), exactly: <0, 0, >0. */
 int fv_compare(const ferry_value *a, const ferry_value *b);
 
 /* Canonical text of a non-string value ("2024-01-31", "1:30:00", "true");
