@@ -266,6 +266,10 @@ int fv_parse(int type, const char *s, size_t len, ferry_value *out, const char *
                 *why = "not a finite number";
                 return -1;
             }
+            if (v == 0 && errno == ERANGE) { /* 1e-400: no zero, but below every double */
+                *why = "a number too small for a double (it would be 0)";
+                return -1;
+            }
             ferry_value_set_f64(out, v);
         }
         return 0;

@@ -227,7 +227,8 @@ static void test_csv__errors_at_file_line_column(void **st)
 }
 
 /* A number with a NUL inside is malformed as "12abc" is (it was read as
- * the digits before the NUL); a leap second (:60) is no time of the
+ * the digits before the NUL), a nonzero number below every double too (it
+ * was read as 0); a leap second (:60) is no time of the
  * timestamp's day, as 24:00 is not (it was rolled into the next minute). */
 static void test_csv__malformed_values(void **st)
 {
@@ -245,6 +246,8 @@ static void test_csv__malformed_values(void **st)
         BAD("int64", "12\0abc", "not an integer"),
         BAD("int64", "12\0", "not an integer"),
         BAD("double", "1.5\0e3", "not a finite number"),
+        BAD("double", "1e-400", "too small for a double"),
+        BAD("double", "-2e-324", "too small for a double"),
         BAD("timestamp", "2016-12-31T23:59:60Z", "not a timestamp"),
         BAD("timestamp", "2016-12-31 23:59:60.5", "not a timestamp"),
         BAD("timestamp", "2016-12-31T24:00:00Z", "not a timestamp"),
