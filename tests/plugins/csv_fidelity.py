@@ -180,12 +180,19 @@ def quote(field, delim, force):
 
 def bad_names(rnd, cols):
     """Header names with invalid UTF-8 (for a file of undeclared columns):
-    {column: raw name}; cols get the names as Python decodes them. Decoded
-    names stay distinct: two keys alike would be one key to json.loads."""
+    {column: raw name}; cols get the names as Python decodes them. Now and
+    then two distinct names decode alike ("a\\xff", "a\\xfe"): one key to
+    json.loads, which format-json must refuse."""
     raw = {}
     taken = {n for n, _ in cols}
     for c, (n, t) in enumerate(cols):
-        if rnd.random() < 0.3:
+        d = cols[c - 1][0] + "\ufffd" if c else None
+        if c and c - 1 not in raw and d not in taken and rnd.random() < 0.15:
+            taken.add(d)   # two names, one key: "x\xff" and "x\xfe"
+            base = cols[c - 1][0].encode()
+            raw[c - 1], raw[c] = base + b"\xff", base + b"\xfe"
+            cols[c - 1], cols[c] = (d, cols[c - 1][1]), (d, t)
+        elif rnd.random() < 0.3:
             k = rnd.randint(0, len(n))   # between characters
             b = n[:k].encode() + rnd.choice(sorted(INVALID)) + n[k:].encode()
             d = b.decode("utf-8", errors="replace")
@@ -308,6 +315,11 @@ def json_ok(t, want, got):
 
 def check(rep, label, cols, rows, raw, fmt, rc, stderr, path, warnings):
     names = [n for n, _ in cols]
+    if fmt == "json" and len(set(names)) < len(names):   # keys alike: refused
+        if rc == 0 or "have the same key" not in stderr:
+            rep.mismatch("%s json run" % label, "an error: two columns of one key",
+                         "exit %d: %s" % (rc, stderr.strip()[-300:]))
+        return
     if rc != 0:
         rep.mismatch("%s %s run" % (label, fmt), "exit 0", "exit %d: %s" % (rc, stderr.strip()[-300:]))
         return
