@@ -34,6 +34,32 @@ const char *fp_op_name(int op)
     }
 }
 
+/* [+-]digits: an integer of any size. */
+static int integer_text(const char *s, size_t len)
+{
+    size_t i = len > 0 && (s[0] == '-' || s[0] == '+');
+    if (i == len)
+        return 0;
+    for (; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* A literal in the column's type; an integer beyond int64 for an INT64
+ * column stays exact, as a DECIMAL (fv_compare orders it with integers). */
+static int coerce(int type, const ferry_value *in, ferry_value *out, const char **why)
+{
+    if (fv_coerce(type, in, out, why) == 0)
+        return 0;
+    if (type != FERRY_TYPE_INT64 || in->type != FERRY_TYPE_STRING ||
+        !integer_text(in->u.str, in->len))
+        return -1;
+    int plus = in->u.str[0] == '+';
+    ferry_value_set_ref(out, FERRY_TYPE_DECIMAL, in->u.str + plus, in->len - (uint32_t)plus);
+    return 0;
+}
+
 int fp_compile(fp_pred *out, const ferry_schema *schema, const char *column, int op,
                const ferry_value *values, uint32_t nvalues, const ferry_host *host, ferry_ctx *fx,
                char *err, size_t errcap)
@@ -103,7 +129,7 @@ int fp_compile(fp_pred *out, const ferry_schema *schema, const char *column, int
             snprintf(err, errcap, "a null value; use \"is null\"");
             return -1;
         }
-        if (fv_coerce(type, &values[i], &out->values[i], &why)) {
+        if (coerce(type, &values[i], &out->values[i], &why)) {
             char buf[64];
             size_t len;
             const char *t = fv_text(&values[i], buf, sizeof buf, &len);

@@ -131,7 +131,7 @@ static int parse_timestamp(const char *s, size_t len, int64_t *out)
         if (digits(s, len, &i, 2, &ss) || parse_fraction(s, len, &i, &frac))
             return -1;
     }
-    if (hh > 23 || mm > 59 || ss > 60)
+    if (hh > 23 || mm > 59 || ss > 59) /* no leap second: a timestamp cannot hold one */
         return -1;
     us += ((int64_t)hh * 3600 + mm * 60 + ss) * US_PER_SEC + frac;
     if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
@@ -255,15 +255,19 @@ int fv_parse(int type, const char *s, size_t len, ferry_value *out, const char *
         errno = 0;
         if (type == FERRY_TYPE_INT64) {
             long long v = strtoll(tmp, &end, 10);
-            if (*end || errno) {
+            if (end != tmp + len || errno) { /* a NUL inside ends strtoll early */
                 *why = errno ? "integer out of range" : "not an integer";
                 return -1;
             }
             ferry_value_set_i64(out, FERRY_TYPE_INT64, v);
         } else {
             double v = strtod(tmp, &end);
-            if (*end || !isfinite(v)) {
+            if (end != tmp + len || !isfinite(v)) {
                 *why = "not a finite number";
+                return -1;
+            }
+            if (v == 0 && errno == ERANGE) { /* 1e-400: no zero, but below every double */
+                *why = "a number too small for a double (it would be 0)";
                 return -1;
             }
             ferry_value_set_f64(out, v);
@@ -404,8 +408,23 @@ static int decimal_cmp(const char *a, size_t al, const char *b, size_t bl)
     return an ? -mag : mag;
 }
 
+/* An INT64 and a DECIMAL (either way round), as exact decimals. */
+static int int_decimal_cmp(const ferry_value *a, const ferry_value *b)
+{
+    const ferry_value *i = a->type == FERRY_TYPE_INT64 ? a : b, *d = i == a ? b : a;
+    char t[21];
+    size_t n = i->u.i64 < 0;
+    t[0] = '-';
+    n += fv_u64_text(t + n, i->u.i64 < 0 ? (uint64_t)(-(i->u.i64 + 1)) + 1 : (uint64_t)i->u.i64);
+    int c = decimal_cmp(t, n, d->u.str, d->len);
+    return i == a ? c : -c;
+}
+
 int fv_compare(const ferry_value *a, const ferry_value *b)
 {
+    if (a->type != b->type && (a->type == FERRY_TYPE_INT64 || b->type == FERRY_TYPE_INT64) &&
+        (a->type == FERRY_TYPE_DECIMAL || b->type == FERRY_TYPE_DECIMAL))
+        return int_decimal_cmp(a, b);
     switch (a->type) {
     case FERRY_TYPE_DOUBLE:
         return a->u.f64 < b->u.f64 ? -1 : a->u.f64 > b->u.f64 ? 1 : 0;

@@ -5,13 +5,13 @@
  *
  * Text syntax, one meaning everywhere:
  *   bool       true|false|yes|no|1|0 (any case)
- *   int64      decimal digits with an optional sign
- *   double     strtod syntax, finite
+ *   int64      decimal digits with an optional sign (all `len` bytes: no NUL)
+ *   double     strtod syntax, finite (all `len` bytes: no NUL)
  *   decimal    -?digits[.digits] (kept exact, as text)
  *   string     any bytes
  *   date       YYYY-MM-DD
  *   timestamp  YYYY-MM-DD[T| ]HH:MM[:SS[.ffffff]][Z|±HH:MM|±HHMM] (no zone: UTC),
- *              or a bare date (midnight UTC)
+ *              or a bare date (midnight UTC); seconds 00-59 (no leap second)
  *   duration   seconds ("3600", "90.5") or [-]h:mm[:ss[.ffffff]] ("1:30", "26:05:10")
  */
 #ifndef FERRY_PLUGINS_FVALUE_H
@@ -40,7 +40,9 @@ int fv_parse(int type, const char *s, size_t len, ferry_value *out, const char *
  */
 int fv_coerce(int type, const ferry_value *in, ferry_value *out, const char **why);
 
-/* Orders two non-null values of the same type: <0, 0, >0. */
+/* Orders two non-null values of the same type, or an INT64 and a DECIMAL
+ * (an integer column's value beyond int64, as source-mysql sends BIGINT
+ * UNSIGNED; a literal beyond int64), exactly: <0, 0, >0. */
 int fv_compare(const ferry_value *a, const ferry_value *b);
 
 /* Canonical text of a non-string value ("2024-01-31", "1:30:00", "true");

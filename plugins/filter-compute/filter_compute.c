@@ -17,7 +17,8 @@
  *
  * Timestamps are taken in UTC. A null argument gives null. A name equal to
  * an existing column replaces it in place; otherwise the column is added
- * at the end. Expressions run in order and may use columns computed
+ * at the end. A copy keeps the column's flags (a JSON document stays one);
+ * every other function's result has none. Expressions run in order and may use columns computed
  * before them.
  */
 #include <ctype.h>
@@ -252,14 +253,15 @@ static int compute_open(void *state, const ferry_schema *in, const ferry_schema 
         for (o = 0; o < n; o++)
             if (strcmp(s->columns[o].name, e->name) == 0)
                 break;
+        uint32_t flags = e->fn->id == FN_COPY ? s->columns[c].flags : 0; /* text is no JSON */
         if (o == n) {
             s->columns[o].name = e->name;
             s->columns[o].label = e->name;
-            s->columns[o].flags = 0;
             s->columns[o].style = s->columns[c].style; /* a style the core handed out */
             n++;
         }
         s->columns[o].type = rt;
+        s->columns[o].flags = flags;
         e->out_col = o;
     }
     s->schema.ncolumns = n;

@@ -255,37 +255,19 @@ static int flush(state *s, int force)
     return 0;
 }
 
-static int fmt_open(void *st, const ferry_schema *schema, ferry_output *out, const char *path,
-                    const char *tmpdir, int64_t row_count)
-{
-    state *s = st;
-    s->out = out;
-    s->schema = schema;
-    s->len = 0;
-    if (s->cfg->bom && put(s, "\xEF\xBB\xBF", 3))
-        return FERRY_ERR_NOMEM;
-    if (s->cfg->header) {
-        for (uint32_t c = 0; c < schema->ncolumns; c++) {
-            if (c && put(s, &s->delim, 1))
-                return FERRY_ERR_NOMEM;
-            const char *l = schema->columns[c].label;
-            int rc = add_field(s, l, strlen(l), s->cfg->formula_guard);
-            if (rc)
-                return rc;
-        }
-        if (put(s, s->eol, s->eol_len))
-            return FERRY_ERR_NOMEM;
-    }
-    return flush(s, 0);
-}
-
 /* Sets *p and *n to a valid UTF-8 version of the text (s->fixed when bytes
- * had to be replaced, reported once per value), or refuses it. */
+ * had to be replaced, reported once per value), or refuses it. Row 0 is
+ * the header: the text is column col's label. */
 static int valid_text(state *s, uint32_t col, const char **p, size_t *n)
 {
     if (ferry_utf8_valid(*p, *n))
         return 0;
     const char *name = s->schema->columns[col].name;
+    if (strcmp(s->cfg->invalid_utf8, "reject") == 0 && s->row == 0)
+        return s->host->error(s->fx, FERRY_ERR_DATA,
+                              "invalid UTF-8 in the header of column %u (option invalid_utf8 = "
+                              "\"reject\")",
+                              col + 1);
     if (strcmp(s->cfg->invalid_utf8, "reject") == 0)
         return s->host->error(s->fx, FERRY_ERR_DATA,
                               "invalid UTF-8 in column %s, row %llu (option invalid_utf8 = "
@@ -301,7 +283,11 @@ static int valid_text(state *s, uint32_t col, const char **p, size_t *n)
             return s->host->error(s->fx, FERRY_ERR_NOMEM, "out of memory");
         i += (size_t)(k > 0 ? k : -k);
     }
-    if (s->host->size >= offsetof(ferry_host, warn) + sizeof s->host->warn)
+    int warn = s->host->size >= offsetof(ferry_host, warn) + sizeof s->host->warn;
+    if (warn && s->row == 0)
+        s->host->warn(s->fx, 0, (int32_t)col,
+                      "the header of column %u: invalid UTF-8 replaced with U+FFFD", col + 1);
+    else if (warn)
         s->host->warn(s->fx, s->row, (int32_t)col, "column %s: invalid UTF-8 replaced with U+FFFD",
                       name);
     *p = s->fixed.data;
@@ -323,6 +309,31 @@ static int add_text(state *s, uint32_t c, const char *p, size_t n)
     }
     int rc = valid_text(s, c, &p, &n);
     return rc ? rc : add_field(s, p, n, s->cfg->formula_guard);
+}
+
+static int fmt_open(void *st, const ferry_schema *schema, ferry_output *out, const char *path,
+                    const char *tmpdir, int64_t row_count)
+{
+    state *s = st;
+    s->out = out;
+    s->schema = schema;
+    s->len = 0;
+    s->row = 0;
+    if (s->cfg->bom && put(s, "\xEF\xBB\xBF", 3))
+        return FERRY_ERR_NOMEM;
+    if (s->cfg->header) {
+        for (uint32_t c = 0; c < schema->ncolumns; c++) {
+            if (c && put(s, &s->delim, 1))
+                return FERRY_ERR_NOMEM;
+            const char *l = schema->columns[c].label;
+            int rc = add_text(s, c, l, strlen(l)); /* s->row 0: the header */
+            if (rc)
+                return rc;
+        }
+        if (put(s, s->eol, s->eol_len))
+            return FERRY_ERR_NOMEM;
+    }
+    return flush(s, 0);
 }
 
 /* An integer straight into the line: digits and '-' need no quotes but

@@ -137,6 +137,22 @@ static int json_flush(json_state *st)
     return 0;
 }
 
+/* Two columns of one key would be one member to a JSON reader (Python and
+ * JavaScript keep the last): labels alike, or names alike once invalid
+ * UTF-8 is replaced. */
+static int json_unique_keys(json_state *st)
+{
+    for (uint32_t i = 0; i < st->ncols; i++)
+        for (uint32_t k = 0; k < i; k++)
+            if (st->cols[k].key_len == st->cols[i].key_len &&
+                memcmp(st->cols[k].key, st->cols[i].key, st->cols[i].key_len) == 0)
+                return st->host->error(st->fx, FERRY_ERR_CONFIG,
+                                       "columns %u and %u have the same key %.*s (option keys): a "
+                                       "JSON reader would keep one of them",
+                                       k + 1, i + 1, (int)st->cols[i].key_len - 1, st->cols[i].key);
+    return 0;
+}
+
 static int json_open(void *state, const ferry_schema *schema, ferry_output *out, const char *path,
                      const char *tmpdir, int64_t row_count)
 {
@@ -156,7 +172,7 @@ static int json_open(void *state, const ferry_schema *schema, ferry_output *out,
         json_column *jc = &st->cols[i];
         const char *k = by_label && c->label ? c->label : c->name;
         fj_buf kb = {0};
-        size_t bad = 0;
+        size_t bad = SIZE_MAX;
 
         if (fj_put_string(&kb, k, strlen(k), st->reject, &bad) == FJ_INVALID) {
             fj_buf_free(&kb);
@@ -165,6 +181,9 @@ static int json_open(void *state, const ferry_schema *schema, ferry_output *out,
                                    "%zu (option invalid_utf8 = \"reject\")",
                                    i + 1, bad);
         }
+        if (bad != SIZE_MAX && st->host->size >= offsetof(ferry_host, warn) + sizeof st->host->warn)
+            st->host->warn(st->fx, 0, (int32_t)i,
+                           "the key of column %u: invalid UTF-8 replaced with U+FFFD", i + 1);
         if (fj_put(&kb, ":", 1) != FJ_OK) {
             fj_buf_free(&kb);
             return json_nomem(st);
@@ -176,6 +195,9 @@ static int json_open(void *state, const ferry_schema *schema, ferry_output *out,
         jc->style.timestamp_format = NULL; /* the core's ISO 8601, see json_timestamp */
         jc->iso.style = &jc->style;
     }
+    int rc = json_unique_keys(st);
+    if (rc)
+        return rc;
     if (!st->ndjson && fj_put(&st->buf, "[", 1) != FJ_OK)
         return json_nomem(st);
     return 0;

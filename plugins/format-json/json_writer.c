@@ -181,6 +181,8 @@ int fj_put_double(fj_buf *b, double x, int decimals)
             break;
     }
     fj_fix_point(tmp, n);
+    if (!strpbrk(tmp, ".e")) /* "-0", "3": most readers would take an integer */
+        n += snprintf(tmp + n, sizeof tmp - (size_t)n, ".0");
     return fj_put(b, tmp, (size_t)n);
 }
 

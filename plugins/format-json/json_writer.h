@@ -56,8 +56,9 @@ int fj_put_string(fj_buf *b, const char *s, size_t n, int utf8_mode, size_t *bad
 
 int fj_put_i64(fj_buf *b, int64_t x);
 /* A finite double: with `decimals` >= 0 digits after the point, else the
- * shortest text that reads back as the same double. NaN and infinities
- * have no JSON form: they are written as null. */
+ * shortest text that reads back as the same double, with ".0" when it has
+ * no point or exponent ("-0.0", "3.0": a reader keeps a double, and the
+ * sign of zero). NaN and infinities have no JSON form: they are null. */
 int fj_put_double(fj_buf *b, double x, int decimals);
 
 /* Non-zero when s[0..n) is a number by RFC 8259's grammar. */

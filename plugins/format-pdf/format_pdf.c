@@ -527,6 +527,41 @@ static int pdf_end_page(pdf_state *st)
     return 0;
 }
 
+/* What shaping changed, as "; …" pieces in msg; returns their length. */
+static int pdf_issue_text(const pdf_issues *is, char *msg, size_t cap)
+{
+    int n = 0;
+
+    msg[0] = '\0';
+    if (is->invalid)
+        n += snprintf(msg + n, cap - (size_t)n, "; %u invalid UTF-8 sequence(s) as U+FFFD",
+                      is->invalid);
+    if (is->control)
+        n += snprintf(msg + n, cap - (size_t)n, "; %u control character(s) as visible symbols",
+                      is->control);
+    if (is->missing)
+        n += snprintf(msg + n, cap - (size_t)n,
+                      "; %u character(s) no font has (emoji, above U+FFFF) as U+FFFD", is->missing);
+    return n;
+}
+
+static int pdf_can_warn(const pdf_state *st)
+{
+    return st->host->size >= offsetof(ferry_host, warn) + sizeof(void *) && st->host->warn;
+}
+
+/* Reports a label drawn other than it is, as row 0 (the header). */
+static void pdf_warn_label(pdf_state *st, uint32_t c, const pdf_issues *is, int cut)
+{
+    char msg[400];
+    int n = pdf_issue_text(is, msg, sizeof msg);
+
+    if (cut)
+        n += snprintf(msg + n, sizeof msg - (size_t)n, "; cut to three lines");
+    if (n > 0 && pdf_can_warn(st))
+        st->host->warn(st->fx, 0, (int32_t)c, "PDF header of column %u%s", c + 1, msg);
+}
+
 /* A new page: its header and the table header. */
 static int pdf_new_page(pdf_state *st)
 {
@@ -571,6 +606,7 @@ static int pdf_new_page(pdf_state *st)
         c->right = st->cols[i].right || c->text.rtl;
         if ((rc = pdf_lines(st, &st->cols[i], c, 3, PDF_WRAP)) < 0)
             return rc;
+        pdf_warn_label(st, i, &c->text.issues, rc == 1);
     }
     h = (float)pdf_row_lines(st, 1) * st->line_h + 2 * PDF_PAD;
     pdf_fill_rect(st, PDF_MARGIN, st->y - h, st->pw - 2 * PDF_MARGIN, h, 0.85f);
@@ -705,19 +741,11 @@ static void pdf_warn_cell(pdf_state *st, uint32_t c, const pdf_issues *is, size_
                           size_t chars, int ellipsis)
 {
     char msg[400];
-    int n = 0;
+    int n;
 
-    if (st->host->size < offsetof(ferry_host, warn) + sizeof(void *) || !st->host->warn)
+    if (!pdf_can_warn(st))
         return;
-    if (is->invalid)
-        n += snprintf(msg + n, sizeof msg - (size_t)n, "; %u invalid UTF-8 sequence(s) as U+FFFD",
-                      is->invalid);
-    if (is->control)
-        n += snprintf(msg + n, sizeof msg - (size_t)n,
-                      "; %u control character(s) as visible symbols", is->control);
-    if (is->missing)
-        n += snprintf(msg + n, sizeof msg - (size_t)n,
-                      "; %u character(s) no font has (emoji, above U+FFFF) as U+FFFD", is->missing);
+    n = pdf_issue_text(is, msg, sizeof msg);
     if (cut_chars)
         n +=
             snprintf(msg + n, sizeof msg - (size_t)n,

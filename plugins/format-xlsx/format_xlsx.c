@@ -236,8 +236,9 @@ static int xlsx_scratch(xlsx_state *st, size_t need)
 }
 
 /* Text outside the data (title, header labels) escaped as a cell's is, in
- * st->scratch; NULL when out of memory. */
-static const char *xlsx_label(xlsx_state *st, const char *s)
+ * st->scratch; NULL when out of memory. Invalid UTF-8 in column c's label
+ * (c >= 0) is reported once, on the first sheet, as row 0. */
+static const char *xlsx_label(xlsx_state *st, const char *s, int32_t c)
 {
     size_t len = strlen(s);
     xlsx_text_info info;
@@ -245,6 +246,10 @@ static const char *xlsx_label(xlsx_state *st, const char *s)
     if (xlsx_scratch(st, len * 7 + 8) < 0)
         return NULL;
     xlsx_cell_text(s, len, st->scratch, &info);
+    if (info.repaired && c >= 0 && st->sheets == 1 &&
+        st->host->size >= offsetof(ferry_host, warn) + sizeof(void *) && st->host->warn)
+        st->host->warn(st->fx, 0, c, "the header of column %d: invalid UTF-8 replaced by U+FFFD",
+                       c + 1);
     return st->scratch;
 }
 
@@ -271,7 +276,7 @@ static int xlsx_new_sheet(xlsx_state *st)
     st->sheets++;
     st->row = 0;
     if (st->cfg->title && st->cfg->title[0]) {
-        const char *t = xlsx_label(st, st->cfg->title);
+        const char *t = xlsx_label(st, st->cfg->title, -1);
         e = t ? worksheet_write_string(st->ws, 0, 0, t, st->title_fmt)
               : LXW_ERROR_MEMORY_MALLOC_FAILED;
         if (e)
@@ -279,7 +284,7 @@ static int xlsx_new_sheet(xlsx_state *st)
     }
     for (c = 0; c < nc; c++) {
         e = worksheet_set_column(st->ws, (lxw_col_t)c, (lxw_col_t)c, st->cols[c].width, NULL);
-        if (!e && !(label = xlsx_label(st, st->schema->columns[c].label)))
+        if (!e && !(label = xlsx_label(st, st->schema->columns[c].label, (int32_t)c)))
             e = LXW_ERROR_MEMORY_MALLOC_FAILED;
         if (!e)
             e = worksheet_write_string(st->ws, (lxw_row_t)st->header_row, (lxw_col_t)c, label,

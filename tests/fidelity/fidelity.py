@@ -594,10 +594,15 @@ class Raw(str):
     """A JSON number token, verbatim."""
 
 
+class RawFloat(Raw):
+    """A number token json.loads reads as a float (a point or an exponent):
+    a DOUBLE written "-0" or "3" would reach a plain reader as an int."""
+
+
 def check_json(path, truth, rep, fmt, ndjson):
     with open(path, encoding="utf-8", newline="") as f:
         data = f.read()
-    hooks = dict(parse_float=Raw, parse_int=Raw)
+    hooks = dict(parse_float=RawFloat, parse_int=Raw)
 
     def strict_const(c):
         raise ValueError("non-JSON constant " + c)
@@ -658,7 +663,7 @@ def json_value_ok(n, want, gv):
         # the exact digits: a string (decimals_as = "string") or a number token
         return isinstance(gv, str) and gv == want, "decimal", want
     if k in ("f32", "f64"):
-        return isinstance(gv, Raw) and float_ok(n, want, gv), "float", want
+        return isinstance(gv, RawFloat) and float_ok(n, want, gv), "float", want
     if k == "json":
         # nested JSON, compared parsed (numbers as exact decimals)
         def norm(x):

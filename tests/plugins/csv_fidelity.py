@@ -11,14 +11,17 @@ prefixes, invalid UTF-8 (overlong forms, CESU-8 surrogates, stray
 continuation bytes, cut sequences), fields of up to 200,000 bytes; CRLF or
 LF records, a last record with or without its terminator, a byte order
 mark or not, four delimiters; typed columns ("name:type") written in the
-forms source-csv accepts. Each file runs through `ferry run` with
+forms source-csv accepts; in files of undeclared columns, header names with
+invalid UTF-8 (U+FFFD in the JSON key and the CSV header, one warning for
+row 0 and the column). Each file runs through `ferry run` with
 format-json and format-csv; Python's json and csv modules read the output
 back and every value is compared with what the file says:
 
   string     the text (invalid UTF-8 as U+FFFD, as Python's decoder
              replaces it, with one warning for the row and column); an
              unquoted empty field is null, a quoted "" the empty string
-  int64      the number; double: the same double, bit for bit
+  int64      the number; double: the same double, bit for bit, and a
+             float to json.loads (-0.0 and 3.0, never -0 or 3)
   decimal    the exact text; bool: true/false
   date       YYYY-MM-DD; timestamp: ISO 8601 in UTC ("+00:00", .ffffff
              when not whole seconds); duration: H:MM:SS[.ffffff]
@@ -175,10 +178,36 @@ def quote(field, delim, force):
     return field
 
 
+def bad_names(rnd, cols):
+    """Header names with invalid UTF-8 (for a file of undeclared columns):
+    {column: raw name}; cols get the names as Python decodes them. Now and
+    then two distinct names decode alike ("a\\xff", "a\\xfe"): one key to
+    json.loads, which format-json must refuse."""
+    raw = {}
+    taken = {n for n, _ in cols}
+    for c, (n, t) in enumerate(cols):
+        d = cols[c - 1][0] + "\ufffd" if c else None
+        if c and c - 1 not in raw and d not in taken and rnd.random() < 0.15:
+            taken.add(d)   # two names, one key: "x\xff" and "x\xfe"
+            base = cols[c - 1][0].encode()
+            raw[c - 1], raw[c] = base + b"\xff", base + b"\xfe"
+            cols[c - 1], cols[c] = (d, cols[c - 1][1]), (d, t)
+        elif rnd.random() < 0.3:
+            k = rnd.randint(0, len(n))   # between characters
+            b = n[:k].encode() + rnd.choice(sorted(INVALID)) + n[k:].encode()
+            d = b.decode("utf-8", errors="replace")
+            if d not in taken and "\ufffd" in d:
+                taken.add(d)
+                raw[c] = b
+                cols[c] = (d, t)
+    return raw
+
+
 def gen_file(rnd):
-    """(bytes of the file, source options, columns, rows). A column is
-    (name, type or None); a row holds per column None (an empty unquoted
-    field), or (field bytes, expected)."""
+    """(bytes of the file, source options, columns, rows, raw names). A
+    column is (name, type or None); a row holds per column None (an empty
+    unquoted field), or (field bytes, expected); raw names maps a column
+    whose name has invalid UTF-8 to its bytes."""
     delim = rnd.choice([b",", b",", b";", b"\t", b"|"])
     ncols = rnd.randint(1, 6)
     taken = set()
@@ -186,6 +215,7 @@ def gen_file(rnd):
     for _ in range(ncols):
         cols.append((gen_name(rnd, taken), rnd.choice(TYPES) if rnd.random() < 0.4 else None))
     declared = any(t for _, t in cols)
+    raw_names = {} if declared or rnd.random() < 0.5 else bad_names(rnd, cols)
     rows = []
     for _ in range(rnd.choice([0, 1, 3, 20, 60, 150])):
         row = []
@@ -204,7 +234,8 @@ def gen_file(rnd):
     ends = [rnd.choice([b"\r\n", b"\n"]) for _ in range(len(rows) + 1)]
     if rnd.random() < 0.5:
         ends[-1] = b""   # the last record without its line ending
-    out.write(delim.join(quote(n.encode(), delim, rnd.random() < 0.2) for n, _ in cols) + ends[0])
+    out.write(delim.join(quote(raw_names.get(c, n.encode()), delim, rnd.random() < 0.2)
+                         for c, (n, _) in enumerate(cols)) + ends[0])
     for row, end in zip(rows, ends[1:]):
         fields = []
         for v in row:
@@ -217,7 +248,7 @@ def gen_file(rnd):
     opts = {"delimiter": "tab" if delim == b"\t" else delim.decode()}
     if declared:
         opts["columns"] = ["%s:%s" % (n, t or "string") for n, t in cols]
-    return out.getvalue(), opts, cols, rows
+    return out.getvalue(), opts, cols, rows, raw_names
 
 
 # ---- running ferry and reading back ---------------------------------------------
@@ -265,6 +296,11 @@ class Num(str):
     """A JSON number token, verbatim (Python would read -0 as the integer 0)."""
 
 
+class Float(Num):
+    """A number token json.loads reads as a float (a point or an exponent):
+    a double written "-0" or "3" would reach Python as the int 0 or 3."""
+
+
 def json_ok(t, want, got):
     if t in (None, "decimal", "date", "timestamp", "duration"):
         return isinstance(got, str) and not isinstance(got, Num) and got == want
@@ -273,18 +309,24 @@ def json_ok(t, want, got):
     if t == "int64":
         return isinstance(got, Num) and re.fullmatch(r"-?[0-9]+", got) and int(got) == want
     if t == "double":
-        return isinstance(got, Num) and struct.pack("<d", float(got)) == struct.pack("<d", want)
+        return isinstance(got, Float) and struct.pack("<d", float(got)) == struct.pack("<d", want)
     return False
 
 
-def check(rep, label, cols, rows, fmt, rc, stderr, path, warnings):
+def check(rep, label, cols, rows, raw, fmt, rc, stderr, path, warnings):
     names = [n for n, _ in cols]
+    if fmt == "json" and len(set(names)) < len(names):   # keys alike: refused
+        if rc == 0 or "have the same key" not in stderr:
+            rep.mismatch("%s json run" % label, "an error: two columns of one key",
+                         "exit %d: %s" % (rc, stderr.strip()[-300:]))
+        return
     if rc != 0:
         rep.mismatch("%s %s run" % (label, fmt), "exit 0", "exit %d: %s" % (rc, stderr.strip()[-300:]))
         return
     invalid = {(r + 1, c) for r, row in enumerate(rows) for c, v in enumerate(row)
                if v is not None and cols[c][1] is None and "\ufffd" in v[1]
                and "\ufffd".encode() not in v[0]}
+    invalid |= {(0, c) for c in raw}   # a name: row 0, the header
     if warnings != invalid:
         rep.mismatch("%s %s warnings (row, column)" % (label, fmt), sorted(invalid)[:10],
                      sorted(warnings)[:10])
@@ -292,7 +334,7 @@ def check(rep, label, cols, rows, fmt, rc, stderr, path, warnings):
         data = f.read()
     if fmt == "json":
         try:
-            got = json.loads(data.decode("utf-8"), parse_int=Num, parse_float=Num)
+            got = json.loads(data.decode("utf-8"), parse_int=Num, parse_float=Float)
         except ValueError as e:
             rep.mismatch("%s json file" % label, "valid JSON", str(e))
             return
@@ -348,14 +390,14 @@ def main():
         for seed in (FIXED_SEED, fresh):
             rnd = random.Random(seed)
             for k in range(a.files):
-                data, opts, cols, rows = gen_file(rnd)
+                data, opts, cols, rows, raw = gen_file(rnd)
                 label = "seed %d file %d" % (seed, k)
                 path = os.path.join(tmp, "in-%d-%d.csv" % (seed, k))
                 with open(path, "wb") as f:
                     f.write(data)
                 for fmt in ("json", "csv"):
                     before = len(rep.bad)
-                    check(rep, label, cols, rows, fmt, *run(os.environ["FERRY"], tmp,
+                    check(rep, label, cols, rows, raw, fmt, *run(os.environ["FERRY"], tmp,
                                                             "f%d-%d" % (seed, k), path, opts, fmt))
                     if len(rep.bad) > before:
                         print("csv_fidelity: %s (%s) %s: %d mismatches; columns %s"

@@ -87,6 +87,34 @@ static void test_compute__replace_in_place(void **st)
     pt_done(&t);
 }
 
+/* The JSON-document flag follows the expression: a copy of a JSON column is
+ * one, any function's text (text, upper, lower) is none, in place or not. */
+static void test_compute__json_flag(void **st)
+{
+    (void)st;
+    pt t;
+    pt_load(&t, "filter-compute");
+    assert_int_equal(pt_instance(&t, "columns = [\"c = copy(project)\", \"c2 = copy(c)\", "
+                                     "\"u = upper(project)\", \"x = text(project)\", "
+                                     "\"project = lower(project)\", \"n = copy(date)\"];"),
+                     0);
+    ferry_schema *s = pt_schema(specs, 4);
+    ((ferry_column *)s->columns)[0].flags = FERRY_COLUMN_JSON;
+    ferry_batch *b = pt_batch(s, 3, cells), *o = NULL;
+    const ferry_schema *os;
+    assert_int_equal(pt_filter(&t, s, b, &os, &o), 0);
+    assert_int_equal(os->columns[pt_col(os, "c")].flags, FERRY_COLUMN_JSON);
+    assert_int_equal(os->columns[pt_col(os, "c2")].flags, FERRY_COLUMN_JSON);
+    assert_int_equal(os->columns[pt_col(os, "u")].flags, 0);
+    assert_int_equal(os->columns[pt_col(os, "x")].flags, 0);
+    assert_int_equal(os->columns[pt_col(os, "project")].flags, 0);
+    assert_int_equal(os->columns[pt_col(os, "n")].flags, 0);
+    ferry_batch_free(o);
+    ferry_batch_free(b);
+    pt_schema_free(s);
+    pt_done(&t);
+}
+
 static void expect_error(const char *settings, int at_open, const char *want)
 {
     pt_expect_filter_error("filter-compute", specs, 4, settings, at_open, want);
@@ -111,6 +139,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute__functions),
         cmocka_unit_test(test_compute__replace_in_place),
+        cmocka_unit_test(test_compute__json_flag),
         cmocka_unit_test(test_compute__errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

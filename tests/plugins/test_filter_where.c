@@ -90,6 +90,110 @@ static void test_where__in_contains_null(void **st)
     assert_string_equal(run("conditions = \"description contains 'it''s'\";", buf, sizeof buf), "");
 }
 
+/* BIGINT UNSIGNED: an INT64 column whose values above 2^63-1 are DECIMAL
+ * text. Every operator and every literal at the edges (2^63-1, 2^63,
+ * 2^64-1, negative, beyond 64 bits) against every value at the edges,
+ * checked against __int128 arithmetic. */
+static __int128 int128_of(const char *s)
+{
+    int neg = *s == '-';
+    __int128 x = 0;
+    for (s += neg; *s; s++)
+        x = x * 10 + (*s - '0');
+    return neg ? -x : x;
+}
+
+static int oracle(const char *op, __int128 v, __int128 lit)
+{
+    if (strcmp(op, "=") == 0 || strcmp(op, "in") == 0)
+        return v == lit;
+    if (strcmp(op, "!=") == 0)
+        return v != lit;
+    if (strcmp(op, "<") == 0)
+        return v < lit;
+    if (strcmp(op, "<=") == 0)
+        return v <= lit;
+    if (strcmp(op, ">") == 0)
+        return v > lit;
+    return v >= lit;
+}
+
+/* The rows of `values` that "u OP lit" keeps, as a bit mask. */
+static unsigned where_unsigned(const char *op, const char *lit, const char *const *values,
+                               uint32_t n)
+{
+    static const char *const uspec[] = {"u:int64"};
+    char settings[256];
+    pt t;
+    pt_load(&t, "filter-where");
+    snprintf(settings, sizeof settings,
+             strcmp(op, "in") ? "conditions = [\"u %s %s\"];" : "conditions = [\"u %s (7, %s)\"];",
+             op, lit);
+    assert_int_equal(pt_instance(&t, settings), 0);
+    ferry_schema *s = pt_schema(uspec, 1);
+    ferry_batch *b = ferry_batch_new(s, n), *o = NULL;
+    for (uint32_t r = 0; r < n; r++) {
+        assert_true(ferry_batch_add_row(b) >= 0);
+        __int128 v = int128_of(values[r]);
+        if (v > INT64_MAX) /* as source-mysql sends it */
+            assert_int_equal(
+                ferry_batch_set_bytes(b, r, 0, FERRY_TYPE_DECIMAL, values[r], strlen(values[r])),
+                0);
+        else
+            ferry_value_set_i64(ferry_batch_at(b, r, 0), FERRY_TYPE_INT64, (int64_t)v);
+    }
+    const ferry_schema *os;
+    assert_int_equal(pt_filter(&t, s, b, &os, &o), 0);
+    unsigned kept = 0;
+    for (uint32_t r = 0, k = 0; r < n && k < o->nrows; r++)
+        if (strcmp(pt_text(o, k, 0), values[r]) == 0)
+            kept |= 1u << r, k++;
+    assert_int_equal(__builtin_popcount(kept), o->nrows);
+    ferry_batch_free(o);
+    ferry_batch_free(b);
+    pt_schema_free(s);
+    pt_done(&t);
+    return kept;
+}
+
+static void test_where__bigint_unsigned(void **st)
+{
+    (void)st;
+    static const char *const values[] = {"0",
+                                         "1",
+                                         "9223372036854775806",
+                                         "9223372036854775807",
+                                         "9223372036854775808",
+                                         "9223372036854775809",
+                                         "18446744073709551614",
+                                         "18446744073709551615"};
+    static const char *const lits[] = {"-100000000000000000000000000000",
+                                       "-9223372036854775809",
+                                       "-9223372036854775808",
+                                       "-1",
+                                       "0",
+                                       "1",
+                                       "+7",
+                                       "9223372036854775807",
+                                       "9223372036854775808",
+                                       "09223372036854775808",
+                                       "18446744073709551615",
+                                       "18446744073709551616",
+                                       "100000000000000000000000000000"};
+    static const char *const ops[] = {"=", "!=", "<", "<=", ">", ">=", "in"};
+    uint32_t n = sizeof values / sizeof *values;
+    for (size_t o = 0; o < sizeof ops / sizeof *ops; o++)
+        for (size_t l = 0; l < sizeof lits / sizeof *lits; l++) {
+            unsigned want = 0, got = where_unsigned(ops[o], lits[l], values, n);
+            for (uint32_t r = 0; r < n; r++)
+                want |= (unsigned)oracle(ops[o], int128_of(values[r]),
+                                         int128_of(lits[l] + (lits[l][0] == '+')))
+                        << r;
+            if (got != want)
+                fail_msg("u %s %s: kept rows 0x%02x, want 0x%02x", ops[o], lits[l], got, want);
+        }
+}
+
 /* The error for `settings`, from init (at_open 0) or from open (1). */
 static void expect_error(const char *settings, int at_open, const char *want)
 {
@@ -142,6 +246,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_where__comparisons),
         cmocka_unit_test(test_where__in_contains_null),
+        cmocka_unit_test(test_where__bigint_unsigned),
         cmocka_unit_test(test_where__bad_conditions),
         cmocka_unit_test(test_where__bad_options_name_file_line),
     };

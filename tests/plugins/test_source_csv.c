@@ -15,13 +15,18 @@
 
 static char csv_path[64];
 
-static void write_csv(const char *bytes)
+static void write_csv_n(const char *bytes, size_t len)
 {
     snprintf(csv_path, sizeof csv_path, "/tmp/ferry-csv-%d.csv", (int)getpid());
     FILE *f = fopen(csv_path, "wb");
     assert_non_null(f);
-    fputs(bytes, f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
     fclose(f);
+}
+
+static void write_csv(const char *bytes)
+{
+    write_csv_n(bytes, strlen(bytes));
 }
 
 /* Reads the whole source with `query`; returns the rows as
@@ -221,6 +226,48 @@ static void test_csv__errors_at_file_line_column(void **st)
     unlink(csv_path);
 }
 
+/* A number with a NUL inside is malformed as "12abc" is (it was read as
+ * the digits before the NUL), a nonzero number below every double too (it
+ * was read as 0); a leap second (:60) is no time of the
+ * timestamp's day, as 24:00 is not (it was rolled into the next minute). */
+static void test_csv__malformed_values(void **st)
+{
+    (void)st;
+    char out[2048], want[256];
+#define BAD(type, field, why)                                                                      \
+    {                                                                                              \
+        type, field, sizeof field - 1, why                                                         \
+    }
+    static const struct {
+        const char *type, *field;
+        size_t len;
+        const char *why;
+    } bad[] = {
+        BAD("int64", "12\0abc", "not an integer"),
+        BAD("int64", "12\0", "not an integer"),
+        BAD("double", "1.5\0e3", "not a finite number"),
+        BAD("double", "1e-400", "too small for a double"),
+        BAD("double", "-2e-324", "too small for a double"),
+        BAD("timestamp", "2016-12-31T23:59:60Z", "not a timestamp"),
+        BAD("timestamp", "2016-12-31 23:59:60.5", "not a timestamp"),
+        BAD("timestamp", "2016-12-31T24:00:00Z", "not a timestamp"),
+    };
+#undef BAD
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char file[128], settings[128];
+        memcpy(file, "v\n", 2);
+        memcpy(file + 2, bad[i].field, bad[i].len);
+        file[2 + bad[i].len] = '\n';
+        write_csv_n(file, bad[i].len + 3);
+        snprintf(settings, sizeof settings, "columns = [\"v:%s\"];", bad[i].type);
+        assert_int_not_equal(read_all(settings, NULL, out, sizeof out), 0);
+        snprintf(want, sizeof want, "%s:2:1: column \"v\": ", csv_path);
+        assert_memory_equal(out, want, strlen(want));
+        assert_non_null(strstr(out, bad[i].why));
+    }
+    unlink(csv_path);
+}
+
 static void test_csv__missing_file(void **st)
 {
     (void)st;
@@ -239,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_csv__header_names_with_colons),
         cmocka_unit_test(test_csv__query),
         cmocka_unit_test(test_csv__errors_at_file_line_column),
+        cmocka_unit_test(test_csv__malformed_values),
         cmocka_unit_test(test_csv__missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
