@@ -58,9 +58,11 @@ static const ferry_option xlsx_options[] = {
         "U+FFFE and U+FFFF become _; Excel's reserved \"History\" becomes \"History_\"); further "
         "sheets add \" (2)\", \" (3)\"…",
         "Time entries"),
-    FERRY_OPTION("title", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, NULL, NULL, xlsx_config, title,
-                 "a title row above the header on every sheet, and the document title; unset: none",
-                 "Timesheet"),
+    FERRY_OPTION(
+        "title", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, NULL, NULL, xlsx_config, title,
+        "a title row above the header on every sheet, and the document title (where what XML "
+        "cannot hold, such as control characters, is U+FFFD); unset: none",
+        "Timesheet"),
     FERRY_OPTION(
         "sheet_rows", FERRY_OPT_INT, 0, "1048576", NULL, xlsx_config, sheet_rows,
         "rows per sheet, title and header included, before a new sheet starts (Excel's maximum "
@@ -211,6 +213,33 @@ static void xlsx_sheet_name(const char *in, size_t max, char *out, size_t cap)
     out[n] = '\0';
     if (n == 0)
         snprintf(out, cap, "Sheet");
+}
+
+/* s with what XML cannot hold (invalid UTF-8, C0 controls but tab, line
+ * feed and carriage return, U+FFFE, U+FFFF) as U+FFFD: the document title
+ * (docProps/core.xml, which libxlsxwriter writes as it is, and which has
+ * no _xHHHH_ escapes). malloc'd; NULL when out of memory. */
+static char *xlsx_xml_text(const char *s)
+{
+    size_t i = 0, n = 0, len = strlen(s);
+    char *out = malloc(len * 3 + 1);
+    uint32_t cp = 0;
+
+    if (!out)
+        return NULL;
+    while (i < len) {
+        int k = ferry_utf8_decode(s + i, len - i, &cp);
+        if (k < 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
+            cp == 0xFFFF) {
+            n += (size_t)ferry_utf8_encode(0xFFFD, out + n);
+        } else {
+            memcpy(out + n, s + i, (size_t)k);
+            n += (size_t)k;
+        }
+        i += (size_t)(k < 0 ? -k : k);
+    }
+    out[n] = '\0';
+    return out;
 }
 
 static double xlsx_text_width(const char *s)
@@ -462,8 +491,10 @@ static int xlsx_open(void *state, const ferry_schema *schema, ferry_output *out,
     if (st->cfg->title && st->cfg->title[0]) {
         lxw_doc_properties props;
         memset(&props, 0, sizeof props);
-        props.title = (char *)st->cfg->title;
-        if (workbook_set_properties(st->wb, &props))
+        props.title = xlsx_xml_text(st->cfg->title);
+        rc = !props.title || workbook_set_properties(st->wb, &props);
+        free(props.title);
+        if (rc)
             return xlsx_nomem(st);
     }
     st->bold = workbook_add_format(st->wb);

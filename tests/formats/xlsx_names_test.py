@@ -5,7 +5,8 @@ is a workbook Excel calls corrupt), openpyxl reads it, the sheet name keeps
 every character Excel allows (Cyrillic, Polish, emoji: only []:*?/\\, C0
 controls, U+FFFE and U+FFFF become '_'), at most 31 UTF-16 units, never
 Excel's reserved "History", and the autofilter's defined name quotes the
-sheet name (an unquoted "A1!$A$1:…" is a cell reference to Excel).
+sheet name (an unquoted "A1!$A$1:…" is a cell reference to Excel); the
+title row keeps the title exactly, the document title holds what XML can.
 
   xlsx_names_test.py PDF_CELLS FORMAT_XLSX_SO
 """
@@ -84,6 +85,18 @@ sheet("r1c1", "R1C1", "R1C1")
 sheet("history", "History", "History_")
 sheet("history_case", "hIsToRy", "hIsToRy_")
 sheet("apostrophe", "O'Brien", "O'Brien")
+
+# A title with characters XML 1.0 cannot hold: the title row keeps them
+# (as _xHHHH_ escapes), the document title (docProps/core.xml) has U+FFFD.
+title = "Rep\x01ort\x0b \uffff & <end>"
+path = render("title", "title = %s;" % conf_string(title))
+if parts_parse("title", path):
+    wb = openpyxl.load_workbook(path)
+    got = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)),
+                 wb.active["A1"].value or "")
+    check(got == title, "title row: %r" % got)
+    check(wb.properties.title == "Rep\ufffdort\ufffd \ufffd & <end>",
+          "document title: %r" % wb.properties.title)
 
 if failures:
     print("%d failures (files in %s)" % (len(failures), TMP))
