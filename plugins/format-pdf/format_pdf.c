@@ -305,6 +305,29 @@ static float pdf_measure(pdf_state *st, const ferry_column *c, const ferry_value
     return pdf_text_width(&st->scratch, 0, st->scratch.n, st->size);
 }
 
+/* The narrowest a column may be: its padding and one character (a line
+ * holds at least one), so that no cell is drawn over its neighbour. */
+static float pdf_min_col(const pdf_state *st)
+{
+    return st->size + 2 * PDF_PAD;
+}
+
+/* Fails when the columns cannot each have pdf_min_col on the page. */
+static int pdf_check_columns(pdf_state *st)
+{
+    float avail = st->pw - 2 * PDF_MARGIN;
+    uint32_t fit = (uint32_t)(avail / pdf_min_col(st));
+
+    if (st->schema->ncolumns <= fit)
+        return 0;
+    return st->host->error(st->fx, FERRY_ERR_LIMIT,
+                           "%u columns do not fit the page: at most %u at font_size %g on %s "
+                           "%s; export fewer fields, set orientation = \"landscape\" or a "
+                           "smaller font_size, or use CSV, JSON or Excel",
+                           st->schema->ncolumns, fit, st->cfg->font_size, st->cfg->page_size,
+                           st->cfg->orientation);
+}
+
 /* Column widths: the style's width (in characters), else the widest of
  * the label (up to 30 characters) and a sample value of the type rendered
  * by the style; scaled to the page, spare width going to text columns. */
@@ -312,6 +335,7 @@ static void pdf_layout_columns(pdf_state *st)
 {
     uint32_t i, n = st->schema->ncolumns, ntext = 0;
     float avail = st->pw - 2 * PDF_MARGIN, total = 0, em = st->size * 0.6f;
+    float least = pdf_min_col(st);
 
     for (i = 0; i < n; i++) {
         const ferry_column *c = &st->schema->columns[i];
@@ -353,7 +377,7 @@ static void pdf_layout_columns(pdf_state *st)
             w = lw;
         if (c->style->width > 0)
             w = (float)c->style->width * em;
-        st->cols[i].w = w + 2 * PDF_PAD;
+        st->cols[i].w = w + 2 * PDF_PAD < least ? least : w + 2 * PDF_PAD;
         st->cols[i].right = pdf_is_number(c->type);
         total += st->cols[i].w;
     }
@@ -378,9 +402,14 @@ static void pdf_layout_columns(pdf_state *st)
                     st->cols[i].w -= (st->cols[i].w - min) * k;
                 }
         }
-        if (total > avail)
+        if (total > avail) { /* what is above the least width shrinks alike */
+            float above = 0, k;
             for (i = 0; i < n; i++)
-                st->cols[i].w *= avail / total;
+                above += st->cols[i].w - least;
+            k = above > 0 ? (avail - least * (float)n) / above : 0;
+            for (i = 0; i < n; i++)
+                st->cols[i].w = least + (st->cols[i].w - least) * k;
+        }
     }
     for (i = 0, total = PDF_MARGIN; i < n; i++) {
         st->cols[i].x = total;
@@ -595,8 +624,11 @@ static int pdf_new_page(pdf_state *st)
         (rc = pdf_header_line(st, st->cfg->subtitle, st->size)) < 0)
         return rc;
     st->y -= st->line_h;
-    if (st->cols[0].w == 0)
+    if (st->cols[0].w == 0) {
+        if ((rc = pdf_check_columns(st)) < 0)
+            return rc;
         pdf_layout_columns(st);
+    }
     /* The table header: labels, up to three lines, on a grey band. */
     for (i = 0; i < st->schema->ncolumns && st->pages == 1; i++) {
         const char *label = st->schema->columns[i].label;

@@ -182,14 +182,18 @@ static float pdf_advance(pdf_fonts *f, uint16_t cp, int font)
     return (float)f->width[cp];
 }
 
-/* A space drawn in font k (in a run of that font's characters): libharu
- * embeds only the glyphs it measured, so it measures this one once. */
-static void pdf_mark_space(pdf_fonts *f, int k)
+/* The advance of a space drawn in font k (in a run of that font's
+ * characters), which is that font's own: a fallback's space is narrower
+ * than the primary's. Measured once a font (libharu embeds only the glyphs
+ * it measured). */
+static float pdf_space(pdf_fonts *f, int k)
 {
     if (!(f->spaced & (1u << k))) {
-        (void)HPDF_Font_GetUnicodeWidth(f->font[k], ' ');
+        HPDF_INT w = HPDF_Font_GetUnicodeWidth(f->font[k], ' ');
+        f->space_w[k] = (float)(w < 0 ? 0 : w);
         f->spaced |= 1u << k;
     }
+    return f->space_w[k];
 }
 
 static int pdf_text_reserve(pdf_text *t, size_t n)
@@ -358,8 +362,7 @@ int pdf_text_shape(pdf_fonts *f, pdf_text *t, const char *s, size_t len, int kee
         }
         if (g->brk == 1) {
             g->font = (uint8_t)prev_font; /* spaces join the run they are in */
-            g->w = pdf_advance(f, ' ', PDF_FONT_PRIMARY);
-            pdf_mark_space(f, prev_font);
+            g->w = pdf_space(f, prev_font);
             continue;
         }
         g->font = (uint8_t)pdf_font_for(f, g->cp);

@@ -36,10 +36,11 @@ typedef struct pdf_fonts {
     HPDF_FontDef def[PDF_NFONTS];
     const char *path[PDF_NFONTS]; /* borrowed (options); NULL: none */
     int tried[PDF_NFONTS];
-    int nfonts;      /* slots in use: PDF_FONT_PRIMARY + 1 + fallbacks */
-    uint8_t *which;  /* 65536: 0 unknown, else PDF_FONT_* ; malloc */
-    int16_t *width;  /* 65536: advance in 1/1000 em, -1 unknown; malloc */
-    uint32_t spaced; /* bit k: a space measured in font k */
+    int nfonts;                /* slots in use: PDF_FONT_PRIMARY + 1 + fallbacks */
+    uint8_t *which;            /* 65536: 0 unknown, else PDF_FONT_* ; malloc */
+    int16_t *width;            /* 65536: advance in 1/1000 em, -1 unknown; malloc */
+    uint32_t spaced;           /* bit k: a space measured in font k */
+    float space_w[PDF_NFONTS]; /* its advance in 1/1000 em */
 } pdf_fonts;
 
 /* One shaped character. */

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <xlsxwriter.h>
 
 #include "ferry/ferry.h"
@@ -53,12 +54,15 @@ typedef struct xlsx_config {
 static const ferry_option xlsx_options[] = {
     FERRY_OPTION(
         "sheet_name", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, "Export", NULL, xlsx_config, sheet_name,
-        "worksheet name (at most 31 characters; []:*?/\\ become _); further sheets add \" (2)\", "
-        "\" (3)\"…",
+        "worksheet name (at most 31 characters, in UTF-16 units; []:*?/\\, control characters, "
+        "U+FFFE and U+FFFF become _; Excel's reserved \"History\" becomes \"History_\"); further "
+        "sheets add \" (2)\", \" (3)\"…",
         "Time entries"),
-    FERRY_OPTION("title", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, NULL, NULL, xlsx_config, title,
-                 "a title row above the header on every sheet, and the document title; unset: none",
-                 "Timesheet"),
+    FERRY_OPTION(
+        "title", FERRY_OPT_STRING, FERRY_OPT_TEMPLATE, NULL, NULL, xlsx_config, title,
+        "a title row above the header on every sheet, and the document title (where what XML "
+        "cannot hold, such as control characters, is U+FFFD); unset: none",
+        "Timesheet"),
     FERRY_OPTION(
         "sheet_rows", FERRY_OPT_INT, 0, "1048576", NULL, xlsx_config, sheet_rows,
         "rows per sheet, title and header included, before a new sheet starts (Excel's maximum "
@@ -168,38 +172,74 @@ static int xlsx_lxw(xlsx_state *st, lxw_error e, const char *what)
                            "%s: %s", what, lxw_strerror(e));
 }
 
+/* Whether cp may stand in a sheet name: Excel forbids []:*?/\ (and
+ * control characters), XML cannot hold U+FFFE and U+FFFF. */
+static int xlsx_sheet_char(uint32_t cp)
+{
+    return cp >= 0x20 && cp != 0xFFFE && cp != 0xFFFF &&
+           !(cp < 0x80 && strchr("[]:*?/\\", (int)cp));
+}
+
 /* A valid sheet name from the option: forbidden characters become '_',
- * leading/trailing apostrophes go, at most `max` characters. */
+ * leading/trailing apostrophes go, at most `max` UTF-16 units (Excel's
+ * limit, as for a cell's text). */
 static void xlsx_sheet_name(const char *in, size_t max, char *out, size_t cap)
 {
-    size_t i = 0, n = 0, chars = 0, len = strlen(in);
+    size_t i = 0, n = 0, units = 0, len = strlen(in);
     uint32_t cp;
 
     while (i < len && in[i] == '\'')
         i++;
-    while (i < len && chars < max) {
+    while (i < len) {
         int k = ferry_utf8_decode(in + i, len - i, &cp);
         if (k < 0) { /* bad byte: '_' */
             i += (size_t)-k;
             k = 0;
             cp = '_';
         }
-        if (n + 5 > cap)
+        if (n + 5 > cap || units + (cp > 0xFFFF ? 2 : 1) > max)
             break;
-        if (k == 0 || strchr("[]:*?/\\", (int)cp) || cp < 0x20) {
+        if (k == 0 || !xlsx_sheet_char(cp)) {
             out[n++] = '_';
         } else {
             memcpy(out + n, in + i, (size_t)k);
             n += (size_t)k;
         }
         i += (size_t)k;
-        chars++;
+        units += cp > 0xFFFF ? 2 : 1;
     }
     while (n && out[n - 1] == '\'')
         n--;
     out[n] = '\0';
     if (n == 0)
         snprintf(out, cap, "Sheet");
+}
+
+/* s with what XML cannot hold (invalid UTF-8, C0 controls but tab, line
+ * feed and carriage return, U+FFFE, U+FFFF) as U+FFFD: the document title
+ * (docProps/core.xml, which libxlsxwriter writes as it is, and which has
+ * no _xHHHH_ escapes). malloc'd; NULL when out of memory. */
+static char *xlsx_xml_text(const char *s)
+{
+    size_t i = 0, n = 0, len = strlen(s);
+    char *out = malloc(len * 3 + 1);
+    uint32_t cp = 0;
+
+    if (!out)
+        return NULL;
+    while (i < len) {
+        int k = ferry_utf8_decode(s + i, len - i, &cp);
+        if (k < 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
+            cp == 0xFFFF) {
+            n += (size_t)ferry_utf8_encode(0xFFFD, out + n);
+        } else {
+            memcpy(out + n, s + i, (size_t)k);
+            n += (size_t)k;
+        }
+        i += (size_t)(k < 0 ? -k : k);
+    }
+    out[n] = '\0';
+    return out;
 }
 
 static double xlsx_text_width(const char *s)
@@ -253,6 +293,34 @@ static const char *xlsx_label(xlsx_state *st, const char *s, int32_t c)
     return st->scratch;
 }
 
+/* Sets the worksheet's name as formulas refer to it to the quoted form,
+ * always ('A1', 'O''Brien'): libxlsxwriter leaves a name of letters,
+ * digits, '_' and '.' bare, and Excel reads a bare "A1!$A$1:$C$9" or
+ * "R1C1!…" in the autofilter's defined name as a cell reference (a
+ * workbook it repairs). libxlsxwriter frees the field with the sheet. */
+static int xlsx_quote_sheet(lxw_worksheet *ws, const char *name)
+{
+    size_t i, n = 3;
+    char *q, *p;
+
+    for (i = 0; name[i]; i++)
+        n += 1 + (name[i] == '\'');
+    if (!(q = malloc(n)))
+        return -1;
+    p = q;
+    *p++ = '\'';
+    for (i = 0; name[i]; i++) {
+        if (name[i] == '\'')
+            *p++ = '\'';
+        *p++ = name[i];
+    }
+    *p++ = '\'';
+    *p = '\0';
+    free(ws->quoted_name);
+    ws->quoted_name = q;
+    return 0;
+}
+
 /* Title row, header row, freeze and column widths of a new sheet. */
 static int xlsx_new_sheet(xlsx_state *st)
 {
@@ -273,6 +341,8 @@ static int xlsx_new_sheet(xlsx_state *st)
     if (!st->ws)
         return st->host->error(st->fx, FERRY_ERR_CONFIG,
                                "cannot add worksheet \"%s\" (option sheet_name)", name);
+    if (xlsx_quote_sheet(st->ws, name) < 0)
+        return xlsx_nomem(st);
     st->sheets++;
     st->row = 0;
     if (st->cfg->title && st->cfg->title[0]) {
@@ -426,8 +496,10 @@ static int xlsx_open(void *state, const ferry_schema *schema, ferry_output *out,
     if (st->cfg->title && st->cfg->title[0]) {
         lxw_doc_properties props;
         memset(&props, 0, sizeof props);
-        props.title = (char *)st->cfg->title;
-        if (workbook_set_properties(st->wb, &props))
+        props.title = xlsx_xml_text(st->cfg->title);
+        rc = !props.title || workbook_set_properties(st->wb, &props);
+        free(props.title);
+        if (rc)
             return xlsx_nomem(st);
     }
     st->bold = workbook_add_format(st->wb);
@@ -448,6 +520,8 @@ static int xlsx_open(void *state, const ferry_schema *schema, ferry_output *out,
     }
     xlsx_sheet_name(st->cfg->sheet_name ? st->cfg->sheet_name : "Export", XLSX_SHEETNAME_MAX,
                     st->base_name, sizeof st->base_name);
+    if (strcasecmp(st->base_name, "History") == 0) /* reserved by Excel */
+        strcat(st->base_name, "_");
     return xlsx_new_sheet(st);
 }
 

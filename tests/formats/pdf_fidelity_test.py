@@ -158,6 +158,17 @@ check("\u6771\u200d" in raw and "\u6771\u0301" in unicodedata.normalize("NFD", r
       "zero-width run not drawn: %r" % raw)
 check(warns == 0, "zerowidth: %d warnings" % warns)
 
+# A space in a fallback font's run advances by that font's own space (Droid,
+# Nanum and Symbola have narrower ones than DejaVu): measured with the
+# primary font's, what followed the run was drawn apart from it, "東x" read
+# back as "東 x".
+sp = " " * 20
+pdf, warns = render("spaces", [("i", "1", "東%s東x" % sp), ("i", "2", "한%s한x" % sp),
+                               ("i", "3", "⏰%s⏰x" % sp)])
+t = text(pdf, layout=False)
+for s in ("東x", "한x", "⏰x"):
+    check(s in t, "spaces: %r drawn apart: %r" % (s, t))
+
 if failures:
     sys.exit(1)
 print("ok")

@@ -7,8 +7,9 @@
  *
  * SPEC, one item a line:
  *   timezone NAME              the field style's zone (default UTC)
- *   col NAME TYPE [json]       a column (TYPE: bool int double decimal
- *                              string date timestamp duration)
+ *   col NAME TYPE [json|wN]    a column (TYPE: bool int double decimal
+ *                              string date timestamp duration); json: a
+ *                              JSON column; wN: style width N characters
  *   row                        a new row; then one value line per column:
  *   null | TYPE PAYLOAD        bool/int/date/timestamp/duration: a decimal
  *                              integer; double: its 16 hex digits of bits;
@@ -25,7 +26,7 @@
 #include "batch.h"
 #include "loader.h"
 
-#define VH_MAX_COLS 32
+#define VH_MAX_COLS 1024
 
 static const char *const type_names[] = {
     [FERRY_TYPE_BOOL] = "bool",           [FERRY_TYPE_INT64] = "int",
@@ -97,7 +98,7 @@ static int fail(ferry_instance *inst, const ferry_plugin_descriptor *fd, int rc)
 
 /* Reads the spec's columns and timezone (the file is left at the first row). */
 static int read_schema(FILE *in, ferry_column *cols, uint32_t *ncols, ferry_field_style *style,
-                       char **tz)
+                       ferry_field_style *widths, char **tz)
 {
     char *line = NULL, name[256], type[32], flag[32];
     size_t cap = 0;
@@ -117,6 +118,11 @@ static int read_schema(FILE *in, ferry_column *cols, uint32_t *ncols, ferry_fiel
             col->type = type_of(type);
             col->flags = n == 3 && strcmp(flag, "json") == 0 ? FERRY_COLUMN_JSON : 0;
             col->style = style;
+            if (n == 3 && flag[0] == 'w') { /* its own style: the shared one, wider */
+                widths[*ncols - 1] = *style;
+                col->style = &widths[*ncols - 1];
+                widths[*ncols - 1].width = atoi(flag + 1);
+            }
         } else {
             break;
         }
@@ -165,6 +171,7 @@ int main(int argc, char **argv)
     ferry_log log = {FERRY_LOG_INFO, "value-harness", 0};
     ferry_field_style style = {"%Y-%m-%d", NULL, "UTC", "", -1, FERRY_DURATION_HMM, 0, 0};
     ferry_column cols[VH_MAX_COLS];
+    static ferry_field_style widths[VH_MAX_COLS];
     ferry_schema schema = {0, 0, cols};
     ferry_plugin *fp = NULL;
     ferry_instance *fi = NULL;
@@ -176,7 +183,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: value_harness FORMAT.so SPEC OUT\n");
         return 2;
     }
-    if (read_schema(in, cols, &schema.ncolumns, &style, &tz) < 0 ||
+    if (read_schema(in, cols, &schema.ncolumns, &style, widths, &tz) < 0 ||
         ferry_plugin_open(&fp, argv[1], &err) ||
         ferry_instance_new(&fi, fp, NULL, NULL, NULL, &log, &err)) {
         fprintf(stderr, "init: %s\n", err.msg[0] ? err.msg : "bad spec");
