@@ -230,17 +230,24 @@ static int pdf_cluster_tail(uint32_t cp, int after_zwj)
            (after_zwj && cp > 0xFFFF);
 }
 
-/* The character a control becomes, and whether it is counted: a tab is a
- * space, a line break is a newline (or a space), others are their Control
- * Pictures (C0, DEL) or U+FFFD (C1). */
+/* A mandatory line break of Unicode (UAX #14 classes BK, CR, LF, NL):
+ * LF, VT, FF, CR, NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR. */
+static int pdf_is_newline(uint32_t cp)
+{
+    return (cp >= '\n' && cp <= '\r') || cp == 0x85 || cp == 0x2028 || cp == 0x2029;
+}
+
+/* The character a control (or a line break) becomes, and whether it is
+ * counted: a tab is a space, a line break is a newline (or a space),
+ * others are their Control Pictures (C0, DEL) or U+FFFD (C1). */
 static uint32_t pdf_control(uint32_t cp, int keep_newlines, uint8_t *brk, int *counted)
 {
     *counted = 0;
-    if (cp == '\t' || ((cp == '\n' || cp == '\r') && !keep_newlines)) {
+    if (cp == '\t' || (pdf_is_newline(cp) && !keep_newlines)) {
         *brk = 1;
         return ' ';
     }
-    if (cp == '\n' || cp == '\r') {
+    if (pdf_is_newline(cp)) {
         *brk = 2;
         return '\n';
     }
@@ -274,7 +281,7 @@ static void pdf_decode(pdf_text *t, const char *s, size_t len, int keep_newlines
             continue; /* "\r\n": one break, at the '\n' */
         g = &t->g[t->n++];
         memset(g, 0, sizeof *g);
-        if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
+        if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0x2028 || cp == 0x2029) {
             cp = pdf_control(cp, keep_newlines, &g->brk, &counted);
             t->issues.control += (uint32_t)counted;
         } else if (cp > 0xFFFF) {

@@ -11,7 +11,8 @@
  * Shaping turns a value into glyphs and counts what it could not carry:
  * invalid UTF-8 and characters no font has (libharu's UTF-8 encoder stops
  * at U+FFFF, so every character above it, emoji among them) become U+FFFD;
- * control characters become their visible Control Pictures (U+2400…).
+ * control characters become their visible Control Pictures (U+2400…),
+ * but a tab is a space and line breaks break lines.
  * Right-to-left text goes through GNU FriBidi: Arabic is joined into
  * presentation forms, and each line is drawn in visual order.
  */
@@ -84,7 +85,8 @@ int pdf_fonts_init(pdf_fonts *f, HPDF_Doc pdf, const char *primary_path,
 void pdf_fonts_free(pdf_fonts *f); /* the caches; the fonts go with the document */
 
 /* Shapes s[0..len) into t (replacing its contents, counting t->issues).
- * '\n', "\r\n" and '\r' break lines with keep_newlines, else are spaces;
+ * A line break ('\n', '\r', "\r\n", VT, FF, NEL, U+2028, U+2029: Unicode's
+ * mandatory breaks) breaks the line with keep_newlines, else is a space;
  * a tab is a space. Returns 0 or -1 (memory). */
 int pdf_text_shape(pdf_fonts *f, pdf_text *t, const char *s, size_t len, int keep_newlines);
 void pdf_text_free(pdf_text *t);

@@ -915,9 +915,10 @@ def check_warnings(rep, fmt, expected, warnings, names=None):
 # (title, "Generated …", the column labels) and before "Page N of M"; text is
 # shaped by its policy (pdf_text.c): invalid UTF-8 and characters no font has
 # -> U+FFFD, a whole emoji/ZWJ cluster -> one U+FFFD, controls -> Control
-# Pictures (DEL U+2421, C1 U+FFFD), TAB/CR/LF -> space or line break; text
-# above max_cell_chars cut with a mark; right-to-left text shaped (Arabic
-# presentation forms) and drawn line by line in visual order (GNU FriBidi).
+# Pictures (DEL U+2421, C1 U+FFFD), TAB -> space, line breaks (LF CR CRLF VT
+# FF NEL U+2028 U+2029) -> space or line break; text above max_cell_chars cut
+# with a mark; right-to-left text shaped (Arabic presentation forms) and
+# drawn line by line in visual order (GNU FriBidi).
 PDF_MAX_CELL_CHARS = 32767   # format-pdf's default max_cell_chars
 PDF_FONTS = ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",          # format-pdf's defaults
              "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
@@ -1008,10 +1009,10 @@ def pdf_glyphs(text):
         if cp == 0x0D and i < len(text) and text[i] == "\n":
             continue
         brk = 0
-        if cp < 0x20 or 0x7F <= cp < 0xA0:
+        if cp < 0x20 or 0x7F <= cp < 0xA0 or cp in (0x2028, 0x2029):
             if cp == 0x09:
                 cp, brk = 0x20, 1
-            elif cp in (0x0A, 0x0D):
+            elif cp in (0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029):
                 cp, brk = 0x0A, 2          # wrap mode keeps line breaks in text cells
             else:
                 cp = 0x2400 + cp if cp < 0x20 else 0x2421 if cp == 0x7F else 0xFFFD

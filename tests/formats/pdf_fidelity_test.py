@@ -24,6 +24,7 @@ import unicodedata
 CELLS, PLUGIN = sys.argv[1], sys.argv[2]
 TMP = tempfile.mkdtemp(prefix="pdf-fidelity-")
 failures = []
+LOG = {}  # name: the harness's stderr (the warnings' text)
 
 
 def check(cond, what):
@@ -43,6 +44,7 @@ def render(name, rows, options=""):
             f.write("%s %s %s\n" % (t, n, b.hex() or "-"))
     p = subprocess.run([CELLS, PLUGIN, cfg, pdf, cells], capture_output=True, text=True)
     check(p.returncode == 0, "%s: pdf_cells failed: %s" % (name, p.stderr))
+    LOG[name] = p.stderr
     m = re.search(r"warnings (\d+)", p.stdout)
     return pdf, int(m.group(1)) if m else -1
 
@@ -62,6 +64,14 @@ def cell_lines(pdf):
         if m:
             out[int(m.group(1))] = m.group(2).strip()
     return out
+
+
+def boxes(pdf):
+    """{text: (xmin, ymin, xmax, ymax)} of the words pdftotext -bbox finds."""
+    out = subprocess.run(["pdftotext", "-bbox", pdf, "-"], capture_output=True, text=True).stdout
+    return {m[4]: tuple(map(float, m[:4])) for m in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+        out)}
 
 
 def fonts(pdf):
@@ -168,6 +178,28 @@ pdf, warns = render("spaces", [("i", "1", "東%s東x" % sp), ("i", "2", "한%s�
 t = text(pdf, layout=False)
 for s in ("東x", "한x", "⏰x"):
     check(s in t, "spaces: %r drawn apart: %r" % (s, t))
+
+# Every line break Unicode makes mandatory (UAX #14: LF, CR, CRLF, NEL,
+# VT, FF, LS U+2028, PS U+2029) starts a new line of a wrapped cell, as \n
+# does, without a warning; with overflow = ellipsis it is a space. U+2028
+# and U+2029 were drawn as invisible glyphs on one line ("topbot"), NEL as
+# U+FFFD and VT, FF as Control Pictures, each warned.
+breaks = ["\n", "\r", "\r\n", "\u0085", "\x0b", "\x0c", "\u2028", "\u2029"]
+rows = [("i", "1", "top%d%sbot%d" % (k, b, k)) for k, b in enumerate(breaks)]
+pdf, warns = render("breaks", rows)
+ws = boxes(pdf)
+for k, b in enumerate(breaks):
+    top, bot = ws.get("top%d" % k), ws.get("bot%d" % k)
+    check(top and bot and bot[1] >= top[3] - 0.5 and abs(bot[0] - top[0]) < 0.5,
+          "breaks: %r does not break the line: %r %r" % (b, top, bot))
+check(warns == 0, "breaks: %d warnings" % warns)
+t = text(pdf, layout=False)
+check(not re.search("[\u0085\u2028\u2029\u240a-\u240d\ufffd]", t), "breaks: drawn as %r" % t)
+pdf, warns = render("breaks-ellipsis", rows, 'overflow = "ellipsis";')
+got = cell_lines(pdf)
+for k, b in enumerate(breaks):
+    check(got.get(k + 1) == "top%d bot%d" % (k, k), "breaks, ellipsis: %r is %r" % (b, got.get(k + 1)))
+check(warns == 0, "breaks, ellipsis: %d warnings" % warns)
 
 if failures:
     sys.exit(1)
