@@ -568,9 +568,13 @@ static int pdf_issue_text(const pdf_issues *is, char *msg, size_t cap)
     if (is->control)
         n += snprintf(msg + n, cap - (size_t)n, "; %u control character(s) as visible symbols",
                       is->control);
-    if (is->missing)
+    if (is->missing == 1)
+        n += snprintf(msg + n, cap - (size_t)n, "; U+%04" PRIX32 " is in no font, drawn as U+FFFD",
+                      is->missing_cp);
+    else if (is->missing)
         n += snprintf(msg + n, cap - (size_t)n,
-                      "; %u character(s) no font has (emoji, above U+FFFF) as U+FFFD", is->missing);
+                      "; U+%04" PRIX32 " and %u other character(s) are in no font, drawn as U+FFFD",
+                      is->missing_cp, is->missing - 1);
     return n;
 }
 

@@ -285,8 +285,9 @@ static void pdf_decode(pdf_text *t, const char *s, size_t len, int keep_newlines
             cp = pdf_control(cp, keep_newlines, &g->brk, &counted);
             t->issues.control += (uint32_t)counted;
         } else if (cp > 0xFFFF) {
+            if (t->issues.missing++ == 0)
+                t->issues.missing_cp = cp;
             cp = PDF_REPLACE;
-            t->issues.missing++;
             in_cluster = 1;
         }
         if (cp == ' ')
@@ -374,7 +375,8 @@ int pdf_text_shape(pdf_fonts *f, pdf_text *t, const char *s, size_t len, int kee
         }
         g->font = (uint8_t)pdf_font_for(f, g->cp);
         if (g->font == PDF_FONT_NONE) {
-            t->issues.missing++;
+            if (t->issues.missing++ == 0)
+                t->issues.missing_cp = g->cp;
             g->cp = PDF_REPLACE;
             g->font = PDF_FONT_PRIMARY;
         }

@@ -56,9 +56,10 @@ typedef struct pdf_glyph {
 
 /* What shaping could not carry exactly. */
 typedef struct pdf_issues {
-    uint32_t invalid; /* invalid UTF-8 sequences, drawn as U+FFFD */
-    uint32_t control; /* control characters, drawn as Control Pictures */
-    uint32_t missing; /* characters no font has (all above U+FFFF), drawn as U+FFFD */
+    uint32_t invalid;    /* invalid UTF-8 sequences, drawn as U+FFFD */
+    uint32_t control;    /* control characters, drawn as Control Pictures */
+    uint32_t missing;    /* characters no font has (every one above U+FFFF), as U+FFFD */
+    uint32_t missing_cp; /* the first of them above U+FFFF, else the first */
 } pdf_issues;
 
 /* A shaped text; a reused scratch. */

@@ -160,6 +160,20 @@ for i, (_, _, value, want) in enumerate(repl, 1):
     check(got.get(i) == want, "repl row %d: %r, want %r" % (i, got.get(i), want))
 check(warns == 3, "repl: %d warnings, not 3" % warns)
 
+# A character no font has is named in its cell's one warning, in the Basic
+# Multilingual Plane (private use U+E000, noncharacter U+FDD0) as above it;
+# the warning said "(emoji, above U+FFFF)" of every one.
+pdf, warns = render("nofont", [("i", "1", "private \ue000 use"), ("i", "2", "non\ufdd0char"),
+                               ("i", "3", "\U0001f600 and \U0001f680 and \ue001")])
+got = re.findall(r'msg="([^"]*)".* row=(\d+) column=1', LOG["nofont"])
+cell = "PDF cell of column text; "
+check(got == [(cell + "U+E000 is in no font, drawn as U+FFFD", "1"),
+              (cell + "U+FDD0 is in no font, drawn as U+FFFD", "2"),
+              (cell + "U+1F600 and 2 other character(s) are in no font, drawn as U+FFFD", "3")],
+      "nofont: warnings %r" % got)
+check(cell_lines(pdf) == {1: "private \ufffd use", 2: "non\ufffdchar", 3: "\ufffd and \ufffd and \ufffd"},
+      "nofont: %r" % cell_lines(pdf))
+
 # A run of zero-width characters alone in its font (U+200D after a CJK
 # character of the fallback font) is drawn: libharu skips a text of width 0.
 pdf, warns = render("zerowidth", [("i", "1", "\u6771\u200d\u2401x"), ("i", "2", "\u6771\u0301y")])
