@@ -523,25 +523,6 @@ static void pdf_hline(pdf_state *st, float y, float gray, float width)
     pdf_content_hline(&st->ct, PDF_MARGIN, st->pw - PDF_MARGIN, y, gray, width);
 }
 
-/* One line of page-header text, cut with an ellipsis to the page width. */
-static int pdf_header_line(pdf_state *st, const char *s, float size)
-{
-    float w = st->pw - 2 * PDF_MARGIN;
-    size_t end;
-    int ell;
-
-    if (pdf_text_shape(&st->fonts, &st->scratch, s, strlen(s), 0) < 0)
-        return pdf_nomem(st);
-    end = st->scratch.n;
-    ell = pdf_text_width(&st->scratch, 0, end, size) > w;
-    if (ell)
-        end = pdf_text_fit_ellipsis(&st->fonts, &st->scratch, 0, end, w, size);
-    st->y -= size * 1.3f;
-    if (pdf_text_draw(&st->fonts, &st->scratch, &st->ct, 0, end, PDF_MARGIN, st->y, size, ell) < 0)
-        return pdf_nomem(st);
-    return 0;
-}
-
 static int pdf_take_page(void *arg, const char *buf, size_t len)
 {
     pdf_state *st = arg;
@@ -595,6 +576,42 @@ static void pdf_warn_label(pdf_state *st, uint32_t c, const pdf_issues *is, int 
         st->host->warn(st->fx, 0, (int32_t)c, "PDF header of column %u%s", c + 1, msg);
 }
 
+/* Reports the title or subtitle drawn other than it is, as row 0 and no
+ * column. */
+static void pdf_warn_header(pdf_state *st, const char *what, const pdf_issues *is, int cut)
+{
+    char msg[400];
+    int n = pdf_issue_text(is, msg, sizeof msg);
+
+    if (cut)
+        n += snprintf(msg + n, sizeof msg - (size_t)n, "; cut with an ellipsis to the page width");
+    if (n > 0 && pdf_can_warn(st))
+        st->host->warn(st->fx, 0, -1, "PDF %s%s", what, msg);
+}
+
+/* One line of page-header text, cut with an ellipsis to the page width;
+ * what it could not carry is reported on the first page, as `what` (NULL:
+ * the plugin's own text, not reported). */
+static int pdf_header_line(pdf_state *st, const char *s, float size, const char *what)
+{
+    float w = st->pw - 2 * PDF_MARGIN;
+    size_t end;
+    int ell;
+
+    if (pdf_text_shape(&st->fonts, &st->scratch, s, strlen(s), 0) < 0)
+        return pdf_nomem(st);
+    end = st->scratch.n;
+    ell = pdf_text_width(&st->scratch, 0, end, size) > w;
+    if (ell)
+        end = pdf_text_fit_ellipsis(&st->fonts, &st->scratch, 0, end, w, size);
+    if (what && st->pages == 1)
+        pdf_warn_header(st, what, &st->scratch.issues, ell);
+    st->y -= size * 1.3f;
+    if (pdf_text_draw(&st->fonts, &st->scratch, &st->ct, 0, end, PDF_MARGIN, st->y, size, ell) < 0)
+        return pdf_nomem(st);
+    return 0;
+}
+
 /* A new page: its header and the table header. */
 static int pdf_new_page(pdf_state *st)
 {
@@ -620,12 +637,12 @@ static int pdf_new_page(pdf_state *st)
     st->pages++;
     st->y = st->ph - PDF_MARGIN;
     if (st->cfg->title && st->cfg->title[0] &&
-        (rc = pdf_header_line(st, st->cfg->title, st->size * 1.8f)) < 0)
+        (rc = pdf_header_line(st, st->cfg->title, st->size * 1.8f, "title")) < 0)
         return rc;
-    if ((rc = pdf_header_line(st, st->generated, st->size)) < 0)
+    if ((rc = pdf_header_line(st, st->generated, st->size, NULL)) < 0)
         return rc;
     if (st->cfg->subtitle && st->cfg->subtitle[0] &&
-        (rc = pdf_header_line(st, st->cfg->subtitle, st->size)) < 0)
+        (rc = pdf_header_line(st, st->cfg->subtitle, st->size, "subtitle")) < 0)
         return rc;
     st->y -= st->line_h;
     if (st->cols[0].w == 0) {

@@ -37,7 +37,8 @@ def render(name, rows, options=""):
     """rows: (numtype, numtext, text bytes or str). Returns (pdf, warnings)."""
     cfg, cells, pdf = (os.path.join(TMP, name + x) for x in (".cfg", ".txt", ".pdf"))
     with open(cfg, "w") as f:
-        f.write('format = { title = "Fidelity"; %s };\n' % options)
+        f.write('format = { %s%s };\n' % ("" if "title =" in options else 'title = "Fidelity"; ',
+                                           options))
     with open(cells, "w") as f:
         for t, n, s in rows:
             b = s.encode() if isinstance(s, str) else s
@@ -47,6 +48,12 @@ def render(name, rows, options=""):
     LOG[name] = p.stderr
     m = re.search(r"warnings (\d+)", p.stdout)
     return pdf, int(m.group(1)) if m else -1
+
+
+def conf_string(s):
+    """s as a libconfig string literal (\\xHH for what is not printable ASCII)."""
+    return '"%s"' % "".join(c if 0x20 <= ord(c) < 0x7F and c not in '"\\' else
+                            "".join("\\x%02x" % b for b in c.encode()) for c in s)
 
 
 def text(pdf, layout=True):
@@ -173,6 +180,27 @@ check(got == [(cell + "U+E000 is in no font, drawn as U+FFFD", "1"),
       "nofont: warnings %r" % got)
 check(cell_lines(pdf) == {1: "private \ufffd use", 2: "non\ufffdchar", 3: "\ufffd and \ufffd and \ufffd"},
       "nofont: %r" % cell_lines(pdf))
+
+# The title and subtitle (drawn on every page, not values) are reported as
+# labels are, once each, as row 0 and no column (-1), naming the text: what
+# no font has, controls, a cut to the page's width. They lost characters to
+# U+FFFD, Control Pictures or an ellipsis without a word.
+rows = [("i", "1", "line\n" * 100)] * 4  # several pages
+for name, opts, want in (
+        ("title", {"title": "Report \U0001f600 \ue000"},
+         ["PDF title; U+1F600 and 1 other character(s) are in no font, drawn as U+FFFD"]),
+        ("subtitle", {"subtitle": "a\x01b"},
+         ["PDF subtitle; 1 control character(s) as visible symbols"]),
+        ("long-title", {"title": "long " * 100, "subtitle": "filters " * 200},
+         ["PDF title; cut with an ellipsis to the page width",
+          "PDF subtitle; cut with an ellipsis to the page width"]),
+        ("plain-title", {"title": "Plain", "subtitle": "Zo\u00eb \u6771\u4eac \u0645\u0631\u062d\u0628\u0627"}, [])):
+    pdf, warns = render(name, rows, "".join("%s = %s; " % (k, conf_string(v)) for k, v in opts.items()))
+    got = re.findall(r'msg="([^"]*)".* row=(\d+) column=(-?\d+)', LOG[name])
+    check(got == [(w, "0", "-1") for w in want] and warns == len(want),
+          "%s: %d warnings %r, want %r" % (name, warns, got, want))
+    check(int(re.search(r"Pages:\s+(\d+)", subprocess.run(
+        ["pdfinfo", pdf], capture_output=True, text=True).stdout).group(1)) > 1, "%s: one page" % name)
 
 # A run of zero-width characters alone in its font (U+200D after a CJK
 # character of the fallback font) is drawn: libharu skips a text of width 0.
