@@ -9,6 +9,7 @@ cannot all have it fails at open, saying how many fit.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,9 @@ def render(name, cols, row):
     with open(spec, "w") as f:
         f.write("".join("col %s\n" % c for c in cols) + "row\n" + "".join(v + "\n" for v in row))
     p = subprocess.run([HARNESS, PLUGIN, spec, pdf], capture_output=True, text=True)
+    if p.returncode == 0 and shutil.which("qpdf"):  # scripts/deps.sh installs it
+        q = subprocess.run(["qpdf", "--check", pdf], capture_output=True, text=True)
+        check(q.returncode == 0, "%s: qpdf --check: %s" % (name, (q.stdout + q.stderr)[-500:]))
     return p.returncode, p.stderr, pdf
 
 

@@ -4,7 +4,7 @@ with pdftotext / pdffonts (poppler-utils): long values wrap over pages (or
 are cut with a mark and a warning above max_cell_chars), right-to-left text
 in visual order with Arabic joined, emoji and controls replaced visibly and
 counted, numbers never split, and pdftotext reads every file without a
-warning.
+warning, qpdf --check without an error or warning.
 
   pdf_fidelity_test.py PDF_CELLS FORMAT_PDF_SO
 
@@ -16,6 +16,7 @@ the whitespace removed.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,15 @@ def check(cond, what):
         print("FAIL:", what, file=sys.stderr)
 
 
+def qpdf_check(pdf):
+    """qpdf --check finds no error or warning in the file (qpdf from
+    scripts/deps.sh; skipped where it is not installed)."""
+    if shutil.which("qpdf"):
+        p = subprocess.run(["qpdf", "--check", pdf], capture_output=True, text=True)
+        check(p.returncode == 0, "%s: qpdf --check exit %d: %s" % (pdf, p.returncode,
+                                                                   (p.stdout + p.stderr)[-500:]))
+
+
 def render(name, rows, options=""):
     """rows: (numtype, numtext, text bytes or str). Returns (pdf, warnings)."""
     cfg, cells, pdf = (os.path.join(TMP, name + x) for x in (".cfg", ".txt", ".pdf"))
@@ -46,6 +56,7 @@ def render(name, rows, options=""):
     p = subprocess.run([CELLS, PLUGIN, cfg, pdf, cells], capture_output=True, text=True)
     check(p.returncode == 0, "%s: pdf_cells failed: %s" % (name, p.stderr))
     LOG[name] = p.stderr
+    qpdf_check(pdf)
     m = re.search(r"warnings (\d+)", p.stdout)
     return pdf, int(m.group(1)) if m else -1
 
@@ -201,6 +212,10 @@ for name, opts, want in (
           "%s: %d warnings %r, want %r" % (name, warns, got, want))
     check(int(re.search(r"Pages:\s+(\d+)", subprocess.run(
         ["pdfinfo", pdf], capture_output=True, text=True).stdout).group(1)) > 1, "%s: one page" % name)
+
+# An empty table: the header and "No rows.", a well-formed file.
+pdf, warns = render("empty", [])
+check("No rows." in text(pdf) and warns == 0, "empty: %r, %d warnings" % (text(pdf), warns))
 
 # A run of zero-width characters alone in its font (U+200D after a CJK
 # character of the fallback font) is drawn: libharu skips a text of width 0.
