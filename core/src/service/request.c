@@ -293,14 +293,6 @@ static void display_base(const char *title, char *out, size_t len)
             out[i] = '_';
 }
 
-static void utc_now_text(char *buf, size_t len)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 /* The fenced UPDATE that completes the claimed request; *affected 0: the
  * lease was lost. */
 static int mark_completed(job *j, const char *rel, const ferry_run_result *r,
@@ -361,7 +353,6 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
                              c->id, c->attempt);
     }
     const char *ua = j->svc->user_agent;
-    char now[32];
     /* jansson, not snprintf: a '"' in a pipeline or file name stays valid JSON. */
     json_t *ej = json_pack("{s:i, s:I, s:I, s:I, s:s, s:s, s:s}", "attempt", c->attempt, "rows",
                            (json_int_t)r->rows, "bytes", (json_int_t)r->size, "warnings",
@@ -374,12 +365,11 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
                            "request %s: cannot build its audit record (pipeline "
                            "or file name not UTF-8?)",
                            c->id);
-    utc_now_text(now, sizeof now);
     if (!rc)
         rc = ferry_audit_write(j->db, c->id, c->user_id, "completed", "", ua, extra, err);
     free(extra);
     if (!rc)
-        rc = ferry_usage_add(j->db, c->user_id, now, j->format, 0, r->rows, r->size, c->id, err);
+        rc = ferry_usage_add(j->db, c->user_id, NULL, j->format, 0, r->rows, r->size, c->id, err);
     if (!rc && j->tpl) {
         fdb_param tu[] = {fdb_str(col(j->req, R_TEMPLATE))};
         rc = fdb_exec(j->db,
@@ -979,15 +969,14 @@ int ferry_request_fail(const ferry_service *svc, ferry_db *db, const ferry_claim
                   p, 4, &affected, err);
     if (!rc && affected) {
         const char *ua = svc->user_agent;
-        char now[32];
         json_t *extra = json_pack("{s:s, s:i}", "error", message, "attempt", c->attempt);
         char *text = extra ? json_dumps(extra, 0) : NULL;
         rc = ferry_audit_write(db, c->id, c->user_id, "failed", "", ua, text, err);
         free(text);
         json_decref(extra);
-        utc_now_text(now, sizeof now);
+        /* The usage day is the database's, as completed_at's. */
         if (!rc)
-            rc = ferry_usage_add(db, c->user_id, now, "", 1, 0, 0, NULL, err);
+            rc = ferry_usage_add(db, c->user_id, NULL, "", 1, 0, 0, NULL, err);
     }
     if (!rc)
         rc = fdb_commit(db, err);
