@@ -74,6 +74,7 @@ typedef struct slot {
     int quit;          /* the renewer should exit (under mu) */
     atomic_int cancel; /* polled by ferry_request_execute */
     atomic_int done;   /* the slot thread has finished */
+    ferry_err failed;  /* --once: why the slot gave up (slot thread, read after join) */
 } slot;
 
 struct ferry_worker {
@@ -423,8 +424,12 @@ static void *slot_main(void *arg)
     ferry_backoff_init(&backoff, 250, 30000);
     double mail_t = -86400; /* the last look for due mail: none yet */
     while (!stopping(w)) {
-        if (!db && connect_backoff(s, &db, "worker", 0, 0) != 0)
+        /* --once (cron) tries a connection once: the next run retries. */
+        if (!db && connect_backoff(s, &db, "worker", 0, w->o->once) != 0) {
+            if (w->o->once)
+                ferry_err_set(&s->failed, FERRY_ERR_DB, "the database connection was lost");
             break;
+        }
         ferry_claim c;
         int got = 0;
         ferry_err err = FERRY_ERR_INIT;
@@ -433,6 +438,11 @@ static void *slot_main(void *arg)
                                      &err) != 0) {
             int gone = fdb_is_connection_error(db);
             drop_if_gone(&db);
+            if (w->o->once) {
+                /* One pass: exit with the error rather than retry for ever. */
+                ferry_err_set(&s->failed, FERRY_ERR_DB, "claiming failed: %s", err.msg);
+                break;
+            }
             ferry_logf(w->svc->log, gone ? FERRY_LOG_WARN : FERRY_LOG_ERROR, f,
                        "claiming failed: %s", err.msg);
             ferry_backoff_wait(&backoff, w->svc->stop);
@@ -643,6 +653,9 @@ int ferry_worker_run(ferry_worker *w, ferry_err *err)
         rc = ferry_err_set(err, FERRY_ERR,
                            "the worker's fork server is gone (killed?); stopped so that the "
                            "service manager starts a new worker");
+    for (int i = 0; !rc && i < o->concurrency; i++)
+        if (w->slots[i].failed.code)
+            rc = ferry_err_set(err, w->slots[i].failed.code, "%s", w->slots[i].failed.msg);
     ferry_logf(svc->log, rc ? FERRY_LOG_ERROR : FERRY_LOG_INFO, NULL, "worker stopped");
     return rc;
 }
