@@ -1,5 +1,7 @@
 /* main.c — `ferry`: global options, signal handling, command dispatch. */
 #include <stdatomic.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -73,8 +75,25 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
+/* Opens descriptors 0-2 that were closed on /dev/null: else the next file
+ * or socket opened becomes "stderr" and log lines go into it (a database
+ * connection, the worker's fork server channel, an artifact). */
+static void std_fds_open(void)
+{
+    for (int fd = 0; fd <= STDERR_FILENO; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int n = open("/dev/null", O_RDWR);
+        if (n >= 0 && n != fd) {
+            dup2(n, fd);
+            close(n);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
+    std_fds_open();
     ferry_app app;
     memset(&app, 0, sizeof app);
     app.log.level = FERRY_LOG_INFO;
