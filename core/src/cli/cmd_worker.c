@@ -18,7 +18,7 @@ static void usage(FILE *f)
                "SIGHUP is ignored.\n\n"
                "  --concurrency N  slots (default worker.concurrency, 2)\n"
                "  --once           exit when nothing is left to claim (exit 5 when the\n"
-               "                   database fails: no retrying)\n"
+               "                   database keeps failing: a few tries, some 4 s)\n"
                "  --metrics-listen ADDR  serve Prometheus /metrics on HOST:PORT\n"
                "                   (default worker.metrics_listen; unset: none)\n\n"
                "Settings (ferry.conf): worker.concurrency, worker.lease_seconds (30),\n"

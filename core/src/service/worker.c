@@ -399,6 +399,10 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
  */
 enum { BUSY_POLL_MS = 20 };
 
+/* --once: tries of a claim (or a connection) in a row before the worker
+ * gives up with the error (some 4 s of backoff). */
+enum { ONCE_TRIES = 5 };
+
 /* How often the worker sweeps store.path's staging leftovers (child.h). */
 enum { STORE_SWEEP_SECONDS = 60 };
 
@@ -423,9 +427,10 @@ static void *slot_main(void *arg)
     ferry_backoff backoff;
     ferry_backoff_init(&backoff, 250, 30000);
     double mail_t = -86400; /* the last look for due mail: none yet */
+    int fails = 0;          /* claims failed in a row */
     while (!stopping(w)) {
-        /* --once (cron) tries a connection once: the next run retries. */
-        if (!db && connect_backoff(s, &db, "worker", 0, w->o->once) != 0) {
+        /* --once (cron) tries a connection a few times: the next run retries. */
+        if (!db && connect_backoff(s, &db, "worker", 0, w->o->once ? ONCE_TRIES : 0) != 0) {
             if (w->o->once)
                 ferry_err_set(&s->failed, FERRY_ERR_DB, "the database connection was lost");
             break;
@@ -438,8 +443,9 @@ static void *slot_main(void *arg)
                                      &err) != 0) {
             int gone = fdb_is_connection_error(db);
             drop_if_gone(&db);
-            if (w->o->once) {
-                /* One pass: exit with the error rather than retry for ever. */
+            if (w->o->once && ++fails >= ONCE_TRIES) {
+                /* One pass: exit with the error rather than retry for ever
+                 * (a deadlock or two is retried). */
                 ferry_err_set(&s->failed, FERRY_ERR_DB, "claiming failed: %s", err.msg);
                 break;
             }
@@ -449,6 +455,7 @@ static void *slot_main(void *arg)
             continue;
         }
         ferry_backoff_reset(&backoff);
+        fails = 0;
         if (!got) {
             /* Idle: finish a due mail of any request (delivery.h), looked
              * for once per poll interval, not at every quick poll. */
