@@ -3,7 +3,8 @@
 # pending migrations; on a migrated one it starts worker, scheduler and serve
 # as children of its own (the same binary, the same --config), /healthz
 # answers through the serve child, expire runs again and again, a child
-# killed with SIGKILL is restarted, and SIGTERM stops every child and exits 0.
+# killed with SIGKILL is restarted, SIGHUP is ignored, and SIGTERM stops
+# every child and exits 0.
 set -euo pipefail
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/lib/assert.sh"
@@ -107,6 +108,13 @@ done
 [ -n "$new" ] && [ "$new" != "$old" ] || fail "worker was not restarted after SIGKILL"
 grep -q "child=worker pid=$old signal=KILL" "$log" || fail "the worker's death was not logged"
 
+# SIGHUP (a reload that ferry does not have, a closed terminal) is ignored
+# by the daemon and its services: sent before the SIGTERM below, it would
+# end them first (exit 129, "signal=HUP") if it were not.
+for p in "$dpid" $(child_pid worker) $(child_pid scheduler) $(child_pid serve); do
+    kill -HUP "$p"
+done
+
 # 3. SIGTERM: every child gone, exit 0.
 all=$(children | awk '{ print $1 }')
 [ -n "$all" ] || fail "no children before SIGTERM"
@@ -121,6 +129,7 @@ for c in $all; do
     if kill -0 "$c" 2>/dev/null; then fail "child $c still runs after the daemon stopped"; fi
 done
 grep -q 'msg="stopped"' "$log" || fail "no 'stopped' log line"
+grep -q 'signal=HUP' "$log" && fail "a child was ended by SIGHUP"
 # Each service got SIGTERM (not SIGKILL) and stopped cleanly.
 for cmd in worker scheduler serve; do
     grep -q "msg=\"child stopped\" child=$cmd pid=[0-9]* exit_code=0 " "$log" ||

@@ -25,7 +25,7 @@ static void usage(FILE *f)
                "daemon.expire_interval_seconds (default 300). SIGTERM or SIGINT stops every\n"
                "child with SIGTERM and exits 0 once they are gone. --metrics-listen (or\n"
                "daemon.metrics_listen) serves one Prometheus /metrics that every child\n"
-               "counts into (shared memory).\n\n"
+               "counts into (shared memory). SIGHUP is ignored.\n\n"
                "Settings (ferry.conf): daemon.worker, daemon.scheduler, daemon.serve,\n"
                "daemon.expire (booleans, default true), daemon.worker_concurrency,\n"
                "daemon.expire_interval_seconds, daemon.restart_delay_seconds (1),\n"

@@ -32,7 +32,7 @@ static void scheduler_usage(FILE *f)
                "  --now TIME      use TIME (UTC, YYYY-MM-DD HH:MM[:SS]) as the clock, for tests\n"
                "  --metrics-listen ADDR  serve Prometheus /metrics on HOST:PORT (default\n"
                "                  scheduler.metrics_listen; unset: none)\n"
-               "Stops cleanly on SIGTERM/SIGINT (exit 0).\n");
+               "Stops cleanly on SIGTERM/SIGINT (exit 0); ignores SIGHUP.\n");
 }
 
 /* Sleeps `seconds`, waking early on a stop; non-zero when asked to stop. */

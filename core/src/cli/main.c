@@ -1,5 +1,7 @@
 /* main.c — `ferry`: global options, signal handling, command dispatch. */
 #include <stdatomic.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,22 +15,24 @@ typedef struct command {
     const char *name;
     int (*fn)(ferry_app *, int, char **);
     const char *summary;
+    int service; /* long-running: SIGHUP is ignored (nothing to reload) */
 } command;
 
 static const command commands[] = {
-    {"run", ferry_cmd_run, "run one pipeline config end to end (--check, --preview N, --set k=v)"},
-    {"request", ferry_cmd_request, "run, list, show, cancel, retry or delete export requests"},
-    {"db", ferry_cmd_db, "migrate or show the status of the database schema"},
-    {"plugins", ferry_cmd_plugins, "list plugins, show one's options, check a plugin .so"},
-    {"worker", ferry_cmd_worker, "claim and run pending export requests"},
-    {"scheduler", ferry_cmd_scheduler, "turn due export schedules into requests"},
-    {"schedule", ferry_cmd_schedule, "schedule next PATTERN: print a cron pattern's next runs"},
-    {"expire", ferry_cmd_expire, "delete expired artifacts and sweep orphans"},
-    {"serve", ferry_cmd_serve, "serve downloads over HTTP with signed, expiring tokens"},
-    {"daemon", ferry_cmd_daemon, "run worker, scheduler, expiry and server together"},
-    {"config", ferry_cmd_config, "config check [FILE]: check ferry.conf, print the settings"},
-    {"queue", ferry_cmd_queue, "pause, resume or show the queue (every worker, every host)"},
-    {"stats", ferry_cmd_stats, "exports per user and day from export_usage_stats"},
+    {"run", ferry_cmd_run, "run one pipeline config end to end (--check, --preview N, --set k=v)",
+     0},
+    {"request", ferry_cmd_request, "run, list, show, cancel, retry or delete export requests", 0},
+    {"db", ferry_cmd_db, "migrate or show the status of the database schema", 0},
+    {"plugins", ferry_cmd_plugins, "list plugins, show one's options, check a plugin .so", 0},
+    {"worker", ferry_cmd_worker, "claim and run pending export requests", 1},
+    {"scheduler", ferry_cmd_scheduler, "turn due export schedules into requests", 1},
+    {"schedule", ferry_cmd_schedule, "schedule next PATTERN: print a cron pattern's next runs", 0},
+    {"expire", ferry_cmd_expire, "delete expired artifacts and sweep orphans", 0},
+    {"serve", ferry_cmd_serve, "serve downloads over HTTP with signed, expiring tokens", 1},
+    {"daemon", ferry_cmd_daemon, "run worker, scheduler, expiry and server together", 1},
+    {"config", ferry_cmd_config, "config check [FILE]: check ferry.conf, print the settings", 0},
+    {"queue", ferry_cmd_queue, "pause, resume or show the queue (every worker, every host)", 0},
+    {"stats", ferry_cmd_stats, "exports per user and day from export_usage_stats", 0},
 };
 
 static void usage(FILE *f)
@@ -71,8 +75,25 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
+/* Opens descriptors 0-2 that were closed on /dev/null: else the next file
+ * or socket opened becomes "stderr" and log lines go into it (a database
+ * connection, the worker's fork server channel, an artifact). */
+static void std_fds_open(void)
+{
+    for (int fd = 0; fd <= STDERR_FILENO; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int n = open("/dev/null", O_RDWR);
+        if (n >= 0 && n != fd) {
+            dup2(n, fd);
+            close(n);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
+    std_fds_open();
     ferry_app app;
     memset(&app, 0, sizeof app);
     app.log.level = FERRY_LOG_INFO;
@@ -144,6 +165,11 @@ int main(int argc, char **argv)
                 sub_argc = 2;
                 sub_argv = help_argv;
             }
+            /* A HUP meant as "reload" (or a closed terminal) must not end
+             * a service: its default action would, and a unit's
+             * Restart=on-failure counts that as a clean exit. */
+            if (commands[i].service)
+                signal(SIGHUP, SIG_IGN);
             int rc = commands[i].fn(&app, sub_argc, sub_argv);
             ferry_site_free(app.site);
             ferry_metrics_free(app.metrics);

@@ -26,6 +26,7 @@
 #include "loader.h"
 #include "objects.h"
 #include "pipeline.h"
+#include "retry.h"
 #include "template_opts.h"
 #include "token.h"
 
@@ -53,6 +54,7 @@ typedef struct job {
     char format[24];
     double last_progress;
     const char *object;       /* "s3://bucket/key" when uploaded, else NULL; borrowed */
+    ferry_db *own_db;         /* a connection made after the first broke, or NULL; owned */
     int completed;            /* redelivering: the request is completed, not claimed */
     ferry_request_done *done; /* may be NULL; borrowed */
 } job;
@@ -291,14 +293,6 @@ static void display_base(const char *title, char *out, size_t len)
             out[i] = '_';
 }
 
-static void utc_now_text(char *buf, size_t len)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 /* The fenced UPDATE that completes the claimed request; *affected 0: the
  * lease was lost. */
 static int mark_completed(job *j, const char *rel, const ferry_run_result *r,
@@ -330,13 +324,22 @@ static int mark_completed(job *j, const char *rel, const ferry_run_result *r,
                     u, 12, affected, err);
 }
 
+/* What the completion writes into file_path: the object, else the file's
+ * name in the store. */
+static const char *artifact_rel(const job *j, const ferry_run_result *r)
+{
+    if (j->object)
+        return j->object;
+    return strrchr(r->path, '/') ? strrchr(r->path, '/') + 1 : r->path;
+}
+
+/* *unsure is set when the COMMIT itself failed: the server may have
+ * committed it all the same (its answer lost with the connection). */
 static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t retention_days,
-                    ferry_err *err)
+                    int *unsure, ferry_err *err)
 {
     const ferry_claim *c = j->claim;
-    const char *rel = strrchr(r->path, '/') ? strrchr(r->path, '/') + 1 : r->path;
-    if (j->object)
-        rel = j->object;
+    const char *rel = artifact_rel(j, r);
     int rc = fdb_begin(j->db, err);
     if (rc)
         return rc;
@@ -350,7 +353,6 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
                              c->id, c->attempt);
     }
     const char *ua = j->svc->user_agent;
-    char now[32];
     /* jansson, not snprintf: a '"' in a pipeline or file name stays valid JSON. */
     json_t *ej = json_pack("{s:i, s:I, s:I, s:I, s:s, s:s, s:s}", "attempt", c->attempt, "rows",
                            (json_int_t)r->rows, "bytes", (json_int_t)r->size, "warnings",
@@ -363,12 +365,11 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
                            "request %s: cannot build its audit record (pipeline "
                            "or file name not UTF-8?)",
                            c->id);
-    utc_now_text(now, sizeof now);
     if (!rc)
         rc = ferry_audit_write(j->db, c->id, c->user_id, "completed", "", ua, extra, err);
     free(extra);
     if (!rc)
-        rc = ferry_usage_add(j->db, c->user_id, now, j->format, 0, r->rows, r->size, c->id, err);
+        rc = ferry_usage_add(j->db, c->user_id, NULL, j->format, 0, r->rows, r->size, c->id, err);
     if (!rc && j->tpl) {
         fdb_param tu[] = {fdb_str(col(j->req, R_TEMPLATE))};
         rc = fdb_exec(j->db,
@@ -376,11 +377,46 @@ static int complete(job *j, ferry_pipeline *p, ferry_run_result *r, int64_t rete
                       "last_used = NOW(6) WHERE id = ?",
                       tu, 1, NULL, err);
     }
-    if (!rc)
-        rc = fdb_commit(j->db, err);
+    if (!rc && (rc = fdb_commit(j->db, err)) != 0)
+        *unsure = 1;
     if (rc)
         fdb_rollback(j->db);
     return rc;
+}
+
+static int settle_connect(void *arg, unsigned i, ferry_err *err)
+{
+    job *j = arg;
+    (void)i;
+    return fdb_connect_url(&j->own_db, j->svc->site->database_url, 60, err);
+}
+
+/*
+ * After a COMMIT that failed: asks a new connection (retried with backoff
+ * for some 30 s, the database may be restarting) whether this attempt's
+ * completion is in the database. *known 0: it could not tell. On success
+ * the job goes on with the new connection.
+ */
+static void settle_commit(job *j, const char *rel, int *committed, int *known)
+{
+    *committed = *known = 0;
+    ferry_backoff b;
+    ferry_backoff_init(&b, 250, 8000);
+    ferry_retry_ops ops = {settle_connect, NULL, j};
+    ferry_err e = FERRY_ERR_INIT;
+    if (ferry_retry(&b, 8, NULL, &ops, &e))
+        return;
+    fdb_param p[] = {fdb_str(j->claim->id), fdb_i64(j->claim->attempt), fdb_str(rel)};
+    fdb_rows *r = NULL;
+    if (fdb_query(j->own_db,
+                  "SELECT 1 FROM export_requests WHERE id = ? AND status = 'completed' "
+                  "AND ferry_attempt = ? AND file_path = ?",
+                  p, 3, &r, &e) == 0) {
+        *known = 1;
+        *committed = r->nrows == 1;
+        j->db = j->own_db;
+    }
+    fdb_rows_free(r);
 }
 
 /* The format plugin: the request's format, else the template's. */
@@ -728,8 +764,31 @@ static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *pred
     char *object = NULL;
     rc = ferry_objects_publish(j->svc->site, r.path, r.content_type, &object, err);
     j->object = object;
+    int unsure = 0, committed = 0, known = 1;
     if (!rc)
-        rc = complete(j, p, &r, retention, err);
+        rc = complete(j, p, &r, retention, &unsure, err);
+    if (rc && unsure) {
+        settle_commit(j, artifact_rel(j, &r), &committed, &known);
+        if (committed) {
+            ferry_logf(j->svc->log, FERRY_LOG_WARN, NULL,
+                       "request %s: the answer to the completion's commit was lost; the "
+                       "database has it",
+                       j->claim->id);
+            rc = 0;
+        } else if (!known) {
+            /* It may be the request's artifact: `ferry expire` sweeps it
+             * as an orphan if it is not. */
+            ferry_logf(j->svc->log, FERRY_LOG_WARN, NULL,
+                       "request %s: the completion's commit is in doubt; %s left for expiry",
+                       j->claim->id, object ? object : r.path);
+            if (object)
+                unlink(r.path); /* the staging copy of an uploaded artifact */
+            j->object = NULL;
+            free(object);
+            ferry_run_result_free(&r);
+            return rc;
+        }
+    }
     if (rc) {
         /* Not the request's artifact: an attempt's file nobody names. */
         unlink(r.path);
@@ -789,6 +848,7 @@ int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_cl
     fdb_rows_free(j.req);
     fdb_rows_free(j.tpl);
     fdb_rows_free(j.sched);
+    fdb_close(j.own_db);
     return rc;
 }
 
@@ -909,15 +969,14 @@ int ferry_request_fail(const ferry_service *svc, ferry_db *db, const ferry_claim
                   p, 4, &affected, err);
     if (!rc && affected) {
         const char *ua = svc->user_agent;
-        char now[32];
         json_t *extra = json_pack("{s:s, s:i}", "error", message, "attempt", c->attempt);
         char *text = extra ? json_dumps(extra, 0) : NULL;
         rc = ferry_audit_write(db, c->id, c->user_id, "failed", "", ua, text, err);
         free(text);
         json_decref(extra);
-        utc_now_text(now, sizeof now);
+        /* The usage day is the database's, as completed_at's. */
         if (!rc)
-            rc = ferry_usage_add(db, c->user_id, now, "", 1, 0, 0, NULL, err);
+            rc = ferry_usage_add(db, c->user_id, NULL, "", 1, 0, 0, NULL, err);
     }
     if (!rc)
         rc = fdb_commit(db, err);

@@ -74,6 +74,7 @@ typedef struct slot {
     int quit;          /* the renewer should exit (under mu) */
     atomic_int cancel; /* polled by ferry_request_execute */
     atomic_int done;   /* the slot thread has finished */
+    ferry_err failed;  /* --once: why the slot gave up (slot thread, read after join) */
 } slot;
 
 struct ferry_worker {
@@ -398,6 +399,10 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
  */
 enum { BUSY_POLL_MS = 20 };
 
+/* --once: tries of a claim (or a connection) in a row before the worker
+ * gives up with the error (some 4 s of backoff). */
+enum { ONCE_TRIES = 5 };
+
 /* How often the worker sweeps store.path's staging leftovers (child.h). */
 enum { STORE_SWEEP_SECONDS = 60 };
 
@@ -422,9 +427,14 @@ static void *slot_main(void *arg)
     ferry_backoff backoff;
     ferry_backoff_init(&backoff, 250, 30000);
     double mail_t = -86400; /* the last look for due mail: none yet */
+    int fails = 0;          /* claims failed in a row */
     while (!stopping(w)) {
-        if (!db && connect_backoff(s, &db, "worker", 0, 0) != 0)
+        /* --once (cron) tries a connection a few times: the next run retries. */
+        if (!db && connect_backoff(s, &db, "worker", 0, w->o->once ? ONCE_TRIES : 0) != 0) {
+            if (w->o->once)
+                ferry_err_set(&s->failed, FERRY_ERR_DB, "the database connection was lost");
             break;
+        }
         ferry_claim c;
         int got = 0;
         ferry_err err = FERRY_ERR_INIT;
@@ -433,12 +443,19 @@ static void *slot_main(void *arg)
                                      &err) != 0) {
             int gone = fdb_is_connection_error(db);
             drop_if_gone(&db);
+            if (w->o->once && ++fails >= ONCE_TRIES) {
+                /* One pass: exit with the error rather than retry for ever
+                 * (a deadlock or two is retried). */
+                ferry_err_set(&s->failed, FERRY_ERR_DB, "claiming failed: %s", err.msg);
+                break;
+            }
             ferry_logf(w->svc->log, gone ? FERRY_LOG_WARN : FERRY_LOG_ERROR, f,
                        "claiming failed: %s", err.msg);
             ferry_backoff_wait(&backoff, w->svc->stop);
             continue;
         }
         ferry_backoff_reset(&backoff);
+        fails = 0;
         if (!got) {
             /* Idle: finish a due mail of any request (delivery.h), looked
              * for once per poll interval, not at every quick poll. */
@@ -643,6 +660,9 @@ int ferry_worker_run(ferry_worker *w, ferry_err *err)
         rc = ferry_err_set(err, FERRY_ERR,
                            "the worker's fork server is gone (killed?); stopped so that the "
                            "service manager starts a new worker");
+    for (int i = 0; !rc && i < o->concurrency; i++)
+        if (w->slots[i].failed.code)
+            rc = ferry_err_set(err, w->slots[i].failed.code, "%s", w->slots[i].failed.msg);
     ferry_logf(svc->log, rc ? FERRY_LOG_ERROR : FERRY_LOG_INFO, NULL, "worker stopped");
     return rc;
 }

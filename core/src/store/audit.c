@@ -36,7 +36,8 @@ int ferry_usage_add(ferry_db *db, int64_t user_id, const char *finished_at, cons
                         "csv_exports, json_exports, pdf_exports, excel_exports, "
                         "total_records_exported, total_file_size, avg_processing_time, "
                         "failed_exports, created_at, updated_at) "
-                        "VALUES (?, ?, DATE(?), 0, 0, 0, 0, 0, 0, 0, NULL, 1, NOW(6), NOW(6)) "
+                        "VALUES (?, ?, DATE(COALESCE(?, NOW(6))), 0, 0, 0, 0, 0, 0, 0, NULL, 1, "
+                        "NOW(6), NOW(6)) "
                         "ON DUPLICATE KEY UPDATE failed_exports = failed_exports + 1, "
                         "updated_at = NOW(6)",
                         p, 3, NULL, err);
@@ -63,7 +64,7 @@ int ferry_usage_add(ferry_db *db, int64_t user_id, const char *finished_at, cons
                     "csv_exports, json_exports, pdf_exports, excel_exports, "
                     "total_records_exported, total_file_size, avg_processing_time, "
                     "failed_exports, created_at, updated_at) "
-                    "VALUES (?, ?, DATE(?), 1, ?, ?, ?, ?, ?, ?, "
+                    "VALUES (?, ?, DATE(COALESCE(?, NOW(6))), 1, ?, ?, ?, ?, ?, ?, "
                     "COALESCE((SELECT TIMESTAMPDIFF(MICROSECOND, "
                     "COALESCE(r.started_at, r.created_at), r.completed_at) "
                     "FROM export_requests r WHERE r.id = ?), 0), 0, NOW(6), NOW(6)) "

@@ -21,7 +21,8 @@ int ferry_audit_write(ferry_db *db, const char *request_id, int64_t user_id, con
 
 /*
  * Adds one finished export to the user's export_usage_stats row for the UTC
- * day of `finished_at` (a "YYYY-MM-DD …" UTC datetime), atomically
+ * day of `finished_at` (a "YYYY-MM-DD …" UTC datetime; NULL: now, by the
+ * database's clock, as completed_at is), atomically
  * (INSERT … ON DUPLICATE KEY UPDATE): total and per-format counters,
  * records, bytes, running average processing time; or, when `failed`, the
  * failure counter only. `format` is the request's seed format. The
