@@ -36,7 +36,7 @@ refuse() { # NAME FILTERS_JSON WANT_IN_ERROR [START END]
     [ -n "${4:-}" ] && testdb_sql "UPDATE export_requests SET date_range_start = '$4', date_range_end = '$5' WHERE id = '$req'"
     run_request "$req"
     [ "$RC" != 0 ] || fail "$1: accepted ($(rows "$OUT") rows)"
-    printf '%s' "$ERR" | grep -qF "$3" || fail "$1: error does not name \"$3\": $ERR"
+    grep -qF "$3" <<<"$ERR" || fail "$1: error does not name \"$3\": $ERR"
     [ "$(printf '%s\n' "$ERR" | grep -c .)" = 1 ] || fail "$1: not one line: $ERR"
     echo "ok: $1 refused: $ERR"
 }

@@ -13,7 +13,7 @@ expect_eq() {
     echo "ok: $1 = $3"
 }
 expect_match() {
-    printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: '$2' does not match /$3/"
+    grep -Eq -- "$3" <<<"$2" || fail "$1: '$2' does not match /$3/"
     echo "ok: $1 ~ /$3/"
 }
 

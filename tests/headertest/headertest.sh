@@ -16,5 +16,5 @@ for h in types.h plugin.h ferry.h; do # each header on its own
 done
 g++ -std=c++11 -pedantic -Wall -Wextra -Werror -I"$inc" "$dir/headertest.cpp" -o "$tmp/cxx"
 "$tmp/cxx"
-nm "$tmp/cxx" | grep -q ' T ferry_plugin_get_descriptor$'
+nm "$tmp/cxx" | grep ' T ferry_plugin_get_descriptor$' >/dev/null
 echo "headers compile as C11 and C++; descriptor symbol unmangled"

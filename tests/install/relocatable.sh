@@ -67,7 +67,7 @@ cp -r "$FERRY_SOURCE_DIR/examples/plugins/filter-upper" "$tmp/upper"
 (cd "$tmp/upper" && PKG_CONFIG_PATH="$pcdir" make >"$tmp/upper.log" 2>&1 &&
     PKG_CONFIG_PATH="$pcdir" make install >>"$tmp/upper.log" 2>&1) || { cat "$tmp/upper.log"; fail "make"; }
 chmod go-w "$plugindir/filter-upper.so"
-"$ferry" plugins list | grep -q '^filter-upper  *filter' || fail "filter-upper not listed"
+"$ferry" plugins list | grep '^filter-upper  *filter' >/dev/null || fail "filter-upper not listed"
 sed -e 's/^format = {/filters = ( { plugin = "filter-upper"; columns = ["project"]; } );\nformat = {/' \
     "$inst/etc/ferry/pipelines/timesheet.cfg" >"$tmp/upper.cfg"
 grep -q filter-upper "$tmp/upper.cfg" || fail "pipeline edit"

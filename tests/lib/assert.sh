@@ -65,8 +65,10 @@ expect_eq() {
 }
 
 # expect_match WHAT TEXT REGEX: TEXT matches the extended REGEX, or fatal.
+# A here-string, not `printf | grep -q`: grep -q exits at the first match,
+# a writer still writing gets SIGPIPE, and pipefail calls it a mismatch.
 expect_match() {
-    printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: '$2' does not match /$3/"
+    grep -Eq -- "$3" <<<"$2" || fail "$1: '$2' does not match /$3/"
     pass "$1 ~ /$3/"
 }
 

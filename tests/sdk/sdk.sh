@@ -23,7 +23,7 @@ plugindir=$(PKG_CONFIG_PATH="$pc" pkg-config --variable=plugindir ferry-plugin)
 [ "$(realpath "$plugindir")" = "$(realpath "$prefix")/lib/ferry/plugins" ] || {
     echo "plugindir $plugindir is not under $prefix"; exit 1; }
 [ -f "$plugindir/source-csv.so" ] || { echo "bundled plugins not installed in $plugindir"; exit 1; }
-"$ferry" --version | grep -q "plugin ABI $(PKG_CONFIG_PATH="$pc" pkg-config --variable=abi_major ferry-plugin)\." || {
+"$ferry" --version | grep "plugin ABI $(PKG_CONFIG_PATH="$pc" pkg-config --variable=abi_major ferry-plugin)\." >/dev/null || {
     echo "ferry --version: $("$ferry" --version)"; exit 1; }
 
 # A site config of the installed ferry's own: its plugin directory only.
@@ -62,8 +62,8 @@ for ex in filter-upper sink-log; do
     cmake --install "$tmp/build/$ex-cmake/build" >/dev/null
     [ -f "$plugindir/$ex.so" ] || { echo "$ex not installed into $plugindir"; exit 1; }
 done
-"$ferry" plugins list | grep -q '^filter-upper  *filter  *1.0.0' || { "$ferry" plugins list; exit 1; }
-"$ferry" plugins info sink-log | grep -q 'path  (string, required)' || { "$ferry" plugins info sink-log; exit 1; }
+"$ferry" plugins list | grep '^filter-upper  *filter  *1.0.0' >/dev/null || { "$ferry" plugins list; exit 1; }
+"$ferry" plugins info sink-log | grep 'path  (string, required)' >/dev/null || { "$ferry" plugins info sink-log; exit 1; }
 
 # The examples at work in a pipeline run by the installed ferry.
 cat >"$tmp/in.csv" <<'CSV'
