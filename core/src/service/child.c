@@ -21,6 +21,11 @@
  *   committed where they were made. The slot resolves failures only (fail,
  *   retry, release) on its own connection; those are fenced too, so a child
  *   that committed and then died changes nothing.
+ * - A child that cannot connect (fdb_errno_unavailable: refused, too many
+ *   connections, …) or whose connection is lost before the pipeline starts
+ *   reports FERRY_ERR_UNAVAILABLE: the request was not at fault and nothing
+ *   was done, so the slot gives it back without counting the attempt
+ *   (worker.c, "deferred").
  * - A shared page per slot carries the cancel flag and the plugin each
  *   thread is calling; the slot's socket carries the rest (child_proto.h).
  * - The child dies with the server (PR_SET_PDEATHSIG), the server with the
@@ -78,7 +83,9 @@ _Noreturn void ferry_child_request_main(const ferry_service *svc, const ferry_cl
     m.type = CHILD_RESULT;
     child_result *res = &m.res;
     ferry_db *db = NULL;
-    res->rc = fdb_connect_url(&db, svc->site->database_url, 60, &res->err);
+    /* A database that cannot take the connection now is FERRY_ERR_UNAVAILABLE:
+     * the slot gives the request back without counting the attempt. */
+    res->rc = fdb_connect_url_avail(&db, svc->site->database_url, 60, &res->err);
     if (!res->rc)
         res->rc = ferry_request_execute(&mine, db, claim, &sh->cancel, &res->permanent, &res->done,
                                         &res->err);

@@ -458,6 +458,22 @@ static int resolve_pipeline_path(const job *j, char **path, ferry_err *err)
     return *path ? 0 : ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
 }
 
+/* The request's, template's and schedule's rows: reads only, before any
+ * export starts, so a connection lost meanwhile (fdb_errno_unavailable)
+ * is FERRY_ERR_UNAVAILABLE: nothing was done, the worker retries later
+ * without counting the attempt. */
+static int load_rows(job *j, ferry_err *err)
+{
+    int rc = load_request(j, err);
+    if (!rc)
+        rc = load_template(j, err);
+    if (!rc)
+        rc = load_schedule(j, err);
+    if (rc == FERRY_ERR_DB && fdb_errno_unavailable(fdb_errno(j->db)))
+        rc = err->code = FERRY_ERR_UNAVAILABLE;
+    return rc;
+}
+
 /* Request over template over pipeline: the built pipeline, its fields
  * selected. *out: ferry_pipeline_free, also on failure. */
 static int resolve(job *j, ferry_pipeline **out, ferry_err *err)
@@ -466,8 +482,7 @@ static int resolve(job *j, ferry_pipeline **out, ferry_err *err)
     const char *plugin = NULL;
     char *path = NULL;
     int rc;
-    if ((rc = load_request(j, err)) || (rc = load_template(j, err)) ||
-        (rc = load_schedule(j, err)) || (rc = resolve_format(j, &plugin, err)) ||
+    if ((rc = load_rows(j, err)) || (rc = resolve_format(j, &plugin, err)) ||
         (rc = resolve_pipeline_path(j, &path, err)))
         return rc;
     ferry_pipeline *p = NULL;

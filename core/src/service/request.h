@@ -35,7 +35,10 @@
  * On an error the request is left as it is (processing, leased) and the
  * error returned: the caller calls ferry_request_fail or releases it.
  * *permanent (may be NULL) is set when retrying cannot help (bad config,
- * unknown field, denied template, row cap). *done (may be NULL) gets the
+ * unknown field, denied template, row cap). FERRY_ERR_UNAVAILABLE: the
+ * connection `db` was lost (fdb_errno_unavailable) while the request's rows
+ * were read, before the pipeline started; nothing was done and the attempt
+ * was not the request's fault. *done (may be NULL) gets the
  * committed artifact's rows and bytes when it returns 0, so that a caller
  * need not read them back.
  */

@@ -19,6 +19,17 @@
  *   is set to NOW(6) + retry_delay_seconds and claim_next leaves a pending
  *   row alone until then. The delay keeps a failing source from burning all
  *   attempts within a second.
+ * - The database unavailable to the request's child (it cannot connect:
+ *   too many connections, refused, shutting down; or its connection is
+ *   lost while it reads the request's rows, before the pipeline starts):
+ *   FERRY_ERR_UNAVAILABLE. The request was not at fault and nothing was
+ *   exported, so it is given back as pending with the retry delay its
+ *   attempt would get and ferry_attempt - 1 in the same fenced statement
+ *   (defer_later): the attempt is not counted and never gives the request
+ *   up. The slot then backs off (250 ms … 30 s, reset by any other
+ *   outcome) before it claims again, so a database that stays short is
+ *   not spun on. Once the pipeline has started, every error is classed as
+ *   above.
  * - A worker that dies holds its lease until it runs out; another worker
  *   then claims the request again (claim.c gives up after max_attempts).
  * - SIGTERM/SIGINT: stop claiming; let held requests finish for up to
@@ -254,8 +265,32 @@ static int retry_later(ferry_db *db, const ferry_claim *c, unsigned delay, const
     return rc;
 }
 
+/* Gives the claimed request back like retry_later, but takes its attempt
+ * back too (ferry_attempt - 1, in the same statement): its child could not
+ * reach the database before the export started, so this was no attempt
+ * (FERRY_ERR_UNAVAILABLE). The attempt number is used again by the next
+ * claim; nothing of this one is left to collide with it: its child has
+ * exited having written nothing, and the statement is fenced on the claim. */
+static int defer_later(ferry_db *db, const ferry_claim *c, unsigned delay, const char *message,
+                       int *changed, ferry_err *err)
+{
+    fdb_param p[] = {fdb_i64((int64_t)delay), fdb_str(message), fdb_str(c->id), fdb_str(c->owner),
+                     fdb_i64(c->attempt)};
+    uint64_t n = 0;
+    int rc = fdb_exec(db,
+                      "UPDATE export_requests SET status = 'pending', ferry_lease_owner = '', "
+                      "ferry_lease_expires_at = NOW(6) + INTERVAL ? SECOND, error_message = ?, "
+                      "ferry_attempt = ferry_attempt - 1, progress_percentage = 0, "
+                      "updated_at = NOW(6) "
+                      "WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ? "
+                      "AND status = 'processing'",
+                      p, 5, &n, err);
+    *changed = n == 1;
+    return rc;
+}
+
 /* What to do with a claim whose execution returned an error. */
-enum { ON_RELEASE, ON_FAIL, ON_RETRY };
+enum { ON_RELEASE, ON_FAIL, ON_RETRY, ON_DEFER };
 
 /* *changed = 0 when the claim no longer held (release cannot tell: 1). */
 static int resolve_once(slot *s, ferry_db *db, const ferry_claim *c, int what, const char *msg,
@@ -265,11 +300,12 @@ static int resolve_once(slot *s, ferry_db *db, const ferry_claim *c, int what, c
     *changed = 1;
     if (what == ON_RELEASE)
         return ferry_claim_release(db, c, err);
+    unsigned delay =
+        ferry_retry_delay_s(w->o->retry_delay_seconds, c->attempt, w->o->retry_max_delay_seconds);
     if (what == ON_RETRY)
-        return retry_later(db, c,
-                           ferry_retry_delay_s(w->o->retry_delay_seconds, c->attempt,
-                                               w->o->retry_max_delay_seconds),
-                           msg, changed, err);
+        return retry_later(db, c, delay, msg, changed, err);
+    if (what == ON_DEFER)
+        return defer_later(db, c, delay, msg, changed, err);
     return ferry_request_fail(w->svc, db, c, msg, changed, err);
 }
 
@@ -285,7 +321,8 @@ static void resolve(slot *s, ferry_db **db, const ferry_claim *c, const char *f,
             break;
         int changed = 0;
         if (resolve_once(s, *db, c, what, msg, &changed, &err) == 0) {
-            static const char *const done[] = {"released", "failed", "will be retried"};
+            static const char *const done[] = {"released", "failed", "will be retried",
+                                               "will be retried, the attempt not counted"};
             if (changed)
                 ferry_logf(w->svc->log, what == ON_FAIL ? FERRY_LOG_ERROR : FERRY_LOG_INFO, f,
                            "request %s: %s", done[what], msg);
@@ -355,6 +392,11 @@ static const char *run_execute(slot *s, ferry_db **db, const ferry_claim *c, con
         resolve(s, db, c, f, ON_RELEASE, err.msg[0] ? err.msg : "cancelled");
         return "released";
     }
+    if (rc == FERRY_ERR_UNAVAILABLE) {
+        /* The child found no database before the export started. */
+        resolve(s, db, c, f, ON_DEFER, err.msg);
+        return "deferred";
+    }
     if (permanent) {
         resolve(s, db, c, f, ON_FAIL, err.msg);
         return "failed";
@@ -371,7 +413,8 @@ static const char *run_execute(slot *s, ferry_db **db, const ferry_claim *c, con
     return "retried";
 }
 
-static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
+/* Runs a claim; returns its outcome's name. */
+static const char *run_claim(slot *s, ferry_db **db, const ferry_claim *c)
 {
     worker *w = s->w;
     ferry_attempt_info info;
@@ -387,6 +430,7 @@ static void run_claim(slot *s, ferry_db **db, const ferry_claim *c)
                  (long long)info.rows, (long long)info.bytes, (long long)(info.seconds * 1000));
         ferry_logf(w->svc->log, FERRY_LOG_INFO, done, "request completed");
     }
+    return outcome;
 }
 
 /*
@@ -424,10 +468,15 @@ static void *slot_main(void *arg)
     ferry_db *db = NULL;
     char f[64];
     fields(f, sizeof f, s);
-    ferry_backoff backoff;
+    ferry_backoff backoff, deferred;
     ferry_backoff_init(&backoff, 250, 30000);
+    /* Requests given back because their child found no database (too many
+     * connections): the slot waits before it claims again, so a database
+     * that stays short is not hammered with connections. */
+    ferry_backoff_init(&deferred, 250, 30000);
     double mail_t = -86400; /* the last look for due mail: none yet */
     int fails = 0;          /* claims failed in a row */
+    int ndeferred = 0;      /* requests deferred in a row */
     while (!stopping(w)) {
         /* --once (cron) tries a connection a few times: the next run retries. */
         if (!db && connect_backoff(s, &db, "worker", 0, w->o->once ? ONCE_TRIES : 0) != 0) {
@@ -473,8 +522,21 @@ static void *slot_main(void *arg)
             continue;
         }
         atomic_store(&w->last_claim_ms, ferry_monotonic_ms());
-        run_claim(s, &db, &c);
+        const char *outcome = run_claim(s, &db, &c);
         atomic_store(&w->last_claim_ms, ferry_monotonic_ms());
+        if (strcmp(outcome, "deferred") != 0) {
+            ferry_backoff_reset(&deferred);
+            ndeferred = 0;
+        } else if (w->o->once && ++ndeferred >= ONCE_TRIES) {
+            /* One pass: the requests wait as pending for the next run. */
+            ferry_err_set(&s->failed, FERRY_ERR_DB,
+                          "requests could not connect to the database (%d times in a row); "
+                          "they wait as pending",
+                          ndeferred);
+            break;
+        } else {
+            ferry_backoff_wait(&deferred, w->svc->stop);
+        }
     }
     fdb_close(db);
     s->done = 1;

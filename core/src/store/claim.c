@@ -20,11 +20,14 @@
  *   operator's `ferry request retry`: every claim gets an attempt number of
  *   its own, which names its artifact (<id>-<attempt>) and fences its
  *   updates, so a stalled worker from before a retry can never publish over
- *   a newer attempt's file. Attempts are counted in rounds of max_attempts:
- *   a retry moves ferry_attempt up to the next multiple of max_attempts, and
- *   attempt A is the last of its round when A % max_attempts == 0.
- *   A release at shutdown uses up an attempt number too; the give-up rule
- *   below only applies to leases that ran out, so a released request is
+ *   a newer attempt's file. The one exception: a claim whose child could
+ *   not reach the database before its export started gives its number back
+ *   (worker.c, defer_later), in the fenced statement that releases it, once
+ *   its child has exited having written nothing — no process of that claim
+ *   is left to use the number, so the next claim may. Attempts are counted in rounds of
+ * max_attempts: a retry moves ferry_attempt up to the next multiple of max_attempts, and attempt A
+ * is the last of its round when A % max_attempts == 0. A release at shutdown uses up an attempt
+ * number too; the give-up rule below only applies to leases that ran out, so a released request is
  *   never given up.
  * - The 'started' audit row is written when the claim first sets
  *   started_at (the first attempt; `ferry request retry` clears started_at,
@@ -170,8 +173,11 @@ static int take(ferry_db *db, const fdb_rows *r, const char *owner, unsigned lea
     snprintf(out->owner, sizeof out->owner, "%s", owner);
     const char *fmt = fdb_get(r, 0, C_FORMAT), *wait = fdb_get(r, 0, C_WAIT);
     snprintf(out->format, sizeof out->format, "%s", fmt ? fmt : "");
-    out->wait_us = wait ? strtoll(wait, NULL, 10) : -1;
-    if (atoi(fdb_get(r, 0, C_FIRST)) == 1) {
+    int first = atoi(fdb_get(r, 0, C_FIRST)) == 1;
+    /* Observed once, at the claim that set started_at (a deferred claim
+     * gives its attempt number back: worker.c). */
+    out->wait_us = wait && first ? strtoll(wait, NULL, 10) : -1;
+    if (first) {
         char extra[200];
         snprintf(extra, sizeof extra, "{\"attempt\": %d, \"worker\": \"%.128s\"}", out->attempt,
                  owner);

@@ -20,7 +20,8 @@ typedef struct ferry_claim {
     int attempt;     /* ferry_attempt after the claim: 1 for the first */
     char owner[129]; /* lease owner, "<host>:<pid>:<slot>" */
     char format[21]; /* export_requests.format, as read by the claim */
-    int64_t wait_us; /* created_at to started_at (the first claim's NOW(6)); -1: unknown */
+    int64_t wait_us; /* created_at to started_at, by the claim that set started_at;
+                      * -1: unknown, or a later claim */
 } ferry_claim;
 
 /* Makes a lease owner name for this process and slot. */

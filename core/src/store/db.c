@@ -124,7 +124,9 @@ int fdb_parse_url(fdb_params *p, const char *url, ferry_err *err)
     return 0;
 }
 
-int fdb_connect(ferry_db **out, const fdb_params *p, unsigned rw_timeout, ferry_err *err)
+/* fdb_connect; *code_errno gets the MySQL error of a failed connect. */
+static int connect_params(ferry_db **out, const fdb_params *p, unsigned rw_timeout,
+                          unsigned *code_errno, ferry_err *err)
 {
     *out = NULL;
     ferry_db *db = calloc(1, sizeof *db);
@@ -152,12 +154,19 @@ int fdb_connect(ferry_db **out, const fdb_params *p, unsigned rw_timeout, ferry_
                             0)) {
         ferry_err_set(err, FERRY_ERR_DB, "cannot connect to database %s on %s: %s", p->database,
                       p->socket ? p->socket : p->host, mysql_error(db->mysql));
+        *code_errno = mysql_errno(db->mysql);
         mysql_close(db->mysql);
         free(db);
         return FERRY_ERR_DB;
     }
     *out = db;
     return 0;
+}
+
+int fdb_connect(ferry_db **out, const fdb_params *p, unsigned rw_timeout, ferry_err *err)
+{
+    unsigned e = 0;
+    return connect_params(out, p, rw_timeout, &e, err);
 }
 
 int fdb_connect_url(ferry_db **out, const char *url, unsigned rw_timeout, ferry_err *err)
@@ -167,6 +176,25 @@ int fdb_connect_url(ferry_db **out, const char *url, unsigned rw_timeout, ferry_
     if (rc)
         return rc;
     return fdb_connect(out, &p, rw_timeout, err);
+}
+
+int fdb_connect_url_avail(ferry_db **out, const char *url, unsigned rw_timeout, ferry_err *err)
+{
+    fdb_params p;
+    unsigned e = 0;
+    int rc = fdb_parse_url(&p, url, err);
+    if (!rc)
+        rc = connect_params(out, &p, rw_timeout, &e, err);
+    if (rc == FERRY_ERR_DB && fdb_errno_unavailable(e))
+        rc = err->code = FERRY_ERR_UNAVAILABLE;
+    return rc;
+}
+
+int fdb_errno_unavailable(unsigned e)
+{
+    return e == CR_CONNECTION_ERROR || e == CR_CONN_HOST_ERROR || e == ER_CON_COUNT_ERROR ||
+           e == ER_TOO_MANY_USER_CONNECTIONS || e == ER_SERVER_SHUTDOWN ||
+           e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == 2055 || e == 1927 || e == 4031;
 }
 
 void fdb_close(ferry_db *db)

@@ -43,6 +43,19 @@ typedef struct ferry_db ferry_db;
 int fdb_connect(ferry_db **out, const fdb_params *p, unsigned rw_timeout, ferry_err *err);
 int fdb_connect_url(ferry_db **out, const char *url, unsigned rw_timeout, ferry_err *err);
 
+/* fdb_connect_url, telling a server that cannot take a connection now
+ * (fdb_errno_unavailable) from any other failure: FERRY_ERR_UNAVAILABLE
+ * instead of FERRY_ERR_DB. */
+int fdb_connect_url_avail(ferry_db **out, const char *url, unsigned rw_timeout, ferry_err *err);
+
+/* Non-zero when MySQL error `e` says the server cannot be reached or take a
+ * connection now — refused or unreachable (2002, 2003), too many
+ * connections (1040, 1203), shutting down (1053), the connection lost or
+ * killed (2006, 2013, 2055, 1927, 4031) — so that waiting can help and
+ * nothing the caller asked for was at fault. Not a wrong password, an
+ * unknown host or database: those need a person. */
+int fdb_errno_unavailable(unsigned e);
+
 /* Connects to the site's database (database.url), or FERRY_ERR_CONFIG
  * saying none is set. */
 int fdb_connect_site(ferry_db **out, const ferry_site *site, unsigned rw_timeout, ferry_err *err);

@@ -53,6 +53,7 @@ int ferry_err_exit_code(int code)
     case FERRY_ERR_PLUGIN:
         return FERRY_EXIT_PLUGIN;
     case FERRY_ERR_DB:
+    case FERRY_ERR_UNAVAILABLE:
         return FERRY_EXIT_DB;
     case FERRY_ERR_NOTFOUND:
         return FERRY_EXIT_NOTFOUND;
