@@ -2,6 +2,7 @@
 #include "app.h"
 
 #include "migrate.h"
+#include "schema_check.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -77,6 +78,8 @@ int ferry_app_connect(ferry_app *app, ferry_db **db, unsigned rw_timeout, int al
         rc = fdb_connect_site(db, site, rw_timeout, err);
     if (!rc && !allow_pending)
         rc = ferry_migrate_require(app->site, *db, err);
+    if (!rc && !allow_pending)
+        rc = ferry_schema_require(*db, err);
     if (rc) {
         fdb_close(*db);
         *db = NULL;

@@ -36,7 +36,8 @@ int ferry_app_database_url(ferry_app *app, const char **url, ferry_err *err);
 
 /* Connects to ferry's own database (rw_timeout seconds, 0: default) and,
  * unless `allow_pending`, refuses a database with pending migrations
- * (ferry_migrate_require). *db owned by the caller: fdb_close. */
+ * (ferry_migrate_require) or a schema ferry's statements cannot use
+ * (ferry_schema_require). *db owned by the caller: fdb_close. */
 int ferry_app_connect(ferry_app *app, ferry_db **db, unsigned rw_timeout, int allow_pending,
                       ferry_err *err);
 

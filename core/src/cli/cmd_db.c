@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "db.h"
 #include "migrate.h"
+#include "schema_check.h"
 
 static void db_usage(FILE *f)
 {
@@ -16,7 +17,10 @@ static void db_usage(FILE *f)
                "migrate  applies the pending schema migrations in order, once each, under a\n"
                "         named lock (two at once are safe), recording them in ferry_migrations\n"
                "status   lists every migration: applied (with its time), pending, modified\n"
-               "         (changed since applied) or missing (applied, file gone)\n\n"
+               "         (changed since applied) or missing (applied, file gone); then,\n"
+               "         with none pending, checks that every table and column ferry uses\n"
+               "         (its own and the web app's) exists with a fitting type: one line\n"
+               "         per problem, exit 5 if there is any\n\n"
                "The database is the site's database.url, or FERRY_DATABASE_URL. The migrations\n"
                "are read from --dir, else the site's database.migrations, else the checkout's\n"
                "schema/migrations, else the installed share/ferry/migrations.\n");
@@ -31,7 +35,7 @@ static const char *state_of(const ferry_migration *m)
     return m->applied ? "applied" : "pending";
 }
 
-static int print_status(ferry_db *db, const char *dir, ferry_err *err)
+static int print_status(ferry_db *db, const char *dir, int *pending_out, ferry_err *err)
 {
     ferry_migration_list l;
     int rc = ferry_migrate_status(db, dir, &l, err);
@@ -56,7 +60,34 @@ static int print_status(ferry_db *db, const char *dir, ferry_err *err)
     printf("%d applied, %d pending (%s)\n", applied, pending, real ? real : dir);
     free(real);
     ferry_migration_list_free(&l);
+    *pending_out = pending;
     return 0;
+}
+
+/* The schema check (schema_check.h): one line per problem on stdout, then
+ * FERRY_ERR_DB naming the first if there is any. Skipped while migrations
+ * are pending: they may make what is missing. */
+static int print_schema(ferry_db *db, int pending, ferry_err *err)
+{
+    if (pending > 0) {
+        printf("schema check skipped: run `ferry db migrate` first\n");
+        return 0;
+    }
+    ferry_schema_report r;
+    int rc = ferry_schema_check(db, &r, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < r.n; i++) {
+        char line[512];
+        ferry_schema_problem_line(&r.items[i], line, sizeof line);
+        printf("schema: %s\n", line);
+    }
+    if (r.n == 0)
+        printf("schema: the %zu columns ferry uses in %zu tables are present\n", r.columns,
+               r.tables);
+    rc = ferry_schema_refuse(&r, err);
+    ferry_schema_report_free(&r);
+    return rc;
 }
 
 int ferry_cmd_db(ferry_app *app, int argc, char **argv)
@@ -114,7 +145,10 @@ int ferry_cmd_db(ferry_app *app, int argc, char **argv)
     ferry_db *db = NULL;
     int rc = fdb_connect_url(&db, site->database_url, 0, &err);
     if (rc == 0 && strcmp(sub, "status") == 0) {
-        rc = print_status(db, dir, &err);
+        int pending = 0;
+        rc = print_status(db, dir, &pending, &err);
+        if (rc == 0)
+            rc = print_schema(db, pending, &err);
     } else if (rc == 0) {
         int applied = 0;
         rc = ferry_migrate_apply(db, dir, &app->log, &applied, &err);

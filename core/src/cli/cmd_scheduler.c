@@ -19,6 +19,7 @@
 #include "db.h"
 #include "migrate.h"
 #include "retry.h"
+#include "schema_check.h"
 #include "scheduler.h"
 
 static void scheduler_usage(FILE *f)
@@ -47,8 +48,9 @@ typedef struct connector {
     ferry_db **db;
 } connector;
 
-/* One try: connect and check the migrations. Pending migrations are a
- * FERRY_ERR_CONFIG (refuse to run); a lost connection is retried. */
+/* One try: connect and check the migrations and the schema. Pending
+ * migrations or a schema ferry cannot use are a FERRY_ERR_CONFIG (refuse to run); a lost connection
+ * is retried. */
 static int connect_db(void *arg, unsigned i, ferry_err *err)
 {
     connector *c = arg;
@@ -57,6 +59,8 @@ static int connect_db(void *arg, unsigned i, ferry_err *err)
     if (rc)
         return rc == FERRY_ERR_CONFIG ? FERRY_ERR_DB : rc;
     rc = ferry_migrate_require(c->site, *c->db, err);
+    if (!rc)
+        rc = ferry_schema_require(*c->db, err);
     if (rc) {
         int lost = fdb_is_connection_error(*c->db);
         fdb_close(*c->db);
@@ -136,8 +140,7 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
     ferry_backoff_init(&backoff, 1000, 60000);
     connector conn = {app, site, &db};
     ferry_retry_ops ops = {connect_db, connect_report, &conn};
-    int exit_code = FERRY_EXIT_OK;
-    ferry_logf(&app->log, FERRY_LOG_INFO, NULL, "scheduler started (every %g s)", interval);
+    int exit_code = FERRY_EXIT_OK, started = 0;
     while (!(app->stop && *app->stop)) {
         if (!db) {
             int rc = ferry_retry(&backoff, once ? 1 : 0, app->stop, &ops, &err);
@@ -145,6 +148,10 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
                 exit_code = ferry_app_fail(app, &err);
             if (rc)
                 break;
+        }
+        if (!started) { /* said once the database is checked: a refusal is one line */
+            started = 1;
+            ferry_logf(&app->log, FERRY_LOG_INFO, NULL, "scheduler started (every %g s)", interval);
         }
         ferry_scheduler s = {db, &app->log, ua, 0};
         ferry_sched_stats st;

@@ -2,6 +2,7 @@
 #include "service.h"
 
 #include "migrate.h"
+#include "schema_check.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,7 +31,9 @@ int ferry_service_connect(const ferry_service *svc, ferry_db **db, unsigned rw_t
 {
     *db = NULL;
     int rc = fdb_connect_site(db, svc->site, rw_timeout, err);
-    if (!rc && (rc = ferry_migrate_require(svc->site, *db, err))) {
+    if (!rc && !(rc = ferry_migrate_require(svc->site, *db, err)))
+        rc = ferry_schema_require(*db, err);
+    if (rc) {
         fdb_close(*db);
         *db = NULL;
     }

@@ -33,7 +33,8 @@ void ferry_service_init(ferry_service *svc, ferry_site *site, const ferry_log *l
 int ferry_service_stopping(const ferry_service *svc);
 
 /* Connects to ferry's own database (rw_timeout seconds, 0: default) and
- * refuses one with pending migrations. *db owned by the caller: fdb_close. */
+ * refuses one with pending migrations or a schema ferry's statements cannot
+ * use (ferry_schema_require). *db owned by the caller: fdb_close. */
 int ferry_service_connect(const ferry_service *svc, ferry_db **db, unsigned rw_timeout,
                           ferry_err *err);
 
