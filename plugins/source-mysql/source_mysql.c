@@ -15,6 +15,15 @@
  * text: one copy, no MYSQL_BIND conversion); else, and for doubles and
  * TIME, through the column's bind. net_write_timeout is raised so a
  * slow formatter never gets the connection dropped by the server.
+ *
+ * A server that cannot be reached or take the connection now (refused, too
+ * many connections, shutting down: myerr.h, the core's list), or that drops
+ * the connection while the session is set up — before the export's query
+ * is sent — is FERRY_ERR_UNAVAILABLE (ABI 1.4; FERRY_ERR_DB for an older
+ * core): the worker tries the request later without counting the attempt.
+ * A connection lost once the query was sent stays FERRY_ERR_DB: the query
+ * itself may have brought it down (a killed or crashing query), and
+ * retrying that forever without counting would never give it up.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +32,7 @@
 #include <mysql.h>
 
 #include "fvalue.h"
+#include "myerr.h"
 #include "ferry/ferry.h"
 
 typedef struct config {
@@ -108,11 +118,22 @@ typedef struct state {
     ferry_schema dschema; /* describe's: its own columns and names */
     ferry_column *dcols;
     char **dnames;
+    unsigned last_errno; /* the MySQL error of the last failure (fail, stmt_fail) */
 } state;
 
 static int fail(state *s, int code, const char *what)
 {
+    s->last_errno = mysql_errno(s->mysql);
     return s->host->error(s->fx, code, "%s: %s", what, mysql_error(s->mysql));
+}
+
+/* `code`, or FERRY_ERR_UNAVAILABLE when the last failure said the server
+ * cannot be reached or take the connection now (myerr.h) and the core
+ * knows the code (ABI 1.4). */
+static int avail_code(const state *s, int code)
+{
+    return fmy_errno_unavailable(s->last_errno) && s->host->abi_minor >= 4 ? FERRY_ERR_UNAVAILABLE
+                                                                           : code;
 }
 
 static int stmt_fail(state *s, MYSQL_STMT *st, const char *what)
@@ -125,6 +146,7 @@ static int stmt_fail(state *s, MYSQL_STMT *st, const char *what)
         m = mysql_error(s->mysql);
         e = mysql_errno(s->mysql);
     }
+    s->last_errno = e;
     return s->host->error(s->fx, FERRY_ERR_DB, "%s: %s (error %u)", what,
                           m && *m ? m : "no message from the server", e);
 }
@@ -190,9 +212,11 @@ static int connect_url(state *s, const char *url, const char *init)
     mysql_optionsv(s->mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     if (init)
         mysql_optionsv(s->mysql, MYSQL_INIT_COMMAND, init);
-    if (!mysql_real_connect(s->mysql, host, user, pass, db, port, sock, 0))
-        rc = s->host->error(s->fx, FERRY_ERR_DB, "cannot connect to %s on %s: %s", db,
-                            sock ? sock : host, mysql_error(s->mysql));
+    if (!mysql_real_connect(s->mysql, host, user, pass, db, port, sock, 0)) {
+        s->last_errno = mysql_errno(s->mysql);
+        rc = s->host->error(s->fx, avail_code(s, FERRY_ERR_DB), "cannot connect to %s on %s: %s",
+                            db, sock ? sock : host, mysql_error(s->mysql));
+    }
 done:
     free(user);
     free(pass);
@@ -852,9 +876,10 @@ static int begin_snapshot(state *s)
     MYSQL_STMT *st = prepare(s, set, &tp);
     params_free(&tp);
     if (!st)
-        return FERRY_ERR_DB;
+        return avail_code(s, FERRY_ERR_DB);
     mysql_stmt_close(st);
-    return run_plain(s, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+    int rc = run_plain(s, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+    return rc == FERRY_ERR_DB ? avail_code(s, rc) : rc;
 }
 
 static void on_column(void *data, unsigned int c, unsigned char **row);

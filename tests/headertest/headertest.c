@@ -27,7 +27,7 @@ _Static_assert(sizeof(ferry_filter_ops) == 24, "ferry_filter_ops");
 _Static_assert(sizeof(ferry_format_ops) == 32, "ferry_format_ops");
 _Static_assert(sizeof(ferry_encode_ops) == 32, "ferry_encode_ops");
 _Static_assert(sizeof(ferry_sink_ops) == 16, "ferry_sink_ops");
-#if FERRY_ABI_MINOR == 3
+#if FERRY_ABI_MINOR == 4 /* 1.4 added an error code, no field */
 _Static_assert(sizeof(ferry_host) == 128, "ferry_host (grows only at the end, minor bump)");
 _Static_assert(sizeof(ferry_plugin_descriptor) == 144,
                "ferry_plugin_descriptor (grows only at the end, minor bump)");
@@ -41,6 +41,8 @@ _Static_assert(offsetof(ferry_plugin_descriptor, abi_minor) == 6, "abi_minor");
 _Static_assert(offsetof(ferry_plugin_descriptor, size) == 8, "size");
 _Static_assert(offsetof(ferry_plugin_descriptor, kind) == 12, "kind");
 _Static_assert(offsetof(ferry_plugin_descriptor, name) == 16, "name");
+/* Error codes are ABI too: never renumbered. */
+_Static_assert(FERRY_ERR_DENIED == -10 && FERRY_ERR_UNAVAILABLE == -11, "error codes");
 _Static_assert(offsetof(ferry_host, log) == 16, "host services start after the head");
 #endif
 

@@ -51,7 +51,7 @@ extern "C" {
  * or table bumps MINOR. The core loads a plugin with the same MAJOR and a
  * MINOR no newer than its own. */
 #define FERRY_ABI_MAJOR    1
-#define FERRY_ABI_MINOR    3
+#define FERRY_ABI_MINOR    4
 #define FERRY_PLUGIN_MAGIC 0x59525246u /* "FRRY" little-endian */
 
 #if defined(_WIN32)
@@ -78,7 +78,16 @@ typedef enum ferry_error {
     FERRY_ERR_LIMIT = -7,   /* a configured limit was hit (row cap, size) */
     FERRY_ERR_CANCEL = -8,  /* the run was cancelled */
     FERRY_ERR_DELIVER = -9, /* a sink could not deliver */
-    FERRY_ERR_DENIED = -10  /* not allowed (access, unsafe path) */
+    FERRY_ERR_DENIED = -10, /* not allowed (access, unsafe path) */
+    /* Since ABI 1.4: a service the plugin needs (its database, a server)
+     * could not be reached or would not take a connection now — refused,
+     * too many connections, shutting down, lost before any work was done;
+     * trying later may succeed and nothing the caller asked for was at
+     * fault. Not a wrong password, an unknown host, a bad query. The worker
+     * defers a request whose source's open returns it without counting the
+     * attempt (docs/plugin-guide.md, "ABI 1.4"); older cores treat it as a
+     * plain error. */
+    FERRY_ERR_UNAVAILABLE = -11
 } ferry_error;
 
 typedef enum ferry_kind {

@@ -144,10 +144,10 @@ static int check_descriptor(const char *path, const ferry_plugin_descriptor *d, 
  * so a callback appended without a column here fails it.
  */
 static const uint8_t ops_count[][FERRY_ABI_MINOR + 1] = {
-    /*                       1.0 1.1 1.2 1.3 */
-    [FERRY_KIND_SOURCE] = {3, 3, 3, 4}, [FERRY_KIND_FILTER] = {3, 3, 3, 3},
-    [FERRY_KIND_FORMAT] = {4, 4, 4, 4}, [FERRY_KIND_ENCODE] = {4, 4, 4, 4},
-    [FERRY_KIND_SINK] = {1, 1, 1, 2},
+    /*                       1.0 1.1 1.2 1.3 1.4 */
+    [FERRY_KIND_SOURCE] = {3, 3, 3, 4, 4}, [FERRY_KIND_FILTER] = {3, 3, 3, 3, 3},
+    [FERRY_KIND_FORMAT] = {4, 4, 4, 4, 4}, [FERRY_KIND_ENCODE] = {4, 4, 4, 4, 4},
+    [FERRY_KIND_SINK] = {1, 1, 1, 2, 2},
 };
 
 size_t ferry_ops_size(int kind, unsigned minor)

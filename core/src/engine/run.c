@@ -29,6 +29,7 @@ typedef struct queue {
     int src_done; /* the source read its last batch */
     int release;  /* the pipeline is done with the source's schema: close it */
     int src_rc;
+    int src_unavailable; /* the source's open said FERRY_ERR_UNAVAILABLE (ABI 1.4) */
     ferry_err src_err;
     const ferry_schema *schema;
     int64_t row_count;
@@ -63,6 +64,16 @@ static ferry_batch *q_pop_full(queue *q)
     return b;
 }
 
+/* A source open's code as the core takes it: FERRY_ERR_UNAVAILABLE only
+ * from a plugin built for ABI 1.4 or later (an older one cannot have
+ * meant it: a plain error, as its own core would take it). */
+static int open_code(const ferry_step *st, int rc)
+{
+    if (rc == FERRY_ERR_UNAVAILABLE && st->plugin->desc->abi_minor < 4)
+        return FERRY_ERR;
+    return rc;
+}
+
 static void *source_main(void *arg)
 {
     queue *q = arg;
@@ -72,9 +83,10 @@ static void *source_main(void *arg)
     const ferry_schema *schema = NULL;
     int64_t count = -1;
     note(q->note, 0, st);
-    int rc = ops->open(state, q->query, &schema, &count);
+    int rc = open_code(st, ops->open(state, q->query, &schema, &count));
     note(q->note, 0, NULL);
     int open_ok = rc == 0;
+    q->src_unavailable = rc == FERRY_ERR_UNAVAILABLE;
     if (!rc && (!schema || !schema->ncolumns))
         rc = ferry_err_set(&q->src_err, FERRY_ERR_DATA, "%s: open gave no schema",
                            st->plugin->desc->name);
@@ -676,7 +688,8 @@ static int diagnose_open(run *R, int rc)
 {
     ferry_err cerr = FERRY_ERR_INIT;
     int checked = 0;
-    if (rc == FERRY_ERR_CONFIG || !R->q.src_rc || R->q.schema || atomic_load(R->cancel))
+    if (rc == FERRY_ERR_CONFIG || rc == FERRY_ERR_UNAVAILABLE || !R->q.src_rc || R->q.schema ||
+        atomic_load(R->cancel))
         return rc;
     if (ferry_pipeline_check_columns(R->p, &checked, &cerr) != FERRY_ERR_CONFIG)
         return rc;
@@ -703,6 +716,23 @@ static int run_chain(run *R)
     }
     release_source(R);
     return diagnose_open(R, rc);
+}
+
+/*
+ * FERRY_ERR_UNAVAILABLE leaves the run only as the source's open said it:
+ * then no row was read, no filter, formatter or sink had started, and the
+ * staging file (this attempt's name, not yet published) was removed, so
+ * nothing of the run is left and the worker may give the request back
+ * without counting the attempt. From anywhere later (a read, a formatter,
+ * a sink after publishing) rows were read or the artifact was visible, and
+ * what failed may be the request's own doing: a plain error (an attempt).
+ */
+static int run_code(const run *R, int rc)
+{
+    if (rc != FERRY_ERR_UNAVAILABLE || R->q.src_unavailable)
+        return rc;
+    R->err->code = FERRY_ERR;
+    return FERRY_ERR;
 }
 
 int ferry_pipeline_run(ferry_pipeline *p, const ferry_run_opts *o, ferry_run_result *r,
@@ -733,6 +763,7 @@ int ferry_pipeline_run(ferry_pipeline *p, const ferry_run_opts *o, ferry_run_res
     } else if (!rc) {
         rc = run_chain(&R);
     }
+    rc = run_code(&R, rc);
     pthread_mutex_destroy(&R.q.mu);
     pthread_cond_destroy(&R.q.cv);
     free(R.names);

@@ -37,8 +37,10 @@
  * *permanent (may be NULL) is set when retrying cannot help (bad config,
  * unknown field, denied template, row cap). FERRY_ERR_UNAVAILABLE: the
  * connection `db` was lost (fdb_errno_unavailable) while the request's rows
- * were read, before the pipeline started; nothing was done and the attempt
- * was not the request's fault. *done (may be NULL) gets the
+ * were read, before the pipeline started, or the pipeline's source could
+ * not open its own connection (engine/run.c: from the source's open only,
+ * its staging file removed); nothing was done and the attempt was not the
+ * request's fault. *done (may be NULL) gets the
  * committed artifact's rows and bytes when it returns 0, so that a caller
  * need not read them back.
  */

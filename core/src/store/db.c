@@ -10,6 +10,8 @@
 #include <mysqld_error.h>
 #include <openssl/rand.h>
 
+#include "common/myerr.h"
+
 /*
  * Prepared statements are kept per connection, by their SQL text, and
  * executed again rather than prepared again: a worker's slot runs the same
@@ -192,9 +194,7 @@ int fdb_connect_url_avail(ferry_db **out, const char *url, unsigned rw_timeout, 
 
 int fdb_errno_unavailable(unsigned e)
 {
-    return e == CR_CONNECTION_ERROR || e == CR_CONN_HOST_ERROR || e == ER_CON_COUNT_ERROR ||
-           e == ER_TOO_MANY_USER_CONNECTIONS || e == ER_SERVER_SHUTDOWN ||
-           e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == 2055 || e == 1927 || e == 4031;
+    return fmy_errno_unavailable(e); /* the one list, shared with source-mysql */
 }
 
 void fdb_close(ferry_db *db)

@@ -47,8 +47,8 @@ int ferry_err_exit_code(int code);
 #define FERRY_ERR_PLUGIN   (-20) /* loading a plugin failed */
 #define FERRY_ERR_NOTFOUND (-21) /* no such row */
 #define FERRY_ERR_USAGE    (-22) /* bad command line */
-/* The database could not be reached (refused, too many connections, lost)
- * before a request's export started: nothing was done, waiting can help. */
-#define FERRY_ERR_UNAVAILABLE (-23)
+/* FERRY_ERR_UNAVAILABLE (-11, ferry/plugin.h, ABI 1.4) is the core's too:
+ * the database could not be reached (refused, too many connections, lost)
+ * before a request's export started; nothing was done, waiting can help. */
 
 #endif

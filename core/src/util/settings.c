@@ -121,8 +121,8 @@ static const ferry_setting_def table[] = {
     I("worker.lease_seconds", "30", 1, 86400,
       "a claim's lease; renewed while the request runs, taken over when it lapses"),
     I("worker.max_attempts", "3", 1, 1000,
-      "attempts before a request fails for good (a try whose process found no database "
-      "connection is not one)"),
+      "attempts before a request fails for good (a try whose process, or whose source's "
+      "open, found no database connection is not one)"),
     I("worker.poll_interval_ms", "1000", 10, 600000, "how often an idle worker polls"),
     I("worker.retry_delay_seconds", "10", 0, 86400, "wait before a failed attempt is retried"),
     I("worker.request_timeout_seconds", "3600", 0, 604800,
