@@ -29,6 +29,7 @@
 #include "ferry/ferry.h"
 #include "pdf_stream.h"
 #include "pdf_text.h"
+#include "utf8.h"
 
 #define PDF_MARGIN       36.0f                                   /* points: half an inch */
 #define PDF_PAD          3.0f                                    /* cell padding */
@@ -612,6 +613,32 @@ static int pdf_header_line(pdf_state *st, const char *s, float size, const char 
     return 0;
 }
 
+/* The document information's Title: libharu writes it as UTF-16 text
+ * once its UTF-8 encoder is current (pdf_fonts_init), but drops what is
+ * above U+FFFF; that, controls and invalid bytes become U+FFFD, as the
+ * drawn title shows them (reported there). */
+static int pdf_info_title(pdf_state *st)
+{
+    const char *t = st->cfg->title;
+    size_t n = t ? strlen(t) : 0, i = 0, o = 0;
+    char *clean;
+    if (!t || !*t)
+        return 0;
+    if (!(clean = malloc(n * 3 + 1)))
+        return pdf_nomem(st);
+    while (i < n) {
+        uint32_t cp = 0xFFFD;
+        int k = ferry_utf8_decode(t + i, n - i, &cp);
+        i += (size_t)(k < 0 ? -k : k);
+        if (k < 0 || cp > 0xFFFF || cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
+            cp = 0xFFFD;
+        o += (size_t)ferry_utf8_encode(cp, clean + o);
+    }
+    clean[o] = '\0';
+    HPDF_SetInfoAttr(st->pdf, HPDF_INFO_TITLE, clean);
+    free(clean);
+    return 0;
+}
 /* A new page: its header and the table header. */
 static int pdf_new_page(pdf_state *st)
 {
@@ -725,13 +752,6 @@ static int pdf_open(void *state, const ferry_schema *schema, ferry_output *out, 
         return pdf_nomem(st);
     HPDF_SetCompressionMode(st->pdf, HPDF_COMP_ALL);
     HPDF_SetInfoAttr(st->pdf, HPDF_INFO_CREATOR, "ferry format-pdf");
-    if (st->cfg->title) { /* the info dictionary is not UTF-8: ASCII titles only */
-        const char *p = st->cfg->title;
-        while (*p && (unsigned char)*p < 0x80)
-            p++;
-        if (!*p)
-            HPDF_SetInfoAttr(st->pdf, HPDF_INFO_TITLE, st->cfg->title);
-    }
     if (st->cfg->fallback_font)
         rc = pdf_fonts_init(&st->fonts, st->pdf, st->cfg->font, &st->cfg->fallback_font, 1, err,
                             sizeof err);
@@ -744,6 +764,8 @@ static int pdf_open(void *state, const ferry_schema *schema, ferry_output *out, 
     }
     st->fonts_live = 1;
     st->hpdf_err = 0;
+    if ((rc = pdf_info_title(st)) < 0)
+        return rc;
     return pdf_new_page(st);
 }
 

@@ -205,8 +205,17 @@ for name, opts, want in (
         ("long-title", {"title": "long " * 100, "subtitle": "filters " * 200},
          ["PDF title; cut with an ellipsis to the page width",
           "PDF subtitle; cut with an ellipsis to the page width"]),
-        ("plain-title", {"title": "Plain", "subtitle": "Zo\u00eb \u6771\u4eac \u0645\u0631\u062d\u0628\u0627"}, [])):
+        ("plain-title", {"title": "Plain", "subtitle": "Zo\u00eb \u6771\u4eac \u0645\u0631\u062d\u0628\u0627"}, []),
+        ("bmp-title", {"title": "Zo\u00eb \u6771\u4eac \u05e9\u05dc\u05d5\u05dd"}, [])):
     pdf, warns = render(name, rows, "".join("%s = %s; " % (k, conf_string(v)) for k, v in opts.items()))
+    # The document information's Title is the title, non-ASCII too; what
+    # it cannot hold (above U+FFFF, controls) is U+FFFD, as drawn.
+    if "title" in opts:
+        info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout
+        m = re.search(r"^Title:\s+(.*)$", info, re.M)
+        want_t = "".join("\ufffd" if ord(ch) > 0xFFFF or ord(ch) < 0x20 else ch for ch in opts["title"])
+        check(m and m.group(1).rstrip() == want_t.rstrip(), "%s: info Title %r, want %r" % (
+            name, m and m.group(1), want_t))
     got = re.findall(r'msg="([^"]*)".* row=(\d+) column=(-?\d+)', LOG[name])
     check(got == [(w, "0", "-1") for w in want] and warns == len(want),
           "%s: %d warnings %r, want %r" % (name, warns, got, want))
