@@ -247,44 +247,27 @@ static void *renew_main(void *arg)
 /* ---- resolving a failed execution ---- */
 
 /* Gives the claimed request back as pending after `delay` seconds, with
- * its last error, conditioned on the claim. */
-static int retry_later(ferry_db *db, const ferry_claim *c, unsigned delay, const char *message,
-                       int *changed, ferry_err *err)
-{
-    fdb_param p[] = {fdb_i64((int64_t)delay), fdb_str(message), fdb_str(c->id), fdb_str(c->owner),
-                     fdb_i64(c->attempt)};
-    uint64_t n = 0;
-    int rc = fdb_exec(db,
-                      "UPDATE export_requests SET status = 'pending', ferry_lease_owner = '', "
-                      "ferry_lease_expires_at = NOW(6) + INTERVAL ? SECOND, error_message = ?, "
-                      "progress_percentage = 0, updated_at = NOW(6) "
-                      "WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ? "
-                      "AND status = 'processing'",
-                      p, 5, &n, err);
-    *changed = n == 1;
-    return rc;
-}
-
-/* Gives the claimed request back like retry_later, but takes its attempt
- * back too (ferry_attempt - 1, in the same statement): its child could not
- * reach the database before the export started, so this was no attempt
+ * its last error, conditioned on the claim. With `take_back` its attempt
+ * goes back too (ferry_attempt - 1, in the same statement): its child could
+ * not reach the database before the export started, so this was no attempt
  * (FERRY_ERR_UNAVAILABLE). The attempt number is used again by the next
  * claim; nothing of this one is left to collide with it: its child has
  * exited having written nothing, and the statement is fenced on the claim. */
-static int defer_later(ferry_db *db, const ferry_claim *c, unsigned delay, const char *message,
-                       int *changed, ferry_err *err)
+static int pending_again(ferry_db *db, const ferry_claim *c, unsigned delay, const char *message,
+                         int take_back, int *changed, ferry_err *err)
 {
+#define PENDING_AGAIN(attempt)                                                                     \
+    "UPDATE export_requests SET status = 'pending', ferry_lease_owner = '', "                      \
+    "ferry_lease_expires_at = NOW(6) + INTERVAL ? SECOND, error_message = ?, " attempt             \
+    "progress_percentage = 0, updated_at = NOW(6) "                                                \
+    "WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ? AND status = 'processing'"
     fdb_param p[] = {fdb_i64((int64_t)delay), fdb_str(message), fdb_str(c->id), fdb_str(c->owner),
                      fdb_i64(c->attempt)};
     uint64_t n = 0;
-    int rc = fdb_exec(db,
-                      "UPDATE export_requests SET status = 'pending', ferry_lease_owner = '', "
-                      "ferry_lease_expires_at = NOW(6) + INTERVAL ? SECOND, error_message = ?, "
-                      "ferry_attempt = ferry_attempt - 1, progress_percentage = 0, "
-                      "updated_at = NOW(6) "
-                      "WHERE id = ? AND ferry_lease_owner = ? AND ferry_attempt = ? "
-                      "AND status = 'processing'",
-                      p, 5, &n, err);
+    int rc = fdb_exec(
+        db, take_back ? PENDING_AGAIN("ferry_attempt = ferry_attempt - 1, ") : PENDING_AGAIN(""), p,
+        5, &n, err);
+#undef PENDING_AGAIN
     *changed = n == 1;
     return rc;
 }
@@ -302,10 +285,8 @@ static int resolve_once(slot *s, ferry_db *db, const ferry_claim *c, int what, c
         return ferry_claim_release(db, c, err);
     unsigned delay =
         ferry_retry_delay_s(w->o->retry_delay_seconds, c->attempt, w->o->retry_max_delay_seconds);
-    if (what == ON_RETRY)
-        return retry_later(db, c, delay, msg, changed, err);
-    if (what == ON_DEFER)
-        return defer_later(db, c, delay, msg, changed, err);
+    if (what == ON_RETRY || what == ON_DEFER)
+        return pending_again(db, c, delay, msg, what == ON_DEFER, changed, err);
     return ferry_request_fail(w->svc, db, c, msg, changed, err);
 }
 
