@@ -57,8 +57,7 @@ defs=(-D_GNU_SOURCE -DFERRY_VERSION='"fuzz"' -DFERRY_SOURCE_DIR="\"$here\""
       -DFERRY_BUILD_DIR="\"$build\"" -DFERRY_BUILD_PLUGIN_DIR="\"$build/plugins\""
       -DFERRY_REL_BINDIR='"bin"' -DFERRY_REL_LIBDIR='"lib"' -DFERRY_REL_DATADIR='"share"')
 incs=(-I"$here/core/include" -I"$here/core/src/util" -I"$here/core/src/engine"
-      -I"$here/core/src/store" -I"$here/core/src/service" -I"$here/plugins/common"
-      -I"$here/plugins")  # common/myerr.h, as the core includes it
+      -I"$here/core/src/store" -I"$here/core/src/service" -I"$here/plugins/common")
 libs=(-lconfig -lmariadb -ljansson -lcurl -lmicrohttpd -lcrypto -lz -lpthread -lm -ldl)
 
 check_clang() {

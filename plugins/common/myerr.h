@@ -1,10 +1,11 @@
 /*
  * myerr.h — which MariaDB/MySQL client error numbers say that the server
  * cannot be reached or cannot take a connection now, so that waiting can
- * help and nothing the caller asked for was at fault. One list for the
- * core (core/src/store/db.c, fdb_errno_unavailable: the worker's own
- * connections) and source-mysql (FERRY_ERR_UNAVAILABLE, ABI 1.4). Header
- * only, over <mysql.h>'s error headers; links nothing.
+ * help and nothing the caller asked for was at fault: source-mysql's
+ * FERRY_ERR_UNAVAILABLE (ABI 1.4). The core's store layer, which may not
+ * include a plugin header, has the same list (fdb_errno_unavailable, the
+ * worker's own connections); test_myerr checks the two agree on every
+ * error number. Header only, over <mysql.h>'s error headers.
  */
 #ifndef FERRY_PLUGINS_MYERR_H
 #define FERRY_PLUGINS_MYERR_H

@@ -17,7 +17,7 @@
  * slow formatter never gets the connection dropped by the server.
  *
  * A server that cannot be reached or take the connection now (refused, too
- * many connections, shutting down: myerr.h, the core's list), or that drops
+ * many connections, shutting down: myerr.h, the core's list too), or that drops
  * the connection while the session is set up — before the export's query
  * is sent — is FERRY_ERR_UNAVAILABLE (ABI 1.4; FERRY_ERR_DB for an older
  * core): the worker tries the request later without counting the attempt.
