@@ -96,6 +96,19 @@ static void test_log_json__invalid_utf8(void **state)
                         "\"g\":\"\xef\xbf\xbd\xef\xbf\xbd\"}\n");
 }
 
+/* A value that needs quotes in a buffer with no room for both is empty: a
+ * lone opening quote took the rest of the line (" z=x") as the value. */
+static void test_log_value__no_room_for_quotes(void **state)
+{
+    (void)state;
+    char b[4];
+    assert_int_equal(ferry_log_value(b, 2, "a b"), 0);
+    assert_string_equal(b, "");
+    assert_int_equal(ferry_log_value(b, 3, "a b"), 2);
+    assert_string_equal(b, "\"\"");
+    assert_int_equal(ferry_log_value(b, 2, "ab"), 0);
+}
+
 static void test_status_allowed(void **state)
 {
     (void)state;
@@ -152,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_log_json__fields_become_members),
         cmocka_unit_test(test_log_json__escaped_backslash_then_n),
         cmocka_unit_test(test_log_json__invalid_utf8),
+        cmocka_unit_test(test_log_value__no_room_for_quotes),
         cmocka_unit_test(test_request_fields__hostile_format),
         cmocka_unit_test(test_status_allowed),
         cmocka_unit_test(test_metrics__text),
