@@ -47,9 +47,14 @@ static int integer_text(const char *s, size_t len)
 }
 
 /* A literal in the column's type; an integer beyond int64 for an INT64
- * column stays exact, as a DECIMAL (fv_compare orders it with integers). */
+ * column stays exact, as a DECIMAL (fv_compare orders it with integers).
+ * A '+' before a number is dropped for a DECIMAL column as strtoll drops
+ * it for an INT64 one. */
 static int coerce(int type, const ferry_value *in, ferry_value *out, const char **why)
 {
+    if (type == FERRY_TYPE_DECIMAL && in->type == FERRY_TYPE_STRING && in->len > 1 &&
+        in->u.str[0] == '+' && in->u.str[1] != '-')
+        return fv_parse(type, in->u.str + 1, in->len - 1, out, why);
     if (fv_coerce(type, in, out, why) == 0)
         return 0;
     if (type != FERRY_TYPE_INT64 || in->type != FERRY_TYPE_STRING ||

@@ -81,6 +81,34 @@ static void test_request_fields__hostile_format(void **state)
     assert_string_equal(f, "request_id=ab12 user_id=7 format=-");
 }
 
+/* JSON holds only UTF-8: an invalid byte of a message or value is U+FFFD,
+ * one per maximal invalid subpart (jansson refused the whole line). */
+static void test_log_json__invalid_utf8(void **state)
+{
+    (void)state;
+    char line[512];
+    size_t n = ferry_log_json_line(line, sizeof line, "T", "info", NULL, "a\xff\xe2\x82z\xc3\xa9",
+                                   "f=\"x\xed\xa0\x80 y\" g=\xf4\x90");
+    line[n] = '\0';
+    assert_string_equal(line,
+                        "{\"time\":\"T\",\"level\":\"info\",\"msg\":\"a\xef\xbf\xbd\xef\xbf\xbd"
+                        "z\xc3\xa9\",\"f\":\"x\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd y\","
+                        "\"g\":\"\xef\xbf\xbd\xef\xbf\xbd\"}\n");
+}
+
+/* A value that needs quotes in a buffer with no room for both is empty: a
+ * lone opening quote took the rest of the line (" z=x") as the value. */
+static void test_log_value__no_room_for_quotes(void **state)
+{
+    (void)state;
+    char b[4];
+    assert_int_equal(ferry_log_value(b, 2, "a b"), 0);
+    assert_string_equal(b, "");
+    assert_int_equal(ferry_log_value(b, 3, "a b"), 2);
+    assert_string_equal(b, "\"\"");
+    assert_int_equal(ferry_log_value(b, 2, "ab"), 0);
+}
+
 static void test_status_allowed(void **state)
 {
     (void)state;
@@ -136,6 +164,8 @@ int main(void)
         cmocka_unit_test(test_retry_delay__grows_capped_jittered),
         cmocka_unit_test(test_log_json__fields_become_members),
         cmocka_unit_test(test_log_json__escaped_backslash_then_n),
+        cmocka_unit_test(test_log_json__invalid_utf8),
+        cmocka_unit_test(test_log_value__no_room_for_quotes),
         cmocka_unit_test(test_request_fields__hostile_format),
         cmocka_unit_test(test_status_allowed),
         cmocka_unit_test(test_metrics__text),

@@ -51,6 +51,8 @@ static const char *run(const char *settings, char *out, size_t cap)
     return out;
 }
 
+static void expect_error(const char *settings, int at_open, const char *want);
+
 static void test_where__comparisons(void **st)
 {
     (void)st;
@@ -67,6 +69,10 @@ static void test_where__comparisons(void **st)
                         "B, C/NULL;Acme/build;");
     assert_string_equal(run("conditions = [\"amount < 10\"];", buf, sizeof buf),
                         "Acme/design;Other/build;");
+    /* a '+' before a decimal literal, as before an integer one ("+-1" is none) */
+    assert_string_equal(run("conditions = [\"amount >= +10.1\"];", buf, sizeof buf),
+                        "B, C/NULL;Acme/build;");
+    expect_error("conditions = [\"amount = +-1\"];", 1, "not a decimal");
     /* != is SQL's: a null task matches neither = nor != */
     assert_string_equal(run("conditions = [\"task != build\"];", buf, sizeof buf), "Acme/design;");
 }

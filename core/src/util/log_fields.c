@@ -14,7 +14,11 @@ size_t ferry_log_value(char *buf, size_t len, const char *v)
         if (*p <= ' ' || *p == 0x7f || *p == '"' || *p == '\\' || *p == '=')
             bare = 0;
     size_t o = 0;
-    if (!bare && o + 1 < len)
+    if (!bare && len < 3) { /* no room for both quotes: an opened one took the line */
+        buf[0] = '\0';
+        return 0;
+    }
+    if (!bare)
         buf[o++] = '"';
     for (const unsigned char *p = s; *p && o + 3 < len; p++) {
         if (bare) {
@@ -26,7 +30,7 @@ size_t ferry_log_value(char *buf, size_t len, const char *v)
             buf[o++] = *p < 0x20 || *p == 0x7f ? ' ' : (char)*p;
         }
     }
-    if (!bare && o + 1 < len)
+    if (!bare)
         buf[o++] = '"';
     buf[o] = '\0';
     return o;

@@ -15,13 +15,46 @@ static void put(out *o, char c)
         o->p[o->n++] = c;
 }
 
-/* A JSON string of s[0..len) (quotes, backslashes, control characters). */
+/* The length of the valid UTF-8 sequence at s[0..n) (n >= 1, s[0] >= 0x80),
+ * or minus that of its maximal invalid subpart (Unicode table 3-7: no
+ * overlong form, surrogate or code point above U+10FFFF). */
+static int utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+    int need = c >= 0xc2 && c <= 0xdf   ? 1
+               : c >= 0xe0 && c <= 0xef ? 2
+               : c >= 0xf0 && c <= 0xf4 ? 3
+                                        : 0;
+    if (c == 0xe0)
+        lo = 0xa0;
+    else if (c == 0xed)
+        hi = 0x9f;
+    else if (c == 0xf0)
+        lo = 0x90;
+    else if (c == 0xf4)
+        hi = 0x8f;
+    for (int k = 1; k <= need; k++) {
+        if ((size_t)k >= n || s[k] < (k == 1 ? lo : 0x80) || s[k] > (k == 1 ? hi : 0xbf))
+            return -k;
+    }
+    return need ? need + 1 : -1;
+}
+
+/* A JSON string of s[0..len) (quotes, backslashes, control characters;
+ * invalid UTF-8 as U+FFFD, one per maximal invalid subpart). */
 static void str(out *o, const char *s, size_t len)
 {
     put(o, '"');
     for (size_t i = 0; i < len && o->n + 8 < o->cap; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
+        if (c >= 0x80) {
+            int k = utf8_seq((const unsigned char *)s + i, len - i);
+            for (int j = 0; j < k; j++)
+                put(o, s[i + (size_t)j]);
+            for (int j = 0; k < 0 && j < 3; j++)
+                put(o, "\xef\xbf\xbd"[j]);
+            i += (size_t)(k < 0 ? -k : k) - 1;
+        } else if (c == '"' || c == '\\') {
             put(o, '\\');
             put(o, (char)c);
         } else if (c < 0x20) {

@@ -1,7 +1,8 @@
 /*
  * log_json.h — `--log-format json`: one log line as one JSON object, for
  * log shippers. The logfmt fields (key=value, key="quoted \" value") become
- * members; a value that is a plain decimal number stays a number.
+ * members; a value that is a plain decimal number stays a number. Text
+ * that is not UTF-8 has U+FFFD for each maximal invalid subpart.
  */
 #ifndef FERRY_CORE_LOG_JSON_H
 #define FERRY_CORE_LOG_JSON_H
