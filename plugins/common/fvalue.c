@@ -337,7 +337,10 @@ int fv_coerce(int type, const ferry_value *in, ferry_value *out, const char **wh
         }
         break;
     case FERRY_TYPE_DOUBLE:
-        if (type == FERRY_TYPE_INT64 && in->u.f64 == (double)(int64_t)in->u.f64) {
+        /* Only a double within int64's range may be cast (beyond it the
+         * cast is undefined); NaN fails both comparisons. */
+        if (type == FERRY_TYPE_INT64 && in->u.f64 >= -9223372036854775808.0 &&
+            in->u.f64 < 9223372036854775808.0 && in->u.f64 == (double)(int64_t)in->u.f64) {
             ferry_value_set_i64(out, FERRY_TYPE_INT64, (int64_t)in->u.f64);
             return 0;
         }
