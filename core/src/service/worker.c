@@ -24,12 +24,14 @@
  *   lost while it reads the request's rows, before the pipeline starts),
  *   or to the pipeline's source when it opens (a plugin of ABI 1.4 or
  *   later returning it from open, before any row; engine/run.c lets the
- *   code out from nowhere else): FERRY_ERR_UNAVAILABLE. The request was not at fault and nothing
- * was exported, so it is given back as pending with the retry delay its attempt would get and
- * ferry_attempt - 1 in the same fenced statement (defer_later): the attempt is not counted and
- * never gives the request up. The slot then backs off (250 ms … 30 s, reset by any other outcome)
- * before it claims again, so a database that stays short is not spun on. Once the source has opened
- * (or failed otherwise), every error is classed as above.
+ *   code out from nowhere else): FERRY_ERR_UNAVAILABLE. The request was
+ *   not at fault and nothing was exported, so it is given back as pending
+ *   with the retry delay its attempt would get and ferry_attempt - 1 in
+ *   the same fenced statement (pending_again): the attempt is not counted
+ *   and never gives the request up. The slot then backs off (250 ms …
+ *   30 s, reset by any other outcome) before it claims again, so a
+ *   database that stays short is not spun on. Once the source has opened
+ *   (or failed otherwise), every error is classed as above.
  * - A worker that dies holds its lease until it runs out; another worker
  *   then claims the request again (claim.c gives up after max_attempts).
  * - SIGTERM/SIGINT: stop claiming; let held requests finish for up to

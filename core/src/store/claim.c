@@ -22,7 +22,7 @@
  *   updates, so a stalled worker from before a retry can never publish over
  *   a newer attempt's file. The one exception: a claim whose child could
  *   not reach the database before its export started gives its number back
- *   (worker.c, defer_later), in the fenced statement that releases it, once
+ *   (worker.c, pending_again), in the fenced statement that releases it, once
  *   its child has exited having written nothing — no process of that claim
  *   is left to use the number, so the next claim may. Attempts are counted in rounds of
  * max_attempts: a retry moves ferry_attempt up to the next multiple of max_attempts, and attempt A
