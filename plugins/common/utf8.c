@@ -3,6 +3,7 @@
  */
 #include "utf8.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int ferry_utf8_decode(const char *s, size_t n, uint32_t *cp)
@@ -112,4 +113,20 @@ int ferry_utf8_encode(uint32_t cp, char *out)
     out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
     out[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
+}
+
+char *ferry_utf8_replaced(const char *s, int (*keep)(uint32_t cp))
+{
+    size_t i = 0, n = 0, len = strlen(s);
+    char *out = malloc(len * 3 + 1); /* an invalid byte (1) becomes U+FFFD (3) */
+    if (!out)
+        return NULL;
+    while (i < len) {
+        uint32_t cp = 0;
+        int k = ferry_utf8_decode(s + i, len - i, &cp);
+        n += (size_t)ferry_utf8_encode(k < 0 || !keep(cp) ? 0xFFFD : cp, out + n);
+        i += (size_t)(k < 0 ? -k : k);
+    }
+    out[n] = '\0';
+    return out;
 }

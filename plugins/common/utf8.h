@@ -34,5 +34,12 @@ size_t ferry_utf8_prefix_units(const char *s, size_t n, size_t max_units);
 /* Appends the UTF-8 encoding of cp (<= U+10FFFF) to out (room for 4);
  * returns its length. */
 int ferry_utf8_encode(uint32_t cp, char *out);
+/*
+ * A copy of the C string s with each invalid sequence (maximal subpart)
+ * and each character `keep` refuses as U+FFFD: text for a place that
+ * holds less than every character (a document title in XML or in a PDF's
+ * information). malloc'd, the caller's; NULL when out of memory.
+ */
+char *ferry_utf8_replaced(const char *s, int (*keep)(uint32_t cp));
 
 #endif

@@ -613,32 +613,28 @@ static int pdf_header_line(pdf_state *st, const char *s, float size, const char 
     return 0;
 }
 
-/* The document information's Title: libharu writes it as UTF-16 text
- * once its UTF-8 encoder is current (pdf_fonts_init), but drops what is
- * above U+FFFF; that, controls and invalid bytes become U+FFFD, as the
- * drawn title shows them (reported there). */
+/* Whether the document information can hold cp: libharu drops what is
+ * above U+FFFF; controls are no title. */
+static int pdf_info_char(uint32_t cp)
+{
+    return cp <= 0xFFFF && cp >= 0x20 && (cp < 0x7F || cp >= 0xA0);
+}
+
+/* The document information's Title: libharu writes it as UTF-16 text once
+ * its UTF-8 encoder is current (pdf_fonts_init); what it cannot hold is
+ * U+FFFD, as the drawn title shows it (reported there). */
 static int pdf_info_title(pdf_state *st)
 {
-    const char *t = st->cfg->title;
-    size_t n = t ? strlen(t) : 0, i = 0, o = 0;
     char *clean;
-    if (!t || !*t)
+    if (!st->cfg->title || !*st->cfg->title)
         return 0;
-    if (!(clean = malloc(n * 3 + 1)))
+    if (!(clean = ferry_utf8_replaced(st->cfg->title, pdf_info_char)))
         return pdf_nomem(st);
-    while (i < n) {
-        uint32_t cp = 0xFFFD;
-        int k = ferry_utf8_decode(t + i, n - i, &cp);
-        i += (size_t)(k < 0 ? -k : k);
-        if (k < 0 || cp > 0xFFFF || cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
-            cp = 0xFFFD;
-        o += (size_t)ferry_utf8_encode(cp, clean + o);
-    }
-    clean[o] = '\0';
     HPDF_SetInfoAttr(st->pdf, HPDF_INFO_TITLE, clean);
     free(clean);
     return 0;
 }
+
 /* A new page: its header and the table header. */
 static int pdf_new_page(pdf_state *st)
 {

@@ -215,31 +215,19 @@ static void xlsx_sheet_name(const char *in, size_t max, char *out, size_t cap)
         snprintf(out, cap, "Sheet");
 }
 
-/* s with what XML cannot hold (invalid UTF-8, C0 controls but tab, line
- * feed and carriage return, U+FFFE, U+FFFF) as U+FFFD: the document title
- * (docProps/core.xml, which libxlsxwriter writes as it is, and which has
- * no _xHHHH_ escapes). malloc'd; NULL when out of memory. */
+/* Whether XML can hold cp (not C0 controls but tab, line feed and carriage
+ * return, not U+FFFE, U+FFFF). */
+static int xlsx_xml_char(uint32_t cp)
+{
+    return (cp >= 0x20 || cp == '\t' || cp == '\n' || cp == '\r') && cp != 0xFFFE && cp != 0xFFFF;
+}
+
+/* s with what XML cannot hold (and invalid UTF-8) as U+FFFD: the document
+ * title (docProps/core.xml, which libxlsxwriter writes as it is, and which
+ * has no _xHHHH_ escapes). malloc'd; NULL when out of memory. */
 static char *xlsx_xml_text(const char *s)
 {
-    size_t i = 0, n = 0, len = strlen(s);
-    char *out = malloc(len * 3 + 1);
-    uint32_t cp = 0;
-
-    if (!out)
-        return NULL;
-    while (i < len) {
-        int k = ferry_utf8_decode(s + i, len - i, &cp);
-        if (k < 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
-            cp == 0xFFFF) {
-            n += (size_t)ferry_utf8_encode(0xFFFD, out + n);
-        } else {
-            memcpy(out + n, s + i, (size_t)k);
-            n += (size_t)k;
-        }
-        i += (size_t)(k < 0 ? -k : k);
-    }
-    out[n] = '\0';
-    return out;
+    return ferry_utf8_replaced(s, xlsx_xml_char);
 }
 
 static double xlsx_text_width(const char *s)
