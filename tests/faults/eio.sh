@@ -14,7 +14,9 @@ cc -shared -fPIC -O1 -Wall -Wextra -Werror -o "$TMP/eio_shim.so" "$FAULTS_DIR/ei
 # Under ASan (the sanitizer pass) its runtime must come first in the
 # preload list: the shim follows it.
 preload=$TMP/eio_shim.so
-asan=$(ldd "$FERRY" 2>/dev/null | awk '/libasan/ {print $3; exit}')
+# awk reads to the end: exiting at the match would leave ldd writing into
+# a closed pipe, and its SIGPIPE fails the assignment under pipefail.
+asan=$(ldd "$FERRY" 2>/dev/null | awk '/libasan/ && !found {print $3; found = 1}')
 [ -n "$asan" ] && preload="$asan:$preload"
 make_csv "$TMP/in.csv" 20000
 out=$TMP/out

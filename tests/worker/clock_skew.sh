@@ -14,7 +14,9 @@ trap 'rm -rf "$tmp"; testdb_drop' EXIT
 cc -shared -fPIC -O1 -Wall -Wextra -Werror -o "$tmp/clock_shim.so" \
     "$FERRY_SOURCE_DIR/tests/worker/clock_shim.c" -ldl || fail "building the shim"
 preload=$tmp/clock_shim.so
-asan=$(ldd "$FERRY" 2>/dev/null | awk '/libasan/ {print $3; exit}')
+# awk reads to the end: exiting at the match would leave ldd writing into
+# a closed pipe, and its SIGPIPE fails the assignment under pipefail.
+asan=$(ldd "$FERRY" 2>/dev/null | awk '/libasan/ && !found {print $3; found = 1}')
 [ -n "$asan" ] && preload="$asan:$preload"
 store=$tmp/store
 mkdir -p "$store"
