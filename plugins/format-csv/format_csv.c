@@ -2,7 +2,8 @@
  * format-csv — RFC 4180 CSV, streamed: a header row of the field labels,
  * then one line per record, each value rendered by its field style
  * (host->format_value, the same text PDF and previews show). Fields that
- * hold the delimiter, a quote, CR or LF are quoted and quotes doubled.
+ * hold the delimiter, a quote, CR or LF are quoted and quotes doubled; a
+ * record whose only field is empty is written "", never a blank line.
  * Strings that a spreadsheet would run as a formula (=, +, -, @, tab, CR
  * first) get a leading ' unless formula_guard is off (OWASP's advice); so
  * that the guard stays reversible, a string that already starts with
@@ -311,6 +312,25 @@ static int add_text(state *s, uint32_t c, const char *p, size_t n)
     return rc ? rc : add_field(s, p, n, s->cfg->formula_guard);
 }
 
+/* Ends the record of `ncolumns` fields that started at s->line[start]. A
+ * record of fields but no text (one column, its value empty, or null with
+ * an empty null_text, or an empty label) is written as "", as Python's
+ * csv.writer does: a blank line is no record to csv.reader ([]), and
+ * DictReader and source-csv skip it, so the row would be lost. */
+static int end_record(state *s, size_t start, uint32_t ncolumns)
+{
+    if (reserve(s, 2 + s->eol_len))
+        return FERRY_ERR_NOMEM;
+    if (s->len == start && ncolumns) {
+        s->line[s->len++] = '"';
+        s->line[s->len++] = '"';
+    }
+    s->line[s->len++] = s->eol[0];
+    if (s->eol_len == 2)
+        s->line[s->len++] = s->eol[1];
+    return 0;
+}
+
 static int fmt_open(void *st, const ferry_schema *schema, ferry_output *out, const char *path,
                     const char *tmpdir, int64_t row_count)
 {
@@ -322,6 +342,7 @@ static int fmt_open(void *st, const ferry_schema *schema, ferry_output *out, con
     if (s->cfg->bom && put(s, "\xEF\xBB\xBF", 3))
         return FERRY_ERR_NOMEM;
     if (s->cfg->header) {
+        size_t start = s->len;
         for (uint32_t c = 0; c < schema->ncolumns; c++) {
             if (c && put(s, &s->delim, 1))
                 return FERRY_ERR_NOMEM;
@@ -330,7 +351,7 @@ static int fmt_open(void *st, const ferry_schema *schema, ferry_output *out, con
             if (rc)
                 return rc;
         }
-        if (put(s, s->eol, s->eol_len))
+        if (end_record(s, start, schema->ncolumns))
             return FERRY_ERR_NOMEM;
     }
     return flush(s, 0);
@@ -385,6 +406,7 @@ static int fmt_write(void *st, const ferry_batch *b)
     state *s = st;
     for (uint32_t r = 0; r < b->nrows; r++) {
         s->row++;
+        size_t start = s->len;
         const ferry_value *v = ferry_batch_at(b, r, 0);
         for (uint32_t c = 0; c < b->schema->ncolumns; c++) {
             if (c) {
@@ -396,11 +418,8 @@ static int fmt_write(void *st, const ferry_batch *b)
             if (rc)
                 return rc;
         }
-        if (reserve(s, 2))
+        if (end_record(s, start, b->schema->ncolumns))
             return FERRY_ERR_NOMEM;
-        s->line[s->len++] = s->eol[0];
-        if (s->eol_len == 2)
-            s->line[s->len++] = s->eol[1];
         int rc = s->len >= 64 * 1024 ? flush(s, 0) : 0;
         if (rc)
             return rc;
