@@ -3,7 +3,8 @@
  * then one line per record, each value rendered by its field style
  * (host->format_value, the same text PDF and previews show). Fields that
  * hold the delimiter, a quote, CR or LF are quoted and quotes doubled; a
- * record whose only field is empty is written "", never a blank line.
+ * record whose only field is empty is written "", never a blank line, and
+ * the file's first field is quoted when it starts with U+FEFF.
  * Strings that a spreadsheet would run as a formula (=, +, -, @, tab, CR
  * first) get a leading ' unless formula_guard is off (OWASP's advice); so
  * that the guard stays reversible, a string that already starts with
@@ -67,6 +68,7 @@ typedef struct state {
     ferry_buf cell;
     ferry_buf fixed; /* a string with its invalid UTF-8 replaced */
     uint64_t row;    /* data rows written, for warnings */
+    size_t lead;     /* where the file's first field starts in line; SIZE_MAX once flushed */
     char delim;
     const char *eol;
     size_t eol_len;
@@ -215,19 +217,28 @@ static int copy_plain(const state *s, char *o, const char *p, size_t n, int asci
 #endif
 }
 
+/* The file's first field starting with U+FEFF: a reader that drops a
+ * byte order mark (Excel, Python's utf-8-sig, source-csv) would take that
+ * character for one, and "\uFEFF=1" would reach a spreadsheet as the
+ * formula =1. So it is quoted (with bom = true too). */
+static int bom_first(const state *s, const char *p, size_t n)
+{
+    return s->len == s->lead && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0;
+}
+
 static int add_field(state *s, const char *p, size_t n, int guard)
 {
     if (reserve(s, 2 * n + 19))
         return FERRY_ERR_NOMEM;
     char *o = s->line + s->len;
     int neutralise = guard && needs_guard(p, n);
-    if (!s->all && copy_plain(s, o + neutralise, p, n, 0)) { /* the common case */
+    int quote = s->all || bom_first(s, p, n);
+    if (!quote && copy_plain(s, o + neutralise, p, n, 0)) { /* the common case */
         if (neutralise)
             *o = '\'';
         s->len += (size_t)neutralise + n;
         return 0;
     }
-    int quote = s->all;
     for (size_t i = 0; i < n && !quote; i++)
         quote = s->special[(unsigned char)p[i]];
     if (quote)
@@ -250,6 +261,7 @@ static int flush(state *s, int force)
     if (s->len && (force || s->len >= 64 * 1024)) {
         int rc = s->host->output_write(s->out, s->line, s->len);
         s->len = 0;
+        s->lead = SIZE_MAX;
         if (rc)
             return s->host->error(s->fx, rc, "write failed");
     }
@@ -341,6 +353,7 @@ static int fmt_open(void *st, const ferry_schema *schema, ferry_output *out, con
     s->row = 0;
     if (s->cfg->bom && put(s, "\xEF\xBB\xBF", 3))
         return FERRY_ERR_NOMEM;
+    s->lead = s->len;
     if (s->cfg->header) {
         size_t start = s->len;
         for (uint32_t c = 0; c < schema->ncolumns; c++) {
