@@ -206,6 +206,18 @@ def t_bytes():
     same("quote-ends", d, [["a", "b"], ['x"', 'y""'], ['"', '""']])
 
 
+def t_nul_names():
+    # A header name with NUL is refused, naming where; it was cut at the NUL
+    # ("a\0b" became "a"; two such names were "named twice").
+    rc, err, _ = export("nul-name", b"a\x00b,a\x00c\r\n1,2\r\n", expect=1)
+    check("NUL" in err and ":1:1:" in err, "nul-name: refused naming line and column: %r"
+          % err.strip()[-200:])
+    rc, err, _ = export("nul-name-declared", b"a\x00b,c\r\n1,2\r\n", 'columns = ["a"];',
+                        expect=1)
+    check('no column "a"' in err, "nul-name-declared: \"a\\0b\" is no column \"a\": %r"
+          % err.strip()[-200:])
+
+
 def t_bom():
     # A first field starting with U+FEFF: a reader that drops a BOM must not drop it.
     for bom in ("false", "true"):
@@ -281,7 +293,8 @@ def t_mysql():
 
 
 try:
-    for t in (t_one_column, t_no_rows, t_wide, t_long, t_bytes, t_bom, t_line_endings, t_mysql):
+    for t in (t_one_column, t_no_rows, t_wide, t_long, t_bytes, t_nul_names, t_bom,
+              t_line_endings, t_mysql):
         t()
 finally:
     shutil.rmtree(TMP, ignore_errors=True)
