@@ -177,6 +177,11 @@ def t_wide():
     want = [[guarded(x) for x in names]] + [["" if v is None else guarded(v) for v in row]
                                             for row in rows]
     same("wide", d, want)
+    _, _, d = export("wide-null", body,
+                     fields='fields = { null_text = "\\\\N"; };')
+    want = [[guarded(x) for x in names]] + [["\\N" if v is None else guarded(v) for v in row]
+                                            for row in rows]
+    same("wide-null", d, want)
     _, _, j = export("wide-json", body, plugin="format-json")
     got = json.loads(j)
     check(len(got) == len(rows) and all(list(g.values()) == row for g, row in zip(got, rows)),
@@ -216,6 +221,26 @@ def t_nul_names():
                         expect=1)
     check('no column "a"' in err, "nul-name-declared: \"a\\0b\" is no column \"a\": %r"
           % err.strip()[-200:])
+
+
+def t_every_field():
+    # fields.null_text and fields.timezone apply to every field, with no
+    # fields.exportable too (they were copied only into the listed fields).
+    body = b'a,b\r\n,2024-01-15T12:00:00Z\r\n"",2024-07-15T12:00:00.5Z\r\n'
+    src = 'columns = ["a", "b:timestamp"];'
+    every = 'fields = { null_text = "NULL"; timezone = "Europe/Berlin"; };'
+    want = [["a", "b"], ["NULL", "2024-01-15T13:00:00+01:00"], ["", "2024-07-15T14:00:00.500000+02:00"]]
+    _, _, d = export("every", body, src, fields=every)
+    same("every", d, want)
+    _, _, d = export("every-listed", body, src, fields=every.replace("fields = {",
+                     'fields = { exportable = ["a", "b"];'))
+    same("every-listed", d, want)
+    _, _, d = export("every-one", b'a\r\n""\r\n1\r\n', 'columns = ["a:int64"];',
+                     fields='fields = { null_text = "-"; };')
+    same("every-one", d, [["a"], ["'-"], ["1"]])
+    rc, err, _ = export("every-badzone", body, src, fields='fields = { timezone = "Mars/Olympus"; };',
+                        expect=3)
+    check("unknown time zone" in err, "every-badzone: refused: %r" % err.strip()[-200:])
 
 
 def t_bom():
@@ -281,6 +306,8 @@ def t_mysql():
         src = 'plugin = "source-mysql"; url = %s; query = "SELECT v FROM t WHERE id <= %%d ORDER BY id";' % cfg_string(url)
         _, _, d = export("mysql-one", src % 4)
         same("mysql-one", d, [["v"], [""], [""], ["x"], [""]])
+        _, _, d = export("mysql-one-null", src % 4, fields='fields = { null_text = "NULL"; };')
+        same("mysql-one-null", d, [["v"], ["NULL"], [""], ["x"], ["NULL"]])
         _, _, d = export("mysql-long", src % 7)
         got = reread(d) if d else []
         want = ['ab"\r\n,' * 3000000 + "END", "y" * 16777215, "z" * (16777216 - 7)]
@@ -293,8 +320,8 @@ def t_mysql():
 
 
 try:
-    for t in (t_one_column, t_no_rows, t_wide, t_long, t_bytes, t_nul_names, t_bom,
-              t_line_endings, t_mysql):
+    for t in (t_one_column, t_no_rows, t_wide, t_long, t_bytes, t_nul_names, t_every_field,
+              t_bom, t_line_endings, t_mysql):
         t()
 finally:
     shutil.rmtree(TMP, ignore_errors=True)

@@ -193,7 +193,7 @@ static ferry_schema *decorate(const ferry_schema *in, const ferry_fieldset *fs)
         cols[i].label =
             f ? f->label : (in->columns[i].label ? in->columns[i].label : in->columns[i].name);
         cols[i].style =
-            f ? &f->style : (in->columns[i].style ? in->columns[i].style : ferry_default_style());
+            f ? &f->style : (in->columns[i].style ? in->columns[i].style : ferry_fields_style(fs));
     }
     s->ncolumns = in->ncolumns;
     s->columns = cols;
