@@ -1,6 +1,7 @@
-/* test_fvalue.c — plugins/common's typed values and predicates on a double
- * literal for an int64 column (a request filter's JSON real, which
- * source-csv compiles with fp_compile): accepted only when it is an int64
+/* test_fvalue.c — plugins/common's typed values and predicates: text too
+ * long for a value (refused, never cut); a double literal for an int64
+ * column (a request filter's JSON real, which source-csv compiles with
+ * fp_compile): accepted only when it is an int64
  * exactly, then compared with the column's values at INT64_MAX and
  * INT64_MIN; refused beyond int64's range (2^63, 9.3e18, 1e19, -9.3e18,
  * the double below -2^63), for a fraction, NaN and the infinities.
@@ -157,9 +158,32 @@ static void predicates_on_int64_column(void **st)
         }
 }
 
+/* Text beyond what a value's 32-bit len holds (a source-csv field over
+ * 4 GiB) is refused; it was cut to its length modulo 2^32. A string's
+ * bytes are not read, so a short buffer stands for them. */
+static void parse_too_long(void **st)
+{
+    (void)st;
+    static const char text[] = "abcdefgh";
+    const size_t lens[] = {(size_t)UINT32_MAX - 1, (size_t)UINT32_MAX, (size_t)UINT32_MAX + 1 + 5};
+    for (size_t i = 0; i < sizeof lens / sizeof *lens; i++) {
+        ferry_value v;
+        const char *why = NULL;
+        memset(&v, 0, sizeof v);
+        int rc = fv_parse(FERRY_TYPE_STRING, text, lens[i], &v, &why);
+        if (i == 0) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(v.len, UINT32_MAX - 1);
+        } else if (rc == 0 || !why || !strstr(why, "longer than a value can hold")) {
+            fail_msg("%zu bytes: accepted as a string of %u", lens[i], v.len);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parse_too_long),
         cmocka_unit_test(coerce_double_to_int64),
         cmocka_unit_test(predicates_on_int64_column),
     };
