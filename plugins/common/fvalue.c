@@ -217,6 +217,10 @@ static int parse_decimal(const char *s, size_t len)
 int fv_parse(int type, const char *s, size_t len, ferry_value *out, const char **why)
 {
     char tmp[64];
+    if (len > UINT32_MAX - 1) { /* a value's len is 32 bits; a batch adds a NUL */
+        *why = "longer than a value can hold (4 GiB - 2 bytes)";
+        return -1;
+    }
     switch (type) {
     case FERRY_TYPE_STRING:
         ferry_value_set_ref(out, FERRY_TYPE_STRING, s, (uint32_t)len);

@@ -28,7 +28,8 @@ int fv_type_from_name(const char *name, size_t len);
 /*
  * Parses `len` bytes at `s` as `type` into *out. STRING and DECIMAL values
  * point at `s` itself (not copied). Returns 0, or -1 with *why set to a
- * static message ("not a date (YYYY-MM-DD)").
+ * static message ("not a date (YYYY-MM-DD)"); text of more than
+ * UINT32_MAX - 1 bytes is no value (a ferry_value's len is 32 bits).
  */
 int fv_parse(int type, const char *s, size_t len, ferry_value *out, const char **why);
 

@@ -2,7 +2,9 @@
  * format-csv — RFC 4180 CSV, streamed: a header row of the field labels,
  * then one line per record, each value rendered by its field style
  * (host->format_value, the same text PDF and previews show). Fields that
- * hold the delimiter, a quote, CR or LF are quoted and quotes doubled.
+ * hold the delimiter, a quote, CR or LF are quoted and quotes doubled; a
+ * record whose only field is empty is written "", never a blank line, and
+ * the file's first field is quoted when it starts with U+FEFF.
  * Strings that a spreadsheet would run as a formula (=, +, -, @, tab, CR
  * first) get a leading ' unless formula_guard is off (OWASP's advice); so
  * that the guard stays reversible, a string that already starts with
@@ -66,6 +68,7 @@ typedef struct state {
     ferry_buf cell;
     ferry_buf fixed; /* a string with its invalid UTF-8 replaced */
     uint64_t row;    /* data rows written, for warnings */
+    size_t lead;     /* where the file's first field starts in line; SIZE_MAX once flushed */
     char delim;
     const char *eol;
     size_t eol_len;
@@ -214,19 +217,28 @@ static int copy_plain(const state *s, char *o, const char *p, size_t n, int asci
 #endif
 }
 
+/* The file's first field starting with U+FEFF: a reader that drops a
+ * byte order mark (Excel, Python's utf-8-sig, source-csv) would take that
+ * character for one, and "\uFEFF=1" would reach a spreadsheet as the
+ * formula =1. So it is quoted (with bom = true too). */
+static int bom_first(const state *s, const char *p, size_t n)
+{
+    return s->len == s->lead && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0;
+}
+
 static int add_field(state *s, const char *p, size_t n, int guard)
 {
     if (reserve(s, 2 * n + 19))
         return FERRY_ERR_NOMEM;
     char *o = s->line + s->len;
     int neutralise = guard && needs_guard(p, n);
-    if (!s->all && copy_plain(s, o + neutralise, p, n, 0)) { /* the common case */
+    int quote = s->all || bom_first(s, p, n);
+    if (!quote && copy_plain(s, o + neutralise, p, n, 0)) { /* the common case */
         if (neutralise)
             *o = '\'';
         s->len += (size_t)neutralise + n;
         return 0;
     }
-    int quote = s->all;
     for (size_t i = 0; i < n && !quote; i++)
         quote = s->special[(unsigned char)p[i]];
     if (quote)
@@ -249,6 +261,7 @@ static int flush(state *s, int force)
     if (s->len && (force || s->len >= 64 * 1024)) {
         int rc = s->host->output_write(s->out, s->line, s->len);
         s->len = 0;
+        s->lead = SIZE_MAX;
         if (rc)
             return s->host->error(s->fx, rc, "write failed");
     }
@@ -311,6 +324,25 @@ static int add_text(state *s, uint32_t c, const char *p, size_t n)
     return rc ? rc : add_field(s, p, n, s->cfg->formula_guard);
 }
 
+/* Ends the record of `ncolumns` fields that started at s->line[start]. A
+ * record of fields but no text (one column, its value empty, or null with
+ * an empty null_text, or an empty label) is written as "", as Python's
+ * csv.writer does: a blank line is no record to csv.reader ([]), and
+ * DictReader and source-csv skip it, so the row would be lost. */
+static int end_record(state *s, size_t start, uint32_t ncolumns)
+{
+    if (reserve(s, 2 + s->eol_len))
+        return FERRY_ERR_NOMEM;
+    if (s->len == start && ncolumns) {
+        s->line[s->len++] = '"';
+        s->line[s->len++] = '"';
+    }
+    s->line[s->len++] = s->eol[0];
+    if (s->eol_len == 2)
+        s->line[s->len++] = s->eol[1];
+    return 0;
+}
+
 static int fmt_open(void *st, const ferry_schema *schema, ferry_output *out, const char *path,
                     const char *tmpdir, int64_t row_count)
 {
@@ -321,7 +353,9 @@ static int fmt_open(void *st, const ferry_schema *schema, ferry_output *out, con
     s->row = 0;
     if (s->cfg->bom && put(s, "\xEF\xBB\xBF", 3))
         return FERRY_ERR_NOMEM;
+    s->lead = s->len;
     if (s->cfg->header) {
+        size_t start = s->len;
         for (uint32_t c = 0; c < schema->ncolumns; c++) {
             if (c && put(s, &s->delim, 1))
                 return FERRY_ERR_NOMEM;
@@ -330,7 +364,7 @@ static int fmt_open(void *st, const ferry_schema *schema, ferry_output *out, con
             if (rc)
                 return rc;
         }
-        if (put(s, s->eol, s->eol_len))
+        if (end_record(s, start, schema->ncolumns))
             return FERRY_ERR_NOMEM;
     }
     return flush(s, 0);
@@ -385,6 +419,7 @@ static int fmt_write(void *st, const ferry_batch *b)
     state *s = st;
     for (uint32_t r = 0; r < b->nrows; r++) {
         s->row++;
+        size_t start = s->len;
         const ferry_value *v = ferry_batch_at(b, r, 0);
         for (uint32_t c = 0; c < b->schema->ncolumns; c++) {
             if (c) {
@@ -396,11 +431,8 @@ static int fmt_write(void *st, const ferry_batch *b)
             if (rc)
                 return rc;
         }
-        if (reserve(s, 2))
+        if (end_record(s, start, b->schema->ncolumns))
             return FERRY_ERR_NOMEM;
-        s->line[s->len++] = s->eol[0];
-        if (s->eol_len == 2)
-            s->line[s->len++] = s->eol[1];
         int rc = s->len >= 64 * 1024 ? flush(s, 0) : 0;
         if (rc)
             return rc;

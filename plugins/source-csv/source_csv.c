@@ -195,6 +195,14 @@ static int read_header(csv_state *s)
                               s->cfg->path);
     s->nfile = s->rd.nfields;
     if (s->ndecl == 0) { /* every header field, as a string column */
+        for (size_t i = 0; i < s->nfile; i++) {
+            const csv_field *f = &s->rd.fields[i];
+            if (strlen(csv_field_text(&s->rd, i)) != f->len) /* a name is a C string */
+                return s->host->error(s->fx, FERRY_ERR_DATA,
+                                      "%s:%llu:%u: header field %zu holds a NUL byte, which no "
+                                      "column name can",
+                                      s->cfg->path, (unsigned long long)f->line, f->col, i + 1);
+        }
         ferry_strlist names;
         const char **items = xalloc(s, s->nfile * sizeof *items);
         if (!items)
@@ -209,8 +217,9 @@ static int read_header(csv_state *s)
     }
     for (uint32_t c = 0; c < s->ndecl; c++) {
         size_t i;
-        for (i = 0; i < s->nfile; i++)
-            if (strcmp(csv_field_text(&s->rd, i), s->decl[c].name) == 0)
+        for (i = 0; i < s->nfile; i++) /* "a\0b" is no column "a" */
+            if (s->rd.fields[i].len == strlen(s->decl[c].name) &&
+                strcmp(csv_field_text(&s->rd, i), s->decl[c].name) == 0)
                 break;
         if (i == s->nfile)
             return s->host->error(s->fx, FERRY_ERR_DATA, "%s:%llu: the header has no column \"%s\"",

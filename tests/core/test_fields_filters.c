@@ -15,6 +15,7 @@
 #include <libconfig.h>
 
 #include "fields.h"
+#include "format_value.h"
 #include "filters.h"
 
 static const char *const PIPELINE_FIELDS =
@@ -216,6 +217,8 @@ static void config_errors(void **state)
          "styles for unknown field \"b\" (exportable: a)"},
         {"fields = { exportable = [\"a\"]; styles = { a = { duration = \"weeks\"; }; }; };",
          "duration \"weeks\" is not one of"},
+        {"fields = { timezone = \"Mars/Olympus\"; };",
+         "fields.timezone: unknown time zone \"Mars/Olympus\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         config_t cfg;
@@ -230,6 +233,41 @@ static void config_errors(void **state)
         ferry_fields_free(&fs);
         config_destroy(&cfg);
     }
+}
+
+/* fields.timezone and fields.null_text apply to every field, listed or not:
+ * without fields.exportable (or for a column a filter adds) a column takes
+ * ferry_fields_style. They were only copied into the listed fields' specs,
+ * so such a column fell back to UTC and "". */
+static void every_field_style(void **state)
+{
+    (void)state;
+    config_t cfg;
+    config_init(&cfg);
+    assert_int_equal(config_read_string(&cfg, "fields = { null_text = \"N/A\"; timezone = "
+                                              "\"Europe/Berlin\"; };"),
+                     CONFIG_TRUE);
+    ferry_fieldset fs;
+    ferry_err err = FERRY_ERR_INIT;
+    assert_int_equal(ferry_fields_from_config(&fs, config_lookup(&cfg, "fields"), &err), 0);
+    assert_int_equal(fs.nall, 0);
+    const ferry_field_style *st = ferry_fields_style(&fs);
+    assert_string_equal(st->null_text, "N/A");
+    assert_string_equal(st->timezone, "Europe/Berlin");
+    assert_string_equal(st->date_format, ferry_default_style()->date_format);
+    assert_int_equal(ferry_fields_apply_template(&fs, "{\"null_text\": \"-\"}", &err), 0);
+    assert_string_equal(ferry_fields_style(&fs)->null_text, "-");
+    assert_string_equal(ferry_fields_style(&fs)->timezone, "Europe/Berlin");
+    assert_int_equal(ferry_fields_apply_template(&fs, "{\"null_text\": 7}", &err),
+                     FERRY_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "null_text must be text"));
+    ferry_fields_free(&fs);
+    config_destroy(&cfg);
+
+    ferry_fieldset none;
+    assert_int_equal(ferry_fields_from_config(&none, NULL, &err), 0);
+    assert_ptr_equal(ferry_fields_style(&none), ferry_default_style());
+    ferry_fields_free(&none);
 }
 
 /* ---- filters ------------------------------------------------------------ */
@@ -428,6 +466,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(template_empty_keeps_pipeline, setup, teardown),
         cmocka_unit_test_setup_teardown(template_errors, setup, teardown),
         cmocka_unit_test(config_errors),
+        cmocka_unit_test(every_field_style),
         cmocka_unit_test_setup_teardown(filters_scalars_lists_null, setup, teardown),
         cmocka_unit_test_setup_teardown(filters_every_operator, setup, teardown),
         cmocka_unit_test_setup_teardown(filters_injection_is_a_value, setup, teardown),

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "batch.h"
 #include "output.h"
 #include "pipeline.h"
 
@@ -248,6 +249,22 @@ static void test_engine__warnings_reach_the_result(void **state)
     ferry_run_result_free(&r);
 }
 
+/* A batch's rows: batch_rows, or fewer so that it holds at most
+ * FERRY_BATCH_VALUES values (a wide result), never 0. */
+static void test_engine__batch_rows_by_width(void **state)
+{
+    (void)state;
+    assert_int_equal(ferry_batch_rows(4096, 6), 4096);
+    assert_int_equal(ferry_batch_rows(4096, 64), 4096);
+    assert_int_equal(ferry_batch_rows(4096, 65), FERRY_BATCH_VALUES / 65);
+    assert_int_equal(ferry_batch_rows(4096, 5000), 52);
+    assert_int_equal(ferry_batch_rows(7, 5000), 7);
+    assert_int_equal(ferry_batch_rows(1000000, 1), FERRY_BATCH_VALUES);
+    assert_int_equal(ferry_batch_rows(4096, FERRY_BATCH_VALUES + 1), 1);
+    assert_int_equal(ferry_batch_rows(4096, UINT32_MAX), 1);
+    assert_int_equal(ferry_batch_rows(4096, 0), 4096);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +277,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_engine__sink_failure_takes_the_file_back, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_engine__warnings_reach_the_result, setup, teardown),
+        cmocka_unit_test(test_engine__batch_rows_by_width),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

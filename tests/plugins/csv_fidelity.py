@@ -10,12 +10,16 @@ U+2028/2029, non-BMP characters, combining marks, RTL text, formula
 prefixes, invalid UTF-8 (overlong forms, CESU-8 surrogates, stray
 continuation bytes, cut sequences), fields of up to 200,000 bytes; CRLF or
 LF records, a last record with or without its terminator, a byte order
-mark or not, four delimiters; typed columns ("name:type") written in the
+mark or not, four delimiters; one-column files with many empty values
+(written "", since a blank line is no record) and rows of nothing but
+empty fields; typed columns ("name:type") written in the
 forms source-csv accepts; in files of undeclared columns, header names with
 invalid UTF-8 (U+FFFD in the JSON key and the CSV header, one warning for
 row 0 and the column). Each file runs through `ferry run` with
 format-json and format-csv; Python's json and csv modules read the output
-back and every value is compared with what the file says:
+back and every value is compared with what the file says (every CSV
+record must have every column: a blank line, [] to csv.reader, is a row
+DictReader would skip):
 
   string     the text (invalid UTF-8 as U+FFFD, as Python's decoder
              replaces it, with one warning for the row and column); an
@@ -206,10 +210,11 @@ def bad_names(rnd, cols):
 def gen_file(rnd):
     """(bytes of the file, source options, columns, rows, raw names). A
     column is (name, type or None); a row holds per column None (an empty
-    unquoted field), or (field bytes, expected); raw names maps a column
+    unquoted field, or "" when it is the only one: null in a typed column),
+    or (field bytes, expected); raw names maps a column
     whose name has invalid UTF-8 to its bytes."""
     delim = rnd.choice([b",", b",", b";", b"\t", b"|"])
-    ncols = rnd.randint(1, 6)
+    ncols = 1 if rnd.random() < 0.2 else rnd.randint(1, 6)
     taken = set()
     cols = []
     for _ in range(ncols):
@@ -219,8 +224,12 @@ def gen_file(rnd):
     rows = []
     for _ in range(rnd.choice([0, 1, 3, 20, 60, 150])):
         row = []
+        empty = 0.1 if ncols > 1 else 0.3   # one column: many empty values
+        nulls = rnd.random() < 0.05         # a row of nothing but empty fields
         for _, t in cols:
-            if rnd.random() < 0.1 and ncols > 1:
+            if ncols == 1 and t is None and (nulls or rnd.random() < empty):
+                row.append((b"", ""))       # quoted: "" (an empty line is no record)
+            elif nulls or rnd.random() < empty and (ncols > 1 or t):
                 row.append(None)
             elif t:
                 row.append(gen_typed(rnd, t))
@@ -239,8 +248,8 @@ def gen_file(rnd):
     for row, end in zip(rows, ends[1:]):
         fields = []
         for v in row:
-            if v is None:
-                fields.append(b"")
+            if v is None:   # one typed column: "", else nothing (an empty line)
+                fields.append(b'""' if len(cols) == 1 else b"")
             else:
                 raw = v[0] if isinstance(v[0], bytes) else v[0].encode()
                 fields.append(quote(raw, delim, rnd.random() < 0.2))
@@ -361,9 +370,12 @@ def check(rep, label, cols, rows, raw, fmt, rc, stderr, path, warnings):
         if not got or got[0] != [("'" + n if GUARD.match(n) else n) for n in names]:
             rep.mismatch("%s csv header" % label, names, got[:1])
         for r, (row, g) in enumerate(zip(rows, got[1:]), 1):
+            if len(g) != len(cols):   # [] is a blank line: DictReader skips it
+                rep.mismatch("%s csv row %d fields" % (label, r), len(cols), g)
+                continue
             for c, ((n, t), v) in enumerate(zip(cols, row)):
                 rep.compared += 1
-                if t not in (None, "decimal", "date", "timestamp", "duration") or c >= len(g):
+                if t not in (None, "decimal", "date", "timestamp", "duration"):
                     continue   # numbers and bools: JSON compares them by type
                 want = "" if v is None else v[1]
                 if t is None and GUARD.match(want):

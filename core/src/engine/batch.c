@@ -56,6 +56,14 @@ ferry_batch *ferry_batch_new(const ferry_schema *schema, uint32_t capacity)
     return b;
 }
 
+uint32_t ferry_batch_rows(uint32_t rows, uint32_t ncolumns)
+{
+    uint32_t most = ncolumns ? FERRY_BATCH_VALUES / ncolumns : rows;
+    if (most == 0)
+        most = 1;
+    return rows < most ? rows : most;
+}
+
 void ferry_batch_reset(ferry_batch *b)
 {
     arena *a = b->core_;

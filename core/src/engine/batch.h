@@ -12,6 +12,15 @@
 /* A new empty batch of `capacity` rows; NULL when out of memory. The schema
  * is borrowed and must outlive the batch. Free with ferry_batch_free. */
 ferry_batch *ferry_batch_new(const ferry_schema *schema, uint32_t capacity);
+
+/* Values a pipeline's batch holds at most: a result of more than 64
+ * columns gets fewer rows a batch than batch_rows, so the pool's memory
+ * stays bounded by queue_batches whatever the width (5,000 columns x 4,096
+ * rows were 330 MB of values a batch, with their strings). */
+#define FERRY_BATCH_VALUES (4096u * 64u)
+/* Rows a batch of `ncolumns` columns gets: `rows`, or fewer so that it
+ * holds at most FERRY_BATCH_VALUES values; at least 1. */
+uint32_t ferry_batch_rows(uint32_t rows, uint32_t ncolumns);
 void ferry_batch_reset(ferry_batch *b);
 void ferry_batch_free(ferry_batch *b); /* accepts NULL */
 

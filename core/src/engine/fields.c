@@ -117,6 +117,28 @@ static int add_field(ferry_fieldset *fs, const char *name)
     return 0;
 }
 
+/* fs->timezone or fs->null_text (`slot`) set to `v`, checked, and fs->style
+ * made again. */
+static int set_every(ferry_fieldset *fs, char **slot, const char *v, const char *where,
+                     ferry_err *err)
+{
+    if (slot == &fs->timezone && strcmp(v, "UTC") && !ferry_tz_valid(v))
+        return ferry_err_set(err, FERRY_ERR_CONFIG, "%s: unknown time zone \"%s\"", where, v);
+    if (replace(slot, v))
+        return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+    fs->style = *ferry_default_style();
+    if (fs->timezone)
+        fs->style.timezone = fs->timezone;
+    if (fs->null_text)
+        fs->style.null_text = fs->null_text;
+    return 0;
+}
+
+const ferry_field_style *ferry_fields_style(const ferry_fieldset *fs)
+{
+    return fs->timezone || fs->null_text ? &fs->style : ferry_default_style();
+}
+
 const ferry_fieldspec *ferry_fields_find(const ferry_fieldset *fs, const char *name)
 {
     for (size_t i = 0; i < fs->nall; i++)
@@ -244,9 +266,12 @@ int ferry_fields_from_config(ferry_fieldset *fs, const config_setting_t *fields,
     }
     const char *tz = NULL, *null_text = NULL;
     config_setting_lookup_string(fields, "timezone", &tz);
-    if (tz)
-        fs->timezone = strdup(tz);
     config_setting_lookup_string(fields, "null_text", &null_text);
+    snprintf(where, sizeof where, "%s:%u: fields.timezone", config_setting_source_file(fields),
+             config_setting_source_line(fields));
+    if ((tz && set_every(fs, &fs->timezone, tz, where, err)) ||
+        (null_text && set_every(fs, &fs->null_text, null_text, where, err)))
+        return err->code;
     for (size_t i = 0; i < fs->nall; i++) {
         snprintf(where, sizeof where, "%s:%u", config_setting_source_file(fields),
                  config_setting_source_line(fields));
@@ -311,6 +336,14 @@ int ferry_fields_apply_template(ferry_fieldset *fs, const char *text, ferry_err 
         goto done;
     }
     json_t *tz = json_object_get(root, "timezone"), *nt = json_object_get(root, "null_text");
+    if ((tz && !json_is_string(tz)) || (nt && !json_is_string(nt))) {
+        rc = ferry_err_set(err, FERRY_ERR_CONFIG, "%s: %s must be text", where,
+                           tz && !json_is_string(tz) ? "timezone" : "null_text");
+        goto done;
+    }
+    if ((tz && (rc = set_every(fs, &fs->timezone, json_string_value(tz), where, err))) ||
+        (nt && (rc = set_every(fs, &fs->null_text, json_string_value(nt), where, err))))
+        goto done;
     for (size_t i = 0; i < fs->nall && !rc; i++) {
         if (tz)
             rc = json_style(&fs->all[i], "timezone", tz, where, err);
@@ -445,5 +478,6 @@ void ferry_fields_free(ferry_fieldset *fs)
     free(fs->owner_column);
     free(fs->date_column);
     free(fs->timezone);
+    free(fs->null_text);
     memset(fs, 0, sizeof *fs);
 }

@@ -39,7 +39,11 @@ typedef struct ferry_fieldset {
      * a request's UTC date range is compared as local wall-clock time in
      * the export's time zone; "timestamp" (default): as UTC instants. */
     int date_is_calendar;
-    char *timezone; /* fields.timezone, or NULL */
+    char *timezone;  /* fields.timezone (a template's timezone over it), or NULL */
+    char *null_text; /* fields.null_text (a template's null_text over it), or NULL */
+    /* The defaults with those two (ferry_fields_style): the style of a
+     * column no field spec covers. */
+    ferry_field_style style;
 } ferry_fieldset;
 
 /* Reads the pipeline's `fields` group (may be absent: then every column the
@@ -53,6 +57,10 @@ int ferry_fields_select_json(ferry_fieldset *fs, const char *json, ferry_err *er
 int ferry_fields_select(ferry_fieldset *fs, const char *const *names, size_t n, ferry_err *err);
 int ferry_fields_is_filterable(const ferry_fieldset *fs, const char *name);
 const ferry_fieldspec *ferry_fields_find(const ferry_fieldset *fs, const char *name);
+/* The style of a column no field spec covers (the pipeline lists no
+ * fields.exportable, or a filter added the column): the defaults with
+ * fields.timezone and fields.null_text, which apply to every field. */
+const ferry_field_style *ferry_fields_style(const ferry_fieldset *fs);
 void ferry_fields_free(ferry_fieldset *fs);
 
 /* "a, b, c": the exportable field names, for messages. */

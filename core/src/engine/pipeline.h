@@ -51,6 +51,7 @@ typedef struct ferry_pipeline {
     ferry_fieldset fields;
     char *out_dir;  /* absolute */
     char *out_name; /* without extension */
+    /* rows a batch; a wide result gets fewer (ferry_batch_rows) */
     uint32_t batch_rows;
     uint32_t queue_batches;
     char **labels; /* --set labels kept alive for error messages */

@@ -92,7 +92,8 @@ static void *source_main(void *arg)
                            st->plugin->desc->name);
     if (!rc) {
         for (size_t i = 0; i < q->k; i++) {
-            q->pool[i] = ferry_batch_new(schema, q->p->batch_rows);
+            q->pool[i] =
+                ferry_batch_new(schema, ferry_batch_rows(q->p->batch_rows, schema->ncolumns));
             if (!q->pool[i]) {
                 rc = ferry_err_set(&q->src_err, FERRY_ERR_NOMEM, "out of memory for batches");
                 break;
@@ -193,7 +194,7 @@ static ferry_schema *decorate(const ferry_schema *in, const ferry_fieldset *fs)
         cols[i].label =
             f ? f->label : (in->columns[i].label ? in->columns[i].label : in->columns[i].name);
         cols[i].style =
-            f ? &f->style : (in->columns[i].style ? in->columns[i].style : ferry_default_style());
+            f ? &f->style : (in->columns[i].style ? in->columns[i].style : ferry_fields_style(fs));
     }
     s->ncolumns = in->ncolumns;
     s->columns = cols;
@@ -366,7 +367,9 @@ static int open_filters(run *R)
             return plugin_fail(R->err, rc, st, "open failed (no message)");
         R->opened_filters++;
         R->schemas[i + 1] = decorate(outs, &p->fields);
-        R->fout[i] = R->schemas[i + 1] ? ferry_batch_new(R->schemas[i + 1], p->batch_rows) : NULL;
+        /* as many rows as the source's batches (a filter writes at most its input's) */
+        uint32_t rows = ferry_batch_rows(p->batch_rows, R->q.schema->ncolumns);
+        R->fout[i] = R->schemas[i + 1] ? ferry_batch_new(R->schemas[i + 1], rows) : NULL;
         if (!R->fout[i])
             return nomem(R);
     }
