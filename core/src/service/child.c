@@ -25,7 +25,7 @@
  *   connections, …) or whose connection is lost before the pipeline starts
  *   reports FERRY_ERR_UNAVAILABLE: the request was not at fault and nothing
  *   was done, so the slot gives it back without counting the attempt
- *   (worker.c, "deferred").
+ *   (worker.c, FERRY_OUTCOME_DEFERRED).
  * - A shared page per slot carries the cancel flag and the plugin each
  *   thread is calling; the slot's socket carries the rest (child_proto.h).
  * - The child dies with the server (PR_SET_PDEATHSIG), the server with the

@@ -275,11 +275,11 @@ static int pending_again(ferry_db *db, const ferry_claim *c, unsigned delay, con
 }
 
 /* What to do with a claim whose execution returned an error. */
-enum { ON_RELEASE, ON_FAIL, ON_RETRY, ON_DEFER };
+typedef enum resolution { ON_RELEASE, ON_FAIL, ON_RETRY, ON_DEFER } resolution;
 
 /* *changed = 0 when the claim no longer held (release cannot tell: 1). */
-static int resolve_once(slot *s, ferry_db *db, const ferry_claim *c, int what, const char *msg,
-                        int *changed, ferry_err *err)
+static int resolve_once(slot *s, ferry_db *db, const ferry_claim *c, resolution what,
+                        const char *msg, int *changed, ferry_err *err)
 {
     worker *w = s->w;
     *changed = 1;
@@ -293,7 +293,7 @@ static int resolve_once(slot *s, ferry_db *db, const ferry_claim *c, int what, c
 }
 
 /* Runs resolve_once, reconnecting once across a lost connection. */
-static void resolve(slot *s, ferry_db **db, const ferry_claim *c, const char *f, int what,
+static void resolve(slot *s, ferry_db **db, const ferry_claim *c, const char *f, resolution what,
                     const char *msg)
 {
     worker *w = s->w;
@@ -326,9 +326,9 @@ static void resolve(slot *s, ferry_db **db, const ferry_claim *c, const char *f,
 
 /* ---- the slot ---- */
 
-/* Runs a claim's execution and resolves it; returns the outcome's name. */
-static const char *run_execute(slot *s, ferry_db **db, const ferry_claim *c, const char *f,
-                               ferry_attempt_info *info)
+/* Runs a claim's execution and resolves it; returns its outcome. */
+static ferry_outcome run_execute(slot *s, ferry_db **db, const ferry_claim *c, const char *f,
+                                 ferry_attempt_info *info)
 {
     worker *w = s->w;
     pthread_mutex_lock(&s->mu);
@@ -358,7 +358,7 @@ static const char *run_execute(slot *s, ferry_db **db, const ferry_claim *c, con
     pthread_mutex_unlock(&s->mu);
 
     if (rc == 0)
-        return "completed";
+        return FERRY_OUTCOME_COMPLETED;
     if (!lost) {
         drop_if_gone(db);
         check_alive(db);
@@ -367,22 +367,22 @@ static const char *run_execute(slot *s, ferry_db **db, const ferry_claim *c, con
         /* Not cancelled by us: the completion found the lease gone. */
         ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
                    "lease lost; the request belongs to another worker now (%s)", err.msg);
-        return "lost";
+        return FERRY_OUTCOME_LOST;
     }
     if (rc == FERRY_ERR_CANCEL) {
         /* Cancelled at shutdown: give it back (fenced, so a no-op if the
          * lease was lost meanwhile). */
         resolve(s, db, c, f, ON_RELEASE, err.msg[0] ? err.msg : "cancelled");
-        return "released";
+        return FERRY_OUTCOME_RELEASED;
     }
     if (rc == FERRY_ERR_UNAVAILABLE) {
         /* The child found no database before the export started. */
         resolve(s, db, c, f, ON_DEFER, err.msg);
-        return "deferred";
+        return FERRY_OUTCOME_DEFERRED;
     }
     if (permanent) {
         resolve(s, db, c, f, ON_FAIL, err.msg);
-        return "failed";
+        return FERRY_OUTCOME_FAILED;
     }
     if (c->attempt % w->o->max_attempts == 0) {
         /* The last attempt of its round (claim.c: attempts never repeat). */
@@ -390,14 +390,14 @@ static const char *run_execute(slot *s, ferry_db **db, const ferry_claim *c, con
         snprintf(msg, sizeof msg, "gave up after %d attempt%s: %.900s", w->o->max_attempts,
                  w->o->max_attempts == 1 ? "" : "s", err.msg);
         resolve(s, db, c, f, ON_FAIL, msg);
-        return "failed";
+        return FERRY_OUTCOME_FAILED;
     }
     resolve(s, db, c, f, ON_RETRY, err.msg);
-    return "retried";
+    return FERRY_OUTCOME_RETRIED;
 }
 
-/* Runs a claim; returns its outcome's name. */
-static const char *run_claim(slot *s, ferry_db **db, const ferry_claim *c)
+/* Runs a claim; returns its outcome. */
+static ferry_outcome run_claim(slot *s, ferry_db **db, const ferry_claim *c)
 {
     worker *w = s->w;
     ferry_attempt_info info;
@@ -405,9 +405,9 @@ static const char *run_claim(slot *s, ferry_db **db, const ferry_claim *c)
     char f[400];
     snprintf(f, sizeof f, "slot=%d %s", s->index, info.fields);
     ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "claimed request");
-    const char *outcome = run_execute(s, db, c, f, &info);
+    ferry_outcome outcome = run_execute(s, db, c, f, &info);
     ferry_attempt_end(w->svc, &info, outcome);
-    if (strcmp(outcome, "completed") == 0) {
+    if (outcome == FERRY_OUTCOME_COMPLETED) {
         char done[560];
         snprintf(done, sizeof done, "%s rows=%lld bytes=%lld duration_ms=%lld", f,
                  (long long)info.rows, (long long)info.bytes, (long long)(info.seconds * 1000));
@@ -505,9 +505,9 @@ static void *slot_main(void *arg)
             continue;
         }
         atomic_store(&w->last_claim_ms, ferry_monotonic_ms());
-        const char *outcome = run_claim(s, &db, &c);
+        ferry_outcome outcome = run_claim(s, &db, &c);
         atomic_store(&w->last_claim_ms, ferry_monotonic_ms());
-        if (strcmp(outcome, "deferred") != 0) {
+        if (outcome != FERRY_OUTCOME_DEFERRED) {
             ferry_backoff_reset(&deferred);
             ndeferred = 0;
         } else if (w->o->once && ++ndeferred >= ONCE_TRIES) {
