@@ -33,6 +33,8 @@ const char *ferry_outcome_name(ferry_outcome o)
         return "lost";
     case FERRY_OUTCOME_DEFERRED:
         return "deferred";
+    case FERRY_OUTCOME_DEFERRED_CONFIG:
+        return "deferred_config";
     }
     return "unknown";
 }

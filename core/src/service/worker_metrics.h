@@ -27,12 +27,14 @@ void ferry_attempt_begin(const ferry_service *svc, const ferry_claim *c, ferry_a
 /* How a claim ended: the worker decides it, ferry_exports_total counts it
  * by name (its `outcome` label). */
 typedef enum ferry_outcome {
-    FERRY_OUTCOME_COMPLETED, /* the child committed the completion */
-    FERRY_OUTCOME_FAILED,    /* failed for good (a permanent error, or its last attempt) */
-    FERRY_OUTCOME_RETRIED,   /* pending again after its retry delay: an attempt */
-    FERRY_OUTCOME_RELEASED,  /* given back at shutdown */
-    FERRY_OUTCOME_LOST,      /* the lease went to another worker */
-    FERRY_OUTCOME_DEFERRED,  /* no database for it: pending again, no attempt */
+    FERRY_OUTCOME_COMPLETED,       /* the child committed the completion */
+    FERRY_OUTCOME_FAILED,          /* failed for good (a permanent error, or its last attempt) */
+    FERRY_OUTCOME_RETRIED,         /* pending again after its retry delay: an attempt */
+    FERRY_OUTCOME_RELEASED,        /* given back at shutdown */
+    FERRY_OUTCOME_LOST,            /* the lease went to another worker */
+    FERRY_OUTCOME_DEFERRED,        /* no database for it: pending again, no attempt */
+    FERRY_OUTCOME_DEFERRED_CONFIG, /* the site's configuration is broken: pending
+                                      again, no attempt, until an operator fixes it */
 } ferry_outcome;
 
 /* The outcome's label value: "completed", "failed", … */
