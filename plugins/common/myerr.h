@@ -14,15 +14,18 @@
 #include <mysqld_error.h>
 
 /* Non-zero for: refused or unreachable (2002, 2003), too many connections
- * (1040, 1203), shutting down (1053), the connection lost or killed (2006,
- * 2013, 2055, 1927, 4031). Not a wrong password, an unknown host or
- * database, a bad query: those need a person. */
+ * (1040, 1203), the account's own limits reached (1226: MAX_USER_CONNECTIONS,
+ * MAX_QUERIES_PER_HOUR, MAX_CONNECTIONS_PER_HOUR, MAX_UPDATES_PER_HOUR),
+ * shutting down (1053), the connection lost or killed (2006, 2013, 2055,
+ * 1927, 4031). Not a wrong password, an unknown host or database, a bad
+ * query: those need a person. */
 static inline int fmy_errno_unavailable(unsigned e)
 {
     return e == CR_CONNECTION_ERROR || e == CR_CONN_HOST_ERROR || e == ER_CON_COUNT_ERROR ||
-           e == ER_TOO_MANY_USER_CONNECTIONS || e == ER_SERVER_SHUTDOWN ||
-           e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == 2055 /* lost, system error */ ||
-           e == 1927 /* connection killed */ || e == 4031 /* disconnected: inactivity */;
+           e == ER_TOO_MANY_USER_CONNECTIONS || e == ER_USER_LIMIT_REACHED ||
+           e == ER_SERVER_SHUTDOWN || e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST ||
+           e == 2055 /* lost, system error */ || e == 1927 /* connection killed */ ||
+           e == 4031 /* disconnected: inactivity */;
 }
 
 #endif

@@ -83,10 +83,11 @@ assert last["level"] == "error" and last["exit_code"] == 5 and last["cmd"] == "w
 assert "cannot connect" in last["msg"], last
 PY
 # A request pipeline that cannot be read is said once at start, before any
-# request fails on it (it is read anew per request: a fix needs no restart).
+# request waits on it (it is read anew per request: a fix needs no restart).
 printf 'name = "broken";\nsource = {\n' >"$tmp/broken.cfg"
 WORKER_PIPELINE=$tmp/broken.cfg worker_conf "$FERRY_CONFIG" "$tmp/store" 'worker: { poll_interval_ms = 100; };'
 "$FERRY" worker --once 2>"$tmp/broken.log"
-grep 'level=warn' "$tmp/broken.log" | grep -q "requests.pipeline cannot be read.*broken.cfg" ||
-    fail "no startup warning for a broken requests.pipeline: $(cat "$tmp/broken.log")"
+grep 'level=error' "$tmp/broken.log" |
+    grep -q "the site's configuration is broken; requests wait as pending.*: $tmp/broken.cfg:[0-9]*: .*pipeline=$tmp/broken.cfg" ||
+    fail "no startup error for a broken requests.pipeline: $(cat "$tmp/broken.log")"
 echo "logs test passed"

@@ -30,6 +30,7 @@ req completed "$alice" "download_url = 'http://x/download/abc?token=SECRETTOKEN1
 req completed "$alice"
 req completed "$bob"
 req pending "$bob"
+req pending "$alice" "error_message = 'waiting for the site''s configuration to be fixed: /etc/ferry/pipelines/t.cfg:7: syntax error'"
 req processing "$alice" "progress_percentage = 40, ferry_lease_owner = 'hostA:123:0'"
 req failed "$bob" "error_message = 'source unreachable <script>alert(1)</script>'"
 req failed "$alice" "error_message = 'unknown format \"xml\"'"
@@ -97,11 +98,14 @@ class P(HTMLParser):
 
 text = open(sys.argv[1]).read()
 p = P(); p.feed(text)
-want = {"count-pending": "1", "count-processing": "1", "count-completed": "3", "count-failed": "2", "count-expired": "0"}
+want = {"count-pending": "2", "count-processing": "1", "count-completed": "3", "count-failed": "2", "count-expired": "0"}
 got = {k: p.ids.get(k) for k in want}
 assert got == want, got
 run = p.tables["running"][1:]
 assert len(run) == 1 and "alice" in run[0] and "40%" in "".join(run[0]) and "hostA:123:0" in run[0], run
+waiting = [" ".join(r) for r in p.tables["waiting"][1:]]
+assert len(waiting) == 1 and "alice" in waiting[0], waiting
+assert "waiting for the site's configuration to be fixed: /etc/ferry/pipelines/t.cfg:7: syntax error" in waiting[0], waiting
 fails = [" ".join(r) for r in p.tables["failures"][1:]]
 assert len(fails) == 2 and any("source unreachable <script>alert(1)</script>" in f for f in fails), fails
 assert any('unknown format "xml"' in f for f in fails), fails

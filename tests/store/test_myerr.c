@@ -19,9 +19,11 @@
 static void waiting_can_help(void **st)
 {
     (void)st;
-    /* refused, unreachable, too many connections (global, per user),
-     * shutting down, gone, lost, lost (system error), killed, idle */
-    static const unsigned yes[] = {2002, 2003, 1040, 1203, 1053, 2006, 2013, 2055, 1927, 4031};
+    /* refused, unreachable, too many connections (global, per user), an
+     * account's own limit reached (MAX_USER_CONNECTIONS, MAX_QUERIES_PER_HOUR
+     * …), shutting down, gone, lost, lost (system error), killed, idle */
+    static const unsigned yes[] = {2002, 2003, 1040, 1203, 1226, 1053,
+                                   2006, 2013, 2055, 1927, 4031};
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
         assert_true(fmy_errno_unavailable(yes[i]));
         assert_true(fdb_errno_unavailable(yes[i]));

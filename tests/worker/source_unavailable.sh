@@ -5,7 +5,8 @@
 # open, before any row: the request waits as pending, its attempts not
 # counted, for more tries than worker.max_attempts; once the port forwards
 # to the database (socat) it completes with one artifact, attempt 1. A
-# syntax error in the query still fails the request as before.
+# syntax error in the query is no unavailability: it is the site's pipeline
+# that is wrong, and the request waits for the operator (site_pipeline.sh).
 set -euo pipefail
 command -v socat >/dev/null || {
     echo "skipped: socat is not installed"
@@ -63,16 +64,21 @@ files=$(visible_files "$store")
 expect_eq "one artifact" "$(printf '%s\n' "$files" | grep -c .)" 1
 expect_match "the artifact is attempt 1's" "$files" "^$id-1\\."
 
-# A query the server rejects is no unavailability: it fails as before (the
-# pipeline is read anew for each request).
+# A query the server rejects is no unavailability (the pipeline is read anew
+# for each request): the site's pipeline file is wrong, and the request
+# waits for its fix as such, not as "unavailable".
 sed -i 's|^  query = "SELECT e.id|  query = "SELEC e.id|' "$pipeline"
 worker_requests "$(testdb_sql "SELECT id FROM auth_user WHERE username = 'zoe'")" 1
 bad=$(testdb_sql "SELECT id FROM export_requests WHERE id <> '$id'")
-wait_for "SELECT status FROM export_requests WHERE id = '$bad'" failed
-expect_eq "the bad query used its attempt" \
-    "$(testdb_sql "SELECT ferry_attempt FROM export_requests WHERE id = '$bad'")" 1
+wait_for "SELECT error_message LIKE 'waiting for the site%' FROM export_requests WHERE id = '$bad'" 1
+expect_eq "the bad query waits, its attempt not used" \
+    "$(testdb_sql "SELECT status, ferry_attempt FROM export_requests WHERE id = '$bad'")" \
+    "pending	0"
 expect_match "the bad query's error" \
-    "$(testdb_sql "SELECT error_message FROM export_requests WHERE id = '$bad'")" "SQL syntax"
+    "$(testdb_sql "SELECT error_message FROM export_requests WHERE id = '$bad'")" \
+    "$pipeline:[0-9]+: source-mysql: .*SQL syntax"
+expect_eq "not deferred as unavailable" \
+    "$(grep 'the attempt not counted' "$tmp/w.log" | grep -c 'SQL syntax' || true)" 0
 kill -TERM "$w"
 expect_exit "worker" "$w" 0
 assert_done

@@ -69,14 +69,13 @@ static int complete(ferry_db *db, const ferry_claim *c, const char *path, long s
 }
 
 int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
-                          atomic_int *cancel, int *permanent, ferry_request_done *done,
-                          ferry_err *err)
+                          atomic_int *cancel, ferry_request_done *done, ferry_err *err)
 {
     const char *ms_s = getenv("STUB_WORK_MS");
     long ms = ms_s ? atol(ms_s) : 50;
     const char *mode = getenv("STUB_FAIL");
-    if (permanent)
-        *permanent = 0;
+    if (done)
+        memset(done, 0, sizeof *done);
     for (long t = 0; t < ms; t += 10) {
         if (*cancel && !getenv("STUB_IGNORE_CANCEL"))
             return ferry_err_set(err, FERRY_ERR_CANCEL, "cancelled");
@@ -84,7 +83,8 @@ int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_cl
         nanosleep(&ts, NULL);
     }
     if (mode && strcmp(mode, "permanent") == 0) {
-        *permanent = 1;
+        if (done)
+            done->fault = FERRY_FAULT_REQUEST;
         return ferry_err_set(err, FERRY_ERR_CONFIG, "stub: unknown field \"nope\"");
     }
     if (mode && strcmp(mode, "transient") == 0)

@@ -19,9 +19,28 @@ static void usage(FILE *f)
                "       ferry request show ID [--json]\n"
                "       ferry request cancel|retry|delete ID\n\n"
                "run: claims the pending request ID and runs it now (pending → processing → "
-               "completed or failed).\n"
+               "completed or failed; pending again, exit 3, when the site's pipeline file is "
+               "broken).\n"
                "Exit codes: 0 completed, 1 failed, 3 bad config/field/filter, 5 database, "
                "6 no such request, 7 template not allowed, 8 row cap.\n");
+}
+
+/* A request whose run failed: failed, or, when the site's configuration is
+ * to blame (request.h), given back as pending for the operator's fix. */
+static void settle_failure(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
+                           const ferry_request_done *done, ferry_err *err)
+{
+    ferry_err fe = FERRY_ERR_INIT;
+    int changed = 0;
+    if (done->fault == FERRY_FAULT_SITE) {
+        if (ferry_claim_release(db, claim, &fe))
+            fprintf(stderr, "ferry: could not give the request back: %s\n", fe.msg);
+        else
+            ferry_err_prefix(err, "the site's configuration is broken; the request stays pending");
+        return;
+    }
+    if (ferry_request_fail(svc, db, claim, err->msg, &changed, &fe))
+        fprintf(stderr, "ferry: could not record the failure: %s\n", fe.msg);
 }
 
 static int run_one(ferry_app *app, const char *id)
@@ -46,13 +65,10 @@ static int run_one(ferry_app *app, const char *id)
         fdb_close(db);
         return ferry_app_fail(app, &err);
     }
-    int permanent = 0;
-    rc = ferry_request_execute(&svc, db, &claim, app->stop, &permanent, NULL, &err);
+    ferry_request_done done;
+    rc = ferry_request_execute(&svc, db, &claim, app->stop, &done, &err);
     if (rc) {
-        ferry_err fe = FERRY_ERR_INIT;
-        int changed = 0;
-        if (ferry_request_fail(&svc, db, &claim, err.msg, &changed, &fe))
-            fprintf(stderr, "ferry: could not record the failure: %s\n", fe.msg);
+        settle_failure(&svc, db, &claim, &done, &err);
         fdb_close(db);
         return ferry_app_fail(app, &err);
     }

@@ -25,7 +25,10 @@
  *   connections, …) or whose connection is lost before the pipeline starts
  *   reports FERRY_ERR_UNAVAILABLE: the request was not at fault and nothing
  *   was done, so the slot gives it back without counting the attempt
- *   (worker.c, "deferred").
+ *   (worker.c, FERRY_OUTCOME_DEFERRED).
+ * - Its result carries whose fault an error is (request.h) and the
+ *   pipeline file it read, so the slot can leave a request waiting on the
+ *   site's configuration and watch that file (worker.c, site_faults.h).
  * - A shared page per slot carries the cancel flag and the plugin each
  *   thread is calling; the slot's socket carries the rest (child_proto.h).
  * - The child dies with the server (PR_SET_PDEATHSIG), the server with the
@@ -87,8 +90,7 @@ _Noreturn void ferry_child_request_main(const ferry_service *svc, const ferry_cl
      * the slot gives the request back without counting the attempt. */
     res->rc = fdb_connect_url_avail(&db, svc->site->database_url, 60, &res->err);
     if (!res->rc)
-        res->rc = ferry_request_execute(&mine, db, claim, &sh->cancel, &res->permanent, &res->done,
-                                        &res->err);
+        res->rc = ferry_request_execute(&mine, db, claim, &sh->cancel, &res->done, &res->err);
     fdb_close(db);
     (void)send(fd, &m, sizeof m, MSG_NOSIGNAL);
     _exit(0);
@@ -171,8 +173,8 @@ static int wait_child(watch *wt, atomic_int *cancel, unsigned timeout_s)
     return 0;
 }
 
-static int outcome(const watch *wt, const ferry_claim *claim, unsigned timeout_s, int *permanent,
-                   ferry_err *err)
+static int outcome(const watch *wt, const ferry_claim *claim, unsigned timeout_s,
+                   ferry_request_done *done, ferry_err *err)
 {
     char w[160];
     if (wt->fork_errno)
@@ -195,7 +197,7 @@ static int outcome(const watch *wt, const ferry_claim *claim, unsigned timeout_s
                              "%s ended its process (exit status %d) without a result", w,
                              WIFEXITED(wt->status) ? WEXITSTATUS(wt->status) : -1);
     }
-    *permanent = wt->res.permanent;
+    *done = wt->res.done;
     *err = wt->res.err;
     return wt->res.rc;
 }
@@ -207,10 +209,10 @@ void ferry_child_sweep(const ferry_service *svc)
 }
 
 int ferry_child_execute(ferry_child_server *cs, int slot, const ferry_claim *claim,
-                        atomic_int *cancel, unsigned timeout_s, int *permanent,
-                        ferry_request_done *done, ferry_err *err)
+                        atomic_int *cancel, unsigned timeout_s, ferry_request_done *done,
+                        ferry_err *err)
 {
-    *permanent = 0;
+    memset(done, 0, sizeof *done);
     watch wt;
     memset(&wt, 0, sizeof wt);
     wt.fd = cs->fd[slot];
@@ -225,9 +227,7 @@ int ferry_child_execute(ferry_child_server *cs, int slot, const ferry_claim *cla
                              "request %s: the worker's fork server is gone; the worker stops",
                              claim->id);
     }
-    int rc = outcome(&wt, claim, timeout_s, permanent, err);
-    if (!rc && done)
-        *done = wt.res.done;
+    int rc = outcome(&wt, claim, timeout_s, done, err);
     if (!wt.fork_errno && (WIFSIGNALED(wt.status) || !wt.got))
         ferry_child_sweep(cs->svc); /* it may have left its staging file */
     return rc;
@@ -269,7 +269,7 @@ static void preload_setting(ferry_child_preload *pl, const ferry_site *site,
             preload_setting(pl, site, config_setting_get_elem(s, (unsigned)i));
 }
 
-ferry_child_preload *ferry_child_preload_load(const ferry_service *svc)
+ferry_child_preload *ferry_child_preload_load(const ferry_service *svc, ferry_err *pipeline_err)
 {
     const ferry_site *site = svc->site;
     ferry_child_preload *pl = calloc(1, sizeof *pl);
@@ -284,12 +284,8 @@ ferry_child_preload *ferry_child_preload_load(const ferry_service *svc)
         static const char *const steps[] = {"source", "filters", "format", "encoders", "sinks"};
         for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
             preload_setting(pl, site, config_lookup(&p->cfg, steps[i]));
-    } else if (site->request_pipeline && svc->log) {
-        /* Read anew for each request, so a fix needs no restart; said at
-         * start so the operator learns it before the first user does. */
-        ferry_logf(svc->log, FERRY_LOG_WARN, NULL,
-                   "requests.pipeline cannot be read; requests fail until it is fixed: %s",
-                   err.msg);
+    } else if (site->request_pipeline) {
+        *pipeline_err = err;
     }
     ferry_pipeline_free(p);
     preload_setting(pl, site, config_lookup(&site->cfg, "requests.sinks"));

@@ -44,15 +44,16 @@ int ferry_child_server_gone(const ferry_child_server *cs);
  * and the lease renewal. *cancel is passed on to the child. A child killed
  * by a signal gives FERRY_ERR "plugin P crashed: SIGSEGV"; one still
  * running after `timeout_s` seconds (0: no limit) is SIGKILLed and gives
- * FERRY_ERR "timed out after N s". Both leave *permanent 0: they count as
- * an attempt, like any transient error, so worker.max_attempts ends a
- * deterministic crash. *done gets the artifact's rows and bytes on
- * success. With the server gone it returns FERRY_ERR and
- * ferry_child_server_gone turns true.
+ * FERRY_ERR "timed out after N s". Both leave done->fault
+ * FERRY_FAULT_NONE: they count as an attempt, like any transient error, so
+ * worker.max_attempts ends a deterministic crash. *done is the child's
+ * (request.h: rows and bytes on success, the pipeline file, whose fault an
+ * error is); zeroed when the child sent none. With the server gone it
+ * returns FERRY_ERR and ferry_child_server_gone turns true.
  */
 int ferry_child_execute(ferry_child_server *cs, int slot, const ferry_claim *claim,
-                        atomic_int *cancel, unsigned timeout_s, int *permanent,
-                        ferry_request_done *done, ferry_err *err);
+                        atomic_int *cancel, unsigned timeout_s, ferry_request_done *done,
+                        ferry_err *err);
 
 /*
  * Sweeps store.path of staging files whose writer is gone (ferry_stage_sweep,
@@ -71,10 +72,12 @@ void ferry_child_sweep(const ferry_service *svc);
  * relocating it for every request. Only loaded (the descriptor read and
  * checked, as `ferry plugins` does), never instantiated; one that cannot be
  * loaded is left to the requests, which report it as before. A plugin file
- * replaced on disk takes effect when the worker restarts.
+ * replaced on disk takes effect when the worker restarts. *pipeline_err
+ * gets why requests.pipeline cannot be read, if it cannot (the worker says
+ * so at start; requests read it anew, so a fix needs no restart).
  */
 typedef struct ferry_child_preload ferry_child_preload;
-ferry_child_preload *ferry_child_preload_load(const ferry_service *svc);
+ferry_child_preload *ferry_child_preload_load(const ferry_service *svc, ferry_err *pipeline_err);
 void ferry_child_preload_free(ferry_child_preload *pl); /* accepts NULL */
 
 #endif

@@ -31,8 +31,8 @@ typedef struct child_shared {
 } child_shared;
 
 typedef struct child_result {
-    int rc, permanent;
-    ferry_request_done done;
+    int rc;
+    ferry_request_done done; /* its fault and pipeline file too */
     ferry_err err;
 } child_result;
 

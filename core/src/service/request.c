@@ -57,7 +57,17 @@ typedef struct job {
     ferry_db *own_db;         /* a connection made after the first broke, or NULL; owned */
     int completed;            /* redelivering: the request is completed, not claimed */
     ferry_request_done *done; /* may be NULL; borrowed */
+    char *path;               /* the pipeline file, once resolved; owned */
+    const char *plugin;       /* the format plugin, once resolved (static) */
+    int stage;                /* how far it got (STAGE_*) */
 } job;
+
+/* How far a request got: what an error can be blamed on (fault_of). */
+enum {
+    STAGE_ROWS,     /* its rows, format and pipeline file: the request's, or the database's */
+    STAGE_PIPELINE, /* the site's pipeline file built with the request's settings */
+    STAGE_RUN,      /* the pipeline run */
+};
 
 static const char *col(const fdb_rows *r, int c)
 {
@@ -434,16 +444,16 @@ static int resolve_format(job *j, const char **plugin, ferry_err *err)
     return 0;
 }
 
-/* The pipeline file: one the template names, else the site's request
- * pipeline. *path: free. */
-static int resolve_pipeline_path(const job *j, char **path, ferry_err *err)
+/* The pipeline file into j->path: one the template names, else the
+ * site's request pipeline. */
+static int resolve_pipeline_path(job *j, ferry_err *err)
 {
     const ferry_site *site = j->svc->site;
     char *named = j->tpl ? json_member_string(col(j->tpl, 5), "pipeline") : NULL;
     int rc = 0;
     if (named) {
-        *path = ferry_site_pipeline(site, named);
-        if (!*path)
+        j->path = ferry_site_pipeline(site, named);
+        if (!j->path)
             rc = ferry_err_set(err, FERRY_ERR_CONFIG,
                                "request %s: template names pipeline \"%s\", which ferry.conf "
                                "requests.pipelines does not define",
@@ -451,11 +461,13 @@ static int resolve_pipeline_path(const job *j, char **path, ferry_err *err)
         free(named);
         return rc;
     }
-    if (!site->request_pipeline)
+    if (!site->request_pipeline) {
+        j->stage = STAGE_PIPELINE; /* the site's to fix (fault_of) */
         return ferry_err_set(err, FERRY_ERR_CONFIG,
                              "ferry.conf names no requests.pipeline to serve export requests");
-    *path = strdup(site->request_pipeline);
-    return *path ? 0 : ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+    }
+    j->path = strdup(site->request_pipeline);
+    return j->path ? 0 : ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
 }
 
 /* The request's, template's and schedule's rows: reads only, before any
@@ -480,22 +492,75 @@ static int resolve(job *j, ferry_pipeline **out, ferry_err *err)
 {
     ferry_site *site = j->svc->site;
     const char *plugin = NULL;
-    char *path = NULL;
     int rc;
+    j->stage = STAGE_ROWS;
     if ((rc = load_rows(j, err)) || (rc = resolve_format(j, &plugin, err)) ||
-        (rc = resolve_pipeline_path(j, &path, err)))
+        (rc = resolve_pipeline_path(j, err)))
         return rc;
+    j->plugin = plugin;
+    j->stage = STAGE_PIPELINE;
     ferry_pipeline *p = NULL;
-    if (!(rc = ferry_pipeline_parse(&p, path, err)) &&
+    if (!(rc = ferry_pipeline_parse(&p, j->path, err)) &&
         !(rc = ferry_pipeline_use_format(p, plugin, err)) &&
         !(rc = apply_layout(j, p, plugin, err)) &&
         !(rc = ferry_pipeline_add_sinks(p, config_lookup(&site->cfg, "requests.sinks"), err)) &&
         !(rc = ferry_pipeline_build(p, site, NULL, j->svc->log, err)) &&
         !(rc = ferry_fields_apply_template(&p->fields, j->tpl ? col(j->tpl, 3) : NULL, err)))
         rc = ferry_fields_select_json(&p->fields, col(j->req, R_SELECTED), err);
-    free(path);
     *out = p;
     return rc;
+}
+
+/*
+ * The site's pipeline by itself: parsed, with the request's format,
+ * ferry.conf's requests.sinks, built, with an owner column and (when the
+ * run failed: `columns`) its fields against the columns its source's query
+ * gives — nothing of the request or its template. FERRY_ERR_CONFIG or
+ * FERRY_ERR_PLUGIN: it fails so for any request, which is the site's
+ * mistake; 0: it builds, so the request's own settings broke it.
+ */
+static int site_check(const job *j, int columns, ferry_err *err)
+{
+    const ferry_site *site = j->svc->site;
+    ferry_pipeline *p = NULL;
+    int rc, checked = 0;
+    if (j->done) /* before it is read: a change from now on is a new version */
+        ferry_file_stamp_of(j->path, &j->done->stamp);
+    if (!(rc = ferry_pipeline_parse(&p, j->path, err)) &&
+        !(rc = ferry_pipeline_use_format(p, j->plugin, err)) &&
+        !(rc = ferry_pipeline_add_sinks(p, config_lookup(&site->cfg, "requests.sinks"), err)) &&
+        !(rc = ferry_pipeline_build(p, site, NULL, j->svc->log, err)) && !p->fields.owner_column)
+        rc = ferry_err_set(err, FERRY_ERR_CONFIG,
+                           "pipeline %s has no fields.owner_column: it cannot serve requests",
+                           p->path);
+    if (!rc && columns)
+        rc = ferry_pipeline_check_columns(p, &checked, err);
+    ferry_pipeline_free(p);
+    return rc;
+}
+
+/*
+ * Whose the error `rc` is. A config or plugin error once the site's
+ * pipeline file is involved is the site's when that file fails by itself
+ * (site_check; *err becomes its message, file:line), else the request's.
+ * Errors before it (an unknown format, a template not allowed, a template
+ * naming a pipeline ferry.conf does not define) are the request's.
+ */
+static ferry_request_fault fault_of(const job *j, int rc, ferry_err *err)
+{
+    int config = rc == FERRY_ERR_CONFIG || rc == FERRY_ERR_PLUGIN;
+    if (!config && rc != FERRY_ERR_DENIED && rc != FERRY_ERR_LIMIT && rc != FERRY_ERR_DATA)
+        return FERRY_FAULT_NONE;
+    if (!config || j->stage == STAGE_ROWS)
+        return FERRY_FAULT_REQUEST;
+    if (!j->path) /* ferry.conf names no requests.pipeline */
+        return FERRY_FAULT_SITE;
+    ferry_err site = FERRY_ERR_INIT;
+    int src = site_check(j, j->stage == STAGE_RUN, &site);
+    if (src != FERRY_ERR_CONFIG && src != FERRY_ERR_PLUGIN)
+        return FERRY_FAULT_REQUEST;
+    *err = site;
+    return FERRY_FAULT_SITE;
 }
 
 /* The template's default filters, where the request says nothing of a field. */
@@ -838,11 +903,12 @@ static int run_and_complete(job *j, ferry_pipeline *p, const ferry_predset *pred
 }
 
 int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
-                          atomic_int *cancel, int *permanent, ferry_request_done *done,
-                          ferry_err *err)
+                          atomic_int *cancel, ferry_request_done *done, ferry_err *err)
 {
     job j;
     memset(&j, 0, sizeof j);
+    if (done)
+        memset(done, 0, sizeof *done);
     j.done = done;
     j.svc = svc;
     j.db = db;
@@ -852,14 +918,17 @@ int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_cl
     int rc = resolve(&j, &p, err);
     if (!rc)
         rc = build_predicates(&j, p, &preds, err);
-    if (!rc)
+    if (!rc) {
+        j.stage = STAGE_RUN;
         rc = run_and_complete(&j, p, &preds, cancel, err);
-    if (permanent)
-        *permanent =
-            rc && (rc == FERRY_ERR_CONFIG || rc == FERRY_ERR_DENIED || rc == FERRY_ERR_LIMIT ||
-                   rc == FERRY_ERR_PLUGIN || rc == FERRY_ERR_DATA);
+    }
     ferry_predset_free(&preds);
     ferry_pipeline_free(p);
+    if (done) {
+        done->fault = rc ? fault_of(&j, rc, err) : FERRY_FAULT_NONE;
+        snprintf(done->pipeline, sizeof done->pipeline, "%s", j.path ? j.path : "");
+    }
+    free(j.path);
     fdb_rows_free(j.req);
     fdb_rows_free(j.tpl);
     fdb_rows_free(j.sched);
@@ -958,6 +1027,7 @@ int ferry_request_redeliver(const ferry_service *svc, ferry_db *db, const ferry_
         j.claim = &c;
         j.completed = 1;
         rc = redeliver_job(&j, row, d, err);
+        free(j.path);
         fdb_rows_free(j.req);
         fdb_rows_free(j.tpl);
         fdb_rows_free(j.sched);

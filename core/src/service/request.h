@@ -11,6 +11,7 @@
 #include "claim.h"
 #include "db.h"
 #include "delivery.h"
+#include "regfile.h"
 #include "service.h"
 
 /*
@@ -33,25 +34,41 @@
  * renewal finds the lease lost or on shutdown.
  *
  * On an error the request is left as it is (processing, leased) and the
- * error returned: the caller calls ferry_request_fail or releases it.
- * *permanent (may be NULL) is set when retrying cannot help (bad config,
- * unknown field, denied template, row cap). FERRY_ERR_UNAVAILABLE: the
- * connection `db` was lost (fdb_errno_unavailable) while the request's rows
- * were read, before the pipeline started, or the pipeline's source could
- * not open its own connection (engine/run.c: from the source's open only,
- * its staging file removed); nothing was done and the attempt was not the
- * request's fault. *done (may be NULL) gets the
- * committed artifact's rows and bytes when it returns 0, so that a caller
- * need not read them back.
+ * error returned: the caller fails it, retries it or gives it back, as
+ * done->fault says. FERRY_ERR_UNAVAILABLE: the connection `db` was lost
+ * (fdb_errno_unavailable) while the request's rows were read, before the
+ * pipeline started, or the pipeline's source could not open its own
+ * connection (engine/run.c: from the source's open only, its staging file
+ * removed); nothing was done and the attempt was not the request's fault.
+ * *done (may be NULL) gets the committed artifact's rows and bytes when it
+ * returns 0, so that a caller need not read them back, and, whatever it
+ * returns, the pipeline file the request resolved to and whose fault an
+ * error is.
  */
+
+/* Whose fault an error of ferry_request_execute is: what retrying can do. */
+typedef enum ferry_request_fault {
+    FERRY_FAULT_NONE,    /* none known (a database error, a crash): retrying may help */
+    FERRY_FAULT_REQUEST, /* the request's own or its template's (an unknown field or format, a
+                            filter on a field that is not filterable, a denied template, the
+                            row cap): retrying cannot help, fail it */
+    FERRY_FAULT_SITE,    /* the site's own configuration: its pipeline file fails by itself,
+                            with nothing of the request (syntax, options, plugins, its query's
+                            columns), or ferry.conf names no requests.pipeline. An operator
+                            fixes it; the request is not to blame and waits (worker.c) */
+} ferry_request_fault;
+
 typedef struct ferry_request_done {
-    int64_t rows;  /* the artifact's rows (ferry_row_count) */
-    int64_t bytes; /* its size (file_size) */
+    int64_t rows;              /* the artifact's rows (ferry_row_count), on success */
+    int64_t bytes;             /* its size (file_size), on success */
+    ferry_request_fault fault; /* on an error */
+    char pipeline[512];        /* the pipeline file it resolved to ("": none yet) */
+    ferry_file_stamp stamp;    /* FERRY_FAULT_SITE: that file as it was just before it was
+                                  read to find the fault (the worker watches it change) */
 } ferry_request_done;
 
 int ferry_request_execute(const ferry_service *svc, ferry_db *db, const ferry_claim *claim,
-                          atomic_int *cancel, int *permanent, ferry_request_done *done,
-                          ferry_err *err);
+                          atomic_int *cancel, ferry_request_done *done, ferry_err *err);
 
 /* Sends one claimed delivery of a completed request again: its pipeline
  * resolved as for the run, its artifact from the row, a fresh signed link

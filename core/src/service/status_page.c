@@ -198,6 +198,7 @@ static int usage(ferry_db *db, FILE *f, ferry_err *err)
 static const char *const running_heads[] = {"request",  "user",   "format",
                                             "progress", "worker", "started (UTC)"};
 static const char *const failed_heads[] = {"request", "user", "format", "failed (UTC)", "reason"};
+static const char *const waiting_heads[] = {"request", "user", "format", "since (UTC)", "why"};
 
 int ferry_status_render(ferry_db *db, const char *site_tz, char **html, size_t *len, ferry_err *err)
 {
@@ -219,6 +220,15 @@ int ferry_status_render(ferry_db *db, const char *site_tz, char **html, size_t *
                    "export_requests r LEFT JOIN auth_user u ON u.id = r.user_id WHERE "
                    "r.status = 'processing' ORDER BY r.created_at LIMIT 100",
                    running_heads, 6, 3, err);
+    /* Pending with a message: retried, deferred (no database), or waiting
+     * for the site's configuration to be fixed (the operator's part). */
+    if (!rc)
+        rc = table(db, f, "waiting", "Waiting to be tried again",
+                   "SELECT r.id, u.username, r.format, DATE_FORMAT(r.updated_at, "
+                   "'%Y-%m-%d %H:%i:%s'), r.error_message FROM export_requests r "
+                   "LEFT JOIN auth_user u ON u.id = r.user_id WHERE r.status = 'pending' "
+                   "AND r.error_message <> '' ORDER BY r.created_at LIMIT 20",
+                   waiting_heads, 5, -1, err);
     if (!rc)
         rc = table(db, f, "failures", "Recent failures",
                    "SELECT r.id, u.username, r.format, DATE_FORMAT(COALESCE(r.completed_at, "

@@ -11,10 +11,11 @@
  * fenced anyway, so a lost lease never changes the request).
  *
  * Decisions (docs/operations.md repeats them):
- * - Errors: a permanent error (execute says so) fails the request now
- *   (ferry_request_fail). Any other error fails it when this was the last
- *   attempt of its round (claim.c; "gave up after N attempts: …"), else
- *   gives it back as
+ * - Errors: an error that is the request's own (execute says so:
+ *   FERRY_FAULT_REQUEST) fails the request now (ferry_request_fail). Any
+ *   other error (but the two kinds below) fails it when this was
+ *   the last attempt of its round (claim.c; "gave up after N attempts:
+ *   …"), else gives it back as
  *   pending with its error_message and a retry delay: ferry_lease_expires_at
  *   is set to NOW(6) + retry_delay_seconds and claim_next leaves a pending
  *   row alone until then. The delay keeps a failing source from burning all
@@ -32,6 +33,19 @@
  *   30 s, reset by any other outcome) before it claims again, so a
  *   database that stays short is not spun on. Once the source has opened
  *   (or failed otherwise), every error is classed as above.
+ * - The site's own configuration broken (request.h, FERRY_FAULT_SITE: the
+ *   pipeline file fails by itself, with nothing of the request, or
+ *   ferry.conf names no requests.pipeline): the request is not to blame,
+ *   and an operator fixes it in a minute. It is given back as pending, its
+ *   attempt not counted (pending_again), error_message
+ *   FERRY_SITE_WAIT_PREFIX and the file's error, claimable again after
+ *   SITE_RECHECK_SECONDS or as soon as the broken file changes: the main
+ *   thread stats it every second (site_faults.h) and then makes every
+ *   waiting request claimable (wake_waiting), as it does at start (a fix
+ *   of ferry.conf needs a restart). A file still broken makes them wait
+ *   again. The error is logged once per file (site_faults.h), not per
+ *   request and try; a waiting request's claims are logged at debug level.
+ *   The slot does not back off: it goes on with other requests.
  * - A worker that dies holds its lease until it runs out; another worker
  *   then claims the request again (claim.c gives up after max_attempts).
  * - SIGTERM/SIGINT: stop claiming; let held requests finish for up to
@@ -65,6 +79,7 @@
 #include "request.h"
 #include "jitter.h"
 #include "retry.h"
+#include "site_faults.h"
 #include "worker_metrics.h"
 
 typedef struct ferry_worker worker;
@@ -100,6 +115,7 @@ struct ferry_worker {
     slot *slots;                   /* [o->concurrency]; owned */
     ferry_child_preload *preload;  /* owned */
     ferry_child_server *server;    /* owned */
+    ferry_site_faults faults;      /* the site's errors requests waited on */
 };
 
 /* Stopping: asked to, or the fork server is gone (child.h). */
@@ -251,10 +267,12 @@ static void *renew_main(void *arg)
 /* Gives the claimed request back as pending after `delay` seconds, with
  * its last error, conditioned on the claim. With `take_back` its attempt
  * goes back too (ferry_attempt - 1, in the same statement): its child could
- * not reach the database before the export started, so this was no attempt
- * (FERRY_ERR_UNAVAILABLE). The attempt number is used again by the next
- * claim; nothing of this one is left to collide with it: its child has
- * exited having written nothing, and the statement is fenced on the claim. */
+ * not reach the database before the export started (FERRY_ERR_UNAVAILABLE),
+ * or found the site's configuration broken (FERRY_FAULT_SITE), so this was
+ * no attempt. The attempt number is used again by the next claim; nothing
+ * of this one is left to collide with it: its child has exited leaving
+ * nothing (a run that failed removed its staging file; nothing was
+ * published), and the statement is fenced on the claim. */
 static int pending_again(ferry_db *db, const ferry_claim *c, unsigned delay, const char *message,
                          int take_back, int *changed, ferry_err *err)
 {
@@ -274,26 +292,34 @@ static int pending_again(ferry_db *db, const ferry_claim *c, unsigned delay, con
     return rc;
 }
 
+/* A request waiting on the site's configuration is claimable again after
+ * half to all of this (jittered), or as soon as the broken file changes
+ * (wake_waiting): the timer only covers what the worker cannot watch (a
+ * file the pipeline @includes, another host's copy). */
+enum { SITE_RECHECK_SECONDS = 300 };
+
 /* What to do with a claim whose execution returned an error. */
-enum { ON_RELEASE, ON_FAIL, ON_RETRY, ON_DEFER };
+typedef enum resolution { ON_RELEASE, ON_FAIL, ON_RETRY, ON_DEFER, ON_WAIT } resolution;
 
 /* *changed = 0 when the claim no longer held (release cannot tell: 1). */
-static int resolve_once(slot *s, ferry_db *db, const ferry_claim *c, int what, const char *msg,
-                        int *changed, ferry_err *err)
+static int resolve_once(slot *s, ferry_db *db, const ferry_claim *c, resolution what,
+                        const char *msg, int *changed, ferry_err *err)
 {
     worker *w = s->w;
     *changed = 1;
     if (what == ON_RELEASE)
         return ferry_claim_release(db, c, err);
-    unsigned delay =
-        ferry_retry_delay_s(w->o->retry_delay_seconds, c->attempt, w->o->retry_max_delay_seconds);
-    if (what == ON_RETRY || what == ON_DEFER)
-        return pending_again(db, c, delay, msg, what == ON_DEFER, changed, err);
+    unsigned delay = what == ON_WAIT
+                         ? ferry_retry_delay_s(SITE_RECHECK_SECONDS, 1, SITE_RECHECK_SECONDS)
+                         : ferry_retry_delay_s(w->o->retry_delay_seconds, c->attempt,
+                                               w->o->retry_max_delay_seconds);
+    if (what == ON_RETRY || what == ON_DEFER || what == ON_WAIT)
+        return pending_again(db, c, delay, msg, what != ON_RETRY, changed, err);
     return ferry_request_fail(w->svc, db, c, msg, changed, err);
 }
 
 /* Runs resolve_once, reconnecting once across a lost connection. */
-static void resolve(slot *s, ferry_db **db, const ferry_claim *c, const char *f, int what,
+static void resolve(slot *s, ferry_db **db, const ferry_claim *c, const char *f, resolution what,
                     const char *msg)
 {
     worker *w = s->w;
@@ -305,10 +331,15 @@ static void resolve(slot *s, ferry_db **db, const ferry_claim *c, const char *f,
         int changed = 0;
         if (resolve_once(s, *db, c, what, msg, &changed, &err) == 0) {
             static const char *const done[] = {"released", "failed", "will be retried",
-                                               "will be retried, the attempt not counted"};
+                                               "will be retried, the attempt not counted",
+                                               "waits, the attempt not counted"};
+            /* A request waiting on the site's configuration: the worker
+             * logs that configuration's error itself (site_faults.h). */
+            int level = what == ON_FAIL   ? FERRY_LOG_ERROR
+                        : what == ON_WAIT ? FERRY_LOG_DEBUG
+                                          : FERRY_LOG_INFO;
             if (changed)
-                ferry_logf(w->svc->log, what == ON_FAIL ? FERRY_LOG_ERROR : FERRY_LOG_INFO, f,
-                           "request %s: %s", done[what], msg);
+                ferry_logf(w->svc->log, level, f, "request %s: %s", done[what], msg);
             else
                 ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
                            "lease lost meanwhile; the request belongs to another worker now "
@@ -326,9 +357,61 @@ static void resolve(slot *s, ferry_db **db, const ferry_claim *c, const char *f,
 
 /* ---- the slot ---- */
 
-/* Runs a claim's execution and resolves it; returns the outcome's name. */
-static const char *run_execute(slot *s, ferry_db **db, const ferry_claim *c, const char *f,
-                               ferry_attempt_info *info)
+/* What to do with a claim whose execution failed with `rc`; its outcome.
+ * `lost`: the renewer found the lease lost meanwhile. */
+static ferry_outcome on_error(slot *s, ferry_db **db, const ferry_claim *c, const char *f, int rc,
+                              int lost, const ferry_request_done *done, const ferry_err *err)
+{
+    worker *w = s->w;
+    if (!lost) {
+        drop_if_gone(db);
+        check_alive(db);
+    }
+    if (lost || (rc == FERRY_ERR_CANCEL && !w->cancel_all)) {
+        /* Not cancelled by us: the completion found the lease gone. */
+        ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
+                   "lease lost; the request belongs to another worker now (%s)", err->msg);
+        return FERRY_OUTCOME_LOST;
+    }
+    if (rc == FERRY_ERR_CANCEL) {
+        /* Cancelled at shutdown: give it back (fenced, so a no-op if the
+         * lease was lost meanwhile). */
+        resolve(s, db, c, f, ON_RELEASE, err->msg[0] ? err->msg : "cancelled");
+        return FERRY_OUTCOME_RELEASED;
+    }
+    if (rc == FERRY_ERR_UNAVAILABLE) {
+        /* The child found no database before the export started. */
+        resolve(s, db, c, f, ON_DEFER, err->msg);
+        return FERRY_OUTCOME_DEFERRED;
+    }
+    char msg[1100];
+    if (done->fault == FERRY_FAULT_SITE) {
+        /* The site's pipeline fails by itself: the operator's to fix. Its
+         * file is watched from now (after the request is pending: a change
+         * seen then wakes it too). */
+        snprintf(msg, sizeof msg, FERRY_SITE_WAIT_PREFIX "%.1000s", err->msg);
+        resolve(s, db, c, f, ON_WAIT, msg);
+        ferry_site_faults_seen(&w->faults, w->svc->log, done->pipeline, &done->stamp, err->msg);
+        return FERRY_OUTCOME_DEFERRED_CONFIG;
+    }
+    if (done->fault == FERRY_FAULT_REQUEST) {
+        resolve(s, db, c, f, ON_FAIL, err->msg);
+        return FERRY_OUTCOME_FAILED;
+    }
+    if (c->attempt % w->o->max_attempts == 0) {
+        /* The last attempt of its round (claim.c: attempts never repeat). */
+        snprintf(msg, sizeof msg, "gave up after %d attempt%s: %.900s", w->o->max_attempts,
+                 w->o->max_attempts == 1 ? "" : "s", err->msg);
+        resolve(s, db, c, f, ON_FAIL, msg);
+        return FERRY_OUTCOME_FAILED;
+    }
+    resolve(s, db, c, f, ON_RETRY, err->msg);
+    return FERRY_OUTCOME_RETRIED;
+}
+
+/* Runs a claim's execution and resolves it; returns its outcome. */
+static ferry_outcome run_execute(slot *s, ferry_db **db, const ferry_claim *c, const char *f,
+                                 ferry_attempt_info *info)
 {
     worker *w = s->w;
     pthread_mutex_lock(&s->mu);
@@ -342,11 +425,10 @@ static const char *run_execute(slot *s, ferry_db **db, const ferry_claim *c, con
     pthread_mutex_unlock(&s->mu);
 
     double t0 = ferry_monotonic();
-    int permanent = 0;
     ferry_err err = FERRY_ERR_INIT;
-    ferry_request_done done = {0, 0};
+    ferry_request_done done;
     int rc = ferry_child_execute(w->server, s->index, c, &s->cancel, w->o->request_timeout_seconds,
-                                 &permanent, &done, &err);
+                                 &done, &err);
     info->seconds = ferry_monotonic() - t0;
     info->rows = done.rows;
     info->bytes = done.bytes;
@@ -357,57 +439,26 @@ static const char *run_execute(slot *s, ferry_db **db, const ferry_claim *c, con
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
 
-    if (rc == 0)
-        return "completed";
-    if (!lost) {
-        drop_if_gone(db);
-        check_alive(db);
-    }
-    if (lost || (rc == FERRY_ERR_CANCEL && !w->cancel_all)) {
-        /* Not cancelled by us: the completion found the lease gone. */
-        ferry_logf(w->svc->log, FERRY_LOG_WARN, f,
-                   "lease lost; the request belongs to another worker now (%s)", err.msg);
-        return "lost";
-    }
-    if (rc == FERRY_ERR_CANCEL) {
-        /* Cancelled at shutdown: give it back (fenced, so a no-op if the
-         * lease was lost meanwhile). */
-        resolve(s, db, c, f, ON_RELEASE, err.msg[0] ? err.msg : "cancelled");
-        return "released";
-    }
-    if (rc == FERRY_ERR_UNAVAILABLE) {
-        /* The child found no database before the export started. */
-        resolve(s, db, c, f, ON_DEFER, err.msg);
-        return "deferred";
-    }
-    if (permanent) {
-        resolve(s, db, c, f, ON_FAIL, err.msg);
-        return "failed";
-    }
-    if (c->attempt % w->o->max_attempts == 0) {
-        /* The last attempt of its round (claim.c: attempts never repeat). */
-        char msg[1024];
-        snprintf(msg, sizeof msg, "gave up after %d attempt%s: %.900s", w->o->max_attempts,
-                 w->o->max_attempts == 1 ? "" : "s", err.msg);
-        resolve(s, db, c, f, ON_FAIL, msg);
-        return "failed";
-    }
-    resolve(s, db, c, f, ON_RETRY, err.msg);
-    return "retried";
+    if (rc != 0)
+        return on_error(s, db, c, f, rc, lost, &done, &err);
+    ferry_site_faults_cleared(&w->faults, w->svc->log, done.pipeline);
+    return FERRY_OUTCOME_COMPLETED;
 }
 
-/* Runs a claim; returns its outcome's name. */
-static const char *run_claim(slot *s, ferry_db **db, const ferry_claim *c)
+/* Runs a claim; returns its outcome. */
+static ferry_outcome run_claim(slot *s, ferry_db **db, const ferry_claim *c)
 {
     worker *w = s->w;
     ferry_attempt_info info;
     ferry_attempt_begin(w->svc, c, &info);
     char f[400];
     snprintf(f, sizeof f, "slot=%d %s", s->index, info.fields);
-    ferry_logf(w->svc->log, FERRY_LOG_INFO, f, "claimed request");
-    const char *outcome = run_execute(s, db, c, f, &info);
+    /* One that waited on the site's configuration is claimed again at every
+     * change of the broken file: its error was logged once (site_faults.h). */
+    ferry_logf(w->svc->log, c->waited ? FERRY_LOG_DEBUG : FERRY_LOG_INFO, f, "claimed request");
+    ferry_outcome outcome = run_execute(s, db, c, f, &info);
     ferry_attempt_end(w->svc, &info, outcome);
-    if (strcmp(outcome, "completed") == 0) {
+    if (outcome == FERRY_OUTCOME_COMPLETED) {
         char done[560];
         snprintf(done, sizeof done, "%s rows=%lld bytes=%lld duration_ms=%lld", f,
                  (long long)info.rows, (long long)info.bytes, (long long)(info.seconds * 1000));
@@ -444,6 +495,47 @@ static unsigned idle_nap_ms(const worker *w)
     return (unsigned)nap;
 }
 
+/* How a slot claims again after requests it gave back because their
+ * child found no database. */
+typedef struct pacing {
+    ferry_backoff deferred; /* 250 ms … 30 s */
+    int n;                  /* such claims in a row */
+} pacing;
+
+/*
+ * After a claim's outcome. A request given back because its child found
+ * no database (too many connections) makes the slot wait before it claims
+ * again, so a database that stays short is not hammered with connections;
+ * any other outcome resets that. A request waiting on the site's
+ * configuration does not: it is not claimable again until its file changes
+ * (or SITE_RECHECK_SECONDS), so the slot goes on with the others. --once:
+ * -1 (s->failed set) after ONCE_TRIES deferrals in a row; a wait on the
+ * site's configuration is the slot's error too (exit 3), the pass goes on.
+ */
+static int pace(slot *s, ferry_outcome o, pacing *pc)
+{
+    worker *w = s->w;
+    if (o == FERRY_OUTCOME_DEFERRED_CONFIG && w->o->once)
+        ferry_err_set(&s->failed, FERRY_ERR_CONFIG,
+                      "requests wait as pending for the site's configuration to be fixed (its "
+                      "error is logged above)");
+    if (o != FERRY_OUTCOME_DEFERRED) {
+        ferry_backoff_reset(&pc->deferred);
+        pc->n = 0;
+        return 0;
+    }
+    if (w->o->once && ++pc->n >= ONCE_TRIES) {
+        /* One pass: the requests wait as pending for the next run. */
+        ferry_err_set(&s->failed, FERRY_ERR_DB,
+                      "requests found their database unavailable (%d times in a row); they "
+                      "wait as pending",
+                      pc->n);
+        return -1;
+    }
+    ferry_backoff_wait(&pc->deferred, w->svc->stop);
+    return 0;
+}
+
 static void *slot_main(void *arg)
 {
     slot *s = arg;
@@ -451,15 +543,12 @@ static void *slot_main(void *arg)
     ferry_db *db = NULL;
     char f[64];
     fields(f, sizeof f, s);
-    ferry_backoff backoff, deferred;
+    ferry_backoff backoff;
     ferry_backoff_init(&backoff, 250, 30000);
-    /* Requests given back because their child found no database (too many
-     * connections): the slot waits before it claims again, so a database
-     * that stays short is not hammered with connections. */
-    ferry_backoff_init(&deferred, 250, 30000);
+    pacing pc = {.n = 0};
+    ferry_backoff_init(&pc.deferred, 250, 30000);
     double mail_t = -86400; /* the last look for due mail: none yet */
     int fails = 0;          /* claims failed in a row */
-    int ndeferred = 0;      /* requests deferred in a row */
     while (!stopping(w)) {
         /* --once (cron) tries a connection a few times: the next run retries. */
         if (!db && connect_backoff(s, &db, "worker", 0, w->o->once ? ONCE_TRIES : 0) != 0) {
@@ -505,21 +594,10 @@ static void *slot_main(void *arg)
             continue;
         }
         atomic_store(&w->last_claim_ms, ferry_monotonic_ms());
-        const char *outcome = run_claim(s, &db, &c);
+        ferry_outcome outcome = run_claim(s, &db, &c);
         atomic_store(&w->last_claim_ms, ferry_monotonic_ms());
-        if (strcmp(outcome, "deferred") != 0) {
-            ferry_backoff_reset(&deferred);
-            ndeferred = 0;
-        } else if (w->o->once && ++ndeferred >= ONCE_TRIES) {
-            /* One pass: the requests wait as pending for the next run. */
-            ferry_err_set(&s->failed, FERRY_ERR_DB,
-                          "requests found their database unavailable (%d times in a row); "
-                          "they wait as pending",
-                          ndeferred);
+        if (pace(s, outcome, &pc) != 0)
             break;
-        } else {
-            ferry_backoff_wait(&deferred, w->svc->stop);
-        }
     }
     fdb_close(db);
     s->done = 1;
@@ -556,20 +634,64 @@ void ferry_worker_opts_from_site(ferry_worker_opts *o, const ferry_site *site)
         ferry_site_int(site, "worker.request_timeout_seconds", 3600), 0, 604800, 3600);
 }
 
+/*
+ * Makes the requests that wait on the site's configuration (their
+ * error_message starts with FERRY_SITE_WAIT_PREFIX) claimable now: at
+ * start, which may follow a fix of ferry.conf, and when a broken pipeline
+ * file changed. One that is still broken waits again.
+ */
+static int wake_waiting(worker *w, ferry_db *db, ferry_err *err)
+{
+    fdb_param p[] = {fdb_str(FERRY_SITE_WAIT_PREFIX "%")};
+    uint64_t n = 0;
+    int rc = fdb_exec(db,
+                      "UPDATE export_requests SET ferry_lease_expires_at = NULL "
+                      "WHERE status = 'pending' AND error_message LIKE ?",
+                      p, 1, &n, err);
+    if (!rc && n)
+        ferry_logf(w->svc->log, FERRY_LOG_INFO, NULL,
+                   "requests that waited on the site's configuration are claimable again: %llu",
+                   (unsigned long long)n);
+    return rc;
+}
+
+/* wake_waiting on a connection of its own (the main thread has none):
+ * 0 when done, else `tries` + 1 (the first failure is logged). */
+static int wake_now(worker *w, int tries)
+{
+    ferry_db *db = NULL;
+    ferry_err err = FERRY_ERR_INIT;
+    int rc = fdb_connect_url(&db, w->url, 60, &err);
+    if (!rc)
+        rc = wake_waiting(w, db, &err);
+    fdb_close(db);
+    if (rc && !tries)
+        ferry_logf(w->svc->log, FERRY_LOG_WARN, NULL,
+                   "could not wake the requests that wait on the site's configuration (tried "
+                   "again every second): %s",
+                   err.msg);
+    return rc ? tries + 1 : 0;
+}
+
 static int preflight(worker *w, ferry_err *err)
 {
     ferry_db *db = NULL;
     int rc = ferry_service_connect(w->svc, &db, 60, err);
+    ferry_err we = FERRY_ERR_INIT;
+    if (!rc && wake_waiting(w, db, &we)) /* they wait their time instead */
+        ferry_logf(w->svc->log, FERRY_LOG_WARN, NULL,
+                   "could not wake the requests that wait on the site's configuration: %s", we.msg);
     fdb_close(db);
     return rc;
 }
 
 /* Watches for the stop signal and the grace period, sweeps the store now
- * and then, and returns when no slot runs any more. */
+ * and then, wakes the requests waiting on the site's configuration when a
+ * broken pipeline file changed, and returns when no slot runs any more. */
 static void watch_slots(worker *w)
 {
-    double swept = ferry_monotonic(), stop_t0 = 0;
-    int stop_seen = 0;
+    double swept = ferry_monotonic(), looked = swept, stop_t0 = 0;
+    int stop_seen = 0, wake = 0; /* wake: the waiting requests are to be woken (tries + 1) */
     for (;;) {
         int running = 0;
         for (int i = 0; i < w->o->concurrency; i++)
@@ -593,6 +715,14 @@ static void watch_slots(worker *w)
         if (ferry_monotonic() - swept >= STORE_SWEEP_SECONDS) {
             ferry_child_sweep(w->svc); /* the children do not sweep (child.h) */
             swept = ferry_monotonic();
+        }
+        if (ferry_monotonic() - looked >= 1) {
+            /* A broken pipeline file that changed may be fixed. */
+            if (ferry_site_faults_changed(&w->faults, w->svc->log) > 0 && !wake)
+                wake = 1;
+            if (wake)
+                wake = wake_now(w, wake - 1);
+            looked = ferry_monotonic();
         }
         nap(w, 100, 1);
     }
@@ -622,6 +752,7 @@ void ferry_worker_close(ferry_worker *w)
         return;
     ferry_child_server_stop(w->server);
     ferry_child_preload_free(w->preload);
+    ferry_site_faults_destroy(&w->faults);
     free(w->slots);
     free(w);
 }
@@ -633,6 +764,7 @@ int ferry_worker_open(ferry_worker **out, const ferry_service *svc, const ferry_
     worker *w = calloc(1, sizeof *w);
     if (!w)
         return ferry_err_set(err, FERRY_ERR_NOMEM, "out of memory");
+    ferry_site_faults_init(&w->faults);
     w->svc = svc;
     w->opts = *o;
     w->o = &w->opts;
@@ -644,7 +776,10 @@ int ferry_worker_open(ferry_worker **out, const ferry_service *svc, const ferry_
         ferry_worker_close(w);
         return rc;
     }
-    w->preload = ferry_child_preload_load(svc);
+    ferry_err perr = FERRY_ERR_INIT;
+    w->preload = ferry_child_preload_load(svc, &perr);
+    if (perr.code) /* said now, before the first user meets it */
+        ferry_site_faults_seen(&w->faults, svc->log, svc->site->request_pipeline, NULL, perr.msg);
     ferry_child_sweep(svc); /* what a killed worker's requests left */
     rc = ferry_child_server_start(&w->server, svc, o->concurrency, err);
     if (rc) {

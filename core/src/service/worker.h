@@ -37,7 +37,8 @@ void ferry_worker_opts_from_site(ferry_worker_opts *o, const ferry_site *site);
  * finds anything to claim), then finishes or releases what it holds and
  * returns 0. With o->once a claim or connection that fails ONCE_TRIES
  * times in a row (worker.c) stops the slot and the worker returns the
- * error. Refuses to start (FERRY_ERR_DB) when the database cannot be
+ * error; requests left waiting on the site's configuration make it return
+ * FERRY_ERR_CONFIG (they stay pending). Refuses to start (FERRY_ERR_DB) when the database cannot be
  * reached or has pending migrations. Blocks
  * SIGINT/SIGTERM in its threads so the caller's handler sees them.
  */

@@ -17,16 +17,38 @@ void ferry_attempt_begin(const ferry_service *svc, const ferry_claim *c, ferry_a
                          c->attempt);
 }
 
+const char *ferry_outcome_name(ferry_outcome o)
+{
+    /* No default: the compiler names an outcome left out (-Wswitch). */
+    switch (o) {
+    case FERRY_OUTCOME_COMPLETED:
+        return "completed";
+    case FERRY_OUTCOME_FAILED:
+        return "failed";
+    case FERRY_OUTCOME_RETRIED:
+        return "retried";
+    case FERRY_OUTCOME_RELEASED:
+        return "released";
+    case FERRY_OUTCOME_LOST:
+        return "lost";
+    case FERRY_OUTCOME_DEFERRED:
+        return "deferred";
+    case FERRY_OUTCOME_DEFERRED_CONFIG:
+        return "deferred_config";
+    }
+    return "unknown";
+}
+
 void ferry_attempt_end(const ferry_service *svc, const ferry_attempt_info *info,
-                       const char *outcome)
+                       ferry_outcome outcome)
 {
     const char *fmt = ferry_metrics_format(info->format);
     ferry_metrics *m = svc->metrics;
-    ferry_metrics_add(m, FM_EXPORTS, fmt, outcome, 1);
+    ferry_metrics_add(m, FM_EXPORTS, fmt, ferry_outcome_name(outcome), 1);
     ferry_metrics_observe(m, FM_EXPORT_DURATION, fmt, info->seconds);
-    if (strcmp(outcome, "retried") == 0)
+    if (outcome == FERRY_OUTCOME_RETRIED)
         ferry_metrics_add(m, FM_RETRIES, NULL, NULL, 1);
-    if (strcmp(outcome, "completed") != 0)
+    if (outcome != FERRY_OUTCOME_COMPLETED)
         return;
     ferry_metrics_add(m, FM_EXPORT_ROWS, fmt, NULL, (double)info->rows);
     ferry_metrics_add(m, FM_EXPORT_BYTES, fmt, NULL, (double)info->bytes);

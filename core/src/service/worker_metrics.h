@@ -24,9 +24,25 @@ typedef struct ferry_attempt_info {
  * both. */
 void ferry_attempt_begin(const ferry_service *svc, const ferry_claim *c, ferry_attempt_info *info);
 
-/* After the outcome ("completed", "failed", "retried", "released",
- * "lost"): counts it, and for "completed" info's rows and bytes. */
+/* How a claim ended: the worker decides it, ferry_exports_total counts it
+ * by name (its `outcome` label). */
+typedef enum ferry_outcome {
+    FERRY_OUTCOME_COMPLETED,       /* the child committed the completion */
+    FERRY_OUTCOME_FAILED,          /* failed for good (a permanent error, or its last attempt) */
+    FERRY_OUTCOME_RETRIED,         /* pending again after its retry delay: an attempt */
+    FERRY_OUTCOME_RELEASED,        /* given back at shutdown */
+    FERRY_OUTCOME_LOST,            /* the lease went to another worker */
+    FERRY_OUTCOME_DEFERRED,        /* no database for it: pending again, no attempt */
+    FERRY_OUTCOME_DEFERRED_CONFIG, /* the site's configuration is broken: pending
+                                      again, no attempt, until an operator fixes it */
+} ferry_outcome;
+
+/* The outcome's label value: "completed", "failed", … */
+const char *ferry_outcome_name(ferry_outcome o);
+
+/* After the outcome: counts it, and for a completion info's rows and
+ * bytes. */
 void ferry_attempt_end(const ferry_service *svc, const ferry_attempt_info *info,
-                       const char *outcome);
+                       ferry_outcome outcome);
 
 #endif

@@ -21,14 +21,13 @@
  *   its own, which names its artifact (<id>-<attempt>) and fences its
  *   updates, so a stalled worker from before a retry can never publish over
  *   a newer attempt's file. The one exception: a claim whose child could
- *   not reach the database before its export started gives its number back
- *   (worker.c, pending_again), in the fenced statement that releases it, once
- *   its child has exited having written nothing — no process of that claim
- *   is left to use the number, so the next claim may. Attempts are counted in rounds of
- * max_attempts: a retry moves ferry_attempt up to the next multiple of max_attempts, and attempt A
- * is the last of its round when A % max_attempts == 0. A release at shutdown uses up an attempt
- * number too; the give-up rule below only applies to leases that ran out, so a released request is
- *   never given up.
+ *   not reach the database before its export started, or found the site's
+ *   configuration broken, gives its number back (worker.c, pending_again), in the fenced statement
+ * that releases it, once its child has exited having written nothing — no process of that claim is
+ * left to use the number, so the next claim may. Attempts are counted in rounds of max_attempts: a
+ * retry moves ferry_attempt up to the next multiple of max_attempts, and attempt A is the last of
+ * its round when A % max_attempts == 0. A release at shutdown uses up an attempt number too; the
+ * give-up rule below only applies to leases that ran out, so a released request is never given up.
  * - The 'started' audit row is written when the claim first sets
  *   started_at (the first attempt; `ferry request retry` clears started_at,
  *   starting a new lifecycle): one per request, not one per attempt (a
@@ -177,6 +176,8 @@ static int take(ferry_db *db, const fdb_rows *r, const char *owner, unsigned lea
     /* Observed once, at the claim that set started_at (a deferred claim
      * gives its attempt number back: worker.c). */
     out->wait_us = wait && first ? strtoll(wait, NULL, 10) : -1;
+    const char *last = fdb_get(r, 0, C_ERRMSG);
+    out->waited = last && !strncmp(last, FERRY_SITE_WAIT_PREFIX, strlen(FERRY_SITE_WAIT_PREFIX));
     if (first) {
         char extra[200];
         snprintf(extra, sizeof extra, "{\"attempt\": %d, \"worker\": \"%.128s\"}", out->attempt,

@@ -22,7 +22,13 @@ typedef struct ferry_claim {
     char format[21]; /* export_requests.format, as read by the claim */
     int64_t wait_us; /* created_at to started_at, by the claim that set started_at;
                       * -1: unknown, or a later claim */
+    int waited;      /* its last claim waited on the site's configuration (its
+                      * error_message starts with FERRY_SITE_WAIT_PREFIX) */
 } ferry_claim;
+
+/* How the worker's error_message of a request that waits on the site's
+ * configuration starts (worker.c; the claim and the wake-up read it). */
+#define FERRY_SITE_WAIT_PREFIX "waiting for the site's configuration to be fixed: "
 
 /* Makes a lease owner name for this process and slot. */
 void ferry_claim_owner(char out[129], int slot);

@@ -196,9 +196,10 @@ int fdb_connect_url_avail(ferry_db **out, const char *url, unsigned rw_timeout, 
 int fdb_errno_unavailable(unsigned e)
 {
     return e == CR_CONNECTION_ERROR || e == CR_CONN_HOST_ERROR || e == ER_CON_COUNT_ERROR ||
-           e == ER_TOO_MANY_USER_CONNECTIONS || e == ER_SERVER_SHUTDOWN ||
-           e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == 2055 /* lost, system error */ ||
-           e == 1927 /* connection killed */ || e == 4031 /* disconnected: inactivity */;
+           e == ER_TOO_MANY_USER_CONNECTIONS || e == ER_USER_LIMIT_REACHED ||
+           e == ER_SERVER_SHUTDOWN || e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST ||
+           e == 2055 /* lost, system error */ || e == 1927 /* connection killed */ ||
+           e == 4031 /* disconnected: inactivity */;
 }
 
 void fdb_close(ferry_db *db)

@@ -50,10 +50,11 @@ int fdb_connect_url_avail(ferry_db **out, const char *url, unsigned rw_timeout, 
 
 /* Non-zero when MySQL error `e` says the server cannot be reached or take a
  * connection now — refused or unreachable (2002, 2003), too many
- * connections (1040, 1203), shutting down (1053), the connection lost or
- * killed (2006, 2013, 2055, 1927, 4031) — so that waiting can help and
- * nothing the caller asked for was at fault. Not a wrong password, an
- * unknown host or database: those need a person. */
+ * connections (1040, 1203), the account's own limits reached (1226:
+ * MAX_USER_CONNECTIONS, MAX_QUERIES_PER_HOUR, …), shutting down (1053), the
+ * connection lost or killed (2006, 2013, 2055, 1927, 4031) — so that
+ * waiting can help and nothing the caller asked for was at fault. Not a
+ * wrong password, an unknown host or database: those need a person. */
 int fdb_errno_unavailable(unsigned e);
 
 /* Connects to the site's database (database.url), or FERRY_ERR_CONFIG

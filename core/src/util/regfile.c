@@ -31,3 +31,22 @@ int ferry_fopen_regular(const char *path, const char *what, int code, FILE **out
     }
     return 0;
 }
+
+void ferry_file_stamp_of(const char *path, ferry_file_stamp *out)
+{
+    memset(out, 0, sizeof *out);
+    struct stat st;
+    if (!path || stat(path, &st) != 0)
+        return;
+    out->dev = (unsigned long long)st.st_dev;
+    out->ino = (unsigned long long)st.st_ino;
+    out->size = (long long)st.st_size;
+    out->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    out->ctime_ns = (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+}
+
+int ferry_file_stamp_equal(const ferry_file_stamp *a, const ferry_file_stamp *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+}
