@@ -270,28 +270,36 @@ static void pdf_contour(pdf_content *c, const pdf_outline *o, size_t s, size_t e
     }
 }
 
-int pdf_outline_draw(pdf_outline **scratch, pdf_content *c, HPDF_FontDef def, uint16_t cp, float x,
-                     float y, float size)
+int pdf_outline_load(pdf_outline **scratch, HPDF_FontDef def, uint16_t cp)
 {
     static const float identity[6] = {1, 0, 0, 1, 0, 0};
     HPDF_TTFontDefAttr attr = (HPDF_TTFontDefAttr)def->attr;
     unsigned gid = HPDF_TTFontDef_GetGlyphid(def, cp);
     pdf_outline *o = *scratch;
-    float k[3] = {size / (float)attr->header.units_per_em, x, y};
-    size_t i, s = 0;
 
     if (!o && !(o = *scratch = malloc(sizeof *o)))
         return -1;
     o->np = o->nc = 0;
-    if (gid == 0 || attr->header.units_per_em == 0 || pdf_glyph(o, def, gid, identity, 0) < 0)
+    if (gid == 0 || attr->header.units_per_em == 0 || pdf_glyph(o, def, gid, identity, 0) < 0) {
+        o->np = o->nc = 0;
         return -1;
+    }
+    return 0;
+}
+
+void pdf_outline_fill(const pdf_outline *o, pdf_content *c, HPDF_FontDef def, float x, float y,
+                      float size)
+{
+    HPDF_TTFontDefAttr attr = (HPDF_TTFontDefAttr)def->attr;
+    float k[3] = {size / (float)attr->header.units_per_em, x, y};
+    size_t i, s = 0;
+
     for (i = 0; i < o->nc; i++) {
         pdf_contour(c, o, s, o->end[i], k);
         s = o->end[i] + 1;
     }
     if (o->nc)
         pdf_content_fill(c);
-    return 0;
 }
 
 void pdf_outline_free(pdf_outline *o)

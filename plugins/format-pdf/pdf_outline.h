@@ -20,12 +20,14 @@ typedef struct pdf_outline pdf_outline; /* a glyph's points; scratch */
 
 void pdf_outline_free(pdf_outline *o);
 
-/* Fills the outline of cp's glyph in the font `def` (TrueType, embedded)
- * with its origin at (x, y) and `size` points to the em. *scratch is the
- * reused point buffer (allocated on first use). Returns 0, or -1 when the
- * glyph cannot be read (none, too many points, a malformed table, or
- * memory); then nothing is drawn. */
-int pdf_outline_draw(pdf_outline **scratch, pdf_content *c, HPDF_FontDef def, uint16_t cp, float x,
-                     float y, float size);
+/* Reads the outline of cp's glyph in the font `def` (TrueType, embedded)
+ * into *scratch (allocated on first use). Returns 0, or -1 when the glyph
+ * cannot be read (none, too many points, a malformed table, or memory). */
+int pdf_outline_load(pdf_outline **scratch, HPDF_FontDef def, uint16_t cp);
+
+/* Fills the outline last loaded into o, of a font of `def`, with its
+ * origin at (x, y) and `size` points to the em. */
+void pdf_outline_fill(const pdf_outline *o, pdf_content *c, HPDF_FontDef def, float x, float y,
+                      float size);
 
 #endif
