@@ -283,6 +283,27 @@ void pdf_content_hline(pdf_content *c, float x0, float x1, float y, float gray, 
     pdf_done(c, pdf_str(p, " l S\n"));
 }
 
+void pdf_content_form(pdf_content *c, const char *name, float x, float y, float size)
+{
+    long s = (long)floor(pdf_clamp(size) * 100.0);
+    char *p;
+
+    pdf_end_text(c);
+    if (!(p = pdf_room(c, strlen(name) + 128)))
+        return;
+    p = pdf_str(p, "q ");
+    p = pdf_num(p, s);
+    p = pdf_str(p, " 0 0 ");
+    p = pdf_num(p, s);
+    *p++ = ' ';
+    p = pdf_num(p, pdf_h(x));
+    *p++ = ' ';
+    p = pdf_num(p, pdf_h(y));
+    p = pdf_str(p, " cm /");
+    p = pdf_str(p, name);
+    pdf_done(c, pdf_str(p, " Do Q\n"));
+}
+
 /* Appends the points xy[0..2n) and the operator op of a path. */
 static void pdf_path_op(pdf_content *c, const float *xy, size_t n, const char *op)
 {

@@ -67,6 +67,9 @@ void pdf_content_show_hidden(pdf_content *c, const uint16_t *codes, size_t n, in
 /* Paths (outside text objects: they end an open one). */
 void pdf_content_fill_rect(pdf_content *c, float x, float y, float w, float h, float gray);
 void pdf_content_hline(pdf_content *c, float x0, float x1, float y, float gray, float width);
+/* Draws the form XObject `name` (of the page's resources) at (x, y),
+ * scaled by `size` (cut down to hundredths, as a font size). */
+void pdf_content_form(pdf_content *c, const char *name, float x, float y, float size);
 /* A path filled black (nonzero winding): moves start its subpaths, which
  * pdf_content_fill closes and fills. */
 void pdf_content_path_move(pdf_content *c, float x, float y);

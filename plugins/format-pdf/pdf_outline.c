@@ -13,6 +13,8 @@
  */
 #include "pdf_outline.h"
 
+#include <hpdf_doc.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -300,6 +302,59 @@ void pdf_outline_fill(const pdf_outline *o, pdf_content *c, HPDF_FontDef def, fl
     }
     if (o->nc)
         pdf_content_fill(c);
+}
+
+static int pdf_form_write(void *arg, const char *buf, size_t len)
+{
+    return HPDF_Stream_Write(arg, (const HPDF_BYTE *)buf, (HPDF_UINT)len) == HPDF_OK ? 0 : -1;
+}
+
+/* Adds the numbers v[0..n) to a new array `key` of dict d. */
+static int pdf_form_array(HPDF_Doc pdf, HPDF_Dict d, const char *key, const float *v, size_t n)
+{
+    HPDF_Array a = HPDF_Array_New(pdf->mmgr);
+    size_t i;
+
+    if (!a || HPDF_Dict_Add(d, key, a) != HPDF_OK)
+        return -1;
+    for (i = 0; i < n; i++)
+        if (HPDF_Array_AddReal(a, v[i]) != HPDF_OK)
+            return -1;
+    return 0;
+}
+
+int pdf_outline_form(const pdf_outline *o, HPDF_Doc pdf, HPDF_Dict resources, HPDF_FontDef def,
+                     const char *name)
+{
+    HPDF_Dict xobjects = HPDF_Dict_GetItem(resources, "XObject", HPDF_OCLASS_DICT), form;
+    float k = 1000.0f / (float)((HPDF_TTFontDefAttr)def->attr)->header.units_per_em;
+    float box[4] = {0, 0, 0, 0}, matrix[6] = {0.001f, 0, 0, 0.001f, 0, 0};
+    pdf_content pc;
+    size_t i;
+    int rc;
+
+    if (!xobjects && (!(xobjects = HPDF_Dict_New(pdf->mmgr)) ||
+                      HPDF_Dict_Add(resources, "XObject", xobjects) != HPDF_OK))
+        return -1;
+    for (i = 0; i < o->np; i++) {
+        box[0] = i == 0 || o->x[i] * k < box[0] ? o->x[i] * k : box[0];
+        box[1] = i == 0 || o->y[i] * k < box[1] ? o->y[i] * k : box[1];
+        box[2] = i == 0 || o->x[i] * k > box[2] ? o->x[i] * k : box[2];
+        box[3] = i == 0 || o->y[i] * k > box[3] ? o->y[i] * k : box[3];
+    }
+    if (!(form = HPDF_DictStream_New(pdf->mmgr, pdf->xref)) ||
+        HPDF_Dict_AddName(form, "Type", "XObject") != HPDF_OK ||
+        HPDF_Dict_AddName(form, "Subtype", "Form") != HPDF_OK ||
+        pdf_form_array(pdf, form, "BBox", box, 4) < 0 ||
+        pdf_form_array(pdf, form, "Matrix", matrix, 6) < 0)
+        return -1;
+    form->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    memset(&pc, 0, sizeof pc);
+    pdf_content_page(&pc, NULL, 0); /* gray unknown: the path sets its black */
+    pdf_outline_fill(o, &pc, def, 0, 0, 1000);
+    rc = pdf_content_take(&pc, pdf_form_write, form->stream);
+    pdf_content_free(&pc);
+    return rc < 0 || HPDF_Dict_Add(xobjects, name, form) != HPDF_OK ? -1 : 0;
 }
 
 void pdf_outline_free(pdf_outline *o)

@@ -30,4 +30,11 @@ int pdf_outline_load(pdf_outline **scratch, HPDF_FontDef def, uint16_t cp);
 void pdf_outline_fill(const pdf_outline *o, pdf_content *c, HPDF_FontDef def, float x, float y,
                       float size);
 
+/* Makes the outline last loaded into o a form XObject of the document,
+ * one unit an em (its path in 1/1000 em through its /Matrix), filled
+ * black, named `name` in the resources dictionary's /XObject. Returns 0
+ * or -1 (memory). */
+int pdf_outline_form(const pdf_outline *o, HPDF_Doc pdf, HPDF_Dict resources, HPDF_FontDef def,
+                     const char *name);
+
 #endif

@@ -576,25 +576,42 @@ typedef struct pdf_pen {
     float x, y, size;
 } pdf_pen;
 
+/* The name of mark g's form XObject (its outline, made on first use) in
+ * name[16], or NULL when there is none (no page's resources yet, or the
+ * glyph's outline cannot be read). */
+static const char *pdf_mark_form(pdf_fonts *f, const pdf_glyph *g, char *name)
+{
+    HPDF_Dict forms =
+        f->resources ? HPDF_Dict_GetItem(f->resources, "XObject", HPDF_OCLASS_DICT) : NULL;
+
+    snprintf(name, 16, "M%u_%04X", (unsigned)g->font, (unsigned)g->cp);
+    if (forms && HPDF_Dict_GetItem(forms, name, HPDF_OCLASS_DICT))
+        return name;
+    if (!f->resources || pdf_outline_load(&f->outline, f->def[g->font], g->cp) < 0 ||
+        pdf_outline_form(f->outline, f->pdf, f->resources, f->def[g->font], name) < 0)
+        return NULL;
+    return name;
+}
+
 /* Draws mark g, at `at` (its base's origin, or its own) moved by its
  * place: its text where the pen is (its advance ending at `pen`), where
  * text extraction expects it, invisible when its outline can be drawn
- * (by the outline pass, `outline`: then only that). */
+ * (by the outline pass, `outline`: then only that, as a form XObject). */
 static void pdf_put_mark(pdf_fonts *f, pdf_content *c, const pdf_glyph *g, const pdf_pen *p,
                          float at, float pen, int outline)
 {
     float k = p->size / 1000.0f;
-    int loaded = pdf_outline_load(&f->outline, f->def[g->font], g->cp) == 0;
+    char name[16];
+    const char *form = pdf_mark_form(f, g, name);
 
     if (outline) {
-        if (loaded)
-            pdf_outline_fill(f->outline, c, f->def[g->font], at + g->dx * k, p->y + g->dy * k,
-                             p->size);
+        if (form)
+            pdf_content_form(c, form, at + g->dx * k, p->y + g->dy * k, p->size);
         return;
     }
     pdf_content_font(c, f->font[g->font], p->size);
     pdf_content_move(c, pen, p->y);
-    if (loaded) /* advance about 0: the next text starts at the pen */
+    if (form) /* advance about 0: the next text starts at the pen */
         pdf_content_show_hidden(c, &g->cp, 1,
                                 HPDF_Font_GetUnicodeWidth(f->font[g->font], g->cp) > 0);
     else

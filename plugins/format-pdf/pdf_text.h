@@ -58,6 +58,7 @@ typedef struct pdf_fonts {
         pdf_box box;
     } box[PDF_BOX_CACHE]; /* direct-mapped by character and font */
     pdf_outline *outline; /* scratch for marks' outlines; malloc */
+    HPDF_Dict resources;  /* borrowed: every page's, where marks' forms are named */
 } pdf_fonts;
 
 /* One shaped character. */

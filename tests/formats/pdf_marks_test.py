@@ -9,7 +9,8 @@ operators; this test follows the text position through Td, Tf, Tz, Tr and
 Tj with the fonts' W widths, and takes each glyph's box from the embedded
 TrueType font through its CIDToGIDMap). A mark is drawn as a glyph of its
 own (rendering mode 0), or as its text in rendering mode 3 (invisible)
-and an outline path after its line's text; either way its ink is checked
+and its outline (a path, or a form XObject drawn with Do) after its
+line's text; either way its ink is checked
 against its base glyph's (the character before it, in logical order), by
 facts from Unicode rather than from the plugin:
 
@@ -128,16 +129,46 @@ class Font:
         return (x0 * k, y0 * k, x1 * k, y1 * k)
 
 
+def form_box(r, form):
+    """The box (x0, y0, x1, y1) of a form XObject's path points, through
+    its /Matrix (a scale and offset), in the form's user space."""
+    m = [float(v) for v in form.get("/Matrix", [1, 0, 0, 1, 0, 0])]
+    pts = []
+    for operands, op in ContentStream(form, r).operations:
+        if op in (b"m", b"l", b"c"):
+            pts.extend((float(a), float(b)) for a, b in zip(operands[0::2], operands[1::2]))
+    if not pts:
+        return None
+    xs = [m[0] * x + m[4] for x, _ in pts]
+    ys = [m[3] * y + m[5] for _, y in pts]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
 def glyphs(pdf):
-    """Every shown code and path of page 1, in order: dicts with ch, x, y,
-    size, mode (Tr), adv (points), ink (x0, y0, x1, y1 in points) or None."""
+    """Every shown code and drawn outline (a filled path, or a form XObject
+    drawn with Do) of page 1, in order: dicts with ch, x, y, size, mode
+    (Tr), adv (points), ink (x0, y0, x1, y1 in points) or None; or path
+    (its box)."""
     r = PdfReader(pdf)
     page = r.pages[0]
     fonts = {n: Font(f.get_object()) for n, f in page["/Resources"]["/Font"].items()}
-    out, path = [], []
+    forms = page["/Resources"].get("/XObject", {})
+    out, path, ctm, stack = [], [], [1, 0, 0, 1, 0, 0], []
     font, size, mode, scale, lx, ly, x = None, 0.0, 0, 1.0, 0.0, 0.0, 0.0
     for operands, op in ContentStream(page.get_contents(), r).operations:
-        if op == b"BT":
+        if op == b"q":
+            stack.append(ctm)
+        elif op == b"Q":
+            ctm = stack.pop()
+        elif op == b"cm":  # a scale and offset, as format-pdf writes them
+            a, _, _, d, e, f = (float(v) for v in operands)
+            ctm = [ctm[0] * a, 0, 0, ctm[3] * d, ctm[0] * e + ctm[4], ctm[3] * f + ctm[5]]
+        elif op == b"Do":
+            b = form_box(r, forms[operands[0]].get_object())
+            if b:
+                out.append({"path": (ctm[0] * b[0] + ctm[4], ctm[3] * b[1] + ctm[5],
+                                     ctm[0] * b[2] + ctm[4], ctm[3] * b[3] + ctm[5])})
+        elif op == b"BT":
             lx = ly = x = 0.0
         elif op == b"Td":
             lx, ly = lx + float(operands[0]), ly + float(operands[1])

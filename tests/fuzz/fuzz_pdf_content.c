@@ -5,7 +5,8 @@
  * operands: doubles from 8 arbitrary bytes, as floats as the plugin takes
  * them; code sequences length-prefixed): move, font, show, fill_rect,
  * hline, take (what pdf_page_deflate gets), a new page, fresh or not,
- * show_hidden (narrow or not) and a path (move, lines and curves, fill).
+ * show_hidden (narrow or not), a path (move, lines and curves, fill) and
+ * a form XObject drawn at a point and size.
  *
  * Invariants: the stream is only the operators pdf_content.h promises,
  * in BT … ET where PDF wants them; every number is a PDF number (no
@@ -17,7 +18,8 @@
  * big-endian bytes; text is shown black in the selected font and size,
  * in rendering mode 0 at 100% horizontal scaling (hidden text in mode 3,
  * narrow at 1%), rectangles and rules in their gray and width, paths
- * outside text objects through their points and filled black.
+ * outside text objects through their points and filled black, a form as
+ * q, a scale of its size cut to hundredths and its point, Do its name, Q.
  */
 #include <math.h>
 
@@ -27,7 +29,7 @@
 #define MAXCALLS 256
 #define NUM_MAX  1e7 /* pdf_content.c clamps numbers to ±10,000,000 */
 
-enum { C_MOVE, C_SHOW, C_RECT, C_HLINE, C_PMOVE, C_PLINE, C_PCURVE, C_FILL };
+enum { C_MOVE, C_SHOW, C_RECT, C_HLINE, C_PMOVE, C_PLINE, C_PCURVE, C_FILL, C_FORM };
 
 typedef struct call {
     int kind;
@@ -382,6 +384,22 @@ static int take(void *arg, const char *buf, size_t len)
                 for (k = 0; k < 6; k++)
                     if (!near(st[k].h, c->v[k]))
                         fail("c operand not the value", buf + j, len - j);
+            } else if (!strcmp(op, "q") || !strcmp(op, "Q")) {
+                args(st, nst, "", buf + j, len - j);
+                if (rd.in_text)
+                    fail("q or Q inside BT", buf, len);
+            } else if (!strcmp(op, "cm")) {
+                args(st, nst, "nnnnnn", buf + j, len - j);
+                c = next(C_FORM, buf + j, len - j);
+                if (st[0].h != st[3].h || st[1].h != 0 || st[2].h != 0 ||
+                    !((double)st[0].h <= (double)c->v[2] * 100.0 &&
+                      (double)st[0].h > (double)c->v[2] * 100.0 - 1.0) ||
+                    !near(st[4].h, c->v[0]) || !near(st[5].h, c->v[1]))
+                    fail("cm not the form's size and point", buf + j, len - j);
+            } else if (!strcmp(op, "Do")) {
+                args(st, nst, "/", buf + j, len - j);
+                if (strcmp(st[0].str, "Fm1") != 0)
+                    fail("Do not the form's name", buf + j, len - j);
             } else if (!strcmp(op, "h")) {
                 args(st, nst, "", buf + j, len - j);
                 next(C_FILL, buf + j, len - j);
@@ -517,7 +535,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t op = data[i++];
         call *k = &calls[ncalls];
         memset(k, 0, sizeof *k);
-        switch (op % 9) {
+        switch (op % 10) {
         case 0:
             k->kind = C_MOVE;
             k->v[0] = arg(data, size, &i);
@@ -541,6 +559,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 8:
             path(&c, data, size, &i);
             break;
+        case 9: { /* a form, at sizes as fonts take (4 to 24 points) */
+            k->kind = C_FORM;
+            k->v[0] = arg(data, size, &i);
+            k->v[1] = arg(data, size, &i);
+            k->v[2] = 4.0f + (float)(i < size ? data[i++] : 0) / 12.75f;
+            ncalls++;
+            pdf_content_form(&c, "Fm1", k->v[0], k->v[1], k->v[2]);
+            break;
+        }
         case 3:
             k->kind = C_RECT;
             for (int q = 0; q < 4; q++)
