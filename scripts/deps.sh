@@ -9,7 +9,8 @@ pkgs=(build-essential cmake pkg-config
       python3 python3-aiosmtpd python3-openpyxl python3-pypdf python3-django python3-mysqldb
       lintian man-db groff-base systemd dpkg-dev fakeroot adduser
       python3-prometheus-client chromium
-      libfribidi-dev poppler-utils qpdf socat fonts-dejavu-core fonts-droid-fallback fonts-nanum fonts-symbola curl iproute2 tzdata
+      libfribidi-dev poppler-utils qpdf socat fonts-dejavu-core fonts-droid-fallback fonts-nanum fonts-symbola
+      fonts-tlwg-loma-ttf fonts-lohit-deva curl iproute2 tzdata
       clang libclang-rt-14-dev clang-format)
 # s3rver (the S3 tests' server) runs on Node.js: Debian's, unless a node is there already.
 command -v node >/dev/null || pkgs+=(nodejs npm)

@@ -653,6 +653,7 @@ static int pdf_new_page(pdf_state *st)
         return pdf_check(st, "adding a page") ? FERRY_ERR : pdf_nomem(st);
     if (pdf_page_share_resources(st->pdf, st->page, &st->resources) < 0)
         return pdf_check(st, "adding a page") ? FERRY_ERR : pdf_nomem(st);
+    st->fonts.resources = st->resources; /* marks' forms are named there */
     pdf_content_page(&st->ct, st->page, 1);
     HPDF_Page_SetSize(st->page, size, dir);
     st->pw = HPDF_Page_GetWidth(st->page);

@@ -221,6 +221,18 @@ void pdf_content_show(pdf_content *c, const uint16_t *codes, size_t n)
     pdf_done(c, pdf_str(p, ") Tj\n"));
 }
 
+void pdf_content_show_hidden(pdf_content *c, const uint16_t *codes, size_t n, int narrow)
+{
+    char *p = pdf_room(c, 10);
+
+    if (!p)
+        return;
+    pdf_done(c, pdf_str(p, narrow ? "3 Tr 1 Tz\n" : "3 Tr\n"));
+    pdf_content_show(c, codes, n);
+    if ((p = pdf_room(c, 12)))
+        pdf_done(c, pdf_str(p, narrow ? "0 Tr 100 Tz\n" : "0 Tr\n"));
+}
+
 void pdf_content_fill_rect(pdf_content *c, float x, float y, float w, float h, float gray)
 {
     char *p;
@@ -269,4 +281,74 @@ void pdf_content_hline(pdf_content *c, float x0, float x1, float y, float gray, 
     *p++ = ' ';
     p = pdf_num(p, hy);
     pdf_done(c, pdf_str(p, " l S\n"));
+}
+
+void pdf_content_form(pdf_content *c, const char *name, float x, float y, float size)
+{
+    long s = (long)floor(pdf_clamp(size) * 100.0);
+    char *p;
+
+    pdf_end_text(c);
+    if (!(p = pdf_room(c, strlen(name) + 128)))
+        return;
+    p = pdf_str(p, "q ");
+    p = pdf_num(p, s);
+    p = pdf_str(p, " 0 0 ");
+    p = pdf_num(p, s);
+    *p++ = ' ';
+    p = pdf_num(p, pdf_h(x));
+    *p++ = ' ';
+    p = pdf_num(p, pdf_h(y));
+    p = pdf_str(p, " cm /");
+    p = pdf_str(p, name);
+    pdf_done(c, pdf_str(p, " Do Q\n"));
+}
+
+/* Appends the points xy[0..2n) and the operator op of a path. */
+static void pdf_path_op(pdf_content *c, const float *xy, size_t n, const char *op)
+{
+    char *p;
+    size_t i;
+
+    pdf_end_text(c);
+    if (!(p = pdf_room(c, 32 * n + 16)))
+        return;
+    for (i = 0; i < 2 * n; i++) {
+        p = pdf_num(p, pdf_h(xy[i]));
+        *p++ = ' ';
+    }
+    pdf_done(c, pdf_str(p, op));
+}
+
+void pdf_content_path_move(pdf_content *c, float x, float y)
+{
+    const float xy[2] = {x, y};
+    char *p;
+
+    pdf_end_text(c);
+    if (c->fill != 0 && (p = pdf_room(c, 4))) { /* before the path: no color inside one */
+        pdf_done(c, pdf_str(p, "0 g\n"));
+        c->fill = 0;
+    }
+    pdf_path_op(c, xy, 1, "m\n");
+}
+
+void pdf_content_path_line(pdf_content *c, float x, float y)
+{
+    const float xy[2] = {x, y};
+
+    pdf_path_op(c, xy, 1, "l\n");
+}
+
+void pdf_content_path_curve(pdf_content *c, const float xy[6])
+{
+    pdf_path_op(c, xy, 3, "c\n");
+}
+
+void pdf_content_fill(pdf_content *c)
+{
+    char *p = pdf_room(c, 4);
+
+    if (p)
+        pdf_done(c, pdf_str(p, "h f\n"));
 }

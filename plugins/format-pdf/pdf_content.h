@@ -58,9 +58,23 @@ void pdf_content_free(pdf_content *c);
 void pdf_content_move(pdf_content *c, float x, float y);
 void pdf_content_font(pdf_content *c, HPDF_Font font, float size);
 void pdf_content_show(pdf_content *c, const uint16_t *codes, size_t n);
+/* Shows codes invisibly (text rendering mode 3, then 0 again): text a
+ * reader extracts where something else draws it; `narrow`: at 1%
+ * horizontal scaling (then 100% again), so that their advance ends about
+ * where they start. */
+void pdf_content_show_hidden(pdf_content *c, const uint16_t *codes, size_t n, int narrow);
 
 /* Paths (outside text objects: they end an open one). */
 void pdf_content_fill_rect(pdf_content *c, float x, float y, float w, float h, float gray);
 void pdf_content_hline(pdf_content *c, float x0, float x1, float y, float gray, float width);
+/* Draws the form XObject `name` (of the page's resources) at (x, y),
+ * scaled by `size` (cut down to hundredths, as a font size). */
+void pdf_content_form(pdf_content *c, const char *name, float x, float y, float size);
+/* A path filled black (nonzero winding): moves start its subpaths, which
+ * pdf_content_fill closes and fills. */
+void pdf_content_path_move(pdf_content *c, float x, float y);
+void pdf_content_path_line(pdf_content *c, float x, float y);
+void pdf_content_path_curve(pdf_content *c, const float xy[6]);
+void pdf_content_fill(pdf_content *c);
 
 #endif

@@ -14,6 +14,7 @@
  */
 #include "regfile.h"
 #include "pdf_text.h"
+#include "pdf_marks.h"
 
 #include <fribidi.h>
 #include <hpdf_objects.h>
@@ -134,8 +135,10 @@ void pdf_fonts_free(pdf_fonts *f)
         return;
     free(f->which);
     free(f->width);
+    pdf_outline_free(f->outline);
     f->which = NULL;
     f->width = NULL;
+    f->outline = NULL;
 }
 
 /* Whether font k (loaded on first need) has a glyph for cp. */
@@ -349,13 +352,41 @@ static void pdf_bidi(pdf_text *t)
         }
 }
 
+/* Glyph i, a nonspacing mark: drawn in its base's font where that font
+ * has it (else in the first that has it), at its base's bidi level, with
+ * no advance; with no base (at the start of a text or line) over a
+ * space's advance. Returns -1 when no font has it (then it is drawn as
+ * U+FFFD, as any character no font has). */
+static int pdf_shape_mark(pdf_fonts *f, pdf_text *t, size_t i)
+{
+    pdf_glyph *g = &t->g[i];
+    const pdf_glyph *base = NULL;
+    size_t b = i;
+    int k;
+
+    while (b > 0 && pdf_attached(&t->g[b - 1]))
+        b--;
+    if (b > 0 && t->g[b - 1].brk != 2)
+        base = &t->g[b - 1];
+    k = base && pdf_font_has(f, base->font, g->cp) ? base->font : pdf_font_for(f, g->cp);
+    if (k == PDF_FONT_NONE)
+        return -1;
+    (void)HPDF_Font_GetUnicodeWidth(f->font[k], g->cp); /* libharu embeds what it measured */
+    g->font = (uint8_t)k;
+    g->mark = base ? 1 : 2;
+    g->w = base ? 0.0f : pdf_space(f, k);
+    if (base)
+        g->level = base->level;
+    return 0;
+}
+
 int pdf_text_shape(pdf_fonts *f, pdf_text *t, const char *s, size_t len, int keep_newlines)
 {
     size_t i;
     int prev_font = PDF_FONT_PRIMARY, rtl = 0;
 
     t->n = 0;
-    t->rtl = t->bidi = 0;
+    t->rtl = t->bidi = t->marks = 0;
     memset(&t->issues, 0, sizeof t->issues);
     if (pdf_text_reserve(t, len + 1) < 0)
         return -1;
@@ -373,6 +404,10 @@ int pdf_text_shape(pdf_fonts *f, pdf_text *t, const char *s, size_t len, int kee
             g->w = pdf_space(f, prev_font);
             continue;
         }
+        if (pdf_is_mark(g->cp) && pdf_shape_mark(f, t, i) == 0) {
+            t->marks = 1;
+            continue;
+        }
         g->font = (uint8_t)pdf_font_for(f, g->cp);
         if (g->font == PDF_FONT_NONE) {
             if (t->issues.missing++ == 0)
@@ -383,6 +418,8 @@ int pdf_text_shape(pdf_fonts *f, pdf_text *t, const char *s, size_t len, int kee
         g->w = pdf_advance(f, g->cp, g->font);
         prev_font = g->font;
     }
+    if (t->marks)
+        pdf_marks_place(f, t);
     return 0;
 }
 
@@ -419,6 +456,12 @@ static size_t pdf_word_break(const pdf_text *t, size_t a, size_t i)
     return j > a ? j : i;
 }
 
+/* Whether glyph i is a space a line may break at: not one a mark is over. */
+static int pdf_breaks(const pdf_text *t, size_t i)
+{
+    return t->g[i].brk == 1 && !(i + 1 < t->n && t->g[i + 1].mark == 1);
+}
+
 void pdf_text_line(const pdf_text *t, size_t a, float width, float size, size_t *end, size_t *next)
 {
     float limit = width * 1000.0f / size, w = 0;
@@ -431,7 +474,7 @@ void pdf_text_line(const pdf_text *t, size_t a, float width, float size, size_t 
             *next = i + 1;
             goto trim;
         }
-        if (g->brk == 1)
+        if (pdf_breaks(t, i))
             last_space = i;
         if (w + g->w > limit && i > a) {
             if (last_space != (size_t)-1 && last_space > a) {
@@ -449,7 +492,7 @@ void pdf_text_line(const pdf_text *t, size_t a, float width, float size, size_t 
 trim:
     while (*end > a && t->g[*end - 1].brk == 1)
         (*end)--;
-    while (*next < t->n && t->g[*next].brk == 1)
+    while (*next < t->n && pdf_breaks(t, *next))
         (*next)++;
 }
 
@@ -526,34 +569,132 @@ static int pdf_put_run(pdf_fonts *f, pdf_text *t, pdf_content *c, const uint32_t
     return 0;
 }
 
+/* A line being drawn: its glyphs' visual order (NULL: logical), start,
+ * baseline and font size. */
+typedef struct pdf_pen {
+    const uint32_t *map;
+    float x, y, size;
+} pdf_pen;
+
+/* The name of mark g's form XObject (its outline, made on first use) in
+ * name[16], or NULL when there is none (no page's resources yet, or the
+ * glyph's outline cannot be read). */
+static const char *pdf_mark_form(pdf_fonts *f, const pdf_glyph *g, char *name)
+{
+    HPDF_Dict forms =
+        f->resources ? HPDF_Dict_GetItem(f->resources, "XObject", HPDF_OCLASS_DICT) : NULL;
+
+    snprintf(name, 16, "M%u_%04X", (unsigned)g->font, (unsigned)g->cp);
+    if (forms && HPDF_Dict_GetItem(forms, name, HPDF_OCLASS_DICT))
+        return name;
+    if (!f->resources || pdf_outline_load(&f->outline, f->def[g->font], g->cp) < 0 ||
+        pdf_outline_form(f->outline, f->pdf, f->resources, f->def[g->font], name) < 0)
+        return NULL;
+    return name;
+}
+
+/* Draws mark g, at `at` (its base's origin, or its own) moved by its
+ * place: its text where the pen is (its advance ending at `pen`), where
+ * text extraction expects it, invisible when its outline can be drawn
+ * (by the outline pass, `outline`: then only that, as a form XObject). */
+static void pdf_put_mark(pdf_fonts *f, pdf_content *c, const pdf_glyph *g, const pdf_pen *p,
+                         float at, float pen, int outline)
+{
+    float k = p->size / 1000.0f;
+    char name[16];
+    const char *form = pdf_mark_form(f, g, name);
+
+    if (outline) {
+        if (form)
+            pdf_content_form(c, form, at + g->dx * k, p->y + g->dy * k, p->size);
+        return;
+    }
+    pdf_content_font(c, f->font[g->font], p->size);
+    pdf_content_move(c, pen, p->y);
+    if (form) /* advance about 0: the next text starts at the pen */
+        pdf_content_show_hidden(c, &g->cp, 1,
+                                HPDF_Font_GetUnicodeWidth(f->font[g->font], g->cp) > 0);
+    else
+        pdf_content_show(c, &g->cp, 1);
+}
+
+/* The end of the run of glyphs [i, ...) of map (or t->g) in one font and
+ * no mark, before b; *w its advance and *last that of its glyphs before
+ * the last drawn one (where a mark after the run has its base). */
+static size_t pdf_run(const pdf_text *t, const uint32_t *map, size_t i, size_t b, float *w,
+                      float *last)
+{
+    int font = t->g[map ? map[i] : i].font;
+
+    *w = *last = 0;
+    for (; i < b; i++) {
+        const pdf_glyph *g = &t->g[map ? map[i] : i];
+        if (g->mark || g->font != font)
+            break;
+        if (g->brk != 3)
+            *last = *w;
+        *w += g->w;
+    }
+    return i;
+}
+
+/* One pass over glyphs [i, b) of a line: their text (runs, and the marks'
+ * text) or, with `outlines`, the marks' outlines only. Sets *end to the
+ * line's advance (points). Returns 0 or -1 (memory). */
+static int pdf_draw_pass(pdf_fonts *f, pdf_text *t, pdf_content *c, const pdf_pen *p, size_t i,
+                         size_t b, int outlines, float *end)
+{
+    float dx = 0, base = 0, k = p->size / 1000.0f; /* base: where the last base was drawn */
+    int rc = 0;
+
+    while (i < b && rc == 0) {
+        const pdf_glyph *g = &t->g[p->map ? p->map[i] : i];
+        float w, last;
+        size_t j;
+        if (g->mark) {
+            /* Right to left, a mark comes before its base (which is where
+             * the pen is: marks take no advance); left to right, after. */
+            float at = g->mark == 2 || (g->level & 1) ? dx : base;
+            pdf_put_mark(f, c, g, p, p->x + at, p->x + dx + g->w * k, outlines);
+            base = g->mark == 2 ? dx : base;
+            dx += g->w * k;
+            i++;
+            continue;
+        }
+        j = pdf_run(t, p->map, i, b, &w, &last);
+        if (!outlines)
+            rc = pdf_put_run(f, t, c, p->map, i, j, g->font, p->x + dx, p->y, p->size);
+        base = dx + last * k;
+        dx += w * k;
+        i = j;
+    }
+    *end = dx;
+    return rc;
+}
+
 int pdf_text_draw(pdf_fonts *f, pdf_text *t, pdf_content *c, size_t a, size_t b, float x, float y,
                   float size, int ellipsis)
 {
-    const uint32_t *map = NULL;
-    size_t i = a;
+    pdf_pen p = {NULL, x, y, size};
+    size_t i;
     float dx = 0;
-    int rc = 0;
+    int rc, marks = 0;
 
     if (t->bidi && b > a) {
-        map = pdf_visual(t, a, b);
-        i = 0;
+        p.map = pdf_visual(t, a, b);
         b -= a;
+        a = 0;
     }
-    while (i < b && rc == 0) {
-        size_t j = i + 1;
-        int font = t->g[map ? map[i] : i].font;
-        float w = t->g[map ? map[i] : i].w;
-        while (j < b && t->g[map ? map[j] : j].font == font)
-            w += t->g[map ? map[j++] : j++].w;
-        rc = pdf_put_run(f, t, c, map, i, j, font, x + dx, y, size);
-        dx += w * size / 1000.0f;
-        i = j;
-    }
+    for (i = a; i < b && t->marks && !marks; i++)
+        marks = t->g[p.map ? p.map[i] : i].mark != 0;
+    rc = pdf_draw_pass(f, t, c, &p, a, b, 0, &dx);
     if (ellipsis && rc == 0) {
         static const uint16_t e = PDF_ELLIPSIS;
         pdf_content_font(c, f->font[pdf_ellipsis_font(f)], size);
         pdf_content_move(c, x + dx, y);
         pdf_content_show(c, &e, 1);
     }
+    if (marks && rc == 0) /* after the line's text object: paths end one */
+        rc = pdf_draw_pass(f, t, c, &p, a, b, 1, &dx);
     return rc;
 }

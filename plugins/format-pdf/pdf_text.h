@@ -15,12 +15,15 @@
  * but a tab is a space and line breaks break lines.
  * Right-to-left text goes through GNU FriBidi: Arabic is joined into
  * presentation forms, and each line is drawn in visual order.
+ * Nonspacing marks (pdf_marks.h) take no advance and are drawn over their
+ * base, in its font where that font has them.
  */
 #ifndef FERRY_PDF_TEXT_H
 #define FERRY_PDF_TEXT_H
 
 #include <hpdf.h>
 #include "pdf_content.h"
+#include "pdf_outline.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +31,13 @@
 #define PDF_MAX_FALLBACKS 8                       /* most fallback fonts */
 #define PDF_NFONTS        (2 + PDF_MAX_FALLBACKS) /* slot 0 unused */
 #define PDF_FONT_NONE     255                     /* cached: no font has the character */
+#define PDF_BOX_CACHE     512                     /* glyph boxes cached (marks and bases) */
+
+/* A glyph's ink box in 1/1000 em, from the baseline at its origin; all 0
+ * for a glyph with no outline. */
+typedef struct pdf_box {
+    int16_t x0, y0, x1, y1;
+} pdf_box;
 
 /* The fonts of one document, and per-character caches. Owned by the
  * plugin's state; the HPDF_Font handles belong to the document. */
@@ -42,6 +52,13 @@ typedef struct pdf_fonts {
     int16_t *width;            /* 65536: advance in 1/1000 em, -1 unknown; malloc */
     uint32_t spaced;           /* bit k: a space measured in font k */
     float space_w[PDF_NFONTS]; /* its advance in 1/1000 em */
+    struct {
+        uint16_t cp;
+        uint8_t font; /* 0: an empty slot */
+        pdf_box box;
+    } box[PDF_BOX_CACHE]; /* direct-mapped by character and font */
+    pdf_outline *outline; /* scratch for marks' outlines; malloc */
+    HPDF_Dict resources;  /* borrowed: every page's, where marks' forms are named */
 } pdf_fonts;
 
 /* One shaped character. */
@@ -51,7 +68,10 @@ typedef struct pdf_glyph {
     uint8_t brk;   /* 1: a space (a line may break here); 2: a newline; 3: not drawn */
     uint8_t level; /* bidi embedding level: odd is right-to-left */
     uint8_t digit; /* 1: an ASCII digit (lines do not break between two) */
-    float w;       /* advance in 1/1000 em */
+    uint8_t
+        mark; /* 1: a nonspacing mark over the glyph before it (its base); 2: one with no base */
+    float w;  /* advance in 1/1000 em: 0 for a mark over a base */
+    int16_t dx, dy; /* a mark's place in 1/1000 em: from its base's origin (2: its own) */
 } pdf_glyph;
 
 /* What shaping could not carry exactly. */
@@ -66,8 +86,9 @@ typedef struct pdf_issues {
 typedef struct pdf_text {
     pdf_glyph *g; /* malloc */
     size_t n, cap;
-    int rtl;  /* the first paragraph is right-to-left: align right */
-    int bidi; /* some glyph has a non-zero level */
+    int rtl;   /* the first paragraph is right-to-left: align right */
+    int bidi;  /* some glyph has a non-zero level */
+    int marks; /* some glyph is a mark */
     pdf_issues issues;
     uint16_t *codes; /* malloc: a run's character codes for drawing */
     size_t codes_cap;

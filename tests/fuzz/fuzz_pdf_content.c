@@ -4,7 +4,9 @@
  * reader. The input is a sequence of calls (per call a byte, then its
  * operands: doubles from 8 arbitrary bytes, as floats as the plugin takes
  * them; code sequences length-prefixed): move, font, show, fill_rect,
- * hline, take (what pdf_page_deflate gets) and a new page, fresh or not.
+ * hline, take (what pdf_page_deflate gets), a new page, fresh or not,
+ * show_hidden (narrow or not), a path (move, lines and curves, fill) and
+ * a form XObject drawn at a point and size.
  *
  * Invariants: the stream is only the operators pdf_content.h promises,
  * in BT … ET where PDF wants them; every number is a PDF number (no
@@ -14,7 +16,10 @@
  * read back per ISO 32000-1 7.3.4.2 (escapes, octal, balanced
  * parentheses, an unescaped CR or CRLF read as LF), is exactly the codes'
  * big-endian bytes; text is shown black in the selected font and size,
- * rectangles and rules in their gray and width.
+ * in rendering mode 0 at 100% horizontal scaling (hidden text in mode 3,
+ * narrow at 1%), rectangles and rules in their gray and width, paths
+ * outside text objects through their points and filled black, a form as
+ * q, a scale of its size cut to hundredths and its point, Do its name, Q.
  */
 #include <math.h>
 
@@ -24,11 +29,12 @@
 #define MAXCALLS 256
 #define NUM_MAX  1e7 /* pdf_content.c clamps numbers to ±10,000,000 */
 
-enum { C_MOVE, C_SHOW, C_RECT, C_HLINE };
+enum { C_MOVE, C_SHOW, C_RECT, C_HLINE, C_PMOVE, C_PLINE, C_PCURVE, C_FILL, C_FORM };
 
 typedef struct call {
     int kind;
-    float v[5];
+    int hidden, narrow; /* C_SHOW: show_hidden */
+    float v[6];
     const uint8_t *codes; /* big-endian pairs */
     size_t ncodes;
     const char *font;
@@ -50,7 +56,8 @@ static struct {
     int64_t fill, stroke, width; /* hundredths; INT64_MIN: unknown */
     char font[32];
     int64_t size;
-    int64_t m[2]; /* a rule's start */
+    int64_t m[2];          /* a rule's start */
+    int64_t render, scale; /* Tr, Tz in hundredths */
 } rd;
 
 static void fail(const char *what, const char *buf, size_t len)
@@ -226,6 +233,12 @@ static void args(const tok *st, size_t nst, const char *types, const char *buf, 
             fail("wrong operand type", buf, len);
 }
 
+/* The kind of the next call, -1 when none is left. */
+static int next_kind(void)
+{
+    return next_call < ncalls ? calls[next_call].kind : -1;
+}
+
 static call *next(int kind, const char *buf, size_t len)
 {
     if (next_call >= ncalls || calls[next_call].kind != kind)
@@ -235,7 +248,7 @@ static call *next(int kind, const char *buf, size_t len)
 
 static int take(void *arg, const char *buf, size_t len)
 {
-    static tok st[6];
+    static tok st[7]; /* c: six operands, then its operator */
     size_t i = 0, nst = 0;
     (void)arg;
 
@@ -246,7 +259,7 @@ static int take(void *arg, const char *buf, size_t len)
             i++;
             continue;
         }
-        if (nst == 6)
+        if (nst == 7)
             fail("too many operands", buf, len);
         t = &st[nst];
         if (buf[i] == '(') {
@@ -326,6 +339,11 @@ static int take(void *arg, const char *buf, size_t len)
                 if (!((double)rd.size <= (double)c->size * 100.0 &&
                       (double)rd.size > (double)c->size * 100.0 - 1.0))
                     fail("font size not the size cut to hundredths", buf, len);
+                if (rd.render != (c->hidden ? 300 : 0) || rd.scale != (c->narrow ? 100 : 10000))
+                    fail("text not in its rendering mode and scaling", buf, len);
+            } else if (!strcmp(op, "Tr") || !strcmp(op, "Tz")) {
+                args(st, nst, "n", buf + j, len - j);
+                *(op[1] == 'r' ? &rd.render : &rd.scale) = st[0].h;
             } else if (!strcmp(op, "g") || !strcmp(op, "G") || !strcmp(op, "w")) {
                 args(st, nst, "n", buf + j, len - j);
                 *(op[0] == 'g' ? &rd.fill : op[0] == 'G' ? &rd.stroke : &rd.width) = st[0].h;
@@ -350,6 +368,48 @@ static int take(void *arg, const char *buf, size_t len)
                     fail("m inside BT", buf, len);
                 rd.m[0] = st[0].h;
                 rd.m[1] = st[1].h;
+                if (next_kind() == C_PMOVE) {
+                    c = next(C_PMOVE, buf + j, len - j);
+                    if (!near(st[0].h, c->v[0]) || !near(st[1].h, c->v[1]))
+                        fail("m not the point moved to", buf + j, len - j);
+                }
+            } else if (!strcmp(op, "l") && next_kind() == C_PLINE) {
+                args(st, nst, "nn", buf + j, len - j);
+                c = next(C_PLINE, buf + j, len - j);
+                if (!near(st[0].h, c->v[0]) || !near(st[1].h, c->v[1]))
+                    fail("l not the point drawn to", buf + j, len - j);
+            } else if (!strcmp(op, "c")) {
+                args(st, nst, "nnnnnn", buf + j, len - j);
+                c = next(C_PCURVE, buf + j, len - j);
+                for (k = 0; k < 6; k++)
+                    if (!near(st[k].h, c->v[k]))
+                        fail("c operand not the value", buf + j, len - j);
+            } else if (!strcmp(op, "q") || !strcmp(op, "Q")) {
+                args(st, nst, "", buf + j, len - j);
+                if (rd.in_text)
+                    fail("q or Q inside BT", buf, len);
+            } else if (!strcmp(op, "cm")) {
+                args(st, nst, "nnnnnn", buf + j, len - j);
+                c = next(C_FORM, buf + j, len - j);
+                if (st[0].h != st[3].h || st[1].h != 0 || st[2].h != 0 ||
+                    !((double)st[0].h <= (double)c->v[2] * 100.0 &&
+                      (double)st[0].h > (double)c->v[2] * 100.0 - 1.0) ||
+                    !near(st[4].h, c->v[0]) || !near(st[5].h, c->v[1]))
+                    fail("cm not the form's size and point", buf + j, len - j);
+            } else if (!strcmp(op, "Do")) {
+                args(st, nst, "/", buf + j, len - j);
+                if (strcmp(st[0].str, "Fm1") != 0)
+                    fail("Do not the form's name", buf + j, len - j);
+            } else if (!strcmp(op, "h")) {
+                args(st, nst, "", buf + j, len - j);
+                next(C_FILL, buf + j, len - j);
+                if (rd.in_text || rd.fill != 0)
+                    fail("path not filled black outside text", buf, len);
+                while (i < len && is_ws(buf[i]))
+                    i++;
+                if (len - i < 1 || buf[i] != 'f' || (len - i > 1 && !is_ws(buf[i + 1])))
+                    fail("h not followed by f", buf + j, len - j);
+                i++;
             } else if (!strcmp(op, "l")) {
                 args(st, nst, "nn", buf + j, len - j);
                 c = next(C_HLINE, buf + j, len - j);
@@ -383,6 +443,7 @@ static void new_page(pdf_content *c, int fresh)
     rd.fill = rd.stroke = fresh ? 0 : INT64_MIN;
     rd.width = fresh ? 100 : INT64_MIN;
     rd.size = -1;
+    rd.scale = 10000;
 }
 
 static float arg(const uint8_t *data, size_t size, size_t *i)
@@ -395,6 +456,68 @@ static float arg(const uint8_t *data, size_t size, size_t *i)
         *i = size;
     }
     return (float)d; /* callers pass floats; out of range: ±inf */
+}
+
+/* A show (or show_hidden, narrow or not) of length-prefixed codes, in a
+ * text line (the plugin moves first) and a font. */
+static void show(pdf_content *c, call *k, const uint8_t *data, size_t size, size_t *i, int hidden,
+                 int narrow)
+{
+    size_t n = *i < size ? data[(*i)++] : 0, q;
+    uint16_t codes[256];
+
+    if (n * 2 > size - *i)
+        n = (size - *i) / 2;
+    if (!c->in_text)
+        return;
+    if (!c->font)
+        pdf_content_font(c, fonts[0], 8.0f);
+    k->kind = C_SHOW;
+    k->hidden = hidden;
+    k->narrow = hidden && narrow;
+    k->codes = data + *i;
+    k->ncodes = n;
+    k->font = font_names[c->font == fonts[1]];
+    k->size = c->size;
+    for (q = 0; q < n; q++)
+        codes[q] = (uint16_t)(data[*i + 2 * q] << 8 | data[*i + 2 * q + 1]);
+    ncalls++;
+    if (hidden)
+        pdf_content_show_hidden(c, codes, n, k->narrow);
+    else
+        pdf_content_show(c, codes, n);
+    *i += 2 * n;
+}
+
+/* A filled path: a move, up to 7 lines or curves (a count byte, a kind
+ * bit each), the fill. Takes first when too few calls are left. */
+static void path(pdf_content *c, const uint8_t *data, size_t size, size_t *i)
+{
+    unsigned n = *i < size ? data[(*i)++] : 0, q, v;
+
+    if (ncalls + 9 > MAXCALLS) {
+        if (pdf_content_take(c, take, NULL) != 0)
+            abort();
+        ncalls = next_call = 0;
+    }
+    for (q = 0; q <= (n & 7) + 1; q++) {
+        call *k = &calls[ncalls++];
+        memset(k, 0, sizeof *k);
+        k->kind = q == 0               ? C_PMOVE
+                  : q == (n & 7) + 1   ? C_FILL
+                  : (n >> (q - 1)) & 8 ? C_PCURVE
+                                       : C_PLINE;
+        for (v = 0; v < (k->kind == C_PCURVE ? 6u : k->kind == C_FILL ? 0u : 2u); v++)
+            k->v[v] = arg(data, size, i);
+        if (k->kind == C_PMOVE)
+            pdf_content_path_move(c, k->v[0], k->v[1]);
+        else if (k->kind == C_PLINE)
+            pdf_content_path_line(c, k->v[0], k->v[1]);
+        else if (k->kind == C_PCURVE)
+            pdf_content_path_curve(c, k->v);
+        else
+            pdf_content_fill(c);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -412,7 +535,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t op = data[i++];
         call *k = &calls[ncalls];
         memset(k, 0, sizeof *k);
-        switch (op % 7) {
+        switch (op % 10) {
         case 0:
             k->kind = C_MOVE;
             k->v[0] = arg(data, size, &i);
@@ -427,28 +550,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             pdf_content_font(&c, fonts[(op >> 3) & 1], s);
             break;
         }
-        case 2: {
-            size_t n = i < size ? data[i++] : 0;
-            if (n * 2 > size - i)
-                n = (size - i) / 2;
-            if (!c.in_text) /* show needs a text line: the plugin moves first */
-                break;
-            if (!c.font)
-                pdf_content_font(&c, fonts[0], 8.0f);
-            k->kind = C_SHOW;
-            k->codes = data + i;
-            k->ncodes = n;
-            k->font = font_names[c.font == fonts[1]];
-            k->size = c.size;
-            {
-                uint16_t codes[256];
-                size_t q;
-                for (q = 0; q < n; q++)
-                    codes[q] = (uint16_t)(data[i + 2 * q] << 8 | data[i + 2 * q + 1]);
-                ncalls++;
-                pdf_content_show(&c, codes, n);
-            }
-            i += 2 * n;
+        case 2:
+            show(&c, k, data, size, &i, 0, 0);
+            break;
+        case 7:
+            show(&c, k, data, size, &i, 1, op >> 7);
+            break;
+        case 8:
+            path(&c, data, size, &i);
+            break;
+        case 9: { /* a form, at sizes as fonts take (4 to 24 points) */
+            k->kind = C_FORM;
+            k->v[0] = arg(data, size, &i);
+            k->v[1] = arg(data, size, &i);
+            k->v[2] = 4.0f + (float)(i < size ? data[i++] : 0) / 12.75f;
+            ncalls++;
+            pdf_content_form(&c, "Fm1", k->v[0], k->v[1], k->v[2]);
             break;
         }
         case 3:
