@@ -19,6 +19,20 @@ ${3:-}
 CONF
 }
 
+# worker_tracking_conf DIR URL WORKER_OPTS: the demo pipeline reading
+# through connections.tracking = URL (DIR/timesheet.cfg, exported as
+# WORKER_PIPELINE), and DIR/ferry.conf (exported as FERRY_CONFIG) with the
+# store DIR/store and `worker: { WORKER_OPTS }`.
+worker_tracking_conf() {
+    export WORKER_PIPELINE=$1/timesheet.cfg FERRY_CONFIG=$1/ferry.conf
+    sed 's|^  # connection = "tracking";.*|  connection = "tracking";|' \
+        "$FERRY_SOURCE_DIR/conf/pipelines/timesheet.cfg" >"$WORKER_PIPELINE"
+    grep -q '^  connection = "tracking";' "$WORKER_PIPELINE" || fail "the pipeline names no connection"
+    worker_conf "$FERRY_CONFIG" "$1/store" "
+worker: { $3 };
+connections: { tracking = { url = \"$2\"; }; };"
+}
+
 # Applies ferry's migrations to the test database with `ferry db migrate`.
 worker_migrate() {
     "$FERRY" db migrate >/dev/null

@@ -54,14 +54,9 @@ completes_once() {
 # 1. The source's session.
 sport=$(free_port)
 proxy "$sport" "SET SESSION net_write_timeout" 4 "$tmp/source.cuts"
-pipeline=$tmp/timesheet.cfg
-sed 's|^  # connection = "tracking";.*|  connection = "tracking";|' \
-    "$FERRY_SOURCE_DIR/conf/pipelines/timesheet.cfg" >"$pipeline"
-grep -q '^  connection = "tracking";' "$pipeline" || fail "the pipeline names no connection"
-export WORKER_PIPELINE=$pipeline FERRY_CONFIG=$tmp/ferry.conf
-worker_conf "$FERRY_CONFIG" "$store" "
-worker: { max_attempts = 3; retry_delay_seconds = 0; poll_interval_ms = 100; };
-connections: { tracking = { url = \"mysql://ferry:ferry@127.0.0.1:$sport/$TESTDB_NAME\"; }; };"
+worker_tracking_conf "$tmp" \
+    "mysql://ferry:ferry@127.0.0.1:$sport/$TESTDB_NAME" \
+    "max_attempts = 3; retry_delay_seconds = 0; poll_interval_ms = 100;"
 worker_migrate
 worker_fixture 1
 zoe=$(testdb_sql "SELECT id FROM auth_user WHERE username = 'zoe'")

@@ -27,14 +27,10 @@ trap cleanup EXIT
 store=$tmp/store
 mkdir -p "$store"
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-pipeline=$tmp/timesheet.cfg
-sed 's|^  # connection = "tracking";.*|  connection = "tracking";|' \
-    "$FERRY_SOURCE_DIR/conf/pipelines/timesheet.cfg" >"$pipeline"
-grep -q '^  connection = "tracking";' "$pipeline" || fail "the pipeline names no connection"
-export WORKER_PIPELINE=$pipeline FERRY_CONFIG=$tmp/ferry.conf
-worker_conf "$FERRY_CONFIG" "$store" "
-worker: { max_attempts = 3; retry_delay_seconds = 1; poll_interval_ms = 100; };
-connections: { tracking = { url = \"mysql://ferry:ferry@127.0.0.1:$port/$TESTDB_NAME\"; }; };"
+worker_tracking_conf "$tmp" \
+    "mysql://ferry:ferry@127.0.0.1:$port/$TESTDB_NAME" \
+    "max_attempts = 3; retry_delay_seconds = 1; poll_interval_ms = 100;"
+pipeline=$WORKER_PIPELINE
 worker_migrate
 worker_fixture 1
 id=$(testdb_sql "SELECT id FROM export_requests")

@@ -29,14 +29,9 @@ store=$tmp/store
 mkdir -p "$store"
 testdb_sql "CREATE USER '$account'@'localhost' IDENTIFIED BY 'ulim' WITH MAX_USER_CONNECTIONS 1;
     GRANT SELECT ON \`$TESTDB_NAME\`.* TO '$account'@'localhost'"
-pipeline=$tmp/timesheet.cfg
-sed 's|^  # connection = "tracking";.*|  connection = "tracking";|' \
-    "$FERRY_SOURCE_DIR/conf/pipelines/timesheet.cfg" >"$pipeline"
-grep -q '^  connection = "tracking";' "$pipeline" || fail "the pipeline names no connection"
-export WORKER_PIPELINE=$pipeline FERRY_CONFIG=$tmp/ferry.conf
-worker_conf "$FERRY_CONFIG" "$store" "
-worker: { max_attempts = 3; retry_delay_seconds = 1; poll_interval_ms = 100; };
-connections: { tracking = { url = \"mysql://$account:ulim@localhost/$TESTDB_NAME?socket=$TESTDB_SOCK\"; }; };"
+worker_tracking_conf "$tmp" \
+    "mysql://$account:ulim@localhost/$TESTDB_NAME?socket=$TESTDB_SOCK" \
+    "max_attempts = 3; retry_delay_seconds = 1; poll_interval_ms = 100;"
 worker_migrate
 worker_fixture 1
 zoe=$(testdb_sql "SELECT id FROM auth_user WHERE username = 'zoe'")
