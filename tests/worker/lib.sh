@@ -19,6 +19,24 @@ ${3:-}
 CONF
 }
 
+# worker_test_setup NAME: a temp dir $tmp and the test database NAME,
+# both removed on exit after the test's background jobs are killed (and
+# after worker_test_cleanup_more, when the test defines it).
+worker_test_setup() {
+    tmp=$(mktemp -d)
+    testdb_create "$1"
+    trap worker_test_cleanup EXIT
+}
+worker_test_cleanup() {
+    kill -9 $(jobs -p) 2>/dev/null || true
+    wait 2>/dev/null || true
+    if declare -F worker_test_cleanup_more >/dev/null; then
+        worker_test_cleanup_more || true
+    fi
+    testdb_drop
+    rm -rf "$tmp"
+}
+
 # worker_tracking_conf DIR URL WORKER_OPTS: the demo pipeline reading
 # through connections.tracking = URL (DIR/timesheet.cfg, exported as
 # WORKER_PIPELINE), and DIR/ferry.conf (exported as FERRY_CONFIG) with the

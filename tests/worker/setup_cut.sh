@@ -12,18 +12,10 @@
 #      connector's init command, SET time_zone (the worker's database.url
 #      goes through the proxy, armed once the worker's own connection is up).
 set -euo pipefail
-tmp=$(mktemp -d)
-cleanup() {
-    kill -9 $(jobs -p) 2>/dev/null || true
-    wait 2>/dev/null || true
-    testdb_drop
-    rm -rf "$tmp"
-}
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/worker/lib.sh"
+worker_test_setup setupcut
 worker_mode real
-testdb_create setupcut
-trap cleanup EXIT
 store=$tmp/store
 mkdir -p "$store"
 db_port=$(cat "$FERRY_TEST_DB_DIR/port")

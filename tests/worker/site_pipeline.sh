@@ -14,18 +14,10 @@
 #   2. a typo in its query (the source refuses it: the run fails, and the
 #      file's query by itself is what the server refuses).
 set -euo pipefail
-tmp=$(mktemp -d)
-cleanup() {
-    kill -9 $(jobs -p) 2>/dev/null || true
-    wait 2>/dev/null || true
-    testdb_drop
-    rm -rf "$tmp"
-}
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/worker/lib.sh"
+worker_test_setup sitepipe
 worker_mode real
-testdb_create sitepipe
-trap cleanup EXIT
 store=$tmp/store
 mkdir -p "$store"
 pipeline=$tmp/timesheet.cfg

@@ -12,18 +12,10 @@ command -v socat >/dev/null || {
     echo "skipped: socat is not installed"
     exit 77
 }
-tmp=$(mktemp -d)
-cleanup() {
-    kill -9 $(jobs -p) 2>/dev/null || true
-    wait 2>/dev/null || true
-    testdb_drop
-    rm -rf "$tmp"
-}
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/worker/lib.sh"
+worker_test_setup srcunavail
 worker_mode real
-testdb_create srcunavail
-trap cleanup EXIT
 store=$tmp/store
 mkdir -p "$store"
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -11,20 +11,14 @@
 #      refuses its START TRANSACTION). The same, until FLUSH USER_RESOURCES
 #      gives the account its queries back.
 set -euo pipefail
-tmp=$(mktemp -d)
 account=ulim_$$
-cleanup() {
-    kill -9 $(jobs -p) 2>/dev/null || true
-    wait 2>/dev/null || true
-    mariadb --socket="$TESTDB_SOCK" -uroot -e "DROP USER IF EXISTS '$account'@'localhost'" || true
-    testdb_drop
-    rm -rf "$tmp"
+worker_test_cleanup_more() {
+    mariadb --socket="$TESTDB_SOCK" -uroot -e "DROP USER IF EXISTS '$account'@'localhost'"
 }
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/worker/lib.sh"
+worker_test_setup userlimit
 worker_mode real
-testdb_create userlimit
-trap cleanup EXIT
 store=$tmp/store
 mkdir -p "$store"
 testdb_sql "CREATE USER '$account'@'localhost' IDENTIFIED BY 'ulim' WITH MAX_USER_CONNECTIONS 1;
