@@ -363,8 +363,12 @@ static int open_filters(run *R)
         int rc =
             st->plugin->desc->filter->open(ferry_instance_state(st->inst), R->schemas[i], &outs);
         note(R->o->note, 1, NULL);
-        if (rc || !outs)
+        if (rc)
             return plugin_fail(R->err, rc, st, "open failed (no message)");
+        if (!outs || (outs->ncolumns && !outs->columns))
+            return ferry_err_set(R->err, FERRY_ERR_PLUGIN,
+                                 "%s: open returned 0 but set no output schema (a plugin bug)",
+                                 st->plugin->desc->name);
         R->opened_filters++;
         R->schemas[i + 1] = decorate(outs, &p->fields);
         /* as many rows as the source's batches (a filter writes at most its input's) */
@@ -418,20 +422,55 @@ static int open_chain(run *R)
     return rc || R->preview ? rc : open_writers(R);
 }
 
+/* A batch that step `st`'s callback `what` filled against the contract of
+ * ferry/types.h (a value of another type than its column, a NULL string):
+ * the run stops here, naming the plugin, rather than let the next step read
+ * an integer as a pointer. FERRY_ERR_PLUGIN: a plugin bug, exit 4, and no
+ * request retries it. */
+static int batch_check(run *R, const ferry_step *st, const char *what, const ferry_batch *b)
+{
+    uint32_t row, col;
+    const char *why = ferry_batch_problem(b, &row, &col);
+    if (!why)
+        return 0;
+    const char *name = st->plugin->desc->name;
+    if (b->nrows > b->capacity)
+        return ferry_err_set(R->err, FERRY_ERR_PLUGIN,
+                             "%s: %s put %u rows in a batch of %u (a plugin bug)", name, what,
+                             b->nrows, b->capacity);
+    const ferry_column *c = &b->schema->columns[col];
+    const ferry_value *v = ferry_batch_at(b, row, col);
+    const char *vt = ferry_type_name(v->type);
+    char got[48] = "";
+    if (v->type != c->type && vt)
+        snprintf(got, sizeof got, ": %s", vt);
+    else if (v->type != c->type)
+        snprintf(got, sizeof got, ": type number %d", v->type);
+    return ferry_err_set(R->err, FERRY_ERR_PLUGIN,
+                         "%s: %s gave row %u of its batch, column \"%s\" (%s), %s%s (a plugin "
+                         "bug: `ferry plugins check` shows it)",
+                         name, what, row + 1, c->name, ferry_type_name(c->type), why, got);
+}
+
 /* One source batch through the filters; *out is the last one's output. */
 static int filter_batch(run *R, ferry_batch *b, const ferry_batch **out)
 {
     ferry_pipeline *p = R->p;
     b->schema = R->schemas[0];
+    int rc = batch_check(R, &p->source, "read", b);
+    if (rc)
+        return rc;
     const ferry_batch *cur = b;
     for (size_t i = 0; i < p->nfilters; i++) {
         ferry_batch_reset(R->fout[i]);
         ferry_step *st = &p->filters[i];
         note(R->o->note, 1, st);
-        int rc = st->plugin->desc->filter->process(ferry_instance_state(st->inst), cur, R->fout[i]);
+        rc = st->plugin->desc->filter->process(ferry_instance_state(st->inst), cur, R->fout[i]);
         note(R->o->note, 1, NULL);
         if (rc)
             return plugin_fail(R->err, rc, st, "process failed (no message)");
+        if ((rc = batch_check(R, st, "process", R->fout[i])))
+            return rc;
         cur = R->fout[i];
     }
     *out = cur;
