@@ -35,6 +35,7 @@ expect nomsg 1 '^  FAIL  no-message: filter process \(batch 2\) returned -1 with
 # Strings are bytes, not checked UTF-8: the generated batches hold invalid
 # sequences, a NUL and controls, so a plugin that assumes valid text fails.
 expect utf8 1 '^  FAIL  crash: killed by signal 6 .* during filter process \(batch 2\)'
+expect noschema 1 '^  FAIL  schema: open gave no schema$'
 expect wrongtype 1 '^  FAIL  value: filter process \(batch 2\): row 1, column "project" \(string\): a value of another type than its column'
 
 # The well-behaved parts of the broken plugins report no false defects:

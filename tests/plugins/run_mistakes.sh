@@ -65,6 +65,7 @@ run utf8 134 '^ferry: plugin filter-broken-utf8 crashed: SIGABRT in process; not
 run exit 4 '^ferry: plugin filter-broken-exit called exit\(\) in process \(a plugin returns an error instead\); nothing was published$'
 run nomsg 1 '^ferry: filter-broken-nomsg: process failed \(no message\)$'
 run wrongtype 4 '^ferry: filter-broken-wrongtype: process gave row 1 of its batch, column "project" \(string\), a value of another type than its column: int64 \(a plugin bug'
+run noschema 4 '^ferry: filter-broken-noschema: open returned 0 but set no output schema \(a plugin bug\)$'
 # What a plugin prints goes to stderr; stdout is the artifact's path alone.
 run stdout 0 '^debug: processing 2 rows$' published
 # A leak is reported in every run, not only by `ferry plugins check`.
