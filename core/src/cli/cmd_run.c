@@ -23,7 +23,10 @@ static void usage(FILE *f)
                "  --set KEY=VALUE   override a setting by its path, e.g. format.bom=true\n"
                "  --output-dir DIR  write the artifact into DIR instead of output.directory\n\n"
                "Exit codes: 0 ok, 1 failed, 2 usage, 3 config, 4 plugin, 5 database, 8 limit, "
-               "130 interrupted.\n");
+               "130 interrupted.\n"
+               "A plugin's mistake is named in one line on stderr: a crash (ferry dies of its\n"
+               "signal), exit() or a value of the wrong type (exit 4). What a plugin prints goes\n"
+               "to stderr; a second SIGINT stops a plugin that ignores the first (exit 130).\n");
 }
 
 /* A download URL means something only when ferry.conf sets up `ferry serve`
