@@ -71,6 +71,25 @@ run stdout 0 '^debug: processing 2 rows$' published
 # A leak is reported in every run, not only by `ferry plugins check`.
 run leak 0 'level=warn .*msg="destroy left 4096 bytes in 1 blocks allocated with host->alloc unfreed \(a leak in the plugin\)" plugin=filter-broken-leak' published
 
+# With --log-format json the line is a JSON log object, as ferry's last
+# line always is.
+pipeline exit
+"$FERRY" --log-format json run "$tmp/exit.cfg" >/dev/null 2>"$tmp/exit-json.err" </dev/null
+rc=$?
+if ! [ $rc = 4 ] || ! "$PYTHON" - "$tmp/exit-json.err" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+o = json.loads(lines[-1])
+assert o["level"] == "error" and o["exit_code"] == 4, o
+assert o["msg"].startswith("plugin filter-broken-exit called exit() in process"), o
+assert o["time"].endswith("Z") and len(o["time"]) == 24, o
+PY
+then
+    echo "exit (json): exit $rc"; cat "$tmp/exit-json.err"; fails=$((fails + 1))
+else
+    echo "exit (json): exit $rc: $(tail -1 "$tmp/exit-json.err")"
+fi
+
 # A plugin that never returns: the first SIGINT asks it to stop (it does
 # not poll host->cancelled), the second ends ferry, naming it.
 pipeline hang

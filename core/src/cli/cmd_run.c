@@ -171,7 +171,7 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
             close(keep);
         out = stdout; /* as before: plugins share it */
     }
-    ferry_calls_guard(app->stop);
+    ferry_calls_guard(app->stop, app->log.json);
     ferry_err err = FERRY_ERR_INIT;
     ferry_site *site = NULL;
     ferry_pipeline *p = NULL;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -25,6 +26,7 @@ static _Thread_local int my_slot = -1; /* the slot this thread noted last */
 static char published[4096];
 static atomic_int published_set;
 static atomic_int *stop_flag;
+static int json_lines; /* --log-format json: the line is a JSON log object */
 
 void ferry_calls_enter(int th, const char *plugin, const char *what)
 {
@@ -65,8 +67,77 @@ static void put(line *l, const char *s)
         l->buf[l->len++] = *s++;
 }
 
-static void say(line *l)
+static void put_num(line *l, long long v, int width)
 {
+    char d[24];
+    int n = 0;
+    unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+    do {
+        d[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u || n < width);
+    if (v < 0)
+        put(l, "-");
+    while (n > 0 && l->len < sizeof l->buf - 2)
+        l->buf[l->len++] = d[--n];
+}
+
+/* "2026-01-31T12:00:00.000Z", from the clock: no gmtime (not signal-safe). */
+static void put_time(line *l)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long days = ts.tv_sec / 86400, secs = ts.tv_sec % 86400;
+    /* civil from days (H. Hinnant) */
+    long long z = days + 719468, era = z / 146097, doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long long mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+    long long m = mp < 10 ? mp + 3 : mp - 9;
+    put_num(l, y + (m <= 2), 4);
+    put(l, "-");
+    put_num(l, m, 2);
+    put(l, "-");
+    put_num(l, d, 2);
+    put(l, "T");
+    put_num(l, secs / 3600, 2);
+    put(l, ":");
+    put_num(l, secs / 60 % 60, 2);
+    put(l, ":");
+    put_num(l, secs % 60, 2);
+    put(l, ".");
+    put_num(l, ts.tv_nsec / 1000000, 3);
+    put(l, "Z");
+}
+
+/* Writes the line: "ferry: MESSAGE", or with --log-format json the log
+ * object ferry's last line is, "exit_code" the status ferry ends with. */
+static void say(line *l, int exit_code)
+{
+    if (json_lines) {
+        line j = {.len = 0};
+        put(&j, "{\"time\":\"");
+        put_time(&j);
+        put(&j, "\",\"level\":\"error\",\"cmd\":\"run\",\"msg\":\"");
+        for (size_t i = 7; i < l->len && j.len < sizeof j.buf - 8; i++) { /* past "ferry: " */
+            unsigned char c = (unsigned char)l->buf[i];
+            if (c == '"' || c == '\\') {
+                j.buf[j.len++] = '\\';
+                j.buf[j.len++] = (char)c;
+            } else if (c < 0x20) {
+                static const char hex[] = "0123456789abcdef";
+                put(&j, "\\u00");
+                j.buf[j.len++] = hex[c >> 4];
+                j.buf[j.len++] = hex[c & 15];
+            } else {
+                j.buf[j.len++] = (char)c;
+            }
+        }
+        put(&j, "\",\"exit_code\":");
+        put_num(&j, exit_code, 1);
+        put(&j, "}");
+        *l = j;
+    }
     l->buf[l->len++] = '\n';
     ssize_t w = write(STDERR_FILENO, l->buf, l->len);
     (void)w;
@@ -126,7 +197,7 @@ static void on_fatal(int sig)
         put(&l, " in ");
         put(&l, slots[th].what);
         put_published(&l);
-        say(&l);
+        say(&l, 128 + sig);
     }
     /* SA_RESETHAND made the action the default again; SA_NODEFER lets
      * raise() deliver it now. */
@@ -146,7 +217,7 @@ static void on_exit_guard(void)
     put(&l, slots[th].what);
     put(&l, " (a plugin returns an error instead)");
     put_published(&l);
-    say(&l);
+    say(&l, FERRY_EXIT_PLUGIN);
     _exit(FERRY_EXIT_PLUGIN);
 }
 
@@ -167,12 +238,13 @@ static void on_stop(int sig)
         put(&l, " (it does not poll host->cancelled)");
     }
     put(&l, ": stopping now");
-    say(&l);
+    say(&l, FERRY_EXIT_INTERRUPTED);
     _exit(FERRY_EXIT_INTERRUPTED);
 }
 
-void ferry_calls_guard(atomic_int *stop)
+void ferry_calls_guard(atomic_int *stop, int json)
 {
+    json_lines = json;
     static char altstack[64 * 1024];
     stack_t ss;
     memset(&ss, 0, sizeof ss);

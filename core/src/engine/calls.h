@@ -34,8 +34,10 @@ void ferry_calls_published(const char *path);
  *    one while a callback still runs prints "ferry: plugin P has not
  *    returned from process …" and ends the process with status 130.
  * Outside plugin callbacks a crash is the core's: the default action, no
- * line. Call once, before the pipeline is built.
+ * line. With `json` (--log-format json) each line is a JSON log object
+ * like ferry's last line ("level":"error", "msg", "exit_code"). Call once,
+ * before the pipeline is built.
  */
-void ferry_calls_guard(atomic_int *stop);
+void ferry_calls_guard(atomic_int *stop, int json);
 
 #endif
