@@ -68,8 +68,9 @@ run wrongtype 4 '^ferry: filter-broken-wrongtype: process gave row 1 of its batc
 run noschema 4 '^ferry: filter-broken-noschema: open returned 0 but set no output schema \(a plugin bug\)$'
 # What a plugin prints goes to stderr; stdout is the artifact's path alone.
 run stdout 0 '^debug: processing 2 rows$' published
-# A leak is reported in every run, not only by `ferry plugins check`.
-run leak 0 'level=warn .*msg="destroy left 4096 bytes in 1 blocks allocated with host->alloc unfreed \(a leak in the plugin\)" plugin=filter-broken-leak' published
+# A leak is reported in every run, not only by `ferry plugins check`
+# (under ASan, LeakSanitizer would fail the run for the plugin's leak).
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" run leak 0 'level=warn .*msg="destroy left 4096 bytes in 1 blocks allocated with host->alloc unfreed \(a leak in the plugin\)" plugin=filter-broken-leak' published
 
 # With --log-format json the line is a JSON log object, as ferry's last
 # line always is.
