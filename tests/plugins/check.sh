@@ -32,6 +32,11 @@ expect abi 4 '^  FAIL  load: plugin .*broken-abi.so was built for plugin ABI 2\.
 expect options 4 '^  FAIL  load: plugin .*broken-options.so: option "mode" (appears twice|has no help)'
 expect leak 1 '^  FAIL  leak: 4096 bytes in 1 blocks allocated with host->alloc were never freed'
 expect nomsg 1 '^  FAIL  no-message: filter process \(batch 2\) returned -1 without calling host->error'
+# Strings are bytes, not checked UTF-8: the generated batches hold invalid
+# sequences, a NUL and controls, so a plugin that assumes valid text fails.
+expect utf8 1 '^  FAIL  crash: killed by signal 6 .* during filter process \(batch 2\)'
+expect noschema 1 '^  FAIL  schema: open gave no schema$'
+expect wrongtype 1 '^  FAIL  value: filter process \(batch 2\): row 1, column "project" \(string\): a value of another type than its column'
 
 # The well-behaved parts of the broken plugins report no false defects:
 # the leak plugin's run itself is fine, the stdout one did not crash.

@@ -183,7 +183,10 @@ typedef struct ferry_option {
 typedef struct ferry_ctx ferry_ctx;       /* one plugin instance's handle; opaque */
 typedef struct ferry_output ferry_output; /* a byte stream owned by the core; opaque */
 
-/* A growable byte buffer whose bytes belong to the core. */
+/* A growable byte buffer whose bytes belong to the core. Start it as
+ * `ferry_buf b = {0};`, append with host->buf_append (host->format_value
+ * appends too), empty it for reuse with `b.len = 0`, and give its bytes
+ * back with host->buf_free(&b) (in destroy at the latest; {0} again). */
 typedef struct ferry_buf {
     char *data; /* NUL-terminated while len < cap */
     size_t len;

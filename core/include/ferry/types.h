@@ -31,7 +31,8 @@ typedef enum ferry_type {
     FERRY_TYPE_INT64 = 2,     /* u.i64 */
     FERRY_TYPE_DOUBLE = 3,    /* u.f64 */
     FERRY_TYPE_DECIMAL = 4,   /* u.str/len: exact decimal as text, "-12.50" */
-    FERRY_TYPE_STRING = 5,    /* u.str/len: UTF-8 (not checked by the core) */
+    FERRY_TYPE_STRING = 5,    /* u.str/len: bytes meant as UTF-8, not checked: may
+                               * hold invalid UTF-8, NULs and controls */
     FERRY_TYPE_DATE = 6,      /* u.i64: days since 1970-01-01 */
     FERRY_TYPE_TIMESTAMP = 7, /* u.i64: microseconds since 1970-01-01T00:00:00Z */
     FERRY_TYPE_DURATION = 8,  /* u.i64: microseconds */
@@ -41,7 +42,16 @@ typedef enum ferry_type {
 /*
  * One value: 16 bytes. For DECIMAL and STRING, `u.str` points at `len`
  * bytes followed by a NUL, owned by the batch (or by an input batch the
- * core keeps alive, see ferry_filter_ops).
+ * core keeps alive, see ferry_filter_ops); a string may hold NULs of its
+ * own: use `len`. A DECIMAL is "-" or not, digits, and "." with digits
+ * ("-12.50", ".5", "007"): no exponent, any number of digits.
+ *
+ * Read a value by its own `type`, not its column's: it is null, of its
+ * column's type, or one of two wider values sources give rather than lose a
+ * number: DECIMAL in an INT64 column (an integer beyond int64, BIGINT
+ * UNSIGNED), INT64 in a BOOL column (a TINYINT(1) holding 2). The core
+ * stops a run at any other value of another type than its column
+ * (docs/plugin-guide.md, "Batches and values").
  */
 typedef struct ferry_value {
     uint8_t type; /* ferry_type; FERRY_TYPE_NULL for null */

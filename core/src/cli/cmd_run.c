@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "calls.h"
 #include "commands.h"
 #include "pipeline.h"
 #include "preview.h"
@@ -22,7 +23,10 @@ static void usage(FILE *f)
                "  --set KEY=VALUE   override a setting by its path, e.g. format.bom=true\n"
                "  --output-dir DIR  write the artifact into DIR instead of output.directory\n\n"
                "Exit codes: 0 ok, 1 failed, 2 usage, 3 config, 4 plugin, 5 database, 8 limit, "
-               "130 interrupted.\n");
+               "130 interrupted.\n"
+               "A plugin's mistake is named in one line on stderr: a crash (ferry dies of its\n"
+               "signal), exit() or a value of the wrong type (exit 4). What a plugin prints goes\n"
+               "to stderr; a second SIGINT stops a plugin that ignores the first (exit 130).\n");
 }
 
 /* A download URL means something only when ferry.conf sets up `ferry serve`
@@ -52,23 +56,23 @@ static int apply_sets(ferry_pipeline *p, char **sets, size_t nsets, ferry_err *e
 
 /* The published artifact: its path (a summary on a terminal), and the
  * count of values not carried exactly. */
-static void print_result(ferry_app *app, const ferry_run_result *r, double elapsed)
+static void print_result(ferry_app *app, FILE *out, const ferry_run_result *r, double elapsed)
 {
     if (r->warnings)
         fprintf(stderr, "ferry: %llu value%s not carried exactly (see the warnings above)\n",
                 (unsigned long long)r->warnings, r->warnings == 1 ? " was" : "s were");
     const char *url = server_configured(app->site) ? r->download_url : NULL;
     if (app->stdout_tty)
-        printf("wrote %s\n  %llu rows, %llu bytes, %.2fs, sha256 %s\n%s%s%s", r->path,
-               (unsigned long long)r->rows, (unsigned long long)r->size, elapsed, r->sha256,
-               url ? "  " : "", url ? url : "", url ? "\n" : "");
+        fprintf(out, "wrote %s\n  %llu rows, %llu bytes, %.2fs, sha256 %s\n%s%s%s", r->path,
+                (unsigned long long)r->rows, (unsigned long long)r->size, elapsed, r->sha256,
+                url ? "  " : "", url ? url : "", url ? "\n" : "");
     else
-        printf("%s\n", r->path);
+        fprintf(out, "%s\n", r->path);
 }
 
 /* --check after the build: the fields against the source's real columns
  * when the source can describe them and its database answers. */
-static int check_columns(ferry_pipeline *p, const char *file, ferry_err *err)
+static int check_columns(ferry_pipeline *p, FILE *out, const char *file, ferry_err *err)
 {
     int checked = 0;
     ferry_err cerr = FERRY_ERR_INIT;
@@ -79,14 +83,24 @@ static int check_columns(ferry_pipeline *p, const char *file, ferry_err *err)
     }
     if (rc)
         fprintf(stderr, "ferry: columns not checked: %s\n", cerr.msg);
-    printf("%s: ok (source %s, %zu filter%s, format %s, %zu encoder%s, %zu sink%s; %s)\n", file,
-           p->source.plugin->desc->name, p->nfilters, p->nfilters == 1 ? "" : "s",
-           p->format.plugin->desc->name, p->nencoders, p->nencoders == 1 ? "" : "s", p->nsinks,
-           p->nsinks == 1 ? "" : "s",
-           checked ? "columns checked against the source"
-           : rc    ? "columns not checked: source not reachable"
-                   : "columns not checked: the source cannot describe them");
+    fprintf(out, "%s: ok (source %s, %zu filter%s, format %s, %zu encoder%s, %zu sink%s; %s)\n",
+            file, p->source.plugin->desc->name, p->nfilters, p->nfilters == 1 ? "" : "s",
+            p->format.plugin->desc->name, p->nencoders, p->nencoders == 1 ? "" : "s", p->nsinks,
+            p->nsinks == 1 ? "" : "s",
+            checked ? "columns checked against the source"
+            : rc    ? "columns not checked: source not reachable"
+                    : "columns not checked: the source cannot describe them");
     return 0;
+}
+
+/* Flushes and closes ferry's own standard output (see ferry_cmd_run). */
+static int run_out_close(FILE *out, int rc)
+{
+    if (out != stdout)
+        fclose(out);
+    else
+        fflush(out);
+    return rc;
 }
 
 int ferry_cmd_run(ferry_app *app, int argc, char **argv)
@@ -144,6 +158,20 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
     /* A batch run prints its result; plugins' info lines only with -v. */
     if (app->log.level == FERRY_LOG_INFO)
         app->log.level = FERRY_LOG_WARN;
+    /* Plugins run in this process from here on (their init in the build).
+     * What they write to standard output (which they must not) goes to
+     * standard error: ferry's own output, the artifact's path or a
+     * preview, keeps descriptor 1 to itself. A crash, an exit() or a callback
+     * that ignores an interrupt is named (calls.h). */
+    fflush(stdout);
+    int keep = dup(STDOUT_FILENO);
+    FILE *out = keep >= 0 ? fdopen(keep, "w") : NULL;
+    if (!out || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+        if (keep >= 0 && !out)
+            close(keep);
+        out = stdout; /* as before: plugins share it */
+    }
+    ferry_calls_guard(app->stop, app->log.json);
     ferry_err err = FERRY_ERR_INIT;
     ferry_site *site = NULL;
     ferry_pipeline *p = NULL;
@@ -160,7 +188,7 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
     if (rc)
         goto fail;
     if (check) {
-        if ((rc = check_columns(p, file, &err)))
+        if ((rc = check_columns(p, out, file, &err)))
             goto fail;
         goto done;
     }
@@ -174,7 +202,7 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
     o.progress = ferry_progress_update;
     o.payload = &prog;
     if (preview)
-        ferry_preview_attach(&pv, preview, stdout, &o);
+        ferry_preview_attach(&pv, preview, out, &o);
     /* Notifications (email) go out once the artifact is published; their
      * failure is an error, but the artifact stays. */
     o.skip_after_commit = 1;
@@ -185,23 +213,23 @@ int ferry_cmd_run(ferry_app *app, int argc, char **argv)
     if (rc)
         goto fail;
     if (!preview && (rc = ferry_pipeline_after_commit(p, &o, &r, &err))) {
-        printf("%s\n", r.path);
+        fprintf(out, "%s\n", r.path);
         ferry_run_result_free(&r);
         ferry_err_prefix(&err, "published %s, but delivery failed", p->out_name);
         goto fail;
     }
     if (!preview) {
-        print_result(app, &r, ferry_monotonic() - t0);
+        print_result(app, out, &r, ferry_monotonic() - t0);
         ferry_run_result_free(&r);
     }
 done:
     ferry_preview_free(&pv);
     ferry_pipeline_free(p);
     free(sets);
-    return 0;
+    return run_out_close(out, 0);
 fail:
     ferry_preview_free(&pv);
     ferry_pipeline_free(p);
     free(sets);
-    return ferry_app_fail(app, &err);
+    return run_out_close(out, ferry_app_fail(app, &err));
 }

@@ -88,14 +88,32 @@ static const ferry_column gen_columns[] = {
 
 enum { G_ID, G_DATE, G_PROJECT, G_TASK, G_DESC, G_DURATION, G_BILLABLE, G_RATE, G_AMOUNT, G_TS };
 
-static const char *const edge_text[] = {
-    "",
-    "Zoë 東京 Ольга 🚢",
-    "comma, \"quote\" and\nnewline\r\nCRLF",
-    "=HYPERLINK(\"http://x\",\"y\")",
-    "tab\there",
-    "\xc3\xa9\xe2\x82\xac",
+/* Text as sources really give it: a string is bytes, not checked UTF-8
+ * (ferry/types.h), so besides the edges of valid text there are invalid
+ * sequences, a NUL inside and control characters; source-csv passes them
+ * through as the file holds them. */
+typedef struct gen_text {
+    const char *s;
+    size_t n;
+} gen_text;
+#define GEN_TEXT(lit)                                                                              \
+    {                                                                                              \
+        (lit), sizeof(lit) - 1                                                                     \
+    }
+
+static const gen_text edge_text[] = {
+    GEN_TEXT(""),
+    GEN_TEXT("Zoë 東京 Ольга 🚢"),
+    GEN_TEXT("comma, \"quote\" and\nnewline\r\nCRLF"),
+    GEN_TEXT("=HYPERLINK(\"http://x\",\"y\")"),
+    GEN_TEXT("tab\there"),
+    GEN_TEXT("\xc3\xa9\xe2\x82\xac"),
+    GEN_TEXT("bad \xff\xfe bytes, a lone \x80, a cut \xe6\x9d"),
+    GEN_TEXT("surrogate \xed\xa0\x80, overlong \xc0\xaf, beyond \xf4\x90\x80\x80"),
+    GEN_TEXT("NUL\0inside"),
+    GEN_TEXT("controls \x01\x1b[31m\x7f\x0b\x0c end"),
 };
+#define NEDGE (sizeof edge_text / sizeof edge_text[0])
 
 static int set_str(ferry_batch *b, uint32_t row, uint32_t col, int type, const char *s, size_t n)
 {
@@ -116,8 +134,8 @@ static int fill_row(ferry_batch *b, uint32_t row, uint64_t i)
     int n = snprintf(buf, sizeof buf, "task %llu", (unsigned long long)(i % 17));
     if (set_str(b, row, G_TASK, FERRY_TYPE_STRING, buf, (size_t)n))
         return -1;
-    const char *t = edge_text[i % (sizeof edge_text / sizeof edge_text[0])];
-    if (set_str(b, row, G_DESC, FERRY_TYPE_STRING, t, strlen(t)))
+    const gen_text *t = &edge_text[i % NEDGE];
+    if (set_str(b, row, G_DESC, FERRY_TYPE_STRING, t->s, t->n))
         return -1;
     ferry_value_set_i64(ferry_batch_at(b, row, G_DURATION), FERRY_TYPE_DURATION,
                         (int64_t)(i % 20000) * 1000000);
@@ -161,19 +179,25 @@ static int fill_edges(ferry_batch *b)
         uint32_t row = (uint32_t)r;
         ferry_value_set_i64(ferry_batch_at(b, row, G_ID), FERRY_TYPE_INT64, ints[k]);
         ferry_value_set_i64(ferry_batch_at(b, row, G_DATE), FERRY_TYPE_DATE, dates[k]);
-        const char *p = edge_text[(size_t)k + 1];
-        rc |=
-            set_str(b, row, G_PROJECT, FERRY_TYPE_STRING, k == 0 ? "" : p, k == 0 ? 0 : strlen(p));
-        rc |= set_str(b, row, G_TASK, FERRY_TYPE_STRING, "", 0);
+        const gen_text *p = &edge_text[(size_t)k + 1], *bad = &edge_text[NEDGE - 4 + (size_t)k];
+        rc |= set_str(b, row, G_PROJECT, FERRY_TYPE_STRING, k == 0 ? "" : p->s, k == 0 ? 0 : p->n);
+        rc |= set_str(b, row, G_TASK, FERRY_TYPE_STRING, bad->s, bad->n);
         if (k == 1)
             rc |= set_str(b, row, G_DESC, FERRY_TYPE_STRING, longtext, longlen);
         else
-            rc |= set_str(b, row, G_DESC, FERRY_TYPE_STRING, edge_text[k], strlen(edge_text[k]));
+            rc |= set_str(b, row, G_DESC, FERRY_TYPE_STRING, edge_text[k].s, edge_text[k].n);
         ferry_value_set_i64(ferry_batch_at(b, row, G_DURATION), FERRY_TYPE_DURATION, durs[k]);
         ferry_value_set_i64(ferry_batch_at(b, row, G_BILLABLE), FERRY_TYPE_BOOL, k & 1);
         ferry_value_set_f64(ferry_batch_at(b, row, G_RATE), dbls[k]);
         rc |= set_str(b, row, G_AMOUNT, FERRY_TYPE_DECIMAL, decs[k], strlen(decs[k]));
         ferry_value_set_i64(ferry_batch_at(b, row, G_TS), FERRY_TYPE_TIMESTAMP, tss[k]);
+        /* The wider values of ferry/types.h, as source-mysql gives them: an
+         * integer beyond int64 (BIGINT UNSIGNED) as decimal text, a
+         * TINYINT(1) holding 2 as an int64 in a bool column. */
+        if (k == 2)
+            rc |= set_str(b, row, G_ID, FERRY_TYPE_DECIMAL, "18446744073709551615", 20);
+        if (k == 3)
+            ferry_value_set_i64(ferry_batch_at(b, row, G_BILLABLE), FERRY_TYPE_INT64, 2);
     }
     free(longtext);
     return rc ? -1 : 0;
@@ -209,42 +233,6 @@ static ferry_batch *gen_batch(const ferry_schema *s, int k)
 
 /* ---- checking what a plugin produced ------------------------------------- */
 
-static int decimal_ok(const char *s, uint32_t len)
-{
-    uint32_t i = 0, nd = 0;
-    if (i < len && (s[i] == '-' || s[i] == '+'))
-        i++;
-    while (i < len && s[i] >= '0' && s[i] <= '9')
-        i++, nd++;
-    if (i < len && s[i] == '.') {
-        i++;
-        while (i < len && s[i] >= '0' && s[i] <= '9')
-            i++, nd++;
-    }
-    return nd > 0 && i == len;
-}
-
-/* NULL when value `v` fits column type `type`, else why not. */
-static const char *value_problem(int type, const ferry_value *v)
-{
-    if (v->type == FERRY_TYPE_NULL)
-        return NULL;
-    if (v->type != type)
-        return "a value of another type than its column";
-    switch (type) {
-    case FERRY_TYPE_BOOL:
-        return (v->u.i64 == 0 || v->u.i64 == 1) ? NULL : "a bool that is neither 0 nor 1";
-    case FERRY_TYPE_STRING:
-        return (v->len && !v->u.str) ? "a string with a NULL pointer" : NULL;
-    case FERRY_TYPE_DECIMAL:
-        if (!v->u.str)
-            return "a decimal with a NULL pointer";
-        return decimal_ok(v->u.str, v->len) ? NULL : "a decimal that is not a number";
-    default:
-        return NULL;
-    }
-}
-
 static int schema_problem(child *c, const char *who, const ferry_schema *s)
 {
     if (!s || (s->ncolumns && !s->columns)) {
@@ -276,21 +264,16 @@ static int schema_problem(child *c, const char *who, const ferry_schema *s)
 
 static int batch_problem(child *c, const char *who, const ferry_batch *b)
 {
-    if (b->nrows > b->capacity) {
+    uint32_t r, k;
+    const char *why = ferry_batch_problem(b, &r, &k);
+    if (!why)
+        return 0;
+    if (b->nrows > b->capacity)
         report(c, "fail value: %s: %u rows in a batch of capacity %u", who, b->nrows, b->capacity);
-        return -1;
-    }
-    for (uint32_t r = 0; r < b->nrows; r++)
-        for (uint32_t k = 0; k < b->schema->ncolumns; k++) {
-            const char *why = value_problem(b->schema->columns[k].type, ferry_batch_at(b, r, k));
-            if (why) {
-                report(c, "fail value: %s: row %u, column \"%s\" (%s): %s", who, r + 1,
-                       b->schema->columns[k].name, ferry_type_name(b->schema->columns[k].type),
-                       why);
-                return -1;
-            }
-        }
-    return 0;
+    else
+        report(c, "fail value: %s: row %u, column \"%s\" (%s): %s", who, r + 1,
+               b->schema->columns[k].name, ferry_type_name(b->schema->columns[k].type), why);
+    return -1;
 }
 
 /* ---- runs by kind ----------------------------------------------------------- */

@@ -155,3 +155,74 @@ int ferry_batch_set_bytes(ferry_batch *b, uint32_t row, uint32_t col, int type, 
     ferry_value_set_ref(ferry_batch_at(b, row, col), (ferry_type)type, p, (uint32_t)len);
     return 0;
 }
+
+/* [+-]digits[.digits], with at least one digit (".5" and "5." too). */
+static int decimal_ok(const char *s, uint32_t len)
+{
+    uint32_t i = 0, nd = 0;
+    if (i < len && (s[i] == '-' || s[i] == '+'))
+        i++;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++, nd++;
+    if (i < len && s[i] == '.') {
+        i++;
+        while (i < len && s[i] >= '0' && s[i] <= '9')
+            i++, nd++;
+    }
+    return nd > 0 && i == len;
+}
+
+/* The two values of another type than their column that sources give
+ * (ferry/types.h): an integer column's value beyond int64 as DECIMAL text
+ * (BIGINT UNSIGNED), a bool column's value that is neither 0 nor 1 as
+ * INT64 (a TINYINT(1) holding 2). */
+static int wider(int column_type, int value_type)
+{
+    return (column_type == FERRY_TYPE_INT64 && value_type == FERRY_TYPE_DECIMAL) ||
+           (column_type == FERRY_TYPE_BOOL && value_type == FERRY_TYPE_INT64);
+}
+
+static const char *value_problem(int type, const ferry_value *v)
+{
+    if (v->type == FERRY_TYPE_NULL)
+        return NULL;
+    if (v->type != type && !wider(type, v->type))
+        return "a value of another type than its column";
+    switch (v->type) {
+    case FERRY_TYPE_BOOL:
+        return (v->u.i64 == 0 || v->u.i64 == 1) ? NULL : "a bool that is neither 0 nor 1";
+    case FERRY_TYPE_STRING:
+        return (v->len && !v->u.str) ? "a string with a NULL pointer" : NULL;
+    case FERRY_TYPE_DECIMAL:
+        if (!v->u.str)
+            return "a decimal with a NULL pointer";
+        return decimal_ok(v->u.str, v->len) ? NULL : "a decimal that is not a number";
+    default:
+        return NULL;
+    }
+}
+
+const char *ferry_batch_problem(const ferry_batch *b, uint32_t *row, uint32_t *col)
+{
+    *row = *col = 0;
+    if (b->nrows > b->capacity)
+        return "more rows than the batch's capacity";
+    uint32_t ncol = b->schema->ncolumns;
+    const ferry_column *cols = b->schema->columns;
+    for (uint32_t r = 0; r < b->nrows; r++) {
+        const ferry_value *v = &b->values[(size_t)r * ncol];
+        for (uint32_t k = 0; k < ncol; k++) {
+            /* the common case first: a value of its column's plain type */
+            if (v[k].type == cols[k].type && cols[k].type != FERRY_TYPE_BOOL &&
+                cols[k].type != FERRY_TYPE_STRING && cols[k].type != FERRY_TYPE_DECIMAL)
+                continue;
+            const char *why = value_problem(cols[k].type, &v[k]);
+            if (why) {
+                *row = r;
+                *col = k;
+                return why;
+            }
+        }
+    }
+    return NULL;
+}

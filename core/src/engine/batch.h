@@ -24,6 +24,16 @@ uint32_t ferry_batch_rows(uint32_t rows, uint32_t ncolumns);
 void ferry_batch_reset(ferry_batch *b);
 void ferry_batch_free(ferry_batch *b); /* accepts NULL */
 
+/* Why batch `b`, as a plugin filled it, breaks the contract of
+ * ferry/types.h, or NULL when it does not: more rows than its capacity, or
+ * a value that is neither null nor of its column's type (nor one of the two
+ * wider values types.h allows: DECIMAL in an INT64 column, INT64 in a BOOL
+ * one), a bool other than 0 or 1, a string of some length or a decimal
+ * whose pointer is NULL, a decimal that is not [+-]digits[.digits]. *row
+ * and *col (0-based) say where. The engine checks every batch a source or
+ * filter hands on, `ferry plugins check` every batch it gets back. */
+const char *ferry_batch_problem(const ferry_batch *b, uint32_t *row, uint32_t *col);
+
 /* The host table's batch functions. */
 int64_t ferry_batch_add_row(ferry_batch *b);
 int ferry_batch_set_bytes(ferry_batch *b, uint32_t row, uint32_t col, int type, const char *bytes,

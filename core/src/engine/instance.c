@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "calls.h"
 #include "buf.h"
 #include "format_value.h"
 #include "loader.h"
@@ -428,7 +429,9 @@ int ferry_instance_new(ferry_instance **out, ferry_plugin *plugin, const config_
     }
     free(set);
     set = NULL;
+    ferry_calls_enter(1, d->name, "init");
     rc = d->init(&in->fx, &host_table, in->config, &in->state);
+    ferry_calls_leave(1);
     in->initialised = 1;
     if (rc) {
         ferry_err_set(err, rc < 0 ? rc : FERRY_ERR, "plugin %s: %s", d->name,
@@ -448,8 +451,21 @@ void ferry_instance_destroy(ferry_instance *in)
 {
     if (in && in->initialised) {
         in->initialised = 0;
+        ferry_calls_enter(1, in->plugin->desc->name, "destroy");
         in->plugin->desc->destroy(in->state);
+        ferry_calls_leave(1);
         in->state = NULL;
+        /* What the plugin never gave back: a warning in every run (a
+         * worker's children run many), not only in `ferry plugins check`. */
+        size_t blocks = atomic_load(&in->fx.live_blocks);
+        if (blocks && in->fx.log) {
+            char fields[160];
+            snprintf(fields, sizeof fields, "plugin=%s", in->plugin->desc->name);
+            ferry_logf(in->fx.log, FERRY_LOG_WARN, fields,
+                       "destroy left %zu bytes in %zu blocks allocated with host->alloc "
+                       "unfreed (a leak in the plugin)",
+                       atomic_load(&in->fx.live_bytes), blocks);
+        }
     }
 }
 

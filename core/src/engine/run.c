@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "calls.h"
 #include "format_value.h"
 #include "output.h"
 #include "pipeline.h"
@@ -41,9 +42,14 @@ typedef struct queue {
     ferry_stage_note *note;
 } queue;
 
-/* Notes (or, st NULL, clears) the plugin thread `th` is about to call. */
-static void note(ferry_stage_note *n, int th, const ferry_step *st)
+/* Notes (or, st NULL, clears) the plugin thread `th` is about to call, and
+ * which of its callbacks (calls.h). */
+static void note(ferry_stage_note *n, int th, const ferry_step *st, const char *what)
 {
+    if (st)
+        ferry_calls_enter(th, st->plugin->desc->name, what);
+    else
+        ferry_calls_leave(th);
     if (n && st)
         snprintf(n->name[th], sizeof n->name[th], "%s", st->plugin->desc->name);
     else if (n)
@@ -82,9 +88,9 @@ static void *source_main(void *arg)
     void *state = ferry_instance_state(st->inst);
     const ferry_schema *schema = NULL;
     int64_t count = -1;
-    note(q->note, 0, st);
+    note(q->note, 0, st, "open");
     int rc = open_code(st, ops->open(state, q->query, &schema, &count));
-    note(q->note, 0, NULL);
+    note(q->note, 0, NULL, NULL);
     int open_ok = rc == 0;
     q->src_unavailable = rc == FERRY_ERR_UNAVAILABLE;
     if (!rc && (!schema || !schema->ncolumns))
@@ -117,8 +123,11 @@ static void *source_main(void *arg)
     pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
     if (rc) {
-        if (open_ok)
+        if (open_ok) {
+            note(q->note, 0, st, "close");
             ops->close(state);
+            note(q->note, 0, NULL, NULL);
+        }
         pthread_mutex_lock(&q->mu);
         q->src_done = 1;
         pthread_cond_broadcast(&q->cv);
@@ -139,9 +148,9 @@ static void *source_main(void *arg)
         ferry_batch_reset(b);
         b->schema = schema;
         int eof = 0;
-        note(q->note, 0, st);
+        note(q->note, 0, st, "read");
         rc = (q->cancel && *q->cancel) ? FERRY_ERR_CANCEL : ops->read(state, b, &eof);
-        note(q->note, 0, NULL);
+        note(q->note, 0, NULL, NULL);
         pthread_mutex_lock(&q->mu);
         if (rc) {
             if (rc == FERRY_ERR_CANCEL && !ferry_instance_error(st->inst)[0])
@@ -174,7 +183,9 @@ static void *source_main(void *arg)
     while (!q->release)
         pthread_cond_wait(&q->cv, &q->mu);
     pthread_mutex_unlock(&q->mu);
+    note(q->note, 0, st, "close");
     ops->close(state);
+    note(q->note, 0, NULL, NULL);
     return NULL;
 }
 
@@ -359,12 +370,16 @@ static int open_filters(run *R)
     for (size_t i = 0; i < nf; i++) {
         const ferry_schema *outs = NULL;
         ferry_step *st = &p->filters[i];
-        note(R->o->note, 1, st);
+        note(R->o->note, 1, st, "open");
         int rc =
             st->plugin->desc->filter->open(ferry_instance_state(st->inst), R->schemas[i], &outs);
-        note(R->o->note, 1, NULL);
-        if (rc || !outs)
+        note(R->o->note, 1, NULL, NULL);
+        if (rc)
             return plugin_fail(R->err, rc, st, "open failed (no message)");
+        if (!outs || (outs->ncolumns && !outs->columns))
+            return ferry_err_set(R->err, FERRY_ERR_PLUGIN,
+                                 "%s: open returned 0 but set no output schema (a plugin bug)",
+                                 st->plugin->desc->name);
         R->opened_filters++;
         R->schemas[i + 1] = decorate(outs, &p->fields);
         /* as many rows as the source's batches (a filter writes at most its input's) */
@@ -392,18 +407,18 @@ static int open_writers(run *R)
         R->enc_out[i] = ferry_output_encoder(st->inst, head);
         if (!R->enc_out[i])
             return nomem(R);
-        note(R->o->note, 1, st);
+        note(R->o->note, 1, st, "open");
         int rc = st->plugin->desc->encode->open(ferry_instance_state(st->inst), head);
-        note(R->o->note, 1, NULL);
+        note(R->o->note, 1, NULL, NULL);
         if (rc)
             return plugin_fail(R->err, rc, st, "open failed (no message)");
         head = R->enc_out[i];
     }
-    note(R->o->note, 1, &p->format);
+    note(R->o->note, 1, &p->format, "open");
     int rc = fd->format->open(ferry_instance_state(p->format.inst), R->schemas[p->nfilters],
                               wants_file ? NULL : head, wants_file ? R->stage.path : NULL,
                               R->stage.tmpdir, R->q.row_count);
-    note(R->o->note, 1, NULL);
+    note(R->o->note, 1, NULL, NULL);
     if (rc)
         return plugin_fail(R->err, rc, &p->format, "open failed (no message)");
     R->format_open = 1;
@@ -418,20 +433,55 @@ static int open_chain(run *R)
     return rc || R->preview ? rc : open_writers(R);
 }
 
+/* A batch that step `st`'s callback `what` filled against the contract of
+ * ferry/types.h (a value of another type than its column, a NULL string):
+ * the run stops here, naming the plugin, rather than let the next step read
+ * an integer as a pointer. FERRY_ERR_PLUGIN: a plugin bug, exit 4, and no
+ * request retries it. */
+static int batch_check(run *R, const ferry_step *st, const char *what, const ferry_batch *b)
+{
+    uint32_t row, col;
+    const char *why = ferry_batch_problem(b, &row, &col);
+    if (!why)
+        return 0;
+    const char *name = st->plugin->desc->name;
+    if (b->nrows > b->capacity)
+        return ferry_err_set(R->err, FERRY_ERR_PLUGIN,
+                             "%s: %s put %u rows in a batch of %u (a plugin bug)", name, what,
+                             b->nrows, b->capacity);
+    const ferry_column *c = &b->schema->columns[col];
+    const ferry_value *v = ferry_batch_at(b, row, col);
+    const char *vt = ferry_type_name(v->type);
+    char got[48] = "";
+    if (v->type != c->type && vt)
+        snprintf(got, sizeof got, ": %s", vt);
+    else if (v->type != c->type)
+        snprintf(got, sizeof got, ": type number %d", v->type);
+    return ferry_err_set(R->err, FERRY_ERR_PLUGIN,
+                         "%s: %s gave row %u of its batch, column \"%s\" (%s), %s%s (a plugin "
+                         "bug: `ferry plugins check` shows it)",
+                         name, what, row + 1, c->name, ferry_type_name(c->type), why, got);
+}
+
 /* One source batch through the filters; *out is the last one's output. */
 static int filter_batch(run *R, ferry_batch *b, const ferry_batch **out)
 {
     ferry_pipeline *p = R->p;
     b->schema = R->schemas[0];
+    int rc = batch_check(R, &p->source, "read", b);
+    if (rc)
+        return rc;
     const ferry_batch *cur = b;
     for (size_t i = 0; i < p->nfilters; i++) {
         ferry_batch_reset(R->fout[i]);
         ferry_step *st = &p->filters[i];
-        note(R->o->note, 1, st);
-        int rc = st->plugin->desc->filter->process(ferry_instance_state(st->inst), cur, R->fout[i]);
-        note(R->o->note, 1, NULL);
+        note(R->o->note, 1, st, "process");
+        rc = st->plugin->desc->filter->process(ferry_instance_state(st->inst), cur, R->fout[i]);
+        note(R->o->note, 1, NULL, NULL);
         if (rc)
             return plugin_fail(R->err, rc, st, "process failed (no message)");
+        if ((rc = batch_check(R, st, "process", R->fout[i])))
+            return rc;
         cur = R->fout[i];
     }
     *out = cur;
@@ -454,9 +504,9 @@ static int write_batch(run *R, const ferry_batch *b, int *enough)
     if (R->preview)
         return R->o->rows(R->o->row_payload, b, enough);
     ferry_step *f = &R->p->format;
-    note(R->o->note, 1, f);
+    note(R->o->note, 1, f, "write");
     int rc = f->plugin->desc->format->write(ferry_instance_state(f->inst), b);
-    note(R->o->note, 1, NULL);
+    note(R->o->note, 1, NULL, NULL);
     if (!rc)
         return 0;
     return chain_fail(R, rc, f, "write failed (no message)");
@@ -541,16 +591,16 @@ static int finish_chain(run *R)
     ferry_pipeline *p = R->p;
     if (R->preview)
         return R->o->rows_end ? R->o->rows_end(R->o->row_payload, R->schemas[p->nfilters]) : 0;
-    note(R->o->note, 1, &p->format);
+    note(R->o->note, 1, &p->format, "finish");
     int rc = p->format.plugin->desc->format->finish(ferry_instance_state(p->format.inst));
-    note(R->o->note, 1, NULL);
+    note(R->o->note, 1, NULL, NULL);
     if (rc)
         return chain_fail(R, rc, &p->format, "finish failed (no message)");
     for (size_t i = 0; i < p->nencoders; i++) {
         ferry_step *st = &p->encoders[i];
-        note(R->o->note, 1, st);
+        note(R->o->note, 1, st, "finish");
         rc = st->plugin->desc->encode->finish(ferry_instance_state(st->inst));
-        note(R->o->note, 1, NULL);
+        note(R->o->note, 1, NULL, NULL);
         if (rc)
             return chain_fail(R, rc, st, "finish failed (no message)");
     }
@@ -560,17 +610,24 @@ static int finish_chain(run *R)
 static void close_chain(run *R)
 {
     ferry_pipeline *p = R->p;
-    if (R->format_open)
+    const ferry_step *st;
+    if (R->format_open) {
+        note(R->o->note, 1, &p->format, "close");
         p->format.plugin->desc->format->close(ferry_instance_state(p->format.inst));
+    }
     for (size_t i = 0; R->enc_out && i < p->nencoders; i++) {
         if (R->enc_out[i]) {
-            p->encoders[i].plugin->desc->encode->close(ferry_instance_state(p->encoders[i].inst));
+            note(R->o->note, 1, st = &p->encoders[i], "close");
+            st->plugin->desc->encode->close(ferry_instance_state(st->inst));
             ferry_output_free(R->enc_out[i]);
         }
     }
     free(R->enc_out);
-    for (size_t i = 0; i < R->opened_filters; i++)
-        p->filters[i].plugin->desc->filter->close(ferry_instance_state(p->filters[i].inst));
+    for (size_t i = 0; i < R->opened_filters; i++) {
+        note(R->o->note, 1, st = &p->filters[i], "close");
+        st->plugin->desc->filter->close(ferry_instance_state(st->inst));
+    }
+    note(R->o->note, 1, NULL, NULL);
     for (size_t i = 0; R->fout && i < p->nfilters; i++)
         ferry_batch_free(R->fout[i]);
     free(R->fout);
@@ -623,6 +680,8 @@ static int publish(run *R, int rc)
         return rc;
     }
     r->path = strdup(R->stage.final);
+    if (!R->preview)
+        ferry_calls_published(R->stage.final);
     r->name = R->display;
     R->display = NULL;
     r->content_type = strdup(p->nencoders ? p->encoders[p->nencoders - 1].plugin->desc->content_type
@@ -655,9 +714,9 @@ static int deliver(ferry_pipeline *p, const ferry_run_opts *o, const ferry_run_r
         ferry_artifact a = {r->path, r->name,         r->content_type, r->sha256, r->size,
                             r->rows, r->download_url, o->nmeta,        o->meta};
         char *given = NULL;
-        note(o->note, 1, st);
+        note(o->note, 1, st, "deliver");
         int one = st->plugin->desc->sink->deliver(ferry_instance_state(st->inst), &a, &given);
-        note(o->note, 1, NULL);
+        note(o->note, 1, NULL, NULL);
         if (given && url) {
             free(*url);
             *url = strdup(given);
@@ -679,8 +738,10 @@ static int deliver_before_commit(run *R)
         return 0;
     int which = o->skip_after_commit ? SINKS_BEFORE : SINKS_BEFORE | SINKS_AFTER;
     int rc = deliver(R->p, o, R->r, which, &R->r->download_url, 0, R->err);
-    if (rc)
+    if (rc) {
         unlink(R->r->path);
+        ferry_calls_published(NULL);
+    }
     return rc;
 }
 
@@ -800,7 +861,9 @@ int ferry_pipeline_sink_targets(ferry_pipeline *p, size_t i, const ferry_run_opt
     if (!*has)
         return 0;
     ferry_artifact a = artifact_of(o, r);
+    note(o->note, 1, st, "targets");
     int rc = d->sink->targets(ferry_instance_state(st->inst), &a, out);
+    note(o->note, 1, NULL, NULL);
     return rc ? plugin_fail(err, rc, st, "targets failed (no message)") : 0;
 }
 

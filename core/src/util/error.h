@@ -32,7 +32,9 @@ enum {
     FERRY_EXIT_FAILED = 1,   /* the export or command failed */
     FERRY_EXIT_USAGE = 2,    /* bad command line */
     FERRY_EXIT_CONFIG = 3,   /* bad config, option, field or filter */
-    FERRY_EXIT_PLUGIN = 4,   /* plugin missing, wrong ABI, unsafe permissions */
+    FERRY_EXIT_PLUGIN = 4,   /* plugin missing, wrong ABI, unsafe permissions; a
+                              * plugin that broke the contract (exit(), a value
+                              * of the wrong type: engine/calls.h, run.c) */
     FERRY_EXIT_DB = 5,       /* database unreachable, failing or not migrated */
     FERRY_EXIT_NOTFOUND = 6, /* no such request, template or schedule */
     FERRY_EXIT_DENIED = 7,   /* not allowed (template access) */

@@ -124,9 +124,9 @@ static void upper_close(void *state)
 }
 
 static const ferry_option upper_options[] = {
-    /* name, type, flags, default, allowed, offset, help, example */
-    {"columns", FERRY_OPT_LIST, FERRY_OPT_REQUIRED, NULL, NULL, offsetof(upper_config, columns),
-     "string columns to upper-case (ASCII letters)", "project,description"},
+    /* name, type, flags, default, allowed, struct, field, help, example */
+    FERRY_OPTION("columns", FERRY_OPT_LIST, FERRY_OPT_REQUIRED, NULL, NULL, upper_config, columns,
+                 "string columns to upper-case (ASCII letters)", "project,description"),
     {0}};
 
 static const ferry_filter_ops upper_ops = {upper_open, upper_process, upper_close};

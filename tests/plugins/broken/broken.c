@@ -4,7 +4,10 @@
  * CRASH (segfault in process), STDOUT (printf), EXIT (exit(3)), HANG
  * (never returns), ABI (built for the next major ABI), OPTIONS (a
  * malformed option table), LEAK (host->alloc never freed), NOMSG (an error
- * without host->error). Never installed.
+ * without host->error), UTF8 (aborts on a string that is not valid UTF-8, as
+ * an assert in a decoder would), WRONGTYPE (an int64 value in the first
+ * string column), NOSCHEMA (open returns 0 without an output schema).
+ * Never installed.
  */
 #include <signal.h>
 #include <stddef.h>
@@ -51,9 +54,38 @@ static void b_destroy(void *state)
 static int b_open(void *state, const ferry_schema *in, const ferry_schema **out)
 {
     (void)state;
+#ifdef BROKEN_NOSCHEMA
+    (void)in;
+    *out = NULL; /* returns 0 all the same */
+#else
     *out = in;
+#endif
     return 0;
 }
+
+#ifdef BROKEN_UTF8
+/* 1 when s[0..n) is valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i], len = c < 0x80                ? 1
+                                 : c >= 0xc2 && c < 0xe0 ? 2
+                                 : c >= 0xe0 && c < 0xf0 ? 3
+                                 : c >= 0xf0 && c < 0xf5 ? 4
+                                                         : 0;
+        if (!len || i + len > n)
+            return 0;
+        for (unsigned k = 1; k < len; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+        if ((c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] >= 0xa0) ||
+            (c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] >= 0x90))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+#endif
 
 static int b_process(void *state, const ferry_batch *in, ferry_batch *out)
 {
@@ -72,6 +104,14 @@ static int b_process(void *state, const ferry_batch *in, ferry_batch *out)
             pause();
 #elif defined(BROKEN_NOMSG)
         return FERRY_ERR;
+#elif defined(BROKEN_UTF8)
+        for (uint32_t r = 0; r < in->nrows; r++)
+            for (uint32_t c = 0; c < in->schema->ncolumns; c++) {
+                const ferry_value *v = ferry_batch_at(in, r, c);
+                if (v->type == FERRY_TYPE_STRING &&
+                    !utf8_valid((const unsigned char *)v->u.str, v->len))
+                    abort();
+            }
 #endif
     }
     for (uint32_t r = 0; r < in->nrows; r++) {
@@ -80,6 +120,13 @@ static int b_process(void *state, const ferry_batch *in, ferry_batch *out)
             return s->host->error(s->fx, FERRY_ERR, "output batch full");
         memcpy(ferry_batch_at(out, (uint32_t)row, 0), ferry_batch_at(in, r, 0),
                in->schema->ncolumns * sizeof(ferry_value));
+#ifdef BROKEN_WRONGTYPE
+        for (uint32_t c = 0; c < in->schema->ncolumns; c++)
+            if (in->schema->columns[c].type == FERRY_TYPE_STRING) {
+                ferry_value_set_i64(ferry_batch_at(out, (uint32_t)row, c), FERRY_TYPE_INT64, 42);
+                break;
+            }
+#endif
     }
     return 0;
 }
