@@ -212,9 +212,13 @@ const char *ferry_batch_problem(const ferry_batch *b, uint32_t *row, uint32_t *c
     for (uint32_t r = 0; r < b->nrows; r++) {
         const ferry_value *v = &b->values[(size_t)r * ncol];
         for (uint32_t k = 0; k < ncol; k++) {
-            /* the common case first: a value of its column's plain type */
-            if (v[k].type == cols[k].type && cols[k].type != FERRY_TYPE_BOOL &&
-                cols[k].type != FERRY_TYPE_STRING && cols[k].type != FERRY_TYPE_DECIMAL)
+            /* the common cases first: NULL, a value of its column's plain
+             * type, a string with its bytes */
+            int t = v[k].type;
+            if (t == FERRY_TYPE_NULL)
+                continue;
+            if (t == cols[k].type && t != FERRY_TYPE_BOOL && t != FERRY_TYPE_DECIMAL &&
+                (t != FERRY_TYPE_STRING || v[k].u.str || !v[k].len))
                 continue;
             const char *why = value_problem(cols[k].type, &v[k]);
             if (why) {
