@@ -20,7 +20,8 @@
 # had fire times. At the end: run_count, last_run and next_run of every
 # schedule and the origins' next_run agree with the fire times; one
 # 'created' audit row per request (a schedule's naming its fire time), none
-# for a request that does not exist.
+# for a request that does not exist; every request a "fired" log line
+# names exists.
 # Prints "faults scheduler_kills: … N scheduler kills survived …".
 # FAULT_KEEP=1 keeps the temp dir (logs, the proxy's statements) in
 # /tmp/scheduler_kills-debug.
@@ -223,6 +224,12 @@ check "a copy's audit row names its origin" "$(testdb_sql "SELECT COUNT(*) FROM 
     "$(testdb_sql "SELECT COUNT(*) FROM export_requests WHERE ferry_origin_id IS NOT NULL")"
 check "every request pending" "$(testdb_sql "SELECT DISTINCT status FROM export_requests
     WHERE ferry_schedule_id IS NOT NULL OR ferry_origin_id IS NOT NULL")" pending
+# The log says "fired" only of what was made: a run killed before its
+# COMMIT (or whose COMMIT failed) made nothing.
+grep -oE 'msg="(schedule|recurring request) fired".*request_id=[0-9a-f]{32}' "$tmp/sched.log" |
+    grep -oE '[0-9a-f]{32}$' | sort -u >"$tmp/logged"
+testdb_sql "SELECT id FROM export_requests" | sort >"$tmp/made"
+check "requests the log says were made that do not exist" "$(comm -23 "$tmp/logged" "$tmp/made" | wc -l)" 0
 check "no error logged" "$(grep -c 'level=error' "$tmp/sched.log" || true)" 0
 echo "points where runs stopped (mode, statement):"
 awk '{ print "  " $5, $6, $7, $8, $9 }' "$tmp/points" | sort | uniq -c | sort -rn
