@@ -21,6 +21,10 @@ rename) CTL_DIR/arm, one line:
     cut K REGEX     the K-th such statement is forwarded and the server's
                     answer dropped: both sides are closed once the server
                     has answered (a COMMIT done whose answer is lost).
+    late K REGEX    the K-th such statement is forwarded and the server's
+                    answer held back until CTL_DIR/release appears (what
+                    the client then reads is what the database said before
+                    the test changed it).
     off             nothing.
 
 The arm file is read (and removed) at the next statement. When the K-th
@@ -40,6 +44,7 @@ import re
 import socket
 import sys
 import threading
+import time
 
 COM_QUERY, COM_STMT_PREPARE, COM_STMT_EXECUTE = 3, 0x16, 0x17
 
@@ -76,7 +81,7 @@ def load_arm(ctl):
     except FileNotFoundError:
         return
     parts = line.split(" ", 2)
-    if parts[0] in ("hold", "cut"):
+    if parts[0] in ("hold", "cut", "late"):
         state.update(mode=parts[0], k=int(parts[1]), seen=0,
                      regex=re.compile(parts[2] if len(parts) > 2 else ""))
     else:
@@ -115,6 +120,13 @@ def close_both(client, server):
             s.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def wait_release(ctl):
+    release = os.path.join(ctl, "release")
+    while not os.path.exists(release):
+        time.sleep(0.01)
+    os.unlink(release)
 
 
 def hold_until_gone(client, server, ctl, packet):
@@ -158,6 +170,8 @@ def pump_up(client, server, conn, ctl):
                     continue
                 if todo == "cut":
                     conn["cut"] = True
+                if todo == "late":
+                    conn["late"] = True
                 server.sendall(raw)
             # bytes of a packet not yet whole wait in buf
     except OSError:
@@ -179,6 +193,9 @@ def pump_down(client, server, conn):
                 break
             if conn["cut"]:
                 break
+            if conn["late"]:
+                wait_release(conn["ctl"])
+                conn["late"] = False
             pkts, buf = packets(buf + data)
             for seq, payload, _ in pkts:
                 if conn["prepare"] is not None and seq == 1:
@@ -204,7 +221,7 @@ def main():
     while True:
         client, _ = ls.accept()
         server = socket.create_connection(("127.0.0.1", db_port))
-        conn = {"stmts": {}, "prepare": None, "cut": False, "count": 0}
+        conn = {"stmts": {}, "prepare": None, "cut": False, "late": False, "count": 0, "ctl": ctl}
         threading.Thread(target=pump_up, args=(client, server, conn, ctl), daemon=True).start()
         threading.Thread(target=pump_down, args=(client, server, conn), daemon=True).start()
 
