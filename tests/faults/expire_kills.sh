@@ -20,7 +20,9 @@
 # then killed before the COMMIT) is past its expiry and `ferry serve`
 # answers it 410. After every run that ends by itself (exit 0, "0 errors"):
 # every due request expired with no file left, every old orphan and staging
-# leftover gone, young orphans and live artifacts kept.
+# leftover gone, young orphans and live artifacts kept. Then one run's host
+# vanishes (its connection left open, the row it was expiring locked): the
+# next run skips that request and does the rest, with no error.
 # Prints "faults expire_kills_MODE: … N expire kills survived …".
 set -euo pipefail
 MODE=${1:-file}
@@ -280,6 +282,38 @@ while [ $((kills + cuts)) -lt "$KILLS" ]; do
     gone
     check_state "after run $runs"
 done
+
+# ---- a vanished expire ------------------------------------------------------
+# The host of a run vanishes (powered off) just after deleting a request's
+# file: its connection stays open on the server, the request's row locked.
+# The next run expires everything else and ends; once the server has ended
+# the dead connection (here KILL; else its wait_timeout or TCP keepalive),
+# the request is expired by the run after.
+if [ "$(testdb_sql "SELECT COUNT(*) FROM export_requests WHERE status = 'completed' AND expires_at <= NOW(6)")" -lt $((per / 2)) ]; then
+    add_work "$per" 0
+fi
+rm -f "$ctl/held"
+arm "vanish 1 ^UPDATE export_requests SET status = 'expired'"
+"$FERRY" expire >"$tmp/out" 2>>"$tmp/expire.log" &
+p=$!
+while kill -0 "$p" 2>/dev/null && [ ! -e "$ctl/held" ]; do sleep 0.01; done
+[ -e "$ctl/held" ] || fail "the vanishing run never reached its point"
+kill -KILL "$p"
+expect_exit "the vanishing run killed" "$p" 137
+arm off
+vanished=$(testdb_sql "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'ferry'
+    AND DB = '$TESTDB_NAME' AND HOST LIKE '127.0.0.1:%'")
+expect_match "its connection is still open on the server" "$vanished" '^[0-9]+$'
+check_state "after the vanish"
+"$FERRY" expire >"$tmp/out" 2>>"$tmp/expire.log" &
+p=$!
+expect_exit "the run after the vanish ends by itself" "$p" 0
+expect_match "the run after the vanish: no errors" "$(cat "$tmp/out")" ', 0 errors$'
+expect_eq "due requests left: the vanished run's" "$(testdb_sql "SELECT COUNT(*) FROM export_requests
+    WHERE status = 'completed' AND expires_at <= NOW(6)")" 1
+check_state "the run after the vanish"
+testdb_sql "KILL CONNECTION $vanished"
+gone
 
 # A last run finishes the job; the one after has nothing to do.
 arm off

@@ -18,6 +18,10 @@ rename) CTL_DIR/arm, one line:
                     CTL_DIR/release appears first, the statement is
                     forwarded and the connection goes on as if nothing had
                     happened.
+    vanish K REGEX  as hold, but when the client goes away its server side
+                    is left open, until the proxy ends: a host that
+                    vanished (powered off, cut off), whose connection the
+                    server still sees, its transaction and locks held.
     cut K REGEX     the K-th such statement is forwarded and the server's
                     answer dropped: both sides are closed once the server
                     has answered (a COMMIT done whose answer is lost).
@@ -81,7 +85,7 @@ def load_arm(ctl):
     except FileNotFoundError:
         return
     parts = line.split(" ", 2)
-    if parts[0] in ("hold", "cut", "late"):
+    if parts[0] in ("hold", "vanish", "cut", "late"):
         state.update(mode=parts[0], k=int(parts[1]), seen=0,
                      regex=re.compile(parts[2] if len(parts) > 2 else ""))
     else:
@@ -164,8 +168,9 @@ def pump_up(client, server, conn, ctl):
                 todo = verdict(ctl, sql) if sql is not None else None
                 if sql is not None:
                     conn["count"] += 1
-                if todo == "hold":
+                if todo in ("hold", "vanish"):
                     if not hold_until_gone(client, server, ctl, raw):
+                        conn["vanished"] = todo == "vanish"
                         return
                     continue
                 if todo == "cut":
@@ -180,7 +185,7 @@ def pump_up(client, server, conn, ctl):
         with lock:
             with open(os.path.join(ctl, "connections.log"), "a") as f:
                 f.write("%d\n" % conn["count"])
-        close_both(client, server)
+        close_both(client, client if conn["vanished"] else server)
 
 
 def pump_down(client, server, conn):
@@ -206,9 +211,10 @@ def pump_down(client, server, conn):
     except OSError:
         pass
     finally:
-        close_both(client, server)
+        close_both(client, client if conn["vanished"] else server)
         client.close()
-        server.close()
+        if not conn["vanished"]:
+            server.close()
 
 
 def main():
@@ -221,7 +227,8 @@ def main():
     while True:
         client, _ = ls.accept()
         server = socket.create_connection(("127.0.0.1", db_port))
-        conn = {"stmts": {}, "prepare": None, "cut": False, "late": False, "count": 0, "ctl": ctl}
+        conn = {"stmts": {}, "prepare": None, "cut": False, "late": False, "count": 0, "ctl": ctl,
+                "vanished": False}
         threading.Thread(target=pump_up, args=(client, server, conn, ctl), daemon=True).start()
         threading.Thread(target=pump_down, args=(client, server, conn), daemon=True).start()
 

@@ -53,9 +53,6 @@ static void logf_(const expire_ctx *c, int level, const char *fields, const char
         ferry_logf(c->o->log, level, fields, fmt, a);
 }
 
-/* Expires one request in its own transaction. Returns 0, 1 when the row
- * was no longer due (another process got there), or a DB error. Per-file
- * problems are counted, not returned. */
 /* Deletes the object `file_path` (or, in a dry run, only says it would).
  * Returns -1, counted and logged, when it cannot: the request stays. */
 static int expire_object(expire_ctx *c, const char *file_path, int *deleted, const char *fields)
@@ -74,6 +71,12 @@ static int expire_object(expire_ctx *c, const char *file_path, int *deleted, con
     return -1;
 }
 
+/* Expires one request in its own transaction. Returns 0, 1 when the row
+ * was no longer due (another process got there) or is locked (another
+ * expire, a download being counted, or a run whose host vanished with its
+ * connection still open: waiting would stop the whole pass at the lock
+ * wait timeout; a later pass takes it), or a DB error. Per-file problems
+ * are counted, not returned. */
 static int expire_one(expire_ctx *c, const char *id, ferry_err *err)
 {
     char fields[256];
@@ -86,7 +89,7 @@ static int expire_one(expire_ctx *c, const char *id, ferry_err *err)
     rc = fdb_query(c->db,
                    "SELECT user_id, file_path FROM export_requests WHERE id = ? AND "
                    "status = 'completed' AND expires_at IS NOT NULL AND expires_at <= NOW(6) "
-                   "FOR UPDATE",
+                   "FOR UPDATE SKIP LOCKED",
                    pid, 1, &rows, err);
     if (rc || rows->nrows == 0) {
         fdb_rows_free(rows);
