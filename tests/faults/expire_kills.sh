@@ -300,6 +300,7 @@ while kill -0 "$p" 2>/dev/null && [ ! -e "$ctl/held" ]; do sleep 0.01; done
 [ -e "$ctl/held" ] || fail "the vanishing run never reached its point"
 kill -KILL "$p"
 expect_exit "the vanishing run killed" "$p" 137
+kills=$((kills + 1))
 arm off
 vanished=$(testdb_sql "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'ferry'
     AND DB = '$TESTDB_NAME' AND HOST LIKE '127.0.0.1:%'")
