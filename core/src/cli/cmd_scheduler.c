@@ -46,7 +46,21 @@ typedef struct connector {
     ferry_app *app;
     ferry_site *site;
     ferry_db **db;
+    unsigned idle_limit; /* the session's wait_timeout, seconds */
 } connector;
+
+/* A scheduler that vanishes mid-pass (its host powered off or cut off)
+ * leaves its connection open on the server and a schedule's row locked:
+ * every other scheduler skips that schedule (SKIP LOCKED) until the server
+ * ends the connection, once idle for wait_timeout (8 hours by default).
+ * This session's is a little more than the longest this scheduler idles:
+ * the nap between passes. */
+static int set_idle_limit(ferry_db *db, unsigned seconds, ferry_err *err)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "SET SESSION wait_timeout = %u", seconds);
+    return fdb_run(db, sql, err);
+}
 
 /* One try: connect and check the migrations and the schema. Pending
  * migrations or a schema ferry cannot use are a FERRY_ERR_CONFIG (refuse to run); a lost connection
@@ -61,6 +75,13 @@ static int connect_db(void *arg, unsigned i, ferry_err *err)
     rc = ferry_migrate_require(c->site, *c->db, err);
     if (!rc)
         rc = ferry_schema_require(*c->db, err);
+    if (!rc && set_idle_limit(*c->db, c->idle_limit, err)) {
+        if (fdb_is_connection_error(*c->db))
+            rc = FERRY_ERR_DB;
+        else /* refused: the scheduler works without it */
+            ferry_logf(&c->app->log, FERRY_LOG_WARN, NULL,
+                       "cannot limit the session's idle time: %s", err->msg);
+    }
     if (rc) {
         int lost = fdb_is_connection_error(*c->db);
         fdb_close(*c->db);
@@ -138,7 +159,8 @@ int ferry_cmd_scheduler(ferry_app *app, int argc, char **argv)
     ferry_db *db = NULL;
     ferry_backoff backoff;
     ferry_backoff_init(&backoff, 1000, 60000);
-    connector conn = {app, site, &db};
+    /* twice the nap between passes, and 5 s for a pass's own pauses */
+    connector conn = {app, site, &db, (unsigned)(2 * interval + 0.999) + 5};
     ferry_retry_ops ops = {connect_db, connect_report, &conn};
     int exit_code = FERRY_EXIT_OK, started = 0;
     while (!(app->stop && *app->stop)) {

@@ -53,9 +53,6 @@ static void logf_(const expire_ctx *c, int level, const char *fields, const char
         ferry_logf(c->o->log, level, fields, fmt, a);
 }
 
-/* Expires one request in its own transaction. Returns 0, 1 when the row
- * was no longer due (another process got there), or a DB error. Per-file
- * problems are counted, not returned. */
 /* Deletes the object `file_path` (or, in a dry run, only says it would).
  * Returns -1, counted and logged, when it cannot: the request stays. */
 static int expire_object(expire_ctx *c, const char *file_path, int *deleted, const char *fields)
@@ -74,6 +71,12 @@ static int expire_object(expire_ctx *c, const char *file_path, int *deleted, con
     return -1;
 }
 
+/* Expires one request in its own transaction. Returns 0, 1 when the row
+ * was no longer due (another process got there) or is locked (another
+ * expire, a download being counted, or a run whose host vanished with its
+ * connection still open: waiting would stop the whole pass at the lock
+ * wait timeout; a later pass takes it), or a DB error. Per-file problems
+ * are counted, not returned. */
 static int expire_one(expire_ctx *c, const char *id, ferry_err *err)
 {
     char fields[256];
@@ -86,7 +89,7 @@ static int expire_one(expire_ctx *c, const char *id, ferry_err *err)
     rc = fdb_query(c->db,
                    "SELECT user_id, file_path FROM export_requests WHERE id = ? AND "
                    "status = 'completed' AND expires_at IS NOT NULL AND expires_at <= NOW(6) "
-                   "FOR UPDATE",
+                   "FOR UPDATE SKIP LOCKED",
                    pid, 1, &rows, err);
     if (rc || rows->nrows == 0) {
         fdb_rows_free(rows);
@@ -301,6 +304,70 @@ static void remove_temp_dir(int dirfd, const char *name)
     unlinkat(dirfd, sub, AT_REMOVEDIR);
 }
 
+/* Removes NAME (rel: its path in the store), an orphan, or a stale staging
+ * file whose lock lock_fd holds (closed here) and its temp dir. */
+static void remove_leftover(expire_ctx *c, int dirfd, const char *name, const char *rel,
+                            const struct stat *st, int lock_fd)
+{
+    int staging = lock_fd >= 0;
+    char fields[4200];
+    snprintf(fields, sizeof fields, "file=\"%s\" bytes=%" PRIu64 "%s", rel, (uint64_t)st->st_size,
+             c->o->dry_run ? " dry_run=1" : "");
+    int unlinked = c->o->dry_run ? 0 : unlinkat(dirfd, name, 0), e = errno;
+    if (staging) {
+        if (!c->o->dry_run && unlinked == 0)
+            remove_temp_dir(dirfd, name);
+        close(lock_fd);
+    }
+    if (unlinked != 0) {
+        if (e == ENOENT) /* another expire got there first */
+            return;
+        logf_(c, FERRY_LOG_ERROR, fields, "cannot remove %s", staging ? "staging file" : "orphan");
+        c->st->errors++;
+        return;
+    }
+    logf_(c, FERRY_LOG_INFO, fields, "%s",
+          staging ? "removed stale staging file" : "removed orphan");
+    if (staging)
+        c->st->staging++;
+    else
+        c->st->orphans++;
+    c->st->orphan_bytes += (uint64_t)st->st_size;
+}
+
+/* NAME is a staging file's temp dir (NAME = FILE.d). It goes with its file
+ * (sweep_dir); one whose file is gone — a sweep or an export killed
+ * between removing or publishing the file and removing the dir — is dead
+ * (the dir is made after its file and removed after it) and goes once
+ * older than the grace. */
+static void sweep_temp_dir(expire_ctx *c, int dirfd, const char *name, const struct stat *st,
+                           time_t now)
+{
+    size_t n = strlen(name);
+    char file[4096];
+    struct stat fst;
+    if (n < 3 || strcmp(name + n - 2, ".d") != 0 || n - 2 >= sizeof file)
+        return;
+    memcpy(file, name, n - 2);
+    file[n - 2] = '\0';
+    if (fstatat(dirfd, file, &fst, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+        return;
+    if (c->o->grace_seconds > 0 && (int64_t)(now - st->st_mtime) < c->o->grace_seconds)
+        return;
+    char fields[4200];
+    snprintf(fields, sizeof fields, "dir=\"%s\"%s", name, c->o->dry_run ? " dry_run=1" : "");
+    if (!c->o->dry_run) {
+        remove_temp_dir(dirfd, file);
+        if (fstatat(dirfd, name, &fst, AT_SYMLINK_NOFOLLOW) == 0) {
+            logf_(c, FERRY_LOG_ERROR, fields, "%s", "cannot remove a staging file's temp dir");
+            c->st->errors++;
+            return;
+        }
+    }
+    logf_(c, FERRY_LOG_INFO, fields, "%s", "removed the temp dir of a staging file that is gone");
+    c->st->staging++;
+}
+
 static int sweep_dir(expire_ctx *c, int dirfd, const char *prefix, int depth, const name_set *named,
                      time_t now, ferry_err *err)
 {
@@ -327,8 +394,12 @@ static int sweep_dir(expire_ctx *c, int dirfd, const char *prefix, int depth, co
         if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
             continue;
         if (S_ISDIR(st.st_mode)) {
-            if (depth >= MAX_DEPTH || is_staging(name))
-                continue; /* a staging file's temp dir goes with its file */
+            if (is_staging(name)) { /* a staging file's temp dir goes with its file */
+                sweep_temp_dir(c, dirfd, name, &st, now);
+                continue;
+            }
+            if (depth >= MAX_DEPTH)
+                continue;
             int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub < 0)
                 continue;
@@ -356,30 +427,7 @@ static int sweep_dir(expire_ctx *c, int dirfd, const char *prefix, int depth, co
             if (rc || is_named)
                 continue;
         }
-        char fields[4200];
-        snprintf(fields, sizeof fields, "file=\"%s\" bytes=%" PRIu64 "%s", rel,
-                 (uint64_t)st.st_size, c->o->dry_run ? " dry_run=1" : "");
-        int unlinked = c->o->dry_run ? 0 : unlinkat(dirfd, name, 0);
-        if (lock_fd >= 0) {
-            if (!c->o->dry_run && unlinked == 0)
-                remove_temp_dir(dirfd, name);
-            close(lock_fd);
-        }
-        if (unlinked != 0) {
-            if (errno == ENOENT) /* another expire got there first */
-                continue;
-            logf_(c, FERRY_LOG_ERROR, fields, "cannot remove %s",
-                  staging ? "staging file" : "orphan");
-            c->st->errors++;
-            continue;
-        }
-        logf_(c, FERRY_LOG_INFO, fields, "%s",
-              staging ? "removed stale staging file" : "removed orphan");
-        if (staging)
-            c->st->staging++;
-        else
-            c->st->orphans++;
-        c->st->orphan_bytes += (uint64_t)st.st_size;
+        remove_leftover(c, dirfd, name, rel, &st, lock_fd);
     }
     closedir(d);
     return rc;

@@ -39,7 +39,8 @@ typedef struct ferry_expire_opts {
 /* One pass: expires every completed request whose expires_at has passed
  * (artifact deleted if it lies beneath the store, status 'expired', the
  * 'expired' audit row, one transaction per request), then sweeps orphan
- * and stale staging files, and, with an object store (opts->s3), orphan
+ * and stale staging files (and a staging file's temp dir left without its
+ * file), and, with an object store (opts->s3), orphan
  * objects under its prefix and unfinished multipart uploads
  * (expire_objects.h). Errors on single requests or files are logged
  * and counted in stats->errors; a database error ends the pass and is

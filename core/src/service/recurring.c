@@ -85,11 +85,18 @@ static int make_request(const ferry_recurring *r, const origin *o, time_t fire, 
     return ferry_audit_write(r->db, id, o->user_id, "created", "", r->user_agent, extra, err);
 }
 
-/* Fires (or, with an invalid pattern, stops) one locked origin. */
-static int fire_origin(const ferry_recurring *r, const origin *o, int64_t now, unsigned *created,
-                       unsigned *failed, ferry_err *err)
+/* What a fire made: said (logged, counted) only once it is committed. */
+typedef struct fired {
+    char id[33]; /* the new request's; "" when none was made */
+    char next_s[32];
+} fired;
+
+/* Fires (or, with an invalid pattern, stops) one locked origin; what it
+ * made in *made. */
+static int fire_origin(const ferry_recurring *r, const origin *o, int64_t now, unsigned *failed,
+                       fired *made, ferry_err *err)
 {
-    char f[320], id[33] = "", next_s[32];
+    char f[320], id[33] = "";
     ferry_request_fields(f, sizeof f, o->id, o->user_id, o->format, 0);
     ferry_cron cron;
     ferry_err why = FERRY_ERR_INIT;
@@ -109,16 +116,20 @@ static int fire_origin(const ferry_recurring *r, const origin *o, int64_t now, u
     int rc = fire ? make_request(r, o, fire, id, err) : 0;
     if (rc)
         return rc;
-    fmt_time(next_s, sizeof next_s, next);
-    fdb_param p[] = {fdb_str(next_s), fdb_str(o->id)};
+    fmt_time(made->next_s, sizeof made->next_s, next);
+    fdb_param p[] = {fdb_str(made->next_s), fdb_str(o->id)};
     rc = fdb_exec(r->db, "UPDATE export_requests SET next_run = ? WHERE id = ?", p, 2, NULL, err);
-    if (!rc && fire) {
-        (*created)++;
-        char g[400];
-        snprintf(g, sizeof g, "%s new_request_id=%s next_run=\"%s\"", f, id, next_s);
-        ferry_logf(r->log, FERRY_LOG_INFO, g, "recurring request fired");
-    }
+    if (!rc && fire)
+        memcpy(made->id, id, sizeof id);
     return rc;
+}
+
+static void say_fired(const ferry_recurring *r, const origin *o, const fired *made)
+{
+    char f[320], g[400];
+    ferry_request_fields(f, sizeof f, o->id, o->user_id, o->format, 0);
+    snprintf(g, sizeof g, "%s new_request_id=%s next_run=\"%s\"", f, made->id, made->next_s);
+    ferry_logf(r->log, FERRY_LOG_INFO, g, "recurring request fired");
 }
 
 static int one(const ferry_recurring *r, const char *id, int64_t now, unsigned *created,
@@ -134,19 +145,25 @@ static int one(const ferry_recurring *r, const char *id, int64_t now, unsigned *
                    "UNIX_TIMESTAMP(next_run) FROM export_requests WHERE id = ? AND " ORIGIN
                    " AND next_run <= FROM_UNIXTIME(?) FOR UPDATE SKIP LOCKED",
                    p, 2, &q, err);
+    fired made = {"", ""};
+    origin o = {0};
     if (!rc && q->nrows == 1) {
-        origin o = {fdb_get(q, 0, 0),
-                    fdb_get(q, 0, 2),
-                    fdb_get(q, 0, 3),
-                    fdb_get(q, 0, 4),
-                    strtoll(fdb_get(q, 0, 1), NULL, 10),
-                    strtoll(fdb_get(q, 0, 5), NULL, 10)};
-        rc = fire_origin(r, &o, now, created, failed, err);
+        o = (origin){fdb_get(q, 0, 0),
+                     fdb_get(q, 0, 2),
+                     fdb_get(q, 0, 3),
+                     fdb_get(q, 0, 4),
+                     strtoll(fdb_get(q, 0, 1), NULL, 10),
+                     strtoll(fdb_get(q, 0, 5), NULL, 10)};
+        rc = fire_origin(r, &o, now, failed, &made, err);
+    }
+    rc = rc ? rc : fdb_commit(r->db, err);
+    if (rc) {
+        fdb_rollback(r->db);
+    } else if (made.id[0]) {
+        (*created)++;
+        say_fired(r, &o, &made);
     }
     fdb_rows_free(q);
-    rc = rc ? rc : fdb_commit(r->db, err);
-    if (rc)
-        fdb_rollback(r->db);
     return rc;
 }
 

@@ -12,8 +12,9 @@
  * the site's zone (scheduler.timezone); ferry_origin_id naming the origin —
  * with its 'created' audit row, and the origin's next_run moves to the
  * pattern's next time after now in that zone. Nothing else of the origin is
- * written. An origin whose pattern is invalid gets next_run NULL (it stops)
- * and an error log line.
+ * written. The fire is logged ("recurring request fired") and counted once
+ * that transaction is committed. An origin whose pattern is invalid gets
+ * next_run NULL (it stops) and an error log line.
  */
 #ifndef FERRY_CORE_RECURRING_H
 #define FERRY_CORE_RECURRING_H

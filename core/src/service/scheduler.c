@@ -238,21 +238,40 @@ static int make_request(const ferry_scheduler *s, const fire_spec *f, const req_
     return rc;
 }
 
-/* Makes the request for one fire time, inside the open transaction. */
-static int fire_one(const ferry_scheduler *s, const sched_row *row, const ferry_tz *tz, time_t fire,
-                    time_t next, const char *now_s, ferry_sched_stats *st, ferry_err *err)
+/* What a fire made: said (logged, counted) only once it is committed. */
+typedef struct fired {
+    char req_id[33]; /* "" when nothing was made */
+    char fire_s[32], next_s[32];
+} fired;
+
+static void say_fired(const ferry_scheduler *s, const char *sid, const fired *made,
+                      ferry_sched_stats *st)
 {
-    char fire_s[32], next_s[32], log_fields[256];
-    FMT_TIME(fire_s, fire);
-    FMT_TIME(next_s, next);
-    fire_spec f = {row, tz, fire, next_s, now_s, "scheduler"};
+    char log_fields[256];
+    snprintf(log_fields, sizeof log_fields,
+             "schedule_id=%s request_id=%s fire_time=\"%s\" next_run=\"%s\"", sid, made->req_id,
+             made->fire_s, made->next_s);
+    ferry_logf(s->log, FERRY_LOG_INFO, log_fields, "schedule fired");
+    st->created++;
+}
+
+/* Makes the request for one fire time, inside the open transaction; what
+ * it made in *made. */
+static int fire_one(const ferry_scheduler *s, const sched_row *row, const ferry_tz *tz, time_t fire,
+                    time_t next, const char *now_s, ferry_sched_stats *st, fired *made,
+                    ferry_err *err)
+{
+    char log_fields[256];
+    FMT_TIME(made->fire_s, fire);
+    FMT_TIME(made->next_s, next);
+    fire_spec f = {row, tz, fire, made->next_s, now_s, "scheduler"};
     req_fields rf;
     int rc = template_fields(s->db, row->template_id, tz, fire, &rf, err);
     if (rc == FERRY_ERR_CONFIG) {
         fields_for(log_fields, sizeof log_fields, row->id, NULL);
         ferry_logf(s->log, FERRY_LOG_ERROR, log_fields, "schedule skipped a run: %s", err->msg);
         st->failed++;
-        return count_failure(s, row, 0, next_s, err);
+        return count_failure(s, row, 0, made->next_s, err);
     }
     if (rc)
         return rc;
@@ -263,10 +282,11 @@ static int fire_one(const ferry_scheduler *s, const sched_row *row, const ferry_
     rc = insert_run(s, &f, req_id, &inserted, err);
     if (rc == 0 && inserted == 0) {
         /* Another scheduler made this tick's request: just move on. */
-        snprintf(log_fields, sizeof log_fields, "schedule_id=%s fire_time=\"%s\"", row->id, fire_s);
+        snprintf(log_fields, sizeof log_fields, "schedule_id=%s fire_time=\"%s\"", row->id,
+                 made->fire_s);
         ferry_logf(s->log, FERRY_LOG_INFO, log_fields, "schedule tick already run");
         st->duplicate++;
-        fdb_param p[] = {fdb_str(next_s), fdb_str(row->id)};
+        fdb_param p[] = {fdb_str(made->next_s), fdb_str(row->id)};
         rc = fdb_exec(s->db, "UPDATE export_schedules SET next_run = ? WHERE id = ?", p, 2, NULL,
                       err);
         req_fields_free(&rf);
@@ -274,13 +294,8 @@ static int fire_one(const ferry_scheduler *s, const sched_row *row, const ferry_
     }
     if (rc == 0)
         rc = make_request(s, &f, &rf, req_id, err);
-    if (rc == 0) {
-        snprintf(log_fields, sizeof log_fields,
-                 "schedule_id=%s request_id=%s fire_time=\"%s\" next_run=\"%s\"", row->id, req_id,
-                 fire_s, next_s);
-        ferry_logf(s->log, FERRY_LOG_INFO, log_fields, "schedule fired");
-        st->created++;
-    }
+    if (rc == 0)
+        memcpy(made->req_id, req_id, sizeof req_id);
     req_fields_free(&rf);
     return rc;
 }
@@ -329,6 +344,7 @@ static int handle_one(const ferry_scheduler *s, const char *id, int64_t now, con
     ferry_cron cron;
     ferry_tz *tz = NULL;
     ferry_err why = FERRY_ERR_INIT;
+    fired made = {"", "", ""};
     if (rc == 0 &&
         (ferry_cron_parse(&cron, row.pattern, &why) || ferry_tz_load(&tz, row.timezone, &why))) {
         ferry_logf(s->log, FERRY_LOG_ERROR, log_fields,
@@ -356,7 +372,7 @@ static int handle_one(const ferry_scheduler *s, const char *id, int64_t now, con
             rc = fdb_exec(s->db, "UPDATE export_schedules SET next_run = ? WHERE id = ?", q, 2,
                           NULL, err);
         } else {
-            rc = fire_one(s, &row, tz, fire, next, now_s, st, err);
+            rc = fire_one(s, &row, tz, fire, next, now_s, st, &made, err);
         }
     }
     ferry_tz_free(tz);
@@ -365,6 +381,8 @@ static int handle_one(const ferry_scheduler *s, const char *id, int64_t now, con
         rc = fdb_commit(s->db, err);
     if (rc)
         fdb_rollback(s->db);
+    else if (made.req_id[0])
+        say_fired(s, id, &made, st);
     return rc;
 }
 
@@ -442,7 +460,7 @@ int ferry_scheduler_tick(const ferry_scheduler *s, int64_t now, ferry_sched_stat
 static int run_now_locked(const ferry_scheduler *s, const sched_row *row, int64_t now,
                           const char *now_s, char made[33], ferry_err *err)
 {
-    char next_s[32], fire_s[32], log_fields[256];
+    char next_s[32], fire_s[32];
     FMT_TIME(next_s, row->next_run);
     FMT_TIME(fire_s, now);
     ferry_tz *tz = NULL;
@@ -463,11 +481,6 @@ static int run_now_locked(const ferry_scheduler *s, const sched_row *row, int64_
         rc = ferry_err_set(err, FERRY_ERR, "schedule %s already has a run at %s", row->id, fire_s);
     if (rc == 0)
         rc = make_request(s, &f, &rf, made, err);
-    if (rc == 0) {
-        snprintf(log_fields, sizeof log_fields, "schedule_id=%s request_id=%s fire_time=\"%s\"",
-                 row->id, made, fire_s);
-        ferry_logf(s->log, FERRY_LOG_INFO, log_fields, "schedule run now");
-    }
     req_fields_free(&rf);
     ferry_tz_free(tz);
     return rc;
@@ -496,7 +509,14 @@ int ferry_scheduler_run_now(const ferry_scheduler *s, const char *id, char made[
     fdb_rows_free(r);
     if (!rc)
         rc = fdb_commit(s->db, err);
-    if (rc)
+    if (rc) {
         fdb_rollback(s->db);
-    return rc;
+        return rc;
+    }
+    char log_fields[256], fire_s[32];
+    FMT_TIME(fire_s, now);
+    snprintf(log_fields, sizeof log_fields, "schedule_id=%s request_id=%s fire_time=\"%s\"", id,
+             made, fire_s);
+    ferry_logf(s->log, FERRY_LOG_INFO, log_fields, "schedule run now");
+    return 0;
 }

@@ -17,6 +17,9 @@
  *     status pending, is_scheduled 1, and its 'created' audit row;
  *   - last_run (the fire time), run_count + 1 and next_run (the next fire
  *     time after now) are written.
+ * Only once that transaction is committed is the fire logged ("schedule
+ * fired", naming the request) and counted: a scheduler killed before its
+ * COMMIT, or whose COMMIT failed, made nothing and says nothing was made.
  * An invalid pattern or time zone adds one to failure_count and sets
  * ferry_invalid_at, so the schedule waits until its row is edited; a
  * template that cannot be used (bad default_filters) adds one to
@@ -41,7 +44,7 @@ typedef struct ferry_scheduler {
 
 typedef struct ferry_sched_stats {
     unsigned due;       /* schedules found due */
-    unsigned created;   /* requests created */
+    unsigned created;   /* requests created (committed) */
     unsigned duplicate; /* ticks another scheduler had already made */
     unsigned failed;    /* schedules that counted a failure */
     unsigned skipped;   /* locked by another scheduler, or no match since next_run */

@@ -543,8 +543,13 @@ static enum MHD_Result object_download(ferry_server *s, struct MHD_Connection *c
         ferry_s3_presign(s->s3, o->file_path, (int64_t)time(NULL), o->token_exp, disp, ct, &url,
                          &err);
     if (fd < 0 && !url) {
-        ferry_logf(s->log, FERRY_LOG_ERROR, NULL, "object %s: %s", o->file_path, err.msg);
-        return text(conn, rc, MHD_HTTP_BAD_GATEWAY, "the object store failed\n");
+        /* No such object: deleted since the lookup (expire got there
+         * first), answered as a file gone from the file store is. */
+        int gone = err.code == FERRY_ERR_NOTFOUND;
+        ferry_logf(s->log, gone ? FERRY_LOG_WARN : FERRY_LOG_ERROR, NULL, "object %s: %s",
+                   o->file_path, err.msg);
+        return gone ? text(conn, rc, MHD_HTTP_GONE, "this export's file was deleted\n")
+                    : text(conn, rc, MHD_HTTP_BAD_GATEWAY, "the object store failed\n");
     }
     struct stat st;
     uint64_t len = fd >= 0 && fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;

@@ -348,6 +348,8 @@ int ferry_s3_get(const ferry_s3 *s3, const char *file_path, int fd, ferry_err *e
     ferry_buf resp = {0};
     s3_req r = {.method = "GET", .key = key, .query = "", .out_fd = fd, .resp = &resp};
     rc = s3_call(s3, &r, err);
+    if (rc && r.status == 404) /* no such object: deleted (expired) meanwhile */
+        rc = err->code = FERRY_ERR_NOTFOUND;
     ferry_buf_free(&resp);
     return rc;
 }

@@ -45,7 +45,8 @@ int ferry_s3_put_file(const ferry_s3 *s3, const char *local, const char *name,
  * key not beneath the store's prefix (as do get, presign and abort). */
 int ferry_s3_delete(const ferry_s3 *s3, const char *file_path, ferry_err *err);
 
-/* Writes the object's bytes to the descriptor `fd` (not closed). */
+/* Writes the object's bytes to the descriptor `fd` (not closed).
+ * FERRY_ERR_NOTFOUND when there is no such object (HTTP 404). */
 int ferry_s3_get(const ferry_s3 *s3, const char *file_path, int fd, ferry_err *err);
 
 /* A presigned GET of `file_path` valid from `now` until `expires_at`
