@@ -285,15 +285,16 @@ static void pdf_quad(pdf_content *c, const float k[3], float px, float py, float
     pdf_content_path_curve(c, xy);
 }
 
-/* Draws contour [s, e] of o, scaled by k[0] from origin (k[1], k[2]). */
-static void pdf_contour(pdf_content *c, const pdf_outline *o, size_t s, size_t e, const float k[3])
+/* Draws contour [s, e] of o, scaled by k[0] from origin (k[1], k[2]).
+ * Returns 1, or 0 for a contour of one point (nothing to fill). */
+static int pdf_contour(pdf_content *c, const pdf_outline *o, size_t s, size_t e, const float k[3])
 {
     size_t n = e - s + 1, i, j0 = 0;
     float sx, sy, px, py, qx = 0, qy = 0;
     int pending = 0;
 
     if (n < 2)
-        return;
+        return 0;
     if (o->flag[s]) { /* start on the first point, … */
         sx = o->x[s];
         sy = o->y[s];
@@ -331,6 +332,7 @@ static void pdf_contour(pdf_content *c, const pdf_outline *o, size_t s, size_t e
         px = x;
         py = y;
     }
+    return 1;
 }
 
 void pdf_outline_fill(const pdf_outline *o, pdf_content *c, unsigned units_per_em, float x, float y,
@@ -338,12 +340,13 @@ void pdf_outline_fill(const pdf_outline *o, pdf_content *c, unsigned units_per_e
 {
     float k[3] = {size / (float)units_per_em, x, y};
     size_t i, s = 0;
+    int drawn = 0;
 
     for (i = 0; i < o->nc; i++) {
-        pdf_contour(c, o, s, o->end[i], k);
+        drawn |= pdf_contour(c, o, s, o->end[i], k);
         s = o->end[i] + 1;
     }
-    if (o->nc)
+    if (drawn) /* a fill needs a path: PDF readers warn of "h" with none */
         pdf_content_fill(c);
 }
 
