@@ -162,7 +162,7 @@ static int pdf_composite(pdf_parse *ps, pdf_rd *r, const float m[6], int depth)
         }
         n++;
     } while ((flags & 0x20) && n < PDF_OUTLINE_PARTS && !r->bad);
-    if (r->bad)
+    if (r->bad || (flags & 0x20)) /* cut short, or more components than read */
         return -1;
     for (i = 0; i < n; i++) {
         const float *c = t[i];

@@ -172,6 +172,9 @@ def seeds():
         "empty-glyph": pack([b"", composite([(3, 0, xy, b"")])], True),
         "instructions-beyond": pack([simple([0], 60000, [], [], [])[:14]], False),
     }
+    # as many components as pdf_outline reads (32), and one more
+    s["parts-32"] = pack([composite([(3, 1, xy, b"")] * 32), acute], False)
+    s["parts-33"] = pack([composite([(3, 1, xy, b"")] * 33), acute], False)
     # loca decreasing, and a glyph beyond the glyf table
     s["loca-decreasing"] = bytes([0, 1]) + struct.pack(">III", 0, len(acute), 4) + acute
     s["loca-beyond"] = bytes([0, 0]) + struct.pack(">II", 0, len(acute) + 100) + acute
