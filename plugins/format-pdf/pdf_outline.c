@@ -26,11 +26,14 @@ typedef struct pdf_rd {
     int bad;
 } pdf_rd;
 
-/* One parse: the outline, and where glyphs' bytes come from. */
+/* One parse: the outline, where glyphs' bytes come from, how many were
+ * read (composites of composites multiply them: 32 components 4 deep would
+ * be a million reads). */
 typedef struct pdf_parse {
     pdf_outline *o;
     pdf_glyph_fn get;
     void *arg;
+    unsigned reads;
 } pdf_parse;
 
 static unsigned pdf_u8(pdf_rd *r)
@@ -179,7 +182,9 @@ static int pdf_composite(pdf_parse *ps, pdf_rd *r, const float m[6], int depth)
 static int pdf_glyph(pdf_parse *ps, unsigned gid, const float m[6], int depth)
 {
     const uint8_t *bytes = NULL;
-    long len = depth > PDF_OUTLINE_DEPTH ? -1 : ps->get(ps->arg, gid, &bytes);
+    long len = depth > PDF_OUTLINE_DEPTH || ++ps->reads > PDF_OUTLINE_READS
+                   ? -1
+                   : ps->get(ps->arg, gid, &bytes);
     pdf_rd r = {bytes, 0, 0, 0};
     int nc;
 
@@ -194,7 +199,7 @@ static int pdf_glyph(pdf_parse *ps, unsigned gid, const float m[6], int depth)
 int pdf_outline_parse(pdf_outline **scratch, unsigned gid, pdf_glyph_fn get, void *arg)
 {
     static const float identity[6] = {1, 0, 0, 1, 0, 0};
-    pdf_parse ps = {*scratch, get, arg};
+    pdf_parse ps = {*scratch, get, arg, 0};
 
     if (!ps.o && !(ps.o = *scratch = malloc(sizeof *ps.o)))
         return -1;

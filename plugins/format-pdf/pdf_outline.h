@@ -26,6 +26,7 @@
 #define PDF_OUTLINE_BYTES    32768 /* most bytes of one glyph */
 #define PDF_OUTLINE_DEPTH    4     /* nested composite glyphs */
 #define PDF_OUTLINE_PARTS    32    /* components of one composite glyph */
+#define PDF_OUTLINE_READS    64    /* glyphs read for one outline */
 
 /* A glyph's points, in font units; a scratch reused from glyph to glyph. */
 typedef struct pdf_outline {

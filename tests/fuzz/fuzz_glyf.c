@@ -9,8 +9,9 @@
  *
  * Invariants: pdf_glyf_span gives a glyph's span by loca exactly, -1 for
  * a glyph out of range, offsets decreasing, beyond the table or over
- * PDF_OUTLINE_BYTES (every read is of the input's own bytes: ASan); a
- * glyph read has contours whose last points increase, the last being
+ * PDF_OUTLINE_BYTES (every read is of the input's own bytes: ASan); at
+ * most PDF_OUTLINE_READS glyphs are read for one;
+ * a glyph read has contours whose last points increase, the last being
  * its last point, and finite coordinates; one not read has no points; a
  * simple glyph reads as the driver's own decoder reads it (the same
  * verdict, points and on-curve flags); a composite glyph is its
@@ -405,6 +406,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int rc;
         f.reads = 0;
         rc = pdf_outline_parse(&scratch, gid, glyph, &f);
+        if (f.reads > PDF_OUTLINE_READS)
+            fail("more glyphs read than PDF_OUTLINE_READS", gid);
         if (rc < 0 && (scratch->np || scratch->nc))
             fail("a glyph not read left points", gid);
         if (n < 0 && rc == 0)

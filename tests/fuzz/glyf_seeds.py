@@ -175,6 +175,9 @@ def seeds():
     # as many components as pdf_outline reads (32), and one more
     s["parts-32"] = pack([composite([(3, 1, xy, b"")] * 32), acute], False)
     s["parts-33"] = pack([composite([(3, 1, xy, b"")] * 33), acute], False)
+    # 32 components of 32 components … 4 deep over an empty glyph: a
+    # million reads for no point
+    s["fan-out"] = pack([composite([(3, k + 1, xy, b"")] * 32) for k in range(5)] + [b""], False)
     # loca decreasing, and a glyph beyond the glyf table
     s["loca-decreasing"] = bytes([0, 1]) + struct.pack(">III", 0, len(acute), 4) + acute
     s["loca-beyond"] = bytes([0, 0]) + struct.pack(">II", 0, len(acute) + 100) + acute
