@@ -4,13 +4,14 @@
  * The parse takes each glyph's bytes from a callback; a font's are read
  * from the font file libharu keeps open to embed it (HPDF_TTFontDefAttr:
  * its stream, the glyf table's offset and length, the loca offsets,
- * hpdf_fontdef.h), within the glyf table and the file. The glyf format is the OpenType
- * specification's: a header (contours, box); for a simple glyph the
+ * hpdf_fontdef.h), within the glyf table and the file. The glyf format is
+ * the OpenType specification's: a header (contours, box); for a simple glyph the
  * contours' last points, instructions (skipped), flags (on curve, short
  * and same-or-positive x and y, repeat) and delta-coded coordinates; for a
  * composite glyph its components (glyph, offset, scale or 2x2 matrix),
- * drawn in turn. Points matched by number (not offsets) are drawn at no
- * offset. Consecutive off-curve points imply an on-curve one between.
+ * drawn in turn, or moved so that a point of theirs lands on one of the
+ * components before (points matched by number, not offsets). Consecutive
+ * off-curve points imply an on-curve one between.
  */
 #include "pdf_outline.h"
 
@@ -134,45 +135,83 @@ static int pdf_simple(pdf_outline *o, pdf_rd *r, int nc, const float m[6])
 
 static int pdf_glyph(pdf_parse *ps, unsigned gid, const float m[6], int depth);
 
-/* A composite glyph (header read) through matrix m: its components' glyph
- * and matrix are read first, as the next glyph's bytes replace these. */
+/* A component of a composite glyph: its glyph, and its scale or matrix
+ * with an offset (c), or the point numbers (p1 in the composite's points
+ * so far, p2 in the component's own) that it is moved to match. */
+typedef struct pdf_part {
+    unsigned gid, p1, p2;
+    int matched;
+    float c[6];
+} pdf_part;
+
+/* Reads one component record into *pt; returns its flags. */
+static unsigned pdf_component(pdf_rd *r, pdf_part *pt)
+{
+    unsigned flags = pdf_u16(r);
+    float *c = pt->c;
+
+    pt->gid = pdf_u16(r);
+    pt->matched = !(flags & 0x02); /* point numbers, not an offset */
+    pt->p1 = flags & 0x01 ? pdf_u16(r) : pdf_u8(r);
+    pt->p2 = flags & 0x01 ? pdf_u16(r) : pdf_u8(r);
+    c[4] = pt->matched ? 0 : (float)(flags & 0x01 ? (int16_t)pt->p1 : (int8_t)pt->p1);
+    c[5] = pt->matched ? 0 : (float)(flags & 0x01 ? (int16_t)pt->p2 : (int8_t)pt->p2);
+    c[0] = c[3] = 1;
+    c[1] = c[2] = 0;
+    if (flags & 0x08) {
+        c[0] = c[3] = pdf_f2dot14(r);
+    } else if (flags & 0x40) {
+        c[0] = pdf_f2dot14(r);
+        c[3] = pdf_f2dot14(r);
+    } else if (flags & 0x80) {
+        c[0] = pdf_f2dot14(r);
+        c[1] = pdf_f2dot14(r);
+        c[2] = pdf_f2dot14(r);
+        c[3] = pdf_f2dot14(r);
+    }
+    return flags;
+}
+
+/* Moves the points [from, o->np) of a component so that its point from +
+ * p2 lands on the composite's point base + p1 (both read before it).
+ * Returns 0, or -1 when either is not there. */
+static int pdf_match(pdf_outline *o, size_t base, size_t from, const pdf_part *pt)
+{
+    size_t a = base + pt->p1, b = from + pt->p2, i;
+    float dx, dy;
+
+    if (a >= from || b >= o->np)
+        return -1;
+    dx = o->x[a] - o->x[b];
+    dy = o->y[a] - o->y[b];
+    for (i = from; i < o->np; i++) {
+        o->x[i] += dx;
+        o->y[i] += dy;
+    }
+    return 0;
+}
+
+/* A composite glyph (header read) through matrix m: its components are
+ * read first, as the next glyph's bytes replace these. */
 static int pdf_composite(pdf_parse *ps, pdf_rd *r, const float m[6], int depth)
 {
-    unsigned gid[PDF_OUTLINE_PARTS], flags;
-    float t[PDF_OUTLINE_PARTS][6];
-    size_t n = 0, i;
+    pdf_part part[PDF_OUTLINE_PARTS];
+    size_t n = 0, i, base = ps->o->np;
+    unsigned flags;
 
-    do {
-        float *c = t[n];
-        flags = pdf_u16(r);
-        gid[n] = pdf_u16(r);
-        c[4] = (float)(flags & 0x01 ? pdf_s16(r) : (int8_t)pdf_u8(r));
-        c[5] = (float)(flags & 0x01 ? pdf_s16(r) : (int8_t)pdf_u8(r));
-        if (!(flags & 0x02)) /* point numbers, not an offset */
-            c[4] = c[5] = 0;
-        c[0] = c[3] = 1;
-        c[1] = c[2] = 0;
-        if (flags & 0x08) {
-            c[0] = c[3] = pdf_f2dot14(r);
-        } else if (flags & 0x40) {
-            c[0] = pdf_f2dot14(r);
-            c[3] = pdf_f2dot14(r);
-        } else if (flags & 0x80) {
-            c[0] = pdf_f2dot14(r);
-            c[1] = pdf_f2dot14(r);
-            c[2] = pdf_f2dot14(r);
-            c[3] = pdf_f2dot14(r);
-        }
-        n++;
-    } while ((flags & 0x20) && n < PDF_OUTLINE_PARTS && !r->bad);
+    do
+        flags = pdf_component(r, &part[n++]);
+    while ((flags & 0x20) && n < PDF_OUTLINE_PARTS && !r->bad);
     if (r->bad || (flags & 0x20)) /* cut short, or more components than read */
         return -1;
     for (i = 0; i < n; i++) {
-        const float *c = t[i];
+        const float *c = part[i].c;
         float mc[6] = {m[0] * c[0] + m[2] * c[1],        m[1] * c[0] + m[3] * c[1],
                        m[0] * c[2] + m[2] * c[3],        m[1] * c[2] + m[3] * c[3],
                        m[0] * c[4] + m[2] * c[5] + m[4], m[1] * c[4] + m[3] * c[5] + m[5]};
-        if (pdf_glyph(ps, gid[i], mc, depth + 1) < 0)
+        size_t from = ps->o->np;
+        if (pdf_glyph(ps, part[i].gid, mc, depth + 1) < 0 ||
+            (part[i].matched && pdf_match(ps->o, base, from, &part[i]) < 0))
             return -1;
     }
     return 0;

@@ -15,9 +15,10 @@
  * its last point, and finite coordinates; one not read has no points; a
  * simple glyph reads as the driver's own decoder reads it (the same
  * verdict, points and on-curve flags); a composite glyph is its
- * components, each read alone, through their scale or matrix and offset,
- * in order, and is read whenever its components are simple glyphs that
- * read and fit; the path has a move per contour of two points or more,
+ * components, each read alone, through their scale or matrix and offset
+ * (or moved so that their point a2 lands on the composite's a1), in order,
+ * and is read whenever its components are simple glyphs that read and fit
+ * (and their matched points are there); the path has a move per contour of two points or more,
  * and a fill only after a move.
  */
 #include <math.h>
@@ -262,13 +263,19 @@ static void check_part(font *f, unsigned gid, const pdf_outline *o, const part *
                        size_t *ci)
 {
     float dx = (c->flags & 2) ? (float)c->a1 : 0, dy = (c->flags & 2) ? (float)c->a2 : 0;
-    size_t i;
+    size_t i, b = (size_t)c->a2;
 
     f->reads = 0;
     if (pdf_outline_parse(&alone, c->gid, glyph, f) < 0)
         fail("a composite read, one of its components alone not", gid);
     if (*at + alone->np > o->np || *ci + alone->nc > o->nc)
         fail("a composite with fewer points than its components", gid);
+    if (!(c->flags & 2)) { /* its point a2 moved onto the composite's a1 */
+        if ((size_t)c->a1 >= *at || b >= alone->np)
+            fail("a composite read whose matched points are not there", gid);
+        dx = o->x[c->a1] - (c->m[0] * alone->x[b] + c->m[2] * alone->y[b]);
+        dy = o->y[c->a1] - (c->m[1] * alone->x[b] + c->m[3] * alone->y[b]);
+    }
     for (i = 0; i < alone->np; i++) {
         float x = c->m[0] * alone->x[i] + c->m[2] * alone->y[i] + dx;
         float y = c->m[1] * alone->x[i] + c->m[3] * alone->y[i] + dy;
@@ -303,8 +310,12 @@ static void check_composite(font *f, unsigned gid, const uint8_t *p, size_t n, c
             fail("a composite with more points than its components", gid);
         return;
     }
-    for (i = 0; i < count && simple; i++)
+    for (i = 0; i < count && simple; i++) {
+        size_t before = np;
         simple = simple_fits(f, parts[i].gid, &np, &nc);
+        if (!(parts[i].flags & 2)) /* matched points: both there */
+            simple &= (size_t)parts[i].a1 < before && (size_t)parts[i].a2 < np - before;
+    }
     if (simple && np <= PDF_OUTLINE_POINTS && nc <= PDF_OUTLINE_CONTOURS)
         fail("a composite of simple glyphs that read and fit, not read", gid);
 }
