@@ -191,6 +191,9 @@ check(got == [(cell + "U+E000 is in no font, drawn as U+FFFD", "1"),
       "nofont: warnings %r" % got)
 check(cell_lines(pdf) == {1: "private \ufffd use", 2: "non\ufffdchar", 3: "\ufffd and \ufffd and \ufffd"},
       "nofont: %r" % cell_lines(pdf))
+# Every fallback was looked in, none drew a glyph: none is embedded.
+embedded = open(pdf, "rb").read().count(b"/FontFile2")
+check(embedded == 1, "nofont: %d fonts embedded: %s" % (embedded, fonts(pdf)))
 
 # The title and subtitle (drawn on every page, not values) are reported as
 # labels are, once each, as row 0 and no column (-1), naming the text: what
