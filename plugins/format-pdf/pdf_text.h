@@ -3,9 +3,10 @@
  * primary one (DejaVu Sans: Latin, Greek, Cyrillic, Hebrew, Arabic and its
  * presentation forms) and an ordered list of fallbacks (by default Droid
  * Sans Fallback: CJK; NanumGothic: Hangul; Symbola: symbols, control
- * pictures). Each character goes to the first font whose cmap has a glyph
- * for it (the choice and the width are cached per character), and a line
- * is drawn as runs of characters of one font. A fallback's definition
+ * pictures; Lohit Devanagari: Hindi, Marathi, Nepali; Loma: Thai). Each
+ * character goes to the first font whose cmap has a glyph for it (the
+ * choice and the width are cached per character), and a line is drawn as
+ * runs of characters of one font. A fallback's definition
  * (its cmap) is loaded when a character is looked for in it, and the font
  * is put in the document (then embedded) only when a glyph is drawn in
  * it: a text the primary font covers loads no other, and one whose
