@@ -72,7 +72,12 @@ set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://ferry.example/")
 set(CPACK_DEBIAN_FERRY_PACKAGE_NAME ferry)
 set(CPACK_DEBIAN_FERRY_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_FERRY_PACKAGE_DEPENDS "adduser")
-set(CPACK_DEBIAN_FERRY_PACKAGE_RECOMMENDS "fonts-dejavu-core, mariadb-client")
+# format-pdf's default fonts (its font and fallback_fonts; tests/package/deb.sh
+# checks that each one's package is here): without them, the scripts they
+# draw come out as U+FFFD.
+string(CONCAT CPACK_DEBIAN_FERRY_PACKAGE_RECOMMENDS
+    "fonts-dejavu-core, fonts-droid-fallback, fonts-nanum, fonts-symbola, fonts-lohit-deva, "
+    "fonts-tlwg-loma-ttf, mariadb-client")
 # Each description's first line is its synopsis (no global summary to prepend).
 string(CONCAT CPACK_DEBIAN_FERRY_DESCRIPTION
     "plugin-based batch export pipelines\n"

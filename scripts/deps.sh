@@ -11,7 +11,7 @@ pkgs=(build-essential cmake pkg-config
       python3-prometheus-client chromium
       libfribidi-dev poppler-utils qpdf socat fonts-dejavu-core fonts-droid-fallback fonts-nanum fonts-symbola
       fonts-tlwg-loma-ttf fonts-lohit-deva curl iproute2 tzdata
-      clang libclang-rt-14-dev clang-format)
+      clang libclang-rt-14-dev clang-format libfreetype-dev)
 # s3rver (the S3 tests' server) runs on Node.js: Debian's, unless a node is there already.
 command -v node >/dev/null || pkgs+=(nodejs npm)
 missing=()

@@ -21,7 +21,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${FERRY_BUILD_DIR:-$here/build}
 out=$build/fuzz
 targets=(pipeline config_ints cron_tz filters_fields csv_reader token_path http_range email_address
-         xlsx_rowxml pdf_content where_compare log_value)
+         xlsx_rowxml pdf_content glyf where_compare log_value)
 
 # target → the extra sources it needs besides libferry_fuzz.a
 extra_sources() {
@@ -30,6 +30,7 @@ extra_sources() {
     email_address) echo "$here/plugins/sink-email/address.c $here/plugins/sink-email/text.c" ;;
     xlsx_rowxml) echo "$here/plugins/format-xlsx/xlsx_rowxml.c $here/plugins/format-xlsx/xlsx_value.c $here/plugins/common/utf8.c $here/plugins/common/fvalue.c" ;;
     pdf_content) echo "$here/plugins/format-pdf/pdf_content.c" ;;
+    glyf) echo "$here/plugins/format-pdf/pdf_outline.c $here/plugins/format-pdf/pdf_content.c" ;;
     where_compare) echo "$here/plugins/filter-where/where_cond.c $here/plugins/common/fpred.c $here/plugins/common/fvalue.c" ;;
     *) ;;
     esac
@@ -39,7 +40,7 @@ extra_includes() {
     csv_reader) echo "-I$here/plugins/common -I$here/plugins/source-csv" ;;
     email_address) echo "-I$here/plugins/sink-email -I$here/plugins/common" ;;
     xlsx_rowxml) echo "-I$here/plugins/format-xlsx -I$here/plugins/common" ;;
-    pdf_content) echo "-I$here/plugins/format-pdf" ;;
+    pdf_content | glyf) echo "-I$here/plugins/format-pdf" ;;
     where_compare) echo "-I$here/plugins/filter-where -I$here/plugins/common" ;;
     *) ;;
     esac
@@ -49,7 +50,7 @@ extra_includes() {
 extra_libs() {
     case $1 in
     xlsx_rowxml) echo "-lxlsxwriter" ;;
-    pdf_content) echo "-lhpdf -lz" ;;
+    pdf_content | glyf) echo "-lhpdf -lz" ;;
     *) ;;
     esac
 }

@@ -37,7 +37,9 @@
 #define PDF_DEFAULT_FALLBACKS                                                                      \
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf,"                                   \
     "/usr/share/fonts/truetype/nanum/NanumGothic.ttf,"                                             \
-    "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf"
+    "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf,"                                  \
+    "/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf,"                             \
+    "/usr/share/fonts/truetype/tlwg/Loma.ttf"
 
 typedef struct pdf_config {
     const char *page_size;
@@ -72,7 +74,9 @@ static const ferry_option pdf_options[] = {
         fallback_fonts,
         "TrueType fonts, in order, for characters the main font lacks: CJK "
         "(fonts-droid-fallback), Hangul (fonts-nanum), symbols and control pictures "
-        "(fonts-symbola); each loaded and embedded only when a character needs it; at most 8",
+        "(fonts-symbola), Devanagari (fonts-lohit-deva), Thai (fonts-tlwg-loma-ttf); each "
+        "read only when a character is looked for in it and embedded only when one is drawn in "
+        "it; a missing one is skipped; at most 8",
         "[\"/usr/share/fonts/truetype/nanum/NanumGothic.ttf\"]"),
     FERRY_OPTION("fallback_font", FERRY_OPT_STRING, 0, NULL, NULL, pdf_config, fallback_font,
                  "alias: fallback_fonts of this one font (not both)", NULL),

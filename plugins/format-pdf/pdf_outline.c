@@ -1,15 +1,17 @@
 /*
  * pdf_outline.c — TrueType glyph outlines as PDF paths; see pdf_outline.h.
  *
- * The glyph's bytes are read from the font file libharu keeps open to
- * embed it (HPDF_TTFontDefAttr: its stream, the glyf table's offset and
- * the loca offsets, hpdf_fontdef.h). The glyf format is the OpenType
- * specification's: a header (contours, box); for a simple glyph the
+ * The parse takes each glyph's bytes from a callback; a font's are read
+ * from the font file libharu keeps open to embed it (HPDF_TTFontDefAttr:
+ * its stream, the glyf table's offset and length, the loca offsets,
+ * hpdf_fontdef.h), within the glyf table and the file. The glyf format is
+ * the OpenType specification's: a header (contours, box); for a simple glyph the
  * contours' last points, instructions (skipped), flags (on curve, short
  * and same-or-positive x and y, repeat) and delta-coded coordinates; for a
  * composite glyph its components (glyph, offset, scale or 2x2 matrix),
- * drawn in turn. Points matched by number (not offsets) are drawn at no
- * offset. Consecutive off-curve points imply an on-curve one between.
+ * drawn in turn, or moved so that a point of theirs lands on one of the
+ * components before (points matched by number, not offsets). Consecutive
+ * off-curve points imply an on-curve one between.
  */
 #include "pdf_outline.h"
 
@@ -18,26 +20,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PDF_OUTLINE_POINTS   4096
-#define PDF_OUTLINE_CONTOURS 512
-#define PDF_OUTLINE_BYTES    32768 /* most bytes of one glyph */
-#define PDF_OUTLINE_DEPTH    4     /* nested composite glyphs */
-#define PDF_OUTLINE_PARTS    32    /* components of one composite glyph */
-
-struct pdf_outline {
-    float x[PDF_OUTLINE_POINTS], y[PDF_OUTLINE_POINTS];
-    uint8_t flag[PDF_OUTLINE_POINTS];
-    size_t end[PDF_OUTLINE_CONTOURS]; /* each contour's last point */
-    size_t np, nc;
-    uint8_t buf[PDF_OUTLINE_BYTES];
-};
-
 /* A cursor over a glyph's bytes: reads past the end give 0 and set bad. */
 typedef struct pdf_rd {
     const uint8_t *p;
     size_t n, i;
     int bad;
 } pdf_rd;
+
+/* One parse: the outline, where glyphs' bytes come from, how many were
+ * read (composites of composites multiply them: 32 components 4 deep would
+ * be a million reads). */
+typedef struct pdf_parse {
+    pdf_outline *o;
+    pdf_glyph_fn get;
+    void *arg;
+    unsigned reads;
+} pdf_parse;
 
 static unsigned pdf_u8(pdf_rd *r)
 {
@@ -65,29 +63,19 @@ static float pdf_f2dot14(pdf_rd *r)
     return (float)pdf_s16(r) / 16384.0f;
 }
 
-/* Reads glyph gid's bytes into o->buf; its length, 0 for no outline, or
- * -1. */
-static long pdf_glyph_bytes(pdf_outline *o, HPDF_FontDef def, unsigned gid)
+long pdf_glyf_span(const uint32_t *loca, unsigned n, int shrt, uint64_t size, unsigned gid,
+                   uint64_t *at)
 {
-    HPDF_TTFontDefAttr attr = (HPDF_TTFontDefAttr)def->attr;
-    HPDF_UINT32 m = attr->header.index_to_loc_format == 0 ? 2 : 1, a, b;
-    HPDF_UINT len;
+    uint64_t m = shrt ? 2 : 1, a, b;
 
-    if (gid >= attr->num_glyphs || !attr->stream)
+    if (gid >= n)
         return -1;
-    a = attr->glyph_tbl.offsets[gid] * m;
-    b = attr->glyph_tbl.offsets[gid + 1] * m;
-    if (b < a || b - a > PDF_OUTLINE_BYTES)
+    a = loca[gid] * m;
+    b = loca[gid + 1] * m;
+    if (b < a || b > size || b - a > PDF_OUTLINE_BYTES)
         return -1;
-    len = (HPDF_UINT)(b - a);
-    if (len == 0)
-        return 0;
-    if (HPDF_Stream_Seek(attr->stream, attr->glyph_tbl.base_offset + a, HPDF_SEEK_SET) != HPDF_OK ||
-        HPDF_Stream_Read(attr->stream, o->buf, &len) != HPDF_OK || len != b - a) {
-        HPDF_Error_Reset(attr->stream->error);
-        return -1;
-    }
-    return (long)len;
+    *at = a;
+    return (long)(b - a);
 }
 
 /* One coordinate of each of n points (x: short 0x02, same 0x10; y: 0x04,
@@ -145,57 +133,98 @@ static int pdf_simple(pdf_outline *o, pdf_rd *r, int nc, const float m[6])
     return 0;
 }
 
-static int pdf_glyph(pdf_outline *o, HPDF_FontDef def, unsigned gid, const float m[6], int depth);
+static int pdf_glyph(pdf_parse *ps, unsigned gid, const float m[6], int depth);
 
-/* A composite glyph (header read) through matrix m: its components' glyph
- * and matrix are read first, as each component reuses o->buf. */
-static int pdf_composite(pdf_outline *o, pdf_rd *r, HPDF_FontDef def, const float m[6], int depth)
+/* A component of a composite glyph: its glyph, and its scale or matrix
+ * with an offset (c), or the point numbers (p1 in the composite's points
+ * so far, p2 in the component's own) that it is moved to match. */
+typedef struct pdf_part {
+    unsigned gid, p1, p2;
+    int matched;
+    float c[6];
+} pdf_part;
+
+/* Reads one component record into *pt; returns its flags. */
+static unsigned pdf_component(pdf_rd *r, pdf_part *pt)
 {
-    unsigned gid[PDF_OUTLINE_PARTS], flags;
-    float t[PDF_OUTLINE_PARTS][6];
-    size_t n = 0, i;
+    unsigned flags = pdf_u16(r);
+    float *c = pt->c;
 
-    do {
-        float *c = t[n];
-        flags = pdf_u16(r);
-        gid[n] = pdf_u16(r);
-        c[4] = (float)(flags & 0x01 ? pdf_s16(r) : (int8_t)pdf_u8(r));
-        c[5] = (float)(flags & 0x01 ? pdf_s16(r) : (int8_t)pdf_u8(r));
-        if (!(flags & 0x02)) /* point numbers, not an offset */
-            c[4] = c[5] = 0;
-        c[0] = c[3] = 1;
-        c[1] = c[2] = 0;
-        if (flags & 0x08) {
-            c[0] = c[3] = pdf_f2dot14(r);
-        } else if (flags & 0x40) {
-            c[0] = pdf_f2dot14(r);
-            c[3] = pdf_f2dot14(r);
-        } else if (flags & 0x80) {
-            c[0] = pdf_f2dot14(r);
-            c[1] = pdf_f2dot14(r);
-            c[2] = pdf_f2dot14(r);
-            c[3] = pdf_f2dot14(r);
-        }
-        n++;
-    } while ((flags & 0x20) && n < PDF_OUTLINE_PARTS && !r->bad);
-    if (r->bad)
+    pt->gid = pdf_u16(r);
+    pt->matched = !(flags & 0x02); /* point numbers, not an offset */
+    pt->p1 = flags & 0x01 ? pdf_u16(r) : pdf_u8(r);
+    pt->p2 = flags & 0x01 ? pdf_u16(r) : pdf_u8(r);
+    c[4] = pt->matched ? 0 : (float)(flags & 0x01 ? (int16_t)pt->p1 : (int8_t)pt->p1);
+    c[5] = pt->matched ? 0 : (float)(flags & 0x01 ? (int16_t)pt->p2 : (int8_t)pt->p2);
+    c[0] = c[3] = 1;
+    c[1] = c[2] = 0;
+    if (flags & 0x08) {
+        c[0] = c[3] = pdf_f2dot14(r);
+    } else if (flags & 0x40) {
+        c[0] = pdf_f2dot14(r);
+        c[3] = pdf_f2dot14(r);
+    } else if (flags & 0x80) {
+        c[0] = pdf_f2dot14(r);
+        c[1] = pdf_f2dot14(r);
+        c[2] = pdf_f2dot14(r);
+        c[3] = pdf_f2dot14(r);
+    }
+    return flags;
+}
+
+/* Moves the points [from, o->np) of a component so that its point from +
+ * p2 lands on the composite's point base + p1 (both read before it).
+ * Returns 0, or -1 when either is not there. */
+static int pdf_match(pdf_outline *o, size_t base, size_t from, const pdf_part *pt)
+{
+    size_t a = base + pt->p1, b = from + pt->p2, i;
+    float dx, dy;
+
+    if (a >= from || b >= o->np)
+        return -1;
+    dx = o->x[a] - o->x[b];
+    dy = o->y[a] - o->y[b];
+    for (i = from; i < o->np; i++) {
+        o->x[i] += dx;
+        o->y[i] += dy;
+    }
+    return 0;
+}
+
+/* A composite glyph (header read) through matrix m: its components are
+ * read first, as the next glyph's bytes replace these. */
+static int pdf_composite(pdf_parse *ps, pdf_rd *r, const float m[6], int depth)
+{
+    pdf_part part[PDF_OUTLINE_PARTS];
+    size_t n = 0, i, base = ps->o->np;
+    unsigned flags;
+
+    do
+        flags = pdf_component(r, &part[n++]);
+    while ((flags & 0x20) && n < PDF_OUTLINE_PARTS && !r->bad);
+    if (r->bad || (flags & 0x20)) /* cut short, or more components than read */
         return -1;
     for (i = 0; i < n; i++) {
-        const float *c = t[i];
+        const float *c = part[i].c;
         float mc[6] = {m[0] * c[0] + m[2] * c[1],        m[1] * c[0] + m[3] * c[1],
                        m[0] * c[2] + m[2] * c[3],        m[1] * c[2] + m[3] * c[3],
                        m[0] * c[4] + m[2] * c[5] + m[4], m[1] * c[4] + m[3] * c[5] + m[5]};
-        if (pdf_glyph(o, def, gid[i], mc, depth + 1) < 0)
+        size_t from = ps->o->np;
+        if (pdf_glyph(ps, part[i].gid, mc, depth + 1) < 0 ||
+            (part[i].matched && pdf_match(ps->o, base, from, &part[i]) < 0))
             return -1;
     }
     return 0;
 }
 
-/* Adds glyph gid's contours, through matrix m, to o. */
-static int pdf_glyph(pdf_outline *o, HPDF_FontDef def, unsigned gid, const float m[6], int depth)
+/* Adds glyph gid's contours, through matrix m, to the outline. */
+static int pdf_glyph(pdf_parse *ps, unsigned gid, const float m[6], int depth)
 {
-    long len = depth > PDF_OUTLINE_DEPTH ? -1 : pdf_glyph_bytes(o, def, gid);
-    pdf_rd r = {o->buf, 0, 0, 0};
+    const uint8_t *bytes = NULL;
+    long len = depth > PDF_OUTLINE_DEPTH || ++ps->reads > PDF_OUTLINE_READS
+                   ? -1
+                   : ps->get(ps->arg, gid, &bytes);
+    pdf_rd r = {bytes, 0, 0, 0};
     int nc;
 
     if (len <= 0)
@@ -203,7 +232,83 @@ static int pdf_glyph(pdf_outline *o, HPDF_FontDef def, unsigned gid, const float
     r.n = (size_t)len;
     nc = pdf_s16(&r);
     r.i += 8; /* the box */
-    return nc >= 0 ? pdf_simple(o, &r, nc, m) : pdf_composite(o, &r, def, m, depth);
+    return nc >= 0 ? pdf_simple(ps->o, &r, nc, m) : pdf_composite(ps, &r, m, depth);
+}
+
+int pdf_outline_parse(pdf_outline **scratch, unsigned gid, pdf_glyph_fn get, void *arg)
+{
+    static const float identity[6] = {1, 0, 0, 1, 0, 0};
+    pdf_parse ps = {*scratch, get, arg, 0};
+
+    if (!ps.o && !(ps.o = *scratch = malloc(sizeof *ps.o)))
+        return -1;
+    ps.o->np = ps.o->nc = 0;
+    if (pdf_glyph(&ps, gid, identity, 0) < 0) {
+        ps.o->np = ps.o->nc = 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* A font's glyphs for pdf_outline_parse: read from the font file libharu
+ * keeps open, into the outline's buffer. */
+typedef struct pdf_font_glyphs {
+    HPDF_TTFontDefAttr attr;
+    uint8_t *buf;
+    uint64_t size; /* the glyf table's bytes that are in the file */
+} pdf_font_glyphs;
+
+static long pdf_font_glyph(void *arg, unsigned gid, const uint8_t **bytes)
+{
+    pdf_font_glyphs *fg = arg;
+    HPDF_TTFontDefAttr attr = fg->attr;
+    uint64_t at;
+    long len = pdf_glyf_span(attr->glyph_tbl.offsets, attr->num_glyphs,
+                             attr->header.index_to_loc_format == 0, fg->size, gid, &at);
+    HPDF_UINT got = (HPDF_UINT)len;
+
+    *bytes = fg->buf;
+    if (len <= 0)
+        return len;
+    if (HPDF_Stream_Seek(attr->stream, (HPDF_INT)(attr->glyph_tbl.base_offset + at),
+                         HPDF_SEEK_SET) != HPDF_OK ||
+        HPDF_Stream_Read(attr->stream, fg->buf, &got) != HPDF_OK || got != (HPDF_UINT)len) {
+        HPDF_Error_Reset(attr->stream->error);
+        return -1;
+    }
+    return len;
+}
+
+/* The bytes of the font's glyf table that its file holds: the table's
+ * length, cut at the file's end; 0 when there is none. */
+static uint64_t pdf_glyf_size(HPDF_TTFontDefAttr attr)
+{
+    uint64_t file = HPDF_Stream_Size(attr->stream), len = 0;
+    unsigned i;
+
+    HPDF_Error_Reset(attr->stream->error);
+    for (i = 0; i < attr->offset_tbl.num_tables; i++)
+        if (memcmp(attr->offset_tbl.table[i].tag, "glyf", 4) == 0)
+            len = attr->offset_tbl.table[i].length;
+    if (attr->glyph_tbl.base_offset >= file)
+        return 0;
+    return len < file - attr->glyph_tbl.base_offset ? len : file - attr->glyph_tbl.base_offset;
+}
+
+int pdf_outline_load(pdf_outline **scratch, HPDF_FontDef def, uint16_t cp)
+{
+    HPDF_TTFontDefAttr attr = (HPDF_TTFontDefAttr)def->attr;
+    unsigned gid = HPDF_TTFontDef_GetGlyphid(def, cp);
+    pdf_font_glyphs fg = {attr, NULL, 0};
+
+    if (!*scratch && !(*scratch = malloc(sizeof **scratch)))
+        return -1;
+    (*scratch)->np = (*scratch)->nc = 0;
+    if (gid == 0 || attr->header.units_per_em == 0 || !attr->stream)
+        return -1;
+    fg.buf = (*scratch)->buf;
+    fg.size = pdf_glyf_size(attr);
+    return pdf_outline_parse(scratch, gid, pdf_font_glyph, &fg);
 }
 
 /* The quadratic curve from (px, py) through control (qx, qy) to (x, y),
@@ -224,15 +329,16 @@ static void pdf_quad(pdf_content *c, const float k[3], float px, float py, float
     pdf_content_path_curve(c, xy);
 }
 
-/* Draws contour [s, e] of o, scaled by k[0] from origin (k[1], k[2]). */
-static void pdf_contour(pdf_content *c, const pdf_outline *o, size_t s, size_t e, const float k[3])
+/* Draws contour [s, e] of o, scaled by k[0] from origin (k[1], k[2]).
+ * Returns 1, or 0 for a contour of one point (nothing to fill). */
+static int pdf_contour(pdf_content *c, const pdf_outline *o, size_t s, size_t e, const float k[3])
 {
     size_t n = e - s + 1, i, j0 = 0;
     float sx, sy, px, py, qx = 0, qy = 0;
     int pending = 0;
 
     if (n < 2)
-        return;
+        return 0;
     if (o->flag[s]) { /* start on the first point, … */
         sx = o->x[s];
         sy = o->y[s];
@@ -270,37 +376,21 @@ static void pdf_contour(pdf_content *c, const pdf_outline *o, size_t s, size_t e
         px = x;
         py = y;
     }
+    return 1;
 }
 
-int pdf_outline_load(pdf_outline **scratch, HPDF_FontDef def, uint16_t cp)
-{
-    static const float identity[6] = {1, 0, 0, 1, 0, 0};
-    HPDF_TTFontDefAttr attr = (HPDF_TTFontDefAttr)def->attr;
-    unsigned gid = HPDF_TTFontDef_GetGlyphid(def, cp);
-    pdf_outline *o = *scratch;
-
-    if (!o && !(o = *scratch = malloc(sizeof *o)))
-        return -1;
-    o->np = o->nc = 0;
-    if (gid == 0 || attr->header.units_per_em == 0 || pdf_glyph(o, def, gid, identity, 0) < 0) {
-        o->np = o->nc = 0;
-        return -1;
-    }
-    return 0;
-}
-
-void pdf_outline_fill(const pdf_outline *o, pdf_content *c, HPDF_FontDef def, float x, float y,
+void pdf_outline_fill(const pdf_outline *o, pdf_content *c, unsigned units_per_em, float x, float y,
                       float size)
 {
-    HPDF_TTFontDefAttr attr = (HPDF_TTFontDefAttr)def->attr;
-    float k[3] = {size / (float)attr->header.units_per_em, x, y};
+    float k[3] = {size / (float)units_per_em, x, y};
     size_t i, s = 0;
+    int drawn = 0;
 
     for (i = 0; i < o->nc; i++) {
-        pdf_contour(c, o, s, o->end[i], k);
+        drawn |= pdf_contour(c, o, s, o->end[i], k);
         s = o->end[i] + 1;
     }
-    if (o->nc)
+    if (drawn) /* a fill needs a path: PDF readers warn of "h" with none */
         pdf_content_fill(c);
 }
 
@@ -327,7 +417,8 @@ int pdf_outline_form(const pdf_outline *o, HPDF_Doc pdf, HPDF_Dict resources, HP
                      const char *name)
 {
     HPDF_Dict xobjects = HPDF_Dict_GetItem(resources, "XObject", HPDF_OCLASS_DICT), form;
-    float k = 1000.0f / (float)((HPDF_TTFontDefAttr)def->attr)->header.units_per_em;
+    unsigned upem = ((HPDF_TTFontDefAttr)def->attr)->header.units_per_em;
+    float k = 1000.0f / (float)upem;
     float box[4] = {0, 0, 0, 0}, matrix[6] = {0.001f, 0, 0, 0.001f, 0, 0};
     pdf_content pc;
     size_t i;
@@ -351,7 +442,7 @@ int pdf_outline_form(const pdf_outline *o, HPDF_Doc pdf, HPDF_Dict resources, HP
     form->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
     memset(&pc, 0, sizeof pc);
     pdf_content_page(&pc, NULL, 0); /* gray unknown: the path sets its black */
-    pdf_outline_fill(o, &pc, def, 0, 0, 1000);
+    pdf_outline_fill(o, &pc, upem, 0, 0, 1000);
     rc = pdf_content_take(&pc, pdf_form_write, form->stream);
     pdf_content_free(&pc);
     return rc < 0 || HPDF_Dict_Add(xobjects, name, form) != HPDF_OK ? -1 : 0;

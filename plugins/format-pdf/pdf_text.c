@@ -72,31 +72,45 @@ static int pdf_fix_tounicode(HPDF_Font font)
     return HPDF_Stream_WriteStr(tu->stream, tounicode_tail) == HPDF_OK ? 0 : -1;
 }
 
-static int pdf_load_font(pdf_fonts *f, int which, const char *path, char *err, size_t errlen)
+/* Loads the definition of font `which` (libharu parses the file's tables
+ * and keeps it open: its cmap, widths, glyphs), which is enough to know
+ * its characters and measure them; nothing of it is in the document yet. */
+static int pdf_load_def(pdf_fonts *f, int which, const char *path, char *err, size_t errlen)
 {
     const char *name;
-
     char why[128];
     FILE *probe = fr_fopen_regular(path, why, sizeof why);
+
     if (!probe) {
         snprintf(err, errlen, "cannot read the font file %s: %s", path, why);
         return -1;
     }
     fclose(probe);
     name = HPDF_LoadTTFontFromFile(f->pdf, path, HPDF_TRUE);
-    if (!name) {
+    if (!name || !(f->def[which] = HPDF_GetFontDef(f->pdf, name))) {
         snprintf(err, errlen, "libharu cannot load the TrueType font %s (error 0x%04X)", path,
                  (unsigned)HPDF_GetError(f->pdf));
         HPDF_ResetError(f->pdf);
         return -1;
     }
-    f->font[which] = HPDF_GetFont(f->pdf, name, "UTF-8");
-    f->def[which] = HPDF_GetFontDef(f->pdf, name);
-    if (!f->font[which] || !f->def[which] || pdf_fix_tounicode(f->font[which]) < 0) {
-        snprintf(err, errlen, "libharu cannot use the font %s with UTF-8 (error 0x%04X)", path,
-                 (unsigned)HPDF_GetError(f->pdf));
+    f->name[which] = name;
+    return 0;
+}
+
+/* Makes font `which` (its definition loaded) a font of the document, with
+ * UTF-8 codes: from here on it is written into the PDF and embedded (the
+ * glyphs measured in it). Done when a glyph is first drawn in it. */
+static int pdf_use_font(pdf_fonts *f, int which, char *err, size_t errlen)
+{
+    if (f->font[which])
+        return 0;
+    f->font[which] = HPDF_GetFont(f->pdf, f->name[which], "UTF-8");
+    if (!f->font[which] || pdf_fix_tounicode(f->font[which]) < 0) {
+        snprintf(err, errlen, "libharu cannot use the font %s with UTF-8 (error 0x%04X)",
+                 f->path[which] ? f->path[which] : f->name[which], (unsigned)HPDF_GetError(f->pdf));
         HPDF_ResetError(f->pdf);
         f->font[which] = NULL;
+        f->def[which] = NULL; /* not to be chosen again */
         return -1;
     }
     return 0;
@@ -126,7 +140,9 @@ int pdf_fonts_init(pdf_fonts *f, HPDF_Doc pdf, const char *primary_path,
         HPDF_ResetError(pdf);
         return -1;
     }
-    return pdf_load_font(f, PDF_FONT_PRIMARY, primary_path, err, errlen);
+    if (pdf_load_def(f, PDF_FONT_PRIMARY, primary_path, err, errlen) < 0)
+        return -1;
+    return pdf_use_font(f, PDF_FONT_PRIMARY, err, errlen);
 }
 
 void pdf_fonts_free(pdf_fonts *f)
@@ -141,26 +157,29 @@ void pdf_fonts_free(pdf_fonts *f)
     f->outline = NULL;
 }
 
-/* Whether font k (loaded on first need) has a glyph for cp. */
+/* Whether font k (its definition loaded on first need) has a glyph for
+ * cp. */
 static int pdf_font_has(pdf_fonts *f, int k, uint16_t cp)
 {
-    if (!f->tried[k] && f->path[k] && !f->font[k]) {
+    if (!f->tried[k] && f->path[k] && !f->def[k]) {
         char err[512];
         f->tried[k] = 1;
-        (void)pdf_load_font(f, k, f->path[k], err, sizeof err); /* a missing font: not used */
+        (void)pdf_load_def(f, k, f->path[k], err, sizeof err); /* a missing font: not used */
     }
-    return f->font[k] && HPDF_TTFontDef_GetGlyphid(f->def[k], cp) != 0;
+    return f->def[k] && HPDF_TTFontDef_GetGlyphid(f->def[k], cp) != 0;
 }
 
-/* The font that draws cp (PDF_FONT_NONE: none has it), cached. */
+/* The font that draws cp (PDF_FONT_NONE: none has it), cached; in the
+ * document from then on. */
 static int pdf_font_for(pdf_fonts *f, uint16_t cp)
 {
+    char err[512];
     int k;
 
     if (f->which[cp])
         return f->which[cp];
     for (k = PDF_FONT_PRIMARY; k < f->nfonts; k++)
-        if (pdf_font_has(f, k, cp))
+        if (pdf_font_has(f, k, cp) && pdf_use_font(f, k, err, sizeof err) == 0)
             break;
     if (k == f->nfonts)
         k = PDF_FONT_NONE;

@@ -3,10 +3,14 @@
  * primary one (DejaVu Sans: Latin, Greek, Cyrillic, Hebrew, Arabic and its
  * presentation forms) and an ordered list of fallbacks (by default Droid
  * Sans Fallback: CJK; NanumGothic: Hangul; Symbola: symbols, control
- * pictures). Each character goes to the first font whose cmap has a glyph
- * for it (the fallbacks are loaded on first need, so a text the primary
- * font covers embeds no other; the choice and the width are cached per
- * character), and a line is drawn as runs of characters of one font.
+ * pictures; Lohit Devanagari: Hindi, Marathi, Nepali; Loma: Thai). Each
+ * character goes to the first font whose cmap has a glyph for it (the
+ * choice and the width are cached per character), and a line is drawn as
+ * runs of characters of one font. A fallback's definition
+ * (its cmap) is loaded when a character is looked for in it, and the font
+ * is put in the document (then embedded) only when a glyph is drawn in
+ * it: a text the primary font covers loads no other, and one whose
+ * character no font has embeds none of those it looked in.
  *
  * Shaping turns a value into glyphs and counts what it could not carry:
  * invalid UTF-8 and characters no font has (libharu's UTF-8 encoder stops
@@ -46,6 +50,7 @@ typedef struct pdf_fonts {
     HPDF_Font font[PDF_NFONTS];
     HPDF_FontDef def[PDF_NFONTS];
     const char *path[PDF_NFONTS]; /* borrowed (options); NULL: none */
+    const char *name[PDF_NFONTS]; /* libharu's name of a loaded definition */
     int tried[PDF_NFONTS];
     int nfonts;                /* slots in use: PDF_FONT_PRIMARY + 1 + fallbacks */
     uint8_t *which;            /* 65536: 0 unknown, else PDF_FONT_* ; malloc */

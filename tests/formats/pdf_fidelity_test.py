@@ -153,6 +153,29 @@ f = fonts(pdf)
 embedded = open(pdf, "rb").read().count(b"/FontFile2")
 check("DejaVuSans" in f and not re.search("Droid|Nanum|Symbola", f) and embedded == 1,
       "latin: %d fonts embedded: %s" % (embedded, f))
+# Hindi and Thai: the default fallbacks end with Lohit Devanagari
+# (fonts-lohit-deva) and Loma (fonts-tlwg-loma-ttf), drawn one glyph a
+# character (no shaping) and read back whole; marks (vowel signs, tone
+# marks) are placed over their base. A font is embedded only when one of its
+# glyphs is drawn: looking for a character in the fallbacks before it loads
+# them (their cmap) but embeds none of them.
+indic = [("i", "1", "\u0928\u092e\u0938\u094d\u0924\u0947 \u0926\u0941\u0928\u093f\u092f\u093e"),
+         ("i", "2", "\u0e2a\u0e27\u0e31\u0e2a\u0e14\u0e35\u0e0a\u0e32\u0e27\u0e42\u0e25\u0e01"),
+         ("i", "3", "\u0e17\u0e35\u0e48\u0e19\u0e35\u0e48 \u0939\u093f\u0928\u094d\u0926\u0940")]
+pdf, warns = render("indic", indic)
+got = cell_lines(pdf)
+for i, (_, _, value) in enumerate(indic, 1):
+    check(got.get(i) == value, "indic row %d: %r, want %r" % (i, got.get(i), value))
+check(warns == 0, "indic: %d warnings" % warns)
+f = fonts(pdf)
+check("Lohit-Devanagari" in f and "Loma" in f and not re.search("Droid|Nanum|Symbola", f),
+      "indic: fonts %s" % f)
+pdf, warns = render("thai-only", [("i", "1", "\u0e2a\u0e27\u0e31\u0e2a\u0e14\u0e35")])
+f = fonts(pdf)
+embedded = open(pdf, "rb").read().count(b"/FontFile2")
+check(re.search("DejaVuSans", f) and "Loma" in f and embedded == 2,
+      "thai-only: %d fonts embedded: %s" % (embedded, f))
+
 # fallback_font: an alias of a one-font fallback_fonts (symbols yes, Hangul not).
 pdf, warns = render("alias", [("i", "1", "⏰ alarm"), ("i", "2", "한국")],
                     'fallback_font = "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf";')
@@ -191,6 +214,9 @@ check(got == [(cell + "U+E000 is in no font, drawn as U+FFFD", "1"),
       "nofont: warnings %r" % got)
 check(cell_lines(pdf) == {1: "private \ufffd use", 2: "non\ufffdchar", 3: "\ufffd and \ufffd and \ufffd"},
       "nofont: %r" % cell_lines(pdf))
+# Every fallback was looked in, none drew a glyph: none is embedded.
+embedded = open(pdf, "rb").read().count(b"/FontFile2")
+check(embedded == 1, "nofont: %d fonts embedded: %s" % (embedded, fonts(pdf)))
 
 # The title and subtitle (drawn on every page, not values) are reported as
 # labels are, once each, as row 0 and no column (-1), naming the text: what

@@ -343,14 +343,14 @@ run("default", [
     "\u6771\u0301y \u30ab\u3099x",
 ])
 
-# 2. Thai and Devanagari, in fonts of those scripts (not among the default
-# fallbacks): tone marks over vowel signs, a virama and a vowel sign above.
+# 2. Thai and Devanagari, in the default fallbacks' fonts of those scripts
+# (Loma, Lohit Devanagari): tone marks over vowel signs, a virama and a
+# vowel sign above.
 THAI = "/usr/share/fonts/truetype/tlwg/Loma.ttf"
 DEVA = "/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf"
 if os.path.exists(THAI) and os.path.exists(DEVA):
     run("indic-thai", ["\u0e17\u0e35\u0e48\u0e19\u0e35\u0e48", "\u0e1b\u0e39\u0e48",
-                       "\u0928\u092e\u0938\u094d\u0924\u0947"],
-        'fallback_fonts = ["%s", "%s"];' % (THAI, DEVA))
+                       "\u0928\u092e\u0938\u094d\u0924\u0947"])
 else:
     print("skipped Thai and Devanagari: %s or %s missing (scripts/deps.sh)" % (THAI, DEVA))
 

@@ -52,6 +52,19 @@ dpkg-deb --info "$deb" conffiles >"$tmp/conffiles"
 has "$tmp/conffiles" /etc/ferry/ferry.conf
 dpkg-deb -f "$deb" Depends | grep -q libmariadb3 && ok "Depends from dpkg-shlibdeps" ||
     fail "Depends lacks libmariadb3: $(dpkg-deb -f "$deb" Depends)"
+# format-pdf's default fonts (font, fallback_fonts): each one's package is
+# recommended, so that an installed ferry draws the scripts they cover.
+recommends=$(dpkg-deb -f "$deb" Recommends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//')
+for font in $(grep -o '/usr/share/fonts/[^",\\]*' "$FERRY_SOURCE_DIR/plugins/format-pdf/format_pdf.c" | sort -u); do
+    pkg=$(dpkg -S "$font" 2>/dev/null | head -1 | cut -d: -f1)
+    if [ -z "$pkg" ]; then
+        fail "no installed package holds the default font $font (scripts/deps.sh)"
+    elif grep -qx "$pkg" <<<"$recommends"; then
+        ok "Recommends $pkg ($font)"
+    else
+        fail "Recommends lacks $pkg, which holds the default font $font: $(dpkg-deb -f "$deb" Recommends)"
+    fi
+done
 
 if [ "$fails" != 0 ]; then exit 1; fi
 if [ "${CI:-}" != true ] || [ "$(id -u)" != 0 ]; then
