@@ -7,17 +7,17 @@ connection is then closed before the client sees the server's answer.
 Every other byte passes through unchanged. MARK_FILE is written when the
 cut has happened (once per proxy).
 
-The MySQL protocol is plain text here (no TLS is asked for): a packet is
-a 3-byte little-endian length, a sequence byte and the payload; a
-COM_QUERY payload is 0x03 and the SQL, a COM_STMT_PREPARE 0x16 and the
-SQL.
+The packets, COM_QUERY (0x03 and the SQL) and COM_STMT_PREPARE (0x16 and
+the SQL): mysql_proxy.py.
 """
-import socket
+import os
 import sys
 import threading
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # mysql_proxy.py, next to this script
+from mysql_proxy import COM_QUERY, COM_STMT_PREPARE, close_both, is_command, received, serve  # noqa: E402
+
 MARKER = b"SET status = 'completed', completed_at"
-COM_QUERY, COM_STMT_PREPARE = 3, 0x16
 
 state = {"done": False}
 lock = threading.Lock()
@@ -25,24 +25,14 @@ lock = threading.Lock()
 
 def pump_up(client, server, conn):
     """client -> server, watching packets for the marker and the COMMIT."""
-    buf = b""
     try:
-        while True:
-            data = client.recv(65536)
-            if not data:
-                break
-            buf += data
-            while len(buf) >= 4:
-                n = int.from_bytes(buf[:3], "little")
-                if len(buf) < 4 + n:
-                    break
-                payload = buf[4 : 4 + n]
-                buf = buf[4 + n :]
-                if payload[:1] == bytes([COM_STMT_PREPARE]) and MARKER in payload:
+        for data, pkts in received(client, split=True):
+            for _, payload, _ in pkts:
+                if is_command(payload, COM_STMT_PREPARE) and MARKER in payload:
                     conn["marked"] = True
                 if (
                     conn["marked"]
-                    and payload[:1] == bytes([COM_QUERY])
+                    and is_command(payload, COM_QUERY)
                     and payload[1:].strip().upper() == b"COMMIT"
                 ):
                     with lock:
@@ -50,51 +40,27 @@ def pump_up(client, server, conn):
                             state["done"] = True
                             conn["cut"] = True
             server.sendall(data)
-    except OSError:
-        pass
     finally:
-        for s in (client, server):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        close_both(client, server)
 
 
-def pump_down(client, server, conn, mark_file):
+def pump_down(client, server, conn):
     """server -> client; after the cut COMMIT, the reply is dropped."""
     try:
-        while True:
-            data = server.recv(65536)
-            if not data:
-                break
+        for data in received(server):
             if conn["cut"]:
-                with open(mark_file, "w") as f:
+                with open(conn["mark_file"], "w") as f:
                     f.write("cut\n")
                 break
             client.sendall(data)
-    except OSError:
-        pass
     finally:
-        for s in (client, server):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
+        close_both(client, server, close=True)
 
 
 def main():
     listen_port, db_port, mark_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", listen_port))
-    ls.listen(64)
-    while True:
-        client, _ = ls.accept()
-        server = socket.create_connection(("127.0.0.1", db_port))
-        conn = {"marked": False, "cut": False}
-        threading.Thread(target=pump_up, args=(client, server, conn), daemon=True).start()
-        threading.Thread(target=pump_down, args=(client, server, conn, mark_file), daemon=True).start()
+    serve(listen_port, db_port, pump_up, pump_down,
+          lambda: {"marked": False, "cut": False, "mark_file": mark_file})
 
 
 if __name__ == "__main__":

@@ -28,30 +28,22 @@ set -euo pipefail
 MODE=${1:-file}
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/serve/fixtures.sh"
+. "$FERRY_SOURCE_DIR/tests/faults/hold_lib.sh"
 SEED=${FAULT_SEED:-1}
 if [ "$MODE" = s3 ]; then KILLS=${FAULT_KILLS:-12}; else KILLS=${FAULT_KILLS:-24}; fi
 echo "expire_kills ($MODE): seed $SEED, $KILLS kills"
 command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
-testdb_create "expkills_$MODE"
+hold_setup "expkills_$MODE" "expire_kills_$MODE"
 DIRECT_URL=$FERRY_DATABASE_URL
-tmp=$(mktemp -d)
-ctl=$tmp/ctl store=$tmp/store
-mkdir -p "$ctl" "$store"
+store=$tmp/store
+mkdir -p "$store"
 S3PID=
-trap 'kill -9 $(jobs -p) 2>/dev/null || true; [ -n "${FAULT_KEEP:-}" ] && cp -r "$tmp" "/tmp/expire_kills_$MODE-debug"; rm -rf "$tmp"; testdb_drop' EXIT
 assert_on_fail() {
     tail -n 3 "$tmp/points" 2>/dev/null || true
     grep -E 'level=(error|warn)' "$tmp/expire.log" | tail -n 5 || true
 }
 
-pport=$(fx_free_port)
-/usr/bin/python3 "$FERRY_SOURCE_DIR/tests/faults/stmt_hold.py" "$pport" \
-    "$(cat "$FERRY_TEST_DB_DIR/port")" "$ctl" >"$tmp/proxy.out" 2>"$tmp/proxy.log" &
-for _ in $(seq 1 100); do
-    grep -qs listening "$tmp/proxy.out" && break
-    sleep 0.1
-done
-grep -qs listening "$tmp/proxy.out" || fail "the proxy did not start: $(cat "$tmp/proxy.log")"
+hold_proxy
 export FERRY_DATABASE_URL="mysql://ferry:ferry@127.0.0.1:$pport/$TESTDB_NAME"
 export FERRY_CONFIG=$tmp/ferry.conf CONF=$tmp/ferry.conf TMP=$tmp
 secret=expire-kills-secret-0123456789abcdef
@@ -61,21 +53,11 @@ cat >"$CONF" <<CONF
 store: { path = "$store"; base_url = "http://127.0.0.1:1"; orphan_grace_seconds = $grace; };
 download: { secret = "$secret"; objects = "stream"; };
 CONF
-if [ "$MODE" = s3 ]; then
-    . "$FERRY_SOURCE_DIR/tests/store/s3lib.sh"
-    s3_start
-    s3_use
-fi
+store_mode "$MODE"
 testdb_migrate
 uid=$(fx_user erin)
 
-sport=$(fx_free_port)
-FERRY_DATABASE_URL=$DIRECT_URL "$FERRY" serve --listen "127.0.0.1:$sport" 2>"$tmp/serve.log" &
-for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$sport/healthz" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$sport/healthz" >/dev/null || fail "ferry serve did not start"
+serve_start "$DIRECT_URL"
 
 # ---- work: requests, files, orphans, leftovers ---------------------------
 # add_work N_DUE N_LIVE: N_DUE requests past expires_at and N_LIVE a day
@@ -218,30 +200,18 @@ check_done() {
 named=('^SELECT user_id, file_path FROM export_requests WHERE id'
     "^UPDATE export_requests SET status = 'expired'" '^INSERT INTO export_audit_logs' '^COMMIT'
     '^SELECT 1 FROM export_requests WHERE file_path IN' '^SELECT file_path FROM export_requests')
-any='^(?!SET time_zone|SELECT COLUMN_NAME|SELECT COUNT\(\*\) FROM information_schema|SELECT .version.)'
-arm() { echo "$1" >"$ctl/arm.tmp" && mv "$ctl/arm.tmp" "$ctl/arm"; }
 # pick: the next run's point in $point (RANDOM here, never in a subshell).
 pick() {
     local r=$((RANDOM % 10)) whole
     whole=$(tail -n 1 "$ctl/connections.log" 2>/dev/null || echo 300)
     [ "$whole" -ge 60 ] || whole=60
     if [ $r -lt 4 ]; then
-        point="hold $((RANDOM % (whole - 20) + 1)) $any"
+        point="hold $((RANDOM % (whole - 20) + 1)) $hold_any"
     elif [ $r -lt 9 ]; then
         point="hold $((RANDOM % (per / 2) + 1)) ${named[$((RANDOM % ${#named[@]}))]}"
     else
         point="cut $((RANDOM % (per / 2) + 1)) ^COMMIT"
     fi
-}
-# gone: the server has ended the killed run's connection (the proxy's, over
-# TCP; serve's come through the socket), its transaction rolled back.
-gone() {
-    for _ in $(seq 1 500); do
-        [ "$(testdb_sql "SELECT COUNT(*) FROM information_schema.PROCESSLIST
-            WHERE USER = 'ferry' AND DB = '$TESTDB_NAME' AND HOST LIKE '127.0.0.1:%'")" = 0 ] && return 0
-        sleep 0.02
-    done
-    fail "the killed expire's connection is still open on the server"
 }
 
 RANDOM=$SEED
@@ -260,8 +230,7 @@ while [ $((kills + cuts)) -lt "$KILLS" ]; do
     arm "$point"
     "$FERRY" expire >"$tmp/out" 2>>"$tmp/expire.log" &
     p=$!
-    while kill -0 "$p" 2>/dev/null && [ ! -e "$ctl/held" ]; do sleep 0.01; done
-    if [ ! -e "$ctl/held" ]; then
+    if ! held_or_ended "$p"; then
         expect_exit "run $runs ($point) ends by itself" "$p" 0
         expect_match "run $runs: no errors" "$(cat "$tmp/out")" ', 0 errors$'
         ends=$((ends + 1))
@@ -270,16 +239,7 @@ while [ $((kills + cuts)) -lt "$KILLS" ]; do
     fi
     held=$(cat "$ctl/held")
     echo "run $runs: $held" >>"$tmp/points"
-    if [ "${held%% *}" = hold ]; then
-        kill -KILL "$p"
-        expect_exit "run $runs: killed at ${held#hold }" "$p" 137
-        kills=$((kills + 1))
-    else
-        expect_exit "run $runs: COMMIT's answer lost, expire fails" "$p" 5
-        cuts=$((cuts + 1))
-    fi
-    arm off
-    gone
+    stop_held "run $runs" "$p" "expire fails"
     check_state "after run $runs"
 done
 
@@ -296,8 +256,7 @@ rm -f "$ctl/held"
 arm "vanish 1 ^UPDATE export_requests SET status = 'expired'"
 "$FERRY" expire >"$tmp/out" 2>>"$tmp/expire.log" &
 p=$!
-while kill -0 "$p" 2>/dev/null && [ ! -e "$ctl/held" ]; do sleep 0.01; done
-[ -e "$ctl/held" ] || fail "the vanishing run never reached its point"
+held_or_ended "$p" || fail "the vanishing run never reached its point"
 kill -KILL "$p"
 expect_exit "the vanishing run killed" "$p" 137
 kills=$((kills + 1))

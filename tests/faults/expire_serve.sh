@@ -20,44 +20,25 @@ set -euo pipefail
 MODE=${1:-file}
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/serve/fixtures.sh"
+. "$FERRY_SOURCE_DIR/tests/faults/hold_lib.sh"
 command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
-testdb_create "expserve_$MODE"
+hold_setup "expserve_$MODE" "expire_serve_$MODE"
 DIRECT_URL=$FERRY_DATABASE_URL
-tmp=$(mktemp -d)
-ctl=$tmp/ctl store=$tmp/store
-mkdir -p "$ctl" "$store"
-trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"; testdb_drop' EXIT
+store=$tmp/store
+mkdir -p "$store"
 assert_on_fail() { tail -n 5 "$tmp/serve.log"; }
 
-pport=$(fx_free_port)
-/usr/bin/python3 "$FERRY_SOURCE_DIR/tests/faults/stmt_hold.py" "$pport" \
-    "$(cat "$FERRY_TEST_DB_DIR/port")" "$ctl" >"$tmp/proxy.out" 2>"$tmp/proxy.log" &
-for _ in $(seq 1 100); do
-    grep -qs listening "$tmp/proxy.out" && break
-    sleep 0.1
-done
-grep -qs listening "$tmp/proxy.out" || fail "the proxy did not start: $(cat "$tmp/proxy.log")"
+hold_proxy
 export FERRY_CONFIG=$tmp/ferry.conf CONF=$tmp/ferry.conf TMP=$tmp
 secret=expire-serve-secret-0123456789abcdef
 cat >"$CONF" <<CONF
 store: { path = "$store"; base_url = "http://127.0.0.1:1"; };
 download: { secret = "$secret"; objects = "stream"; timeout_seconds = 60; };
 CONF
-if [ "$MODE" = s3 ]; then
-    . "$FERRY_SOURCE_DIR/tests/store/s3lib.sh"
-    s3_start
-    s3_use
-fi
+store_mode "$MODE"
 testdb_migrate
 uid=$(fx_user frank)
-sport=$(fx_free_port)
-FERRY_DATABASE_URL="mysql://ferry:ferry@127.0.0.1:$pport/$TESTDB_NAME" \
-    "$FERRY" serve --listen "127.0.0.1:$sport" 2>"$tmp/serve.log" &
-for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$sport/healthz" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$sport/healthz" >/dev/null || fail "ferry serve did not start"
+serve_start "mysql://ferry:ferry@127.0.0.1:$pport/$TESTDB_NAME"
 
 # artifact MIB: a completed request (a day to go) with a file of MIB MiB;
 # prints its id.
@@ -77,7 +58,6 @@ artifact() {
     echo "$id"
 }
 url() { echo "/download/$1?token=$(/usr/bin/python3 "$FERRY_SOURCE_DIR/tests/serve/token.py" "$1" "$secret" $(($(date +%s) + 3600)))"; }
-arm() { echo "$1" >"$ctl/arm.tmp" && mv "$ctl/arm.tmp" "$ctl/arm"; }
 wait_file() {
     for _ in $(seq 1 1000); do
         [ -e "$1" ] && return 0
@@ -142,29 +122,28 @@ get() {
     curl -sS -o "$tmp/$1.body" -w '%{http_code}' "http://127.0.0.1:$sport$(url "$1")" >"$tmp/$1.code" &
     getpid=$!
 }
+# expire_during POINT WHAT ID: a GET of ID held by the proxy at POINT (WHAT,
+# for the wait), ID expired meanwhile, then the proxy let go and the GET ended.
+expire_during() {
+    rm -f "$ctl/held"
+    arm "$1"
+    get "$3"
+    wait_file "$ctl/held" "$2"
+    expire_now "$3"
+    touch "$ctl/release"
+    wait "$getpid" || true
+}
 
 # ---- serve's lookup answered after expire ----------------------------------
 B=$(artifact 1)
-rm -f "$ctl/held"
-arm "late 1 ^SELECT user_id, status, file_path"
-get "$B"
-wait_file "$ctl/held" "serve's lookup"
-expire_now "$B"
-touch "$ctl/release"
-wait "$getpid" || true
+expire_during "late 1 ^SELECT user_id, status, file_path" "serve's lookup" "$B"
 expect_eq "lookup answered late: status" "$(cat "$tmp/$B.code")" 410
 expect_eq "lookup answered late: body" "$(cat "$tmp/$B.body")" "this export's file was deleted"
 check "lookup answered late: not counted" "$(counted "$B")" 0
 
 # ---- serve's count held until expire is done --------------------------------
 C=$(artifact 1)
-rm -f "$ctl/held"
-arm "hold 1 ^UPDATE export_requests SET download_count"
-get "$C"
-wait_file "$ctl/held" "serve's count"
-expire_now "$C"
-touch "$ctl/release"
-wait "$getpid" || true
+expire_during "hold 1 ^UPDATE export_requests SET download_count" "serve's count" "$C"
 expect_eq "count held: status" "$(cat "$tmp/$C.code")" 410
 expect_eq "count held: body" "$(cat "$tmp/$C.body")" "this export has expired"
 check "count held: not counted" "$(counted "$C")" 0

@@ -30,27 +30,17 @@
 set -euo pipefail
 . "$FERRY_SOURCE_DIR/tests/lib/testdb.sh"
 . "$FERRY_SOURCE_DIR/tests/lib/assert.sh"
+. "$FERRY_SOURCE_DIR/tests/faults/hold_lib.sh"
 SEED=${FAULT_SEED:-1}
 STEPS=${FAULT_STEPS:-30}
 echo "scheduler_kills: seed $SEED, $STEPS fire times"
-testdb_create schedkills
-tmp=$(mktemp -d)
-ctl=$tmp/ctl
-mkdir -p "$ctl"
-trap 'kill -9 $(jobs -p) 2>/dev/null || true; [ -n "${FAULT_KEEP:-}" ] && cp -r "$tmp" /tmp/scheduler_kills-debug; rm -rf "$tmp"; testdb_drop' EXIT
+hold_setup schedkills scheduler_kills
 assert_on_fail() {
     tail -n 5 "$tmp/points" 2>/dev/null || true
     grep -E 'level=(error|warn)' "$tmp/sched.log" | tail -n 5 || true
 }
 
-pport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-/usr/bin/python3 "$FERRY_SOURCE_DIR/tests/faults/stmt_hold.py" "$pport" \
-    "$(cat "$FERRY_TEST_DB_DIR/port")" "$ctl" >"$tmp/proxy.out" 2>"$tmp/proxy.log" &
-for _ in $(seq 1 100); do
-    grep -qs listening "$tmp/proxy.out" && break
-    sleep 0.1
-done
-grep -qs listening "$tmp/proxy.out" || fail "the proxy did not start: $(cat "$tmp/proxy.log")"
+hold_proxy
 export FERRY_DATABASE_URL="mysql://ferry:ferry@127.0.0.1:$pport/$TESTDB_NAME"
 export FERRY_CONFIG=$tmp/ferry.conf
 echo 'scheduler: { timezone = "Europe/Berlin"; interval_seconds = 1; };' >"$FERRY_CONFIG"
@@ -107,10 +97,6 @@ testdb_sql "$(cat "$tmp/expected.sql" "$tmp/rows.sql")"
 named=('^INSERT IGNORE INTO ferry_schedule_runs' '^INSERT INTO export_requests \(id, user_id'
     '^INSERT INTO export_requests \(id, title' '^INSERT INTO export_audit_logs'
     '^UPDATE export_schedules SET last_run' '^UPDATE export_requests SET next_run' '^COMMIT')
-# any: every statement but the start's (the connector's SET time_zone, the
-# migrations' and schema's checks)
-any='^(?!SET time_zone|SELECT COLUMN_NAME|SELECT COUNT\(\*\) FROM information_schema|SELECT .version.)'
-arm() { echo "$1" >"$ctl/arm.tmp" && mv "$ctl/arm.tmp" "$ctl/arm"; }
 # pick: the next run's point, in $point (RANDOM here, never in a subshell:
 # the sequence must be the seed's).
 pick() {
@@ -120,30 +106,19 @@ pick() {
     if [ $r -lt 3 ]; then
         point=off
     elif [ $r -lt 6 ]; then
-        point="hold $((RANDOM % (whole - 10) + 1)) $any"
+        point="hold $((RANDOM % (whole - 10) + 1)) $hold_any"
     elif [ $r -lt 9 ]; then
         point="hold $((RANDOM % 3 + 1)) ${named[$((RANDOM % ${#named[@]}))]}"
     else
         point="cut $((RANDOM % 3 + 1)) ^COMMIT"
     fi
 }
-# gone [TRIES]: the server has ended the killed run's connection (its
-# transaction rolled back, its row locks let go), so the next run finds
-# nothing held. Polled every 20 ms, TRIES times (500).
-gone() {
-    for _ in $(seq 1 "${1:-500}"); do
-        [ "$(testdb_sql "SELECT COUNT(*) FROM information_schema.PROCESSLIST
-            WHERE USER = 'ferry' AND DB = '$TESTDB_NAME'")" = 0 ] && return 0
-        sleep 0.02
-    done
-    fail "the killed scheduler's connection is still open on the server (its transaction, and the schedule's lock, with it)"
-}
 
 RANDOM=$SEED
 kills=0 cuts=0 runs=0
 # run_at T: runs at clock T until a run ends by itself.
 run_at() {
-    local held mode
+    local held
     while :; do
         runs=$((runs + 1))
         pick
@@ -151,24 +126,13 @@ run_at() {
         arm "$point"
         "$FERRY" scheduler --once --now "$1" 2>>"$tmp/sched.log" &
         local p=$!
-        while kill -0 "$p" 2>/dev/null && [ ! -e "$ctl/held" ]; do sleep 0.01; done
-        if [ ! -e "$ctl/held" ]; then
+        if ! held_or_ended "$p"; then
             expect_exit "run $runs at $1 ($point) ends by itself" "$p" 0
             return 0
         fi
         held=$(cat "$ctl/held")
-        mode=${held%% *}
         echo "$1 run $runs: $held" >>"$tmp/points"
-        if [ "$mode" = hold ]; then
-            kill -KILL "$p"
-            expect_exit "run $runs at $1: killed at ${held#hold }" "$p" 137
-            kills=$((kills + 1))
-        else
-            expect_exit "run $runs at $1: COMMIT's answer lost, the pass fails" "$p" 5
-            cuts=$((cuts + 1))
-        fi
-        arm off
-        gone
+        stop_held "run $runs at $1" "$p" "the pass fails"
     done
 }
 
@@ -184,8 +148,7 @@ vanish_at() {
     arm "vanish 1 ^UPDATE export_schedules SET last_run"
     "$FERRY" scheduler --once --now "$1" 2>>"$tmp/sched.log" &
     local p=$!
-    while kill -0 "$p" 2>/dev/null && [ ! -e "$ctl/held" ]; do sleep 0.01; done
-    [ -e "$ctl/held" ] || fail "the vanishing run at $1 never reached its point"
+    held_or_ended "$p" || fail "the vanishing run at $1 never reached its point"
     kill -KILL "$p"
     expect_exit "the run at $1 whose host vanishes" "$p" 137
     echo "$1 run 0: $(cat "$ctl/held")" >>"$tmp/points"

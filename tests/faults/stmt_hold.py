@@ -37,11 +37,10 @@ first 200 characters, on one line). Every statement is appended to
 CTL_DIR/statements.log; when a client connection ends, the number of
 statements it ran is appended to CTL_DIR/connections.log.
 
-The protocol is plain (no TLS is asked for): a packet is a 3-byte
-little-endian length, a sequence byte and the payload; a command starts
-with sequence 0: COM_QUERY 0x03 + SQL, COM_STMT_PREPARE 0x16 + SQL,
-COM_STMT_EXECUTE 0x17 + a 4-byte statement id; the answer to a prepare
-starts (sequence 1) with 0x00 and the 4-byte statement id.
+The packets and commands (COM_QUERY 0x03 + SQL, COM_STMT_PREPARE 0x16 +
+SQL, COM_STMT_EXECUTE 0x17 + a 4-byte statement id): mysql_proxy.py. The
+answer to a prepare starts (sequence 1) with 0x00 and the 4-byte statement
+id.
 """
 import os
 import re
@@ -50,7 +49,9 @@ import sys
 import threading
 import time
 
-COM_QUERY, COM_STMT_PREPARE, COM_STMT_EXECUTE = 3, 0x16, 0x17
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # mysql_proxy.py, next to this script
+from mysql_proxy import (  # noqa: E402
+    COM_QUERY, COM_STMT_EXECUTE, COM_STMT_PREPARE, close_both, is_command, received, serve)
 
 lock = threading.Lock()
 state = {"mode": None, "k": 0, "regex": None, "seen": 0}
@@ -61,18 +62,6 @@ def write_file(path, text):
     with open(tmp, "w") as f:
         f.write(text)
     os.rename(tmp, path)
-
-
-def packets(buf):
-    """Splits off the whole packets at the start of buf: ([(seq, payload, raw)], rest)."""
-    out = []
-    while len(buf) >= 4:
-        n = int.from_bytes(buf[:3], "little")
-        if len(buf) < 4 + n:
-            break
-        out.append((buf[3], buf[4 : 4 + n], buf[: 4 + n]))
-        buf = buf[4 + n :]
-    return out, buf
 
 
 def load_arm(ctl):
@@ -111,19 +100,11 @@ def verdict(ctl, sql):
 
 def statement(conn, payload):
     """The SQL a command runs, or None for a command that runs none."""
-    if payload[:1] == bytes([COM_QUERY]):
+    if is_command(payload, COM_QUERY):
         return payload[1:].decode("utf-8", "replace")
-    if payload[:1] == bytes([COM_STMT_EXECUTE]) and len(payload) >= 5:
+    if is_command(payload, COM_STMT_EXECUTE) and len(payload) >= 5:
         return conn["stmts"].get(int.from_bytes(payload[1:5], "little"), "?")
     return None
-
-
-def close_both(client, server):
-    for s in (client, server):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 def wait_release(ctl):
@@ -152,18 +133,14 @@ def hold_until_gone(client, server, ctl, packet):
             return False
 
 
-def pump_up(client, server, conn, ctl):
+def pump_up(client, server, conn):
     """client -> server, command by command."""
-    buf = b""
+    ctl = conn["ctl"]
     try:
-        while True:
-            data = client.recv(65536)
-            if not data:
-                break
-            pkts, buf = packets(buf + data)
+        for _, pkts in received(client, split=True):
             for seq, payload, raw in pkts:
                 sql = statement(conn, payload) if seq == 0 else None
-                if seq == 0 and payload[:1] == bytes([COM_STMT_PREPARE]):
+                if seq == 0 and is_command(payload, COM_STMT_PREPARE):
                     conn["prepare"] = payload[1:].decode("utf-8", "replace")
                 todo = verdict(ctl, sql) if sql is not None else None
                 if sql is not None:
@@ -178,9 +155,6 @@ def pump_up(client, server, conn, ctl):
                 if todo == "late":
                     conn["late"] = True
                 server.sendall(raw)
-            # bytes of a packet not yet whole wait in buf
-    except OSError:
-        pass
     finally:
         with lock:
             with open(os.path.join(ctl, "connections.log"), "a") as f:
@@ -190,47 +164,30 @@ def pump_up(client, server, conn, ctl):
 
 def pump_down(client, server, conn):
     """server -> client; notes prepared statements' ids; drops a cut answer."""
-    buf = b""
     try:
-        while True:
-            data = server.recv(65536)
-            if not data:
-                break
+        for data, pkts in received(server, split=True):
             if conn["cut"]:
                 break
             if conn["late"]:
                 wait_release(conn["ctl"])
                 conn["late"] = False
-            pkts, buf = packets(buf + data)
             for seq, payload, _ in pkts:
                 if conn["prepare"] is not None and seq == 1:
                     if payload[:1] == b"\x00" and len(payload) >= 5:
                         conn["stmts"][int.from_bytes(payload[1:5], "little")] = conn["prepare"]
                     conn["prepare"] = None
             client.sendall(data)
-    except OSError:
-        pass
     finally:
-        close_both(client, client if conn["vanished"] else server)
-        client.close()
-        if not conn["vanished"]:
-            server.close()
+        # a vanished client's server side is left open
+        close_both(client, client if conn["vanished"] else server, close=True)
 
 
 def main():
     listen_port, db_port, ctl = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", listen_port))
-    ls.listen(64)
-    print("listening", flush=True)
-    while True:
-        client, _ = ls.accept()
-        server = socket.create_connection(("127.0.0.1", db_port))
-        conn = {"stmts": {}, "prepare": None, "cut": False, "late": False, "count": 0, "ctl": ctl,
-                "vanished": False}
-        threading.Thread(target=pump_up, args=(client, server, conn, ctl), daemon=True).start()
-        threading.Thread(target=pump_down, args=(client, server, conn), daemon=True).start()
+    serve(listen_port, db_port, pump_up, pump_down,
+          lambda: {"stmts": {}, "prepare": None, "cut": False, "late": False, "count": 0, "ctl": ctl,
+                   "vanished": False},
+          announce=True)
 
 
 if __name__ == "__main__":

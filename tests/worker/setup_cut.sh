@@ -42,6 +42,16 @@ completes_once() {
         "1	"
     expect_eq "$1: one artifact, attempt 1's" "$(visible_files "$store" | grep "^$1-")" "$1-1.csv"
 }
+# cut_4_times ID WHAT CUTS LOG: ID completes once, WHAT cut 4 times (the
+# proxy's CUTS), each a deferral in the worker's LOG; then the worker $w stops.
+cut_4_times() {
+    completes_once "$1"
+    expect_eq "$2 was cut 4 times" "$(cuts "$3")" 4
+    expect_eq "each a deferral, not an attempt" \
+        "$(grep 'the attempt not counted' "$4" | grep -c 'Lost connection' || true)" 4
+    kill -TERM "$w"
+    expect_exit "worker" "$w" 0
+}
 
 # 1. The source's session.
 sport=$(free_port)
@@ -55,12 +65,7 @@ zoe=$(testdb_sql "SELECT id FROM auth_user WHERE username = 'zoe'")
 first=$(testdb_sql "SELECT id FROM export_requests")
 "${WORKER[@]}" --concurrency 1 2>"$tmp/w1.log" &
 w=$!
-completes_once "$first"
-expect_eq "the source's session was cut 4 times" "$(cuts "$tmp/source.cuts")" 4
-expect_eq "each a deferral, not an attempt" \
-    "$(grep 'the attempt not counted' "$tmp/w1.log" | grep -c 'Lost connection' || true)" 4
-kill -TERM "$w"
-expect_exit "worker" "$w" 0
+cut_4_times "$first" "the source's session" "$tmp/source.cuts" "$tmp/w1.log"
 
 # 2. The request process's own connection, at its init command.
 wport=$(free_port)
@@ -75,10 +80,5 @@ grep -q "worker started" "$tmp/w2.log" || sleep 1
 touch "$tmp/armed"
 worker_requests "$zoe" 1
 second=$(testdb_sql "SELECT id FROM export_requests WHERE id <> '$first'")
-completes_once "$second"
-expect_eq "the request process's connection was cut 4 times" "$(cuts "$tmp/own.cuts")" 4
-expect_eq "each a deferral, not an attempt" \
-    "$(grep 'the attempt not counted' "$tmp/w2.log" | grep -c 'Lost connection' || true)" 4
-kill -TERM "$w"
-expect_exit "worker" "$w" 0
+cut_4_times "$second" "the request process's connection" "$tmp/own.cuts" "$tmp/w2.log"
 assert_done
