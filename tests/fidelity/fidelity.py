@@ -920,10 +920,24 @@ def check_warnings(rep, fmt, expected, warnings, names=None):
 # with a mark; right-to-left text shaped (Arabic presentation forms) and
 # drawn line by line in visual order (GNU FriBidi).
 PDF_MAX_CELL_CHARS = 32767   # format-pdf's default max_cell_chars
-PDF_FONTS = ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",          # format-pdf's defaults
-             "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-             "/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
-             "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf"]
+
+
+def pdf_default_fonts():
+    """format-pdf's default font, then its default fallback_fonts, as
+    `ferry plugins info format-pdf` states them (a list written here went
+    stale when the defaults gained Devanagari and Thai)."""
+    env = dict(os.environ)
+    if env.get("FERRY_PLUGIN_DIR"):
+        env["FERRY_PLUGIN_PATH"] = env["FERRY_PLUGIN_DIR"]
+    out = subprocess.run([os.environ["FERRY"], "plugins", "info", "format-pdf"],
+                         capture_output=True, text=True, check=True, env=env).stdout
+    want = {}
+    for name in ("font", "fallback_fonts"):
+        m = re.search(r"^  %s  \((?:string|list), default \"([^\"]*)\"\)$" % name, out, re.M)
+        if not m:
+            sys.exit("fidelity: no default %s in `ferry plugins info format-pdf`" % name)
+        want[name] = m.group(1)
+    return [want["font"]] + want["fallback_fonts"].split(",")
 
 
 def cmap_bmp(path):
@@ -1026,7 +1040,7 @@ def pdf_glyphs(text):
 
 class PdfPolicy:
     def __init__(self):
-        self.fonts = [cmap_bmp(p) for p in PDF_FONTS if os.path.exists(p)]
+        self.fonts = [cmap_bmp(p) for p in pdf_default_fonts() if os.path.exists(p)]
         self.bidi = Fribidi()
 
     def lines(self, text, whole):
